@@ -1,0 +1,143 @@
+//! The `strata` command line: the cockpit (default), the demo, the simulator and the
+//! scriptable subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use strata::app::{self, LaunchOptions};
+use strata::sim::{self, ScenarioName, ScenarioOptions, SimConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "strata",
+    version,
+    about = "A terminal cockpit for your data stack on Kubernetes"
+)]
+struct Cli {
+    #[command(flatten)]
+    conn: ConnectionArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// How to reach the cluster (the kubectl flags users already know).
+#[derive(Args, Debug, Clone)]
+struct ConnectionArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, env = "STRATA_KUBECONFIG")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current context).
+    #[arg(long, global = true)]
+    context: Option<String>,
+    /// Namespace to start in.
+    #[arg(short = 'n', long, global = true)]
+    namespace: Option<String>,
+    /// Start with all namespaces.
+    #[arg(short = 'A', long, global = true)]
+    all_namespaces: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Open the cockpit on the cluster of your kubeconfig (the default).
+    Tui,
+    /// Open the cockpit on an embedded demo cluster (no cluster needed).
+    Demo {
+        /// Extra pods in the demo cluster, to feel a big cluster.
+        #[arg(long, default_value_t = 0)]
+        pods: usize,
+    },
+    /// The embedded Kubernetes API simulator.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SimCommand {
+    /// Serve the simulator until interrupted; prints its URL on the first line.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: SocketAddr,
+        #[arg(long, value_enum, default_value = "demo")]
+        scenario: ScenarioName,
+        /// Extra pods for size benchmarks.
+        #[arg(long, default_value_t = 0)]
+        pods: usize,
+        /// Write a kubeconfig (context `strata-sim`) pointing at the simulator.
+        #[arg(long)]
+        write_kubeconfig: Option<PathBuf>,
+        /// Do not start the scenario's runs (a cluster that only changes when told to).
+        #[arg(long)]
+        no_runs: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let launch = LaunchOptions {
+        kubeconfig: cli.conn.kubeconfig.clone(),
+        context: cli.conn.context.clone(),
+        namespace: cli.conn.namespace.clone(),
+        all_namespaces: cli.conn.all_namespaces,
+        demo_config: None,
+    };
+    match cli.command.unwrap_or(Command::Tui) {
+        Command::Tui => app::run(launch).await?,
+        Command::Demo { pods } => {
+            let sim = sim::start(SimConfig {
+                options: ScenarioOptions { extra_pods: pods },
+                ..SimConfig::default()
+            })
+            .await?;
+            let launch = LaunchOptions {
+                demo_config: Some(sim.kubeconfig_yaml()),
+                context: Some("strata-sim".into()),
+                ..launch
+            };
+            app::run(launch).await?;
+        }
+        Command::Sim {
+            command:
+                SimCommand::Serve {
+                    addr,
+                    scenario,
+                    pods,
+                    write_kubeconfig,
+                    no_runs,
+                },
+        } => {
+            let sim = sim::start(SimConfig {
+                addr,
+                scenario,
+                options: ScenarioOptions { extra_pods: pods },
+                runs: !no_runs,
+            })
+            .await?;
+            println!("{}", sim.url());
+            if let Some(path) = write_kubeconfig {
+                sim.write_kubeconfig(&path)?;
+                println!(
+                    "kubeconfig written to {} (context strata-sim)",
+                    path.display()
+                );
+            }
+            tokio::signal::ctrl_c()
+                .await
+                .context("cannot wait for Ctrl-C")?;
+            sim.stop();
+        }
+    }
+    Ok(())
+}

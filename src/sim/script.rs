@@ -1,0 +1,150 @@
+//! Scripted pod behaviour: how a simulated container starts, runs and ends. Pods carry the
+//! script in the annotation [`SCRIPT_ANNOTATION`] (copied from Job/Deployment templates), so a
+//! test or scenario can create a pod that succeeds, fails, crash-loops or never pulls its image.
+//!
+//! Format: comma-separated settings, e.g. `start=2s,exit=30s,code=1` or `crashloop=5s` or
+//! `pull-error`. Durations take `ms`, `s`, `m` or `h` suffixes (bare numbers are seconds).
+
+use std::time::Duration;
+
+/// Annotation key holding a [`PodScript`].
+pub const SCRIPT_ANNOTATION: &str = "sim.strata.dev/script";
+
+/// What a simulated pod's containers do over time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodScript {
+    /// Delay from scheduling to containers running (image pull, start-up).
+    pub start_after: Duration,
+    /// Extra delay after starting before the readiness probe passes.
+    pub ready_after: Duration,
+    /// When set, the main container exits this long after it starts.
+    pub exit_after: Option<Duration>,
+    /// Exit code used when the container exits.
+    pub exit_code: i32,
+    /// Exit with code 1 after this long, every time it (re)starts: CrashLoopBackOff with
+    /// restartPolicy Always.
+    pub crashloop: Option<Duration>,
+    /// The image never pulls: ErrImagePull then ImagePullBackOff.
+    pub pull_error: bool,
+    /// Running but never Ready (failing readiness probe).
+    pub never_ready: bool,
+}
+
+impl Default for PodScript {
+    fn default() -> Self {
+        PodScript {
+            start_after: Duration::from_secs(1),
+            ready_after: Duration::ZERO,
+            exit_after: None,
+            exit_code: 0,
+            crashloop: None,
+            pull_error: false,
+            never_ready: false,
+        }
+    }
+}
+
+/// A script annotation that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("bad {SCRIPT_ANNOTATION} setting {setting:?}: {why}")]
+pub struct ScriptError {
+    pub setting: String,
+    pub why: String,
+}
+
+impl PodScript {
+    /// Parses the annotation text; unknown settings are errors so typos are not silent.
+    pub fn parse(text: &str) -> Result<PodScript, ScriptError> {
+        let mut s = PodScript::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (part, None),
+            };
+            let err = |why: &str| ScriptError {
+                setting: part.to_string(),
+                why: why.to_string(),
+            };
+            let dur = || -> Result<Duration, ScriptError> {
+                parse_duration(value.ok_or_else(|| err("needs a duration"))?)
+                    .ok_or_else(|| err("not a duration like 500ms, 5s, 2m, 1h"))
+            };
+            match key {
+                "start" => s.start_after = dur()?,
+                "ready" => s.ready_after = dur()?,
+                "exit" => s.exit_after = Some(dur()?),
+                "code" => {
+                    s.exit_code = value
+                        .and_then(|v| v.parse().ok())
+                        .ok_or_else(|| err("needs an integer exit code"))?
+                }
+                "crashloop" => s.crashloop = Some(dur()?),
+                "pull-error" => s.pull_error = true,
+                "unready" => s.never_ready = true,
+                _ => return Err(err("unknown setting")),
+            }
+        }
+        Ok(s)
+    }
+
+    /// The script of a pod object (default when the annotation is absent or unreadable).
+    pub fn of_pod(pod: &serde_json::Value) -> PodScript {
+        pod["metadata"]["annotations"][SCRIPT_ANNOTATION]
+            .as_str()
+            .and_then(|t| PodScript::parse(t).ok())
+            .unwrap_or_default()
+    }
+
+    /// The exit this script ends in, if any: (after how long running, exit code).
+    pub fn ending(&self) -> Option<(Duration, i32)> {
+        if let Some(d) = self.crashloop {
+            return Some((d, 1));
+        }
+        self.exit_after.map(|d| (d, self.exit_code))
+    }
+}
+
+/// Parses `500ms`, `5s`, `2m`, `1h` or a bare number of seconds (fractions allowed).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (num, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = num.trim().parse().ok()?;
+    (value.is_finite() && value >= 0.0).then(|| Duration::from_secs_f64(value * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_settings() {
+        let s = PodScript::parse("start=2s, exit=1.5m ,code=2").unwrap();
+        assert_eq!(s.start_after, Duration::from_secs(2));
+        assert_eq!(s.exit_after, Some(Duration::from_secs(90)));
+        assert_eq!(s.ending(), Some((Duration::from_secs(90), 2)));
+        let c = PodScript::parse("crashloop=500ms,pull-error,unready").unwrap();
+        assert_eq!(c.ending(), Some((Duration::from_millis(500), 1)));
+        assert!(c.pull_error && c.never_ready);
+    }
+
+    #[test]
+    fn rejects_typos_and_bad_values() {
+        assert_eq!(
+            PodScript::parse("exti=3s").unwrap_err().why,
+            "unknown setting"
+        );
+        assert!(PodScript::parse("exit=soon").is_err());
+        assert!(PodScript::parse("code=x").is_err());
+        assert!(PodScript::parse("exit=-1s").is_err());
+    }
+}
