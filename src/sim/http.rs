@@ -1,23 +1,44 @@
-//! The HTTP front of the simulator.
+//! The HTTP front of the simulator: routing of Kubernetes REST paths, authentication by bearer
+//! token, authorization, content negotiation (JSON or server-side Tables) and `Status` errors.
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
-use serde_json::Value;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::SimError;
+use super::access::SimUser;
+use super::api;
+use super::resources::{self, ResKey, ResourceInfo};
+use super::store::{ApiError, Obj, Store};
 
-pub struct SimState {}
+/// Response body: whole or streamed (watch, follow logs).
+pub type Body = BoxBody<Bytes, Infallible>;
 
-impl SimState {
-    pub fn new() -> Self {
-        SimState {}
-    }
-    pub fn seed(&self, obj: Value) -> Result<(), SimError> {
-        let _ = obj;
-        Ok(())
-    }
+/// Faults a test can inject (DESIGN §3): failing responses and latency.
+#[derive(Default)]
+pub struct Faults {
+    /// Status codes returned (in order) by the next requests, e.g. a 429/500 burst.
+    pub fail_next: Mutex<VecDeque<u16>>,
+    /// Added latency per request, in milliseconds.
+    pub latency_ms: AtomicU64,
+}
+
+/// Everything the simulator serves: the store, the resource registry and fault settings.
+pub struct SimState {
+    pub store: Store,
+    registry: RwLock<Vec<ResourceInfo>>,
+    ip_seq: AtomicU32,
+    pub faults: Faults,
 }
 
 impl Default for SimState {
@@ -26,6 +47,472 @@ impl Default for SimState {
     }
 }
 
-pub async fn serve(listener: TcpListener, state: Arc<SimState>, shutdown: watch::Receiver<bool>) {
-    let _ = (listener, state, shutdown);
+impl SimState {
+    pub fn new() -> Self {
+        SimState {
+            store: Store::default(),
+            registry: RwLock::new(resources::builtin()),
+            ip_seq: AtomicU32::new(10),
+            faults: Faults::default(),
+        }
+    }
+
+    /// All servable resources (built-ins and CRDs).
+    pub fn resources(&self) -> Vec<ResourceInfo> {
+        self.registry
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<ResourceInfo> {
+        self.resources()
+            .into_iter()
+            .find(|r| r.group == group && r.version == version && r.plural == plural)
+    }
+
+    /// The resource of an object's `apiVersion` and `kind`.
+    pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<ResourceInfo> {
+        self.resources()
+            .into_iter()
+            .find(|r| r.api_version() == api_version && r.kind == kind)
+    }
+
+    /// The preferred (first) resource of a storage key.
+    pub fn by_key(&self, key: &ResKey) -> Option<ResourceInfo> {
+        self.resources()
+            .into_iter()
+            .find(|r| r.group == key.group && r.plural == key.resource)
+    }
+
+    /// A fresh ClusterIP from 10.96.0.0/12.
+    pub fn next_cluster_ip(&self) -> String {
+        let n = self.ip_seq.fetch_add(1, Ordering::Relaxed);
+        format!("10.96.{}.{}", (n >> 8) & 0xff, n & 0xff)
+    }
+
+    /// A fresh pod IP from 10.244.0.0/16.
+    pub fn next_pod_ip(&self) -> String {
+        let n = self.ip_seq.fetch_add(1, Ordering::Relaxed);
+        format!("10.244.{}.{}", (n >> 8) & 0xff, n & 0xff)
+    }
+
+    /// Defaults, validates and stores a new object (the create path shared by the API,
+    /// controllers and scenarios).
+    pub fn create_object(&self, info: &ResourceInfo, mut obj: Value) -> Result<Obj, ApiError> {
+        if obj["apiVersion"].is_null() {
+            obj["apiVersion"] = json!(info.api_version());
+        }
+        if obj["kind"].is_null() {
+            obj["kind"] = json!(info.kind);
+        }
+        if !info.namespaced
+            && let Some(m) = obj["metadata"].as_object_mut()
+        {
+            m.remove("namespace");
+        }
+        let validate_name = obj["metadata"]["name"].as_str().is_some_and(|n| !n.is_empty());
+        if validate_name {
+            super::admission::validate(info, &obj)?;
+        } else {
+            // generateName: validate with a placeholder name.
+            let mut probe = obj.clone();
+            probe["metadata"]["name"] = json!(format!(
+                "{}x",
+                obj["metadata"]["generateName"].as_str().unwrap_or("x")
+            ));
+            super::admission::validate(info, &probe)?;
+        }
+        super::admission::default_on_create(info, &mut obj, || self.next_cluster_ip());
+        let info2 = info.clone();
+        let created = self.store.create_with(&info.key(), obj, |o| {
+            if info2.plural == "jobs" {
+                super::admission::default_on_create(&info2, o, String::new);
+            }
+        })?;
+        if info.plural == "customresourcedefinitions" {
+            self.register_crd(&created);
+        }
+        Ok(created)
+    }
+
+    /// Adds a CRD's versions to the registry (discovery and routing).
+    pub fn register_crd(&self, crd: &Value) {
+        let new = resources::from_crd(crd);
+        let mut reg = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        for r in new {
+            if !reg
+                .iter()
+                .any(|x| x.group == r.group && x.version == r.version && x.plural == r.plural)
+            {
+                reg.push(r);
+            }
+        }
+    }
+
+    /// Removes a deleted CRD's resources from the registry.
+    pub fn unregister_crd(&self, crd: &Value) {
+        let gone = resources::from_crd(crd);
+        let mut reg = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        reg.retain(|x| !gone.iter().any(|g| g.group == x.group && g.plural == x.plural));
+    }
+
+    /// Creates a scenario object, keeping any status it carries.
+    pub fn seed(&self, obj: Value) -> Result<(), SimError> {
+        let what = format!(
+            "{}/{}",
+            obj["kind"].as_str().unwrap_or("?"),
+            obj["metadata"]["name"].as_str().unwrap_or("?")
+        );
+        let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
+        let kind = obj["kind"].as_str().unwrap_or_default().to_string();
+        let info = self.by_kind(&api_version, &kind).ok_or_else(|| SimError::Seed {
+            what: what.clone(),
+            message: format!("no resource serves {api_version} {kind}"),
+        })?;
+        self.create_object(&info, obj)
+            .map(|_| ())
+            .map_err(|e| SimError::Seed {
+                what,
+                message: e.message,
+            })
+    }
+}
+
+/// Accepts connections until shutdown; each connection is served on its own task.
+pub async fn serve(listener: TcpListener, state: Arc<SimState>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Accept errors (fd exhaustion) are transient: back off briefly.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let svc = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                let shutdown = shutdown.clone();
+                async move { Ok::<_, Infallible>(handle(req, state, shutdown).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, svc)
+                .with_upgrades()
+                .await;
+        });
+    }
+}
+
+/// A parsed request, handed to the API handlers.
+pub struct ApiRequest {
+    pub method: Method,
+    pub user: SimUser,
+    pub query: HashMap<String, String>,
+    pub accept: String,
+    pub content_type: String,
+    pub body: Bytes,
+    pub shutdown: watch::Receiver<bool>,
+    pub upgrade: Option<hyper::upgrade::OnUpgrade>,
+    pub headers: hyper::HeaderMap,
+}
+
+impl ApiRequest {
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query.get(key).map(String::as_str)
+    }
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.param(key), Some("true" | "1"))
+    }
+    /// Whether the client asked for a server-side printed Table.
+    pub fn wants_table(&self) -> bool {
+        self.accept.contains("as=Table")
+    }
+}
+
+/// Where a resource request points.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub info: ResourceInfo,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub sub: Option<String>,
+}
+
+enum Route {
+    Version,
+    Health,
+    CoreVersions,
+    Groups,
+    Group(String),
+    ResourceList(String, String),
+    Resource(Target),
+    OpenApiMissing,
+}
+
+async fn handle(req: Request<Incoming>, state: Arc<SimState>, shutdown: watch::Receiver<bool>) -> Response<Body> {
+    let latency = state.faults.latency_ms.load(Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let injected = state
+        .faults
+        .fail_next
+        .lock()
+        .map(|mut q| q.pop_front())
+        .unwrap_or(None);
+    if let Some(code) = injected {
+        let err = match code {
+            429 => ApiError::too_many_requests(),
+            403 => ApiError::forbidden("injected fault: forbidden"),
+            _ => ApiError::internal("injected fault: the simulator was told to fail this request"),
+        };
+        return error_response(&err);
+    }
+    match route_and_serve(req, state, shutdown).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn route_and_serve(
+    mut req: Request<Incoming>,
+    state: Arc<SimState>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Response<Body>, ApiError> {
+    let path = req.uri().path().to_string();
+    let query: HashMap<String, String> = req
+        .uri()
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let token = header("authorization")
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    let accept = header("accept");
+    let content_type = header("content-type");
+    let Some(user) = SimUser::by_token(&token) else {
+        return Err(ApiError::unauthorized());
+    };
+    let route = parse_route(&state, &path)?;
+    let upgrade = if req.headers().contains_key(hyper::header::UPGRADE) {
+        Some(hyper::upgrade::on(&mut req))
+    } else {
+        None
+    };
+    let method = req.method().clone();
+    let headers = req.headers().clone();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?
+        .to_bytes();
+    let api_req = ApiRequest {
+        method,
+        user,
+        query,
+        accept,
+        content_type,
+        body,
+        shutdown,
+        upgrade,
+        headers,
+    };
+    match route {
+        Route::Version => Ok(json_response(
+            200,
+            &json!({
+                "major": "1", "minor": "35", "emulationMajor": "1", "emulationMinor": "35",
+                "minCompatibilityMajor": "1", "minCompatibilityMinor": "34",
+                "gitVersion": "v1.35.0-strata-sim", "gitCommit": "0000000000000000000000000000000000000000",
+                "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z",
+                "goVersion": "go1.25.0", "compiler": "gc", "platform": "linux/amd64",
+            }),
+        )),
+        Route::Health => Ok(text_response(200, "ok")),
+        Route::OpenApiMissing => Err(ApiError::unknown_resource()),
+        Route::CoreVersions => Ok(json_response(
+            200,
+            &json!({"kind": "APIVersions", "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}),
+        )),
+        Route::Groups => Ok(json_response(200, &group_list(&state))),
+        Route::Group(g) => {
+            let list = group_list(&state);
+            let found = list["groups"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["name"] == g.as_str()).cloned())
+                .ok_or_else(ApiError::unknown_resource)?;
+            let mut found = found;
+            found["kind"] = json!("APIGroup");
+            found["apiVersion"] = json!("v1");
+            Ok(json_response(200, &found))
+        }
+        Route::ResourceList(g, v) => {
+            let resources: Vec<Value> = state
+                .resources()
+                .iter()
+                .filter(|r| r.group == g && r.version == v)
+                .flat_map(ResourceInfo::discovery_entries)
+                .collect();
+            if resources.is_empty() {
+                return Err(ApiError::unknown_resource());
+            }
+            let gv = if g.is_empty() { v } else { format!("{g}/{v}") };
+            Ok(json_response(
+                200,
+                &json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+            ))
+        }
+        Route::Resource(target) => api::serve(&state, target, api_req).await,
+    }
+}
+
+fn group_list(state: &SimState) -> Value {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for r in state.resources() {
+        if r.group.is_empty() {
+            continue;
+        }
+        match groups.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, versions)) => {
+                if !versions.contains(&r.version) {
+                    versions.push(r.version.clone());
+                }
+            }
+            None => groups.push((r.group.clone(), vec![r.version.clone()])),
+        }
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(g, versions)| {
+            let vs: Vec<Value> = versions
+                .iter()
+                .map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
+                .collect();
+            json!({"name": g, "versions": vs, "preferredVersion": vs[0]})
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+fn parse_route(state: &SimState, path: &str) -> Result<Route, ApiError> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        ["version"] => Ok(Route::Version),
+        ["healthz" | "livez" | "readyz", ..] => Ok(Route::Health),
+        ["openapi", ..] => Ok(Route::OpenApiMissing),
+        ["api"] => Ok(Route::CoreVersions),
+        ["apis"] => Ok(Route::Groups),
+        ["apis", g] => Ok(Route::Group(g.to_string())),
+        ["api", v] => Ok(Route::ResourceList(String::new(), v.to_string())),
+        ["apis", g, v] => Ok(Route::ResourceList(g.to_string(), v.to_string())),
+        ["api", v, rest @ ..] => resource_route(state, "", v, rest),
+        ["apis", g, v, rest @ ..] => resource_route(state, g, v, rest),
+        _ => Err(ApiError::unknown_resource()),
+    }
+}
+
+fn resource_route(state: &SimState, group: &str, version: &str, rest: &[&str]) -> Result<Route, ApiError> {
+    let find = |plural: &str| {
+        state
+            .find(group, version, plural)
+            .ok_or_else(ApiError::unknown_resource)
+    };
+    let target = match rest {
+        // Namespace subresources look like a namespaced collection: check them first.
+        ["namespaces", name, sub @ ("status" | "finalize")] if group.is_empty() => Target {
+            info: find("namespaces")?,
+            namespace: None,
+            name: Some(name.to_string()),
+            sub: Some(sub.to_string()),
+        },
+        ["namespaces", ns, plural, tail @ ..] if tail.len() <= 2 => {
+            let info = find(plural)?;
+            if !info.namespaced {
+                return Err(ApiError::unknown_resource());
+            }
+            Target {
+                info,
+                namespace: Some(ns.to_string()),
+                name: tail.first().map(|s| s.to_string()),
+                sub: tail.get(1).map(|s| s.to_string()),
+            }
+        }
+        [plural, tail @ ..] if tail.len() <= 2 => {
+            let info = find(plural)?;
+            if info.namespaced && !tail.is_empty() {
+                return Err(ApiError::unknown_resource());
+            }
+            Target {
+                info,
+                namespace: None,
+                name: tail.first().map(|s| s.to_string()),
+                sub: tail.get(1).map(|s| s.to_string()),
+            }
+        }
+        _ => return Err(ApiError::unknown_resource()),
+    };
+    if let Some(sub) = &target.sub
+        && !target.info.has_subresource(sub)
+    {
+        return Err(ApiError::unknown_resource());
+    }
+    Ok(Route::Resource(target))
+}
+
+/// A JSON response.
+pub fn json_response(code: u16, body: &Value) -> Response<Body> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    Response::builder()
+        .status(StatusCode::from_u16(code).unwrap_or(StatusCode::OK))
+        .header("content-type", "application/json")
+        .header("cache-control", "no-cache, private")
+        .body(Full::new(Bytes::from(bytes)).boxed())
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+}
+
+/// A plain-text response.
+pub fn text_response(code: u16, text: &str) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::from_u16(code).unwrap_or(StatusCode::OK))
+        .header("content-type", "text/plain")
+        .body(Full::new(Bytes::from(text.to_string())).boxed())
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+}
+
+/// The `Status` response of an error.
+pub fn error_response(err: &ApiError) -> Response<Body> {
+    json_response(err.code, &err.status())
+}
+
+/// A streamed response fed by a channel of chunks; the stream ends when the sender drops.
+pub fn stream_response(content_type: &str, rx: mpsc::Receiver<Bytes>) -> Response<Body> {
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", content_type)
+        .header("cache-control", "no-cache, private")
+        .body(BodyExt::boxed(StreamBody::new(stream)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
 }

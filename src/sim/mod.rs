@@ -4,8 +4,11 @@
 //! exactly as they reach a real cluster.
 
 pub mod access;
+pub mod admission;
+pub mod api;
 pub mod controllers;
 pub mod http;
+pub mod logstream;
 pub mod patch;
 pub mod podlogs;
 pub mod resources;

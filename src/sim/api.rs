@@ -1,0 +1,717 @@
+//! The resource API handlers: list, watch, get, create, update, patch, delete and the
+//! `scale`, `status`, `eviction` subresources and access reviews, with the semantics
+//! kubectl, Helm and kube-rs rely on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use chrono::Utc;
+use hyper::{Method, Response};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use super::http::{ApiRequest, Body, SimState, Target, json_response, stream_response};
+use super::patch::{self, PatchKind};
+use super::resources::ResourceInfo;
+use super::selectors::{FieldSelector, LabelSelector};
+use super::store::{ApiError, EventKind, Obj, WatchEvent, qualified};
+use super::table::{self, IncludeObject};
+
+/// Serves a request on a resource path.
+pub async fn serve(state: &Arc<SimState>, t: Target, req: ApiRequest) -> Result<Response<Body>, ApiError> {
+    let verb = verb_of(&req, &t);
+    authorize(&req, &t, verb)?;
+    if t.info.plural == "selfsubjectaccessreviews" {
+        return access_review(&req);
+    }
+    if t.info.plural == "selfsubjectrulesreviews" {
+        return rules_review(&req);
+    }
+    match (t.sub.as_deref(), verb) {
+        (Some("log"), _) => super::logstream::serve(state.clone(), &t, &req).await,
+        (Some("scale"), "get") => Ok(json_response(200, &to_scale(&t.info, get_obj(state, &t)?.as_ref()))),
+        (Some("scale"), "update" | "patch") => update_scale(state, &t, &req),
+        (Some("eviction"), "create") => {
+            delete_obj(state, &t, &req)?;
+            Ok(json_response(
+                201,
+                &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+            ))
+        }
+        (Some("portforward" | "exec"), _) => Err(ApiError::bad_request(format!(
+            "{} is not supported by the Strata simulator yet",
+            t.sub.as_deref().unwrap_or_default()
+        ))),
+        (_, "watch") => watch(state, &t, &req),
+        (_, "list") => list(state, &t, &req),
+        (_, "get") => {
+            let obj = get_obj(state, &t)?;
+            if req.wants_table() {
+                let mut tbl = render_table(state, &t.info, &[obj.clone()], include_object(&req));
+                tbl["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"].clone();
+                Ok(json_response(200, &tbl))
+            } else {
+                Ok(json_response(200, &obj))
+            }
+        }
+        (_, "create") => create(state, &t, &req),
+        (_, "update") => update(state, &t, &req),
+        (_, "patch") => patch_obj(state, &t, &req),
+        (_, "delete") => {
+            let gone = delete_obj(state, &t, &req)?;
+            Ok(json_response(200, &gone))
+        }
+        (_, "deletecollection") => delete_collection(state, &t, &req),
+        _ => Err(ApiError::method_not_allowed(format!(
+            "the server does not allow this method on the requested resource ({})",
+            req.method
+        ))),
+    }
+}
+
+fn verb_of(req: &ApiRequest, t: &Target) -> &'static str {
+    match (&req.method, t.name.is_some()) {
+        (&Method::GET, false) if req.flag("watch") => "watch",
+        (&Method::GET, false) => "list",
+        (&Method::GET, true) if req.flag("watch") => "watch",
+        (&Method::GET, true) => "get",
+        (&Method::POST, _) => "create",
+        (&Method::PUT, _) => "update",
+        (&Method::PATCH, _) => "patch",
+        (&Method::DELETE, false) => "deletecollection",
+        (&Method::DELETE, true) => "delete",
+        _ => "unknown",
+    }
+}
+
+fn authorize(req: &ApiRequest, t: &Target, verb: &str) -> Result<(), ApiError> {
+    let resource = match &t.sub {
+        Some(s) => format!("{}/{s}", t.info.plural),
+        None => t.info.plural.clone(),
+    };
+    if req
+        .user
+        .allows(verb, &t.info.group, &resource, t.namespace.as_deref())
+    {
+        return Ok(());
+    }
+    let subject = match &t.name {
+        Some(n) => format!("{} \"{n}\"", qualified(&t.info.key())),
+        None => qualified(&t.info.key()),
+    };
+    let scope = match &t.namespace {
+        Some(ns) => format!("in the namespace \"{ns}\""),
+        None => "at the cluster scope".to_string(),
+    };
+    Err(ApiError::forbidden(format!(
+        "{subject} is forbidden: User \"{}\" cannot {verb} resource \"{resource}\" in API group \"{}\" {scope}",
+        req.user.name, t.info.group
+    )))
+}
+
+fn get_obj(state: &SimState, t: &Target) -> Result<Obj, ApiError> {
+    let name = t.name.as_deref().unwrap_or_default();
+    state
+        .store
+        .get(&t.info.key(), t.namespace.as_deref().unwrap_or_default(), name)
+        .ok_or_else(|| ApiError::not_found(&t.info.key(), name))
+}
+
+/// Label, field and namespace filtering of a list or watch.
+struct Filter {
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    fn from_request(req: &ApiRequest, t: &Target) -> Result<Filter, ApiError> {
+        let labels = LabelSelector::parse(req.param("labelSelector").unwrap_or_default())
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let mut field_text = req.param("fieldSelector").unwrap_or_default().to_string();
+        // A watch of one object arrives as GET on the name with watch=true.
+        if let Some(name) = &t.name {
+            if !field_text.is_empty() {
+                field_text.push(',');
+            }
+            field_text.push_str(&format!("metadata.name={name}"));
+        }
+        let fields = FieldSelector::parse(&field_text, &t.info.plural).map_err(|e| {
+            ApiError::bad_request(format!("Unable to find \"{}\" that match label selector \"\", field selector \"{field_text}\": {e}", qualified(&t.info.key())))
+        })?;
+        Ok(Filter { labels, fields })
+    }
+
+    fn matches(&self, obj: &Value) -> bool {
+        self.labels.matches(obj) && self.fields.matches(obj)
+    }
+}
+
+fn include_object(req: &ApiRequest) -> IncludeObject {
+    match req.param("includeObject") {
+        Some("None") => IncludeObject::None,
+        Some("Object") => IncludeObject::Object,
+        _ => IncludeObject::Metadata,
+    }
+}
+
+fn render_table(state: &SimState, info: &ResourceInfo, objs: &[Obj], include: IncludeObject) -> Value {
+    let now = Utc::now();
+    let crd_columns = crd_printer_columns(state, info);
+    match crd_columns {
+        Some(cols) => table::to_table_with_columns(&cols, objs, include, now), // CRD columns
+        None => table::to_table(info, objs, include, now),
+    }
+}
+
+/// The additionalPrinterColumns of a custom resource's version, if it is one.
+fn crd_printer_columns(state: &SimState, info: &ResourceInfo) -> Option<Vec<Value>> {
+    let crd = state.store.get(
+        &super::resources::ResKey::new("apiextensions.k8s.io", "customresourcedefinitions"),
+        "",
+        &format!("{}.{}", info.plural, info.group),
+    )?;
+    let version = crd["spec"]["versions"]
+        .as_array()?
+        .iter()
+        .find(|v| v["name"] == info.version.as_str())?;
+    Some(
+        version["additionalPrinterColumns"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+fn list(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let filter = Filter::from_request(req, t)?;
+    let limit: usize = req.param("limit").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let after = match req.param("continue").filter(|c| !c.is_empty()) {
+        Some(token) => Some(decode_continue(token)?),
+        None => None,
+    };
+    let page = state.store.list(
+        &t.info.key(),
+        t.namespace.as_deref(),
+        &|o| filter.matches(o),
+        after.as_ref(),
+        limit,
+    );
+    let mut meta = json!({"resourceVersion": page.rv.to_string()});
+    if let Some(next) = &page.next {
+        meta["continue"] = json!(encode_continue(next, page.rv));
+        meta["remainingItemCount"] = json!(page.remaining);
+    }
+    if req.wants_table() {
+        let mut tbl = render_table(state, &t.info, &page.items, include_object(req));
+        tbl["metadata"] = meta;
+        return Ok(json_response(200, &tbl));
+    }
+    let body = json!({
+        "kind": format!("{}List", t.info.kind),
+        "apiVersion": t.info.api_version(),
+        "metadata": meta,
+        "items": page.items.iter().map(|o| o.as_ref()).collect::<Vec<_>>(),
+    });
+    Ok(json_response(200, &body))
+}
+
+fn encode_continue(key: &(String, String), rv: u64) -> String {
+    let raw = json!({"v": "meta.k8s.io/v1", "rv": rv, "ns": key.0, "name": key.1}).to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
+    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|_| bad())?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
+    Ok((
+        v["ns"].as_str().ok_or_else(bad)?.to_string(),
+        v["name"].as_str().ok_or_else(bad)?.to_string(),
+    ))
+}
+
+/// One watch event line.
+fn event_line(kind: &str, object: &Value) -> Bytes {
+    let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let filter = Filter::from_request(req, t)?;
+    let res = t.info.key();
+    let ns = t.namespace.clone();
+    let in_scope = move |o: &Value| {
+        ns.as_deref()
+            .is_none_or(|n| o["metadata"]["namespace"].as_str() == Some(n))
+    };
+    let rv_param = req.param("resourceVersion").unwrap_or_default().to_string();
+    let send_initial = req.flag("sendInitialEvents");
+    let bookmarks = req.flag("allowWatchBookmarks");
+    let timeout = req
+        .param("timeoutSeconds")
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(1800));
+    let table = req.wants_table();
+    let include = include_object(req);
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+
+    // Start point: synthetic ADDED events for the current state when no RV (or "0") is given,
+    // or when the client asks for initial events; otherwise the history after the RV.
+    let mut initial: Vec<Obj> = Vec::new();
+    let (backlog, live, start_rv, gone) = if rv_param.is_empty() || rv_param == "0" || send_initial {
+        let (rv, rx_live) = state.store.subscribe();
+        let page = state.store.list(&res, t.namespace.as_deref(), &|o| filter.matches(o), None, 0);
+        initial = page.items;
+        (Vec::new(), Some(rx_live), rv.min(page.rv), None)
+    } else {
+        let rv: u64 = rv_param
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv_param}")))?;
+        match state.store.watch_from(rv) {
+            Ok((b, r)) => (b, Some(r), rv, None),
+            Err(e) => (Vec::new(), None, rv, Some(e)),
+        }
+    };
+    let state2 = state.clone();
+    let info = t.info.clone();
+    let mut shutdown = req.shutdown.clone();
+    tokio::spawn(async move {
+        let encode = |kind: &str, obj: &Value| -> Bytes {
+            if table {
+                let tbl = render_table(&state2, &info, &[Arc::new(obj.clone())], include);
+                event_line(kind, &tbl)
+            } else {
+                event_line(kind, obj)
+            }
+        };
+        if let Some(err) = gone {
+            let _ = tx.send(event_line("ERROR", &err.status())).await;
+            return;
+        }
+        for obj in &initial {
+            if tx.send(encode("ADDED", obj)).await.is_err() {
+                return;
+            }
+        }
+        let mut last_rv = start_rv;
+        if send_initial {
+            let bm = json!({"kind": info.kind, "apiVersion": info.api_version(),
+                "metadata": {"resourceVersion": last_rv.to_string(), "annotations": {"k8s.io/initial-events-end": "true"}}});
+            if tx.send(event_line("BOOKMARK", &bm)).await.is_err() {
+                return;
+            }
+        }
+        let deliver = |ev: &WatchEvent| -> Option<Bytes> {
+            if ev.res != res {
+                return None;
+            }
+            let now_in = in_scope(&ev.object) && filter.matches(&ev.object);
+            let was_in = ev
+                .old
+                .as_ref()
+                .is_some_and(|o| in_scope(o) && filter.matches(o));
+            let kind = match ev.kind {
+                EventKind::Added if now_in => "ADDED",
+                EventKind::Deleted if was_in || now_in => "DELETED",
+                EventKind::Modified if now_in && was_in => "MODIFIED",
+                EventKind::Modified if now_in => "ADDED",
+                EventKind::Modified if was_in => "DELETED",
+                _ => return None,
+            };
+            Some(encode(kind, &ev.object))
+        };
+        for ev in &backlog {
+            last_rv = ev.rv;
+            if let Some(line) = deliver(ev)
+                && tx.send(line).await.is_err()
+            {
+                return;
+            }
+        }
+        let Some(mut live) = live else { return };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                ev = live.recv() => match ev {
+                    Ok(ev) => {
+                        if ev.rv <= last_rv { continue; }
+                        last_rv = ev.rv;
+                        if let Some(line) = deliver(&ev)
+                            && tx.send(line).await.is_err() {
+                            return;
+                        }
+                    }
+                    // A watcher that falls behind is closed; the client re-watches from its
+                    // last resourceVersion, as with a real API server.
+                    Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = tick.tick() => {
+                    if bookmarks {
+                        let bm = json!({"kind": info.kind, "apiVersion": info.api_version(),
+                            "metadata": {"resourceVersion": state2.store.current_rv().max(last_rv).to_string()}});
+                        if tx.send(event_line("BOOKMARK", &bm)).await.is_err() { return; }
+                    } else if tx.is_closed() {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => return,
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+    Ok(stream_response("application/json", rx))
+}
+
+
+fn parse_object(req: &ApiRequest) -> Result<Value, ApiError> {
+    let v: Value = if req.content_type.contains("yaml") {
+        let text = std::str::from_utf8(&req.body)
+            .map_err(|_| ApiError::bad_request("request body is not valid UTF-8"))?;
+        serde_saphyr::from_str(text)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
+    } else {
+        serde_json::from_slice(&req.body).map_err(|e| {
+            ApiError::bad_request(format!("the object provided is unrecognized (must be of type {{}}): {e}"))
+        })?
+    };
+    if !v.is_object() {
+        return Err(ApiError::bad_request("the request body must be an object"));
+    }
+    Ok(v)
+}
+
+fn check_identity(t: &Target, obj: &mut Value) -> Result<(), ApiError> {
+    if let (Some(kind), true) = (obj["kind"].as_str(), !obj["kind"].is_null())
+        && kind != t.info.kind
+    {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({}) does not match the expected API version ({})",
+            obj["apiVersion"].as_str().unwrap_or_default(),
+            t.info.api_version()
+        )));
+    }
+    if let Some(ns) = &t.namespace {
+        match obj["metadata"]["namespace"].as_str() {
+            None | Some("") => obj["metadata"]["namespace"] = json!(ns),
+            Some(other) if other != ns => {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(name) = &t.name
+        && obj["metadata"]["name"].as_str().is_some_and(|n| n != name)
+    {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            obj["metadata"]["name"].as_str().unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+fn dry_run(req: &ApiRequest) -> bool {
+    req.param("dryRun") == Some("All")
+}
+
+fn create(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let mut obj = parse_object(req)?;
+    check_identity(t, &mut obj)?;
+    if obj["metadata"]["resourceVersion"].as_str().is_some_and(|v| !v.is_empty()) {
+        return Err(ApiError::bad_request("resourceVersion should not be set on objects to be created"));
+    }
+    if t.info.has_subresource("status")
+        && let Some(m) = obj.as_object_mut()
+    {
+        // Status is written by controllers through the status subresource.
+        m.remove("status");
+    }
+    strip_server_fields(&mut obj);
+    if dry_run(req) {
+        super::admission::validate(&t.info, &obj)?;
+        return Ok(json_response(201, &obj));
+    }
+    let created = state.create_object(&t.info, obj)?;
+    Ok(json_response(201, &created))
+}
+
+/// Fields only the server sets; a client's values are ignored on create.
+fn strip_server_fields(obj: &mut Value) {
+    if let Some(m) = obj["metadata"].as_object_mut() {
+        for k in ["uid", "creationTimestamp", "generation", "managedFields", "selfLink"] {
+            m.remove(k);
+        }
+    }
+}
+
+/// Merges a proposed object with the stored one the way the main resource and the `status`
+/// subresource split ownership.
+fn split_status(info: &ResourceInfo, old: &Value, mut new: Value, status_only: bool) -> Value {
+    if !info.has_subresource("status") {
+        return new;
+    }
+    if status_only {
+        let mut out = old.clone();
+        out["status"] = new["status"].take();
+        out["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"].take();
+        out
+    } else {
+        new["status"] = old["status"].clone();
+        if new["status"].is_null()
+            && let Some(m) = new.as_object_mut()
+        {
+            m.remove("status");
+        }
+        new
+    }
+}
+
+fn update(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let mut obj = parse_object(req)?;
+    check_identity(t, &mut obj)?;
+    let old = get_obj(state, t)?;
+    let expect = obj["metadata"]["resourceVersion"].as_str().map(str::to_string);
+    let status_only = t.sub.as_deref() == Some("status");
+    let mut merged = split_status(&t.info, &old, obj, status_only);
+    keep_server_fields(&old, &mut merged);
+    super::admission::validate(&t.info, &merged)?;
+    if dry_run(req) {
+        return Ok(json_response(200, &merged));
+    }
+    let stored = state.store.update(&t.info.key(), merged, expect.as_deref())?;
+    Ok(json_response(200, &stored))
+}
+
+fn keep_server_fields(old: &Value, new: &mut Value) {
+    for k in ["uid", "creationTimestamp"] {
+        new["metadata"][k] = old["metadata"][k].clone();
+    }
+    if new["metadata"]["namespace"].is_null() && !old["metadata"]["namespace"].is_null() {
+        new["metadata"]["namespace"] = old["metadata"]["namespace"].clone();
+    }
+}
+
+fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let kind = PatchKind::from_content_type(&req.content_type).ok_or_else(|| {
+        ApiError::unsupported_media(format!(
+            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {})",
+            req.content_type
+        ))
+    })?;
+    let body = patch::parse_body(kind, &req.body)?;
+    if kind == PatchKind::Strategic && t.info.group.contains('.') && !builtin_group(&t.info.group) {
+        return Err(ApiError::unsupported_media(
+            "strategic merge patch is not supported for custom resources; use a merge patch",
+        ));
+    }
+    let name = t.name.as_deref().unwrap_or_default();
+    let Some(old) = state
+        .store
+        .get(&t.info.key(), t.namespace.as_deref().unwrap_or_default(), name)
+    else {
+        if kind == PatchKind::Apply {
+            // Server-side apply creates what does not exist.
+            let mut obj = body;
+            check_identity(t, &mut obj)?;
+            strip_server_fields(&mut obj);
+            if let Some(m) = obj.as_object_mut() {
+                m.remove("status");
+            }
+            let created = state.create_object(&t.info, obj)?;
+            return Ok(json_response(201, &created));
+        }
+        return Err(ApiError::not_found(&t.info.key(), name));
+    };
+    let patched = patch::apply(kind, &old, &body)?;
+    let expect = body["metadata"]["resourceVersion"].as_str().map(str::to_string);
+    let status_only = t.sub.as_deref() == Some("status");
+    let mut merged = split_status(&t.info, &old, patched, status_only);
+    keep_server_fields(&old, &mut merged);
+    merged["metadata"]["name"] = json!(name);
+    super::admission::validate(&t.info, &merged)?;
+    if dry_run(req) {
+        return Ok(json_response(200, &merged));
+    }
+    let stored = state.store.update(&t.info.key(), merged, expect.as_deref())?;
+    Ok(json_response(200, &stored))
+}
+
+fn builtin_group(group: &str) -> bool {
+    group.ends_with(".k8s.io")
+}
+
+fn delete_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Obj, ApiError> {
+    let name = t.name.as_deref().unwrap_or_default();
+    let ns = t.namespace.as_deref().unwrap_or_default();
+    let opts: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let propagation = req
+        .param("propagationPolicy")
+        .map(str::to_string)
+        .or_else(|| opts["propagationPolicy"].as_str().map(str::to_string));
+    if let Some(want_uid) = opts["preconditions"]["uid"].as_str() {
+        let cur = get_obj(state, t)?;
+        if cur["metadata"]["uid"].as_str() != Some(want_uid) {
+            return Err(ApiError::conflict(&t.info.key(), name));
+        }
+    }
+    if dry_run(req) {
+        return get_obj(state, t);
+    }
+    let gone = state.store.delete(&t.info.key(), ns, name)?;
+    if propagation.as_deref() == Some("Orphan") {
+        orphan_dependents(state, &gone);
+    }
+    if t.info.plural == "customresourcedefinitions" {
+        state.unregister_crd(&gone);
+    }
+    Ok(gone)
+}
+
+/// Removes the owner reference to `owner` from its dependents, so the garbage collector
+/// leaves them (`--cascade=orphan`).
+fn orphan_dependents(state: &SimState, owner: &Value) {
+    let Some(uid) = owner["metadata"]["uid"].as_str() else {
+        return;
+    };
+    for res in state.store.resources() {
+        for obj in state.store.all_of(&res) {
+            let refs = obj["metadata"]["ownerReferences"].as_array();
+            if refs.is_some_and(|r| r.iter().any(|o| o["uid"] == uid)) {
+                let mut o = (*obj).clone();
+                if let Some(list) = o["metadata"]["ownerReferences"].as_array_mut() {
+                    list.retain(|r| r["uid"] != uid);
+                }
+                let _ = state.store.update(&res, o, None);
+            }
+        }
+    }
+}
+
+fn delete_collection(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let filter = Filter::from_request(req, t)?;
+    let page = state
+        .store
+        .list(&t.info.key(), t.namespace.as_deref(), &|o| filter.matches(o), None, 0);
+    let mut items = Vec::new();
+    for obj in page.items {
+        let (ns, name) = super::store::key_of(&obj);
+        if let Ok(gone) = state.store.delete(&t.info.key(), &ns, &name) {
+            items.push(gone);
+        }
+    }
+    Ok(json_response(
+        200,
+        &json!({"kind": format!("{}List", t.info.kind), "apiVersion": t.info.api_version(),
+                "metadata": {"resourceVersion": state.store.current_rv().to_string()},
+                "items": items.iter().map(|o| o.as_ref()).collect::<Vec<_>>()}),
+    ))
+}
+
+/// The `autoscaling/v1` Scale view of a scalable object.
+fn to_scale(info: &ResourceInfo, obj: &Value) -> Value {
+    let selector = obj["spec"]["selector"]
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let _ = info;
+    json!({
+        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"],
+            "uid": obj["metadata"]["uid"], "resourceVersion": obj["metadata"]["resourceVersion"],
+            "creationTimestamp": obj["metadata"]["creationTimestamp"],
+        },
+        "spec": {"replicas": obj["spec"]["replicas"].as_i64().unwrap_or(1)},
+        "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector},
+    })
+}
+
+fn update_scale(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let old = get_obj(state, t)?;
+    let current = to_scale(&t.info, &old);
+    let scale = if req.method == Method::PATCH {
+        let kind = PatchKind::from_content_type(&req.content_type)
+            .ok_or_else(|| ApiError::unsupported_media("unsupported patch type for scale"))?;
+        let body = patch::parse_body(kind, &req.body)?;
+        patch::apply(kind, &current, &body)?
+    } else {
+        parse_object(req)?
+    };
+    let expect = scale["metadata"]["resourceVersion"].as_str().map(str::to_string);
+    let replicas = &scale["spec"]["replicas"];
+    let mut obj = (*old).clone();
+    obj["spec"]["replicas"] = replicas.clone();
+    super::admission::validate(&t.info, &obj).map_err(|_| {
+        ApiError::invalid(
+            "Scale",
+            "autoscaling",
+            t.name.as_deref().unwrap_or_default(),
+            &[(
+                "spec.replicas".into(),
+                format!("Invalid value: {replicas}: must be greater than or equal to 0"),
+            )],
+        )
+    })?;
+    let stored = state.store.update(&t.info.key(), obj, expect.as_deref())?;
+    Ok(json_response(200, &to_scale(&t.info, &stored)))
+}
+
+fn access_review(req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let mut review = parse_object(req)?;
+    let ra = &review["spec"]["resourceAttributes"];
+    let allowed = if ra.is_object() {
+        let resource = match ra["subresource"].as_str().filter(|s| !s.is_empty()) {
+            Some(sub) => format!("{}/{sub}", ra["resource"].as_str().unwrap_or_default()),
+            None => ra["resource"].as_str().unwrap_or_default().to_string(),
+        };
+        req.user.allows(
+            ra["verb"].as_str().unwrap_or_default(),
+            ra["group"].as_str().unwrap_or_default(),
+            &resource,
+            ra["namespace"].as_str().filter(|n| !n.is_empty()),
+        )
+    } else {
+        // Non-resource URLs (/healthz, /version…) are readable by everyone.
+        review["spec"]["nonResourceAttributes"]["verb"] == "get"
+    };
+    review["status"] = if allowed {
+        json!({"allowed": true, "reason": format!("user {} is allowed by the simulator's rules", req.user.name)})
+    } else {
+        json!({"allowed": false})
+    };
+    review["metadata"]["creationTimestamp"] = Value::Null;
+    Ok(json_response(201, &review))
+}
+
+fn rules_review(req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let mut review = parse_object(req)?;
+    let rules: Vec<Value> = req
+        .user
+        .rules
+        .iter()
+        .map(|r| json!({"verbs": r.verbs, "apiGroups": r.groups, "resources": r.resources}))
+        .collect();
+    review["status"] = json!({"resourceRules": rules, "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["*"]}], "incomplete": false});
+    Ok(json_response(201, &review))
+}
+
+/// Sends a whole byte chunk stream; used by log streaming.
+pub fn chunked(rx: mpsc::Receiver<Bytes>) -> Response<Body> {
+    stream_response("text/plain", rx)
+}
