@@ -117,6 +117,19 @@ impl SimUser {
             .any(|r| r.matches(verb, group, resource, namespace))
     }
 
+    /// Finds a user by name.
+    pub fn by_name(name: &str) -> Option<SimUser> {
+        SimUser::builtin().into_iter().find(|u| u.name == name)
+    }
+
+    /// The cluster admin, used for requests without credentials (a local dev cluster).
+    pub fn admin() -> SimUser {
+        SimUser::builtin()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| SimUser { name: "admin", token: "", rules: Vec::new() })
+    }
+
     /// Finds the user of a bearer token; no token or an unknown one is anonymous (None).
     pub fn by_token(token: &str) -> Option<SimUser> {
         SimUser::builtin().into_iter().find(|u| u.token == token)

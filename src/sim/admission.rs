@@ -113,7 +113,7 @@ fn default_pod_spec(spec: &mut Value) {
         spec["serviceAccountName"] = json!("default");
     }
     for list in ["initContainers", "containers"] {
-        if let Some(cs) = spec[list].as_array_mut() {
+        if let Some(cs) = spec.get_mut(list).and_then(Value::as_array_mut) {
             for c in cs {
                 let latest = c["image"]
                     .as_str()
@@ -125,6 +125,22 @@ fn default_pod_spec(spec: &mut Value) {
                 set_if_null(&mut c["terminationMessagePath"], json!("/dev/termination-log"));
                 set_if_null(&mut c["terminationMessagePolicy"], json!("File"));
                 set_if_null(&mut c["resources"], json!({}));
+                if let Some(ports) = c.get_mut("ports").and_then(Value::as_array_mut) {
+                    for p in ports {
+                        set_if_null(&mut p["protocol"], json!("TCP"));
+                    }
+                }
+                for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+                    if let Some(p) = c.get_mut(probe).filter(|p| p.is_object()) {
+                        set_if_null(&mut p["timeoutSeconds"], json!(1));
+                        set_if_null(&mut p["periodSeconds"], json!(10));
+                        set_if_null(&mut p["successThreshold"], json!(1));
+                        set_if_null(&mut p["failureThreshold"], json!(3));
+                        if let Some(h) = p.get_mut("httpGet").filter(|h| h.is_object()) {
+                            set_if_null(&mut h["scheme"], json!("HTTP"));
+                        }
+                    }
+                }
             }
         }
     }

@@ -17,7 +17,6 @@ use super::http::SimState;
 use super::kubelet;
 use super::resources::ResKey;
 use super::scenario::RunGenerator;
-use super::selectors::LabelSelector;
 use super::store::{EventKind, Obj, WatchEvent};
 
 fn pods() -> ResKey {
@@ -1034,6 +1033,6 @@ mod tests {
         assert_eq!(p["metadata"]["labels"]["app"], "x");
         assert_eq!(p["metadata"]["annotations"]["sim.strata.dev/script"], "exit=1s");
         assert_eq!(controller_of(&p).unwrap()["uid"], "u1");
-        let _ = LabelSelector::default();
+
     }
 }

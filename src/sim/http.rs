@@ -253,6 +253,8 @@ enum Route {
     Group(String),
     ResourceList(String, String),
     Resource(Target),
+    OpenApiRoot,
+    OpenApiGroupVersion(String),
     OpenApiMissing,
 }
 
@@ -306,10 +308,23 @@ async fn route_and_serve(
         .to_string();
     let accept = header("accept");
     let content_type = header("content-type");
-    let Some(user) = SimUser::by_token(&token) else {
-        return Err(ApiError::unauthorized());
+    // kubectl and Helm send no bearer token over plain HTTP, so the kubeconfig names
+    // non-admin users by a path prefix (`/u/<user>`) on their cluster's server URL.
+    let (user, path) = match path.strip_prefix("/u/").and_then(|rest| rest.split_once('/').or(Some((rest, "")))) {
+        Some((name, rest)) => (
+            SimUser::by_name(name).ok_or_else(ApiError::unauthorized)?,
+            format!("/{rest}"),
+        ),
+        None if token.is_empty() => (SimUser::admin(), path),
+        None => (SimUser::by_token(&token).ok_or_else(ApiError::unauthorized)?, path),
     };
     let route = parse_route(&state, &path)?;
+    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        // We speak JSON only; client-go retries in JSON after a 415.
+        return Err(ApiError::unsupported_media(format!(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type})"
+        )));
+    }
     let upgrade = if req.headers().contains_key(hyper::header::UPGRADE) {
         Some(hyper::upgrade::on(&mut req))
     } else {
@@ -347,6 +362,10 @@ async fn route_and_serve(
         )),
         Route::Health => Ok(text_response(200, "ok")),
         Route::OpenApiMissing => Err(ApiError::unknown_resource()),
+        Route::OpenApiRoot => Ok(json_response(200, &super::openapi::root(&state.resources()))),
+        Route::OpenApiGroupVersion(gv) => super::openapi::group_version(&state.resources(), &gv)
+            .map(|doc| json_response(200, &doc))
+            .ok_or_else(ApiError::unknown_resource),
         Route::CoreVersions => Ok(json_response(
             200,
             &json!({"kind": "APIVersions", "versions": ["v1"],
@@ -417,6 +436,8 @@ fn parse_route(state: &SimState, path: &str) -> Result<Route, ApiError> {
     match segs.as_slice() {
         ["version"] => Ok(Route::Version),
         ["healthz" | "livez" | "readyz", ..] => Ok(Route::Health),
+        ["openapi", "v3"] => Ok(Route::OpenApiRoot),
+        ["openapi", "v3", gv @ ..] => Ok(Route::OpenApiGroupVersion(gv.join("/"))),
         ["openapi", ..] => Ok(Route::OpenApiMissing),
         ["api"] => Ok(Route::CoreVersions),
         ["apis"] => Ok(Route::Groups),

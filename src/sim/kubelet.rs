@@ -61,6 +61,20 @@ fn image_id(image: &str) -> String {
     format!("docker.io/{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}", h.rotate_left(17), h.rotate_left(41))
 }
 
+/// A 64-hex container id, unique per container start.
+fn container_id(name: &str, restarts: u64, at: DateTime<Utc>) -> String {
+    let seed = format!("{name}/{restarts}/{}", at.timestamp_nanos_opt().unwrap_or_default());
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut out = String::new();
+    for round in 0..4u8 {
+        for b in seed.bytes().chain([round]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
+        out.push_str(&format!("{h:016x}"));
+    }
+    out
+}
+
 fn condition(kind: &str, status: bool, at: DateTime<Utc>, reason: Option<&str>) -> Value {
     let mut c = json!({"type": kind, "status": if status { "True" } else { "False" },
         "lastProbeTime": null, "lastTransitionTime": ts(at)});
@@ -262,7 +276,7 @@ fn start_containers(p: &mut Value, now: DateTime<Utc>, main: &[(String, String)]
     let old: Vec<Value> = p["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
     p["status"]["containerStatuses"] = json!(main.iter().map(|(n, i)| {
         let last = old.iter().find(|c| c["name"] == n.as_str()).map(|c| c["lastState"].clone()).unwrap_or(json!({}));
-        json!({"name": n, "image": i, "imageID": image_id(i), "containerID": format!("containerd://{}", &image_id(&format!("{n}{restarts}{now}"))[25..]),
+        json!({"name": n, "image": i, "imageID": image_id(i), "containerID": format!("containerd://{}", container_id(n, restarts, now)),
                "ready": ready, "restartCount": restarts, "started": true,
                "state": {"running": {"startedAt": ts(now)}}, "lastState": last})
     }).collect::<Vec<_>>());

@@ -11,6 +11,7 @@ pub mod cron;
 pub mod http;
 pub mod kubelet;
 pub mod logstream;
+pub mod openapi;
 pub mod patch;
 pub mod podlogs;
 pub mod resources;
@@ -85,18 +86,31 @@ impl RunningSim {
     /// (read-only, no Secrets), current context `strata-sim`.
     pub fn kubeconfig_yaml(&self) -> String {
         let url = self.url();
-        let mut out = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: strata-sim\n  cluster:\n    server: {url}\ncontexts:\n"
-        );
-        for user in access::SimUser::builtin() {
+        let users = access::SimUser::builtin();
+        let mut out = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+        for user in &users {
+            // Non-admin users are told apart by a path prefix: client-go sends no token over
+            // plain HTTP.
+            let server = if user.name == "admin" {
+                url.clone()
+            } else {
+                format!("{url}/u/{}", user.name)
+            };
+            out.push_str(&format!(
+                "- name: {}\n  cluster:\n    server: {server}\n",
+                user.context_name()
+            ));
+        }
+        out.push_str("contexts:\n");
+        for user in &users {
             let ctx = user.context_name();
             out.push_str(&format!(
-                "- name: {ctx}\n  context:\n    cluster: strata-sim\n    user: {}\n    namespace: default\n",
+                "- name: {ctx}\n  context:\n    cluster: {ctx}\n    user: {}\n    namespace: default\n",
                 user.name
             ));
         }
         out.push_str("current-context: strata-sim\nusers:\n");
-        for user in access::SimUser::builtin() {
+        for user in &users {
             out.push_str(&format!(
                 "- name: {}\n  user:\n    token: {}\n",
                 user.name, user.token

@@ -408,6 +408,7 @@ impl Store {
             obj["metadata"]["generation"] = json!(1);
         }
         finalize(&mut obj);
+        prune_nulls(&mut obj);
         let obj = Arc::new(obj);
         g.tables.entry(res.clone()).or_default().insert(key, obj.clone());
         self.record(&mut g, res, EventKind::Added, obj.clone(), None);
@@ -443,6 +444,7 @@ impl Store {
             };
             obj["metadata"]["generation"] = json!(bumped);
         }
+        prune_nulls(&mut obj);
         if obj == *old {
             return Ok(old);
         }
@@ -508,6 +510,19 @@ impl Store {
     pub fn subscribe(&self) -> (u64, broadcast::Receiver<Arc<WatchEvent>>) {
         let g = self.lock();
         (g.rv, self.tx.subscribe())
+    }
+}
+
+/// Drops `null` members of objects, as the API server does when it decodes into typed
+/// structs (a null field reads as absent and is omitted when written back).
+pub fn prune_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(prune_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(prune_nulls),
+        _ => {}
     }
 }
 
