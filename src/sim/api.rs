@@ -208,13 +208,23 @@ fn list(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>
         tbl["metadata"] = meta;
         return Ok(json_response(200, &tbl));
     }
-    let body = json!({
-        "kind": format!("{}List", t.info.kind),
-        "apiVersion": t.info.api_version(),
-        "metadata": meta,
-        "items": page.items.iter().map(|o| o.as_ref()).collect::<Vec<_>>(),
-    });
-    Ok(json_response(200, &body))
+    Ok(list_response(&t.info, &meta, &page.items))
+}
+
+/// A `<Kind>List` written straight from the shared objects (no deep copy of the items).
+fn list_response(info: &ResourceInfo, meta: &Value, items: &[Obj]) -> Response<Body> {
+    let head = json!({"kind": format!("{}List", info.kind), "apiVersion": info.api_version(), "metadata": meta});
+    let mut out = serde_json::to_vec(&head).unwrap_or_default();
+    out.pop(); // the closing brace; items follow
+    out.extend_from_slice(b",\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut out, item.as_ref());
+    }
+    out.extend_from_slice(b"]}");
+    super::http::bytes_response(200, "application/json", out)
 }
 
 fn encode_continue(key: &(String, String), rv: u64) -> String {
@@ -609,12 +619,8 @@ fn delete_collection(state: &SimState, t: &Target, req: &ApiRequest) -> Result<R
             items.push(gone);
         }
     }
-    Ok(json_response(
-        200,
-        &json!({"kind": format!("{}List", t.info.kind), "apiVersion": t.info.api_version(),
-                "metadata": {"resourceVersion": state.store.current_rv().to_string()},
-                "items": items.iter().map(|o| o.as_ref()).collect::<Vec<_>>()}),
-    ))
+    let meta = json!({"resourceVersion": state.store.current_rv().to_string()});
+    Ok(list_response(&t.info, &meta, &items))
 }
 
 /// The `autoscaling/v1` Scale view of a scalable object.

@@ -500,10 +500,14 @@ fn resource_route(state: &SimState, group: &str, version: &str, rest: &[&str]) -
 
 /// A JSON response.
 pub fn json_response(code: u16, body: &Value) -> Response<Body> {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    bytes_response(code, "application/json", serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A response of ready-made bytes.
+pub fn bytes_response(code: u16, content_type: &str, bytes: Vec<u8>) -> Response<Body> {
     Response::builder()
         .status(StatusCode::from_u16(code).unwrap_or(StatusCode::OK))
-        .header("content-type", "application/json")
+        .header("content-type", content_type)
         .header("cache-control", "no-cache, private")
         .body(Full::new(Bytes::from(bytes)).boxed())
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
