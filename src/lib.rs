@@ -1,4 +1,8 @@
 //! Strata: a terminal cockpit for operating an open-source data stack on Kubernetes.
 
 pub mod app;
+pub mod cluster;
+pub mod config;
+pub mod release;
 pub mod sim;
+pub mod ui;

@@ -201,7 +201,6 @@ fn list(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>
     let mut meta = json!({"resourceVersion": page.rv.to_string()});
     if let Some(next) = &page.next {
         meta["continue"] = json!(encode_continue(next, page.rv));
-        meta["remainingItemCount"] = json!(page.remaining);
     }
     if req.wants_table() {
         let mut tbl = render_table(state, &t.info, &page.items, include_object(req));

@@ -193,6 +193,7 @@ pub struct ListPage {
     pub rv: u64,
     /// Key to continue after, when more items remain.
     pub next: Option<(String, String)>,
+    /// At least this many items remain (1 when there is a next page).
     pub remaining: usize,
 }
 
@@ -323,16 +324,11 @@ impl Store {
                 continue;
             }
             if limit > 0 && items.len() >= limit {
-                if next.is_none() {
-                    next = Some(
-                        items
-                            .last()
-                            .map(|o: &Obj| key_of(o))
-                            .unwrap_or_else(|| key.clone()),
-                    );
-                }
-                remaining += 1;
-                continue;
+                // One more match proves there is a next page; counting them all would make
+                // paging through a big table quadratic, and remainingItemCount is optional.
+                next = items.last().map(|o: &Obj| key_of(o));
+                remaining = 1;
+                break;
             }
             items.push(obj.clone());
         }
@@ -623,7 +619,7 @@ mod tests {
         assert_eq!(all.items.len(), 6);
         let page1 = s.list(&pods(), Some("a"), &|_| true, None, 2);
         assert_eq!(page1.items.len(), 2);
-        assert_eq!(page1.remaining, 3);
+        assert_eq!(page1.remaining, 1);
         let page2 = s.list(&pods(), Some("a"), &|_| true, page1.next.as_ref(), 10);
         assert_eq!(page2.items.len(), 3);
         assert!(page2.next.is_none());
