@@ -114,6 +114,9 @@ struct Controllers {
     node_turn: usize,
     /// (object uid, reason, message) → Event name, to count repeats instead of adding Events.
     event_names: HashMap<(String, String, String), String>,
+    /// During the first sync, objects made for pre-existing owners are backdated to their
+    /// owner's age, so the demo opens on a cluster that has been running, not one just born.
+    warm_start: bool,
 }
 
 impl Controllers {
@@ -125,12 +128,19 @@ impl Controllers {
             owned: HashMap::new(),
             node_turn: 0,
             event_names: HashMap::new(),
+            warm_start: false,
         }
     }
 
     async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let (_, mut rx) = self.state.store.subscribe();
+        self.warm_start = true;
         self.resync();
+        // Objects the first sync made arrive as events; let those settle warm too.
+        while let Ok(ev) = rx.try_recv() {
+            self.on_event(&ev);
+        }
+        self.warm_start = false;
         self.schedule(Work::EventGc, Utc::now() + chrono::Duration::minutes(5));
         loop {
             let wait = self
@@ -249,7 +259,12 @@ impl Controllers {
         let name = meta_str(obj, "name").to_string();
         if alive {
             match ev.res.resource.as_str() {
-                "pods" if ev.res.group.is_empty() => self.kubelet(obj),
+                "pods" if ev.res.group.is_empty() => {
+                    self.kubelet(obj);
+                    if obj["metadata"]["labels"]["spark-role"] == "driver" {
+                        self.reconcile_spark_app(obj);
+                    }
+                }
                 "nodes" if ev.kind == EventKind::Added => {
                     for ds in self.state.store.all_of(&ds_key()) {
                         self.reconcile_ds(meta_str(&ds, "namespace"), meta_str(&ds, "name"));
@@ -328,8 +343,23 @@ impl Controllers {
         }
     }
 
-    fn create(&self, plural_group: (&str, &str), obj: Value) -> Option<Obj> {
+    fn create(&self, plural_group: (&str, &str), mut obj: Value) -> Option<Obj> {
         let info = self.state.by_key(&ResKey::new(plural_group.0, plural_group.1))?;
+        if self.warm_start && plural_group.1 != "events" {
+            let owner_created = controller_of(&obj)
+                .and_then(|r| {
+                    let kind = r["kind"].as_str()?;
+                    let name = r["name"].as_str()?;
+                    let key = self.state.resources().into_iter().find(|x| x.kind == kind)?.key();
+                    self.state.store.get(&key, obj["metadata"]["namespace"].as_str().unwrap_or_default(), name)
+                })
+                .map(|o| o["metadata"]["creationTimestamp"].clone());
+            if let Some(t) = owner_created.filter(|t| t.is_string())
+                && obj["metadata"]["creationTimestamp"].is_null()
+            {
+                obj["metadata"]["creationTimestamp"] = t;
+            }
+        }
         self.state.create_object(&info, obj).ok()
     }
 
@@ -359,6 +389,50 @@ impl Controllers {
                 next,
             );
         }
+    }
+
+    // ---- Spark applications (what the Spark operator reports) ----
+
+    /// Mirrors a Spark driver pod into its SparkApplication's state, and removes the
+    /// executors once the driver has ended, as Spark does.
+    fn reconcile_spark_app(&mut self, driver: &Value) {
+        let ns = meta_str(driver, "namespace");
+        let Some(app_name) = driver["metadata"]["labels"]["sparkoperator.k8s.io/app-name"].as_str() else {
+            return;
+        };
+        let key = ResKey::new("sparkoperator.k8s.io", "sparkapplications");
+        let Some(app) = self.state.store.get(&key, ns, app_name) else {
+            return;
+        };
+        let (state, exec_state) = match driver["status"]["phase"].as_str() {
+            Some("Running") => ("RUNNING", "RUNNING"),
+            Some("Succeeded") => ("COMPLETED", "COMPLETED"),
+            Some("Failed") => ("FAILED", "FAILED"),
+            _ => ("SUBMITTED", "PENDING"),
+        };
+        let mut app2 = (*app).clone();
+        app2["status"]["applicationState"]["state"] = json!(state);
+        if state == "FAILED" {
+            app2["status"]["applicationState"]["errorMessage"] = json!("driver container failed with ExitCode: 1, Reason: Error");
+        }
+        if let Some(execs) = app2["status"]["executorState"].as_object_mut() {
+            for v in execs.values_mut() {
+                *v = json!(exec_state);
+            }
+        }
+        let done = matches!(state, "COMPLETED" | "FAILED");
+        if done && app["status"]["terminationTime"].is_null() {
+            app2["status"]["terminationTime"] = json!(ts(Utc::now()));
+            let selector = driver["metadata"]["labels"]["spark-app-selector"].as_str().unwrap_or_default();
+            let page = self.state.store.list(&pods(), Some(ns), &|p| {
+                p["metadata"]["labels"]["spark-role"] == "executor"
+                    && p["metadata"]["labels"]["spark-app-selector"] == selector
+            }, None, 0);
+            for p in page.items {
+                let _ = self.state.store.delete(&pods(), ns, meta_str(&p, "name"));
+            }
+        }
+        self.write(&key, app2, &app);
     }
 
     // ---- events ----
@@ -764,7 +838,14 @@ impl Controllers {
             let msg = "Reached expected number of succeeded pods";
             conditions.push(json!({"type": "SuccessCriteriaMet", "status": "True", "reason": reason, "message": msg, "lastProbeTime": ts(now), "lastTransitionTime": ts(now)}));
             conditions.push(json!({"type": "Complete", "status": "True", "reason": reason, "message": msg, "lastProbeTime": ts(now), "lastTransitionTime": ts(now)}));
-            completion_time = json!(ts(now));
+            // Complete when the last successful pod finished (in the past for warm starts).
+            let finished = owned
+                .iter()
+                .filter(|p| phase(p) == "Succeeded")
+                .filter_map(|p| parse_ts(&p["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"]))
+                .max()
+                .unwrap_or(now);
+            completion_time = json!(ts(finished));
             self.record_event(&job, "Normal", "Completed", "Job completed", "job-controller", "");
         } else if failed > backoff_limit {
             let reason = "BackoffLimitExceeded";
@@ -795,7 +876,9 @@ impl Controllers {
         };
         let ready = owned.iter().filter(|p| is_ready(p)).count();
         let mut status = json!({
-            "startTime": job["status"]["startTime"].as_str().map(str::to_string).unwrap_or_else(|| ts(now)),
+            "startTime": job["status"]["startTime"].as_str().map(str::to_string).unwrap_or_else(|| {
+                ts(parse_ts(&job["metadata"]["creationTimestamp"]).map_or(now, |c| c.min(now)))
+            }),
             "active": current_active, "ready": ready, "succeeded": succeeded, "failed": failed,
             "terminating": 0, "uncountedTerminatedPods": {},
         });
@@ -841,9 +924,11 @@ impl Controllers {
                 self.record_event(&cj, "Warning", "UnparseableSchedule", &format!("unparseable schedule: {e}"), "cronjob-controller", "");
             }
             Ok(sched) => {
+                // Only the latest missed time runs, so a week back is enough to find it.
                 let since = parse_ts(&cj["status"]["lastScheduleTime"])
                     .or_else(|| parse_ts(&cj["metadata"]["creationTimestamp"]))
-                    .unwrap_or(now);
+                    .unwrap_or(now)
+                    .max(now - chrono::Duration::days(8));
                 // The most recent missed time runs; older misses are skipped.
                 let mut due = None;
                 let mut t = since;
@@ -876,6 +961,9 @@ impl Controllers {
                         meta["namespace"] = json!(ns);
                         meta["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] = json!(ts(at));
                         meta["ownerReferences"] = json!([owner_ref(&cj, "batch/v1", "CronJob")]);
+                        if self.warm_start {
+                            meta["creationTimestamp"] = json!(ts(at));
+                        }
                         let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": tmpl["spec"]});
                         if self.create(("batch", "jobs"), job).is_some() {
                             self.record_event(&cj, "Normal", "SuccessfulCreate", &format!("Created job {job_name}"), "cronjob-controller", "");

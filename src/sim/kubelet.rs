@@ -117,6 +117,8 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
     let restart_policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always");
 
     let Some(start_time) = parse_ts(&pod["status"]["startTime"]) else {
+        // A backdated pod (the demo's warm start) started when it was created.
+        let now = parse_ts(&pod["metadata"]["creationTimestamp"]).map_or(now, |c| c.min(now));
         // Stage 0: schedule onto a node, containers waiting to be created.
         let mut p = pod.clone();
         let node = pod["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()).unwrap_or(node).to_string();
@@ -189,14 +191,16 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
             }
             let mut p = pod.clone();
             finish_init(&mut p, start_time, &init);
-            start_containers(&mut p, now, &main, &script, restart_count(first));
+            // Started when the start delay ended (in the past for backdated pods).
+            let now_started = start_at.min(now);
+            start_containers(&mut p, now_started, &main, &script, restart_count(first));
             let image = main.first().map(|(_, i)| i.clone()).unwrap_or_default();
             let mut events = vec![("Normal", "Pulled", format!("Successfully pulled image \"{image}\" in 1.2s (1.2s including waiting). Image size: 104857600 bytes."))];
             for (c, _) in &main {
                 events.push(("Normal", "Created", format!("Created container: {c}")));
                 events.push(("Normal", "Started", format!("Started container {c}")));
             }
-            let next = next_check(now, now, &script);
+            let next = next_check(now_started, now, &script).or(Some(now));
             Advance { pod: Some(p), next, events }
         }
         // Stage 2: running; become ready, or exit when the script says so.
@@ -205,7 +209,7 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
             if let Some((after, code)) = script.ending() {
                 let exit_at = since + dur(after);
                 if now >= exit_at {
-                    return exit(pod, exit_at, now, code, restart_policy, &main);
+                    return exit(pod, exit_at, now, code, restart_policy, &main, script.crashloop);
                 }
             }
             let want_ready = !script.never_ready && now >= ready_at;
@@ -284,7 +288,16 @@ fn start_containers(p: &mut Value, now: DateTime<Utc>, main: &[(String, String)]
     set_conditions(&mut p["status"], now, true, ready, None);
 }
 
-fn exit(pod: &Value, at: DateTime<Utc>, now: DateTime<Utc>, code: i32, restart_policy: &str, main: &[(String, String)]) -> Advance {
+#[allow(clippy::too_many_arguments)]
+fn exit(
+    pod: &Value,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    code: i32,
+    restart_policy: &str,
+    main: &[(String, String)],
+    crash_every: Option<std::time::Duration>,
+) -> Advance {
     let mut p = pod.clone();
     let reason = if code == 0 { "Completed" } else { "Error" };
     let restarts_allowed = restart_policy == "Always" || (restart_policy == "OnFailure" && code != 0);
@@ -295,7 +308,27 @@ fn exit(pod: &Value, at: DateTime<Utc>, now: DateTime<Utc>, code: i32, restart_p
     let name = pod["metadata"]["name"].as_str().unwrap_or_default();
     let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
     if restarts_allowed {
-        let restarts = restart_count(first) + 1;
+        let mut restarts = restart_count(first) + 1;
+        let mut terminated = terminated;
+        // A crash loop that began long ago (a backdated demo pod) has crashed many times
+        // since: fast-forward whole cycles so restarts and "ago" look like a real cluster.
+        if let Some(every) = crash_every {
+            let every = dur(every).max(ChronoDuration::seconds(1));
+            let mut crash_at = at;
+            for _ in 0..100_000 {
+                let next_crash = crash_at + backoff(restarts) + every;
+                if next_crash > now {
+                    break;
+                }
+                restarts += 1;
+                crash_at = next_crash;
+            }
+            if crash_at > at {
+                terminated["startedAt"] = json!(ts(crash_at - every));
+                terminated["finishedAt"] = json!(ts(crash_at));
+            }
+        }
+        let at = parse_ts(&terminated["finishedAt"]).unwrap_or(at);
         for c in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
             let cname = c["name"].as_str().unwrap_or_default().to_string();
             c["lastState"] = json!({"terminated": terminated});
@@ -380,6 +413,19 @@ mod tests {
         assert_eq!(backoff(1).num_seconds(), 10);
         assert_eq!(backoff(3).num_seconds(), 40);
         assert_eq!(backoff(30).num_seconds(), 300);
+    }
+
+    #[test]
+    fn old_crash_loops_are_fast_forwarded() {
+        let t0 = Utc::now() - ChronoDuration::days(2);
+        let mut p = pod("crashloop=10s", "Always");
+        p["metadata"]["creationTimestamp"] = json!(ts(t0));
+        let (p, _, _) = run(p, Utc::now(), 4);
+        let c = &p["status"]["containerStatuses"][0];
+        let restarts = c["restartCount"].as_u64().unwrap();
+        assert!(restarts > 500, "{restarts}");
+        let finished = parse_ts(&c["lastState"]["terminated"]["finishedAt"]).unwrap();
+        assert!(Utc::now() - finished < ChronoDuration::minutes(6), "{finished}");
     }
 
     #[test]

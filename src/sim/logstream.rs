@@ -220,7 +220,12 @@ pub async fn serve(state: Arc<SimState>, t: &Target, req: &ApiRequest) -> Result
             // The run we follow ended if the pod now shows it terminated or a newer attempt.
             let ended = match &current {
                 Some(c) if c.attempt == run.attempt && c.started == run.started => c.finished,
-                _ => Some((Utc::now(), 0)),
+                // A newer attempt started: our run is now the pod's previous one, with its
+                // real end time and exit code.
+                _ => match pick_run(&pod, &container, true) {
+                    Ok(prev) if prev.started == run.started => prev.finished,
+                    _ => Some((Utc::now(), 0)),
+                },
             };
             let end = ended.map(|(f, _)| f).unwrap_or_else(Utc::now);
             let follow_run = ContainerRun {

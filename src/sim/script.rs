@@ -28,6 +28,9 @@ pub struct PodScript {
     pub pull_error: bool,
     /// Running but never Ready (failing readiness probe).
     pub never_ready: bool,
+    /// When set, only this fraction of pods (chosen by a hash of the pod's name) exits with
+    /// `exit_code`; the others exit 0. Makes CronJob runs fail sometimes, not always.
+    pub fail_ratio: Option<f64>,
 }
 
 impl Default for PodScript {
@@ -40,6 +43,7 @@ impl Default for PodScript {
             crashloop: None,
             pull_error: false,
             never_ready: false,
+            fail_ratio: None,
         }
     }
 }
@@ -81,6 +85,13 @@ impl PodScript {
                 "crashloop" => s.crashloop = Some(dur()?),
                 "pull-error" => s.pull_error = true,
                 "unready" => s.never_ready = true,
+                "fail-ratio" => {
+                    let r: f64 = value
+                        .and_then(|v| v.parse().ok())
+                        .filter(|r: &f64| (0.0..=1.0).contains(r))
+                        .ok_or_else(|| err("needs a fraction between 0 and 1"))?;
+                    s.fail_ratio = Some(r);
+                }
                 _ => return Err(err("unknown setting")),
             }
         }
@@ -89,10 +100,17 @@ impl PodScript {
 
     /// The script of a pod object (default when the annotation is absent or unreadable).
     pub fn of_pod(pod: &serde_json::Value) -> PodScript {
-        pod["metadata"]["annotations"][SCRIPT_ANNOTATION]
+        let mut script: PodScript = pod["metadata"]["annotations"][SCRIPT_ANNOTATION]
             .as_str()
             .and_then(|t| PodScript::parse(t).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(ratio) = script.fail_ratio {
+            let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+            if name_fraction(name) >= ratio {
+                script.exit_code = 0;
+            }
+        }
+        script
     }
 
     /// The exit this script ends in, if any: (after how long running, exit code).
@@ -102,6 +120,14 @@ impl PodScript {
         }
         self.exit_after.map(|d| (d, self.exit_code))
     }
+}
+
+/// A stable fraction in [0, 1) from a name (FNV-1a).
+fn name_fraction(name: &str) -> f64 {
+    let h = name
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    (h % 10_000) as f64 / 10_000.0
 }
 
 /// Parses `500ms`, `5s`, `2m`, `1h` or a bare number of seconds (fractions allowed).
@@ -135,6 +161,16 @@ mod tests {
         let c = PodScript::parse("crashloop=500ms,pull-error,unready").unwrap();
         assert_eq!(c.ending(), Some((Duration::from_millis(500), 1)));
         assert!(c.pull_error && c.never_ready);
+    }
+
+    #[test]
+    fn fail_ratio_fails_some_pods_only() {
+        let pod = |name: &str| serde_json::json!({"metadata": {"name": name, "annotations": {SCRIPT_ANNOTATION: "exit=5s,code=1,fail-ratio=0.3"}}});
+        let codes: Vec<i32> = (0..200).map(|i| PodScript::of_pod(&pod(&format!("dbt-{i}"))).exit_code).collect();
+        let failed = codes.iter().filter(|c| **c == 1).count();
+        assert!((30..90).contains(&failed), "{failed} of 200 failed");
+        assert_eq!(PodScript::of_pod(&pod("dbt-7")).exit_code, PodScript::of_pod(&pod("dbt-7")).exit_code);
+        assert!(PodScript::parse("fail-ratio=2").is_err());
     }
 
     #[test]
