@@ -319,12 +319,6 @@ async fn route_and_serve(
         None => (SimUser::by_token(&token).ok_or_else(ApiError::unauthorized)?, path),
     };
     let route = parse_route(&state, &path)?;
-    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        // We speak JSON only; client-go retries in JSON after a 415.
-        return Err(ApiError::unsupported_media(format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type})"
-        )));
-    }
     let upgrade = if req.headers().contains_key(hyper::header::UPGRADE) {
         Some(hyper::upgrade::on(&mut req))
     } else {
@@ -338,6 +332,15 @@ async fn route_and_serve(
         .await
         .map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?
         .to_bytes();
+    // Typed client-go clients (kubectl create, auth can-i, Helm's Secrets) send protobuf
+    // bodies; decode them to the JSON the rest of the server speaks.
+    let (body, content_type) = if super::protobuf::is_protobuf_content_type(&content_type) && !body.is_empty() {
+        let json = super::protobuf::decode_body(&body)
+            .map_err(|e| ApiError::bad_request(format!("cannot decode protobuf body: {e}")))?;
+        (Bytes::from(serde_json::to_vec(&json).unwrap_or_default()), "application/json".to_string())
+    } else {
+        (body, content_type)
+    };
     let api_req = ApiRequest {
         method,
         user,

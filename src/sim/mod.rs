@@ -14,6 +14,7 @@ pub mod logstream;
 pub mod openapi;
 pub mod patch;
 pub mod podlogs;
+pub mod protobuf;
 pub mod resources;
 pub mod scenario;
 pub mod script;
