@@ -1,7 +1,26 @@
 //! The application: state, actions, the pure update function and the runtime that performs
 //! effects and draws frames.
 
+pub mod action;
+pub mod keymap;
+mod runtime;
+pub mod state;
+mod terminal;
+pub mod update;
+
 use std::path::PathBuf;
+
+pub use action::{Action, Effect, Intent};
+pub use keymap::Keymap;
+pub(crate) use state::follow;
+pub use state::{
+    AppState, ContextInfo, Focus, NamespaceList, PodTable, ServerStatus, SyncState, Viewport,
+};
+pub use update::update;
+
+use crate::cluster::{self, ClusterError, ConnectTarget, KubeconfigSource, NamespaceScope};
+use crate::config;
+use crate::ui::Theme;
 
 /// Where the cockpit connects and how it starts; built by the CLI.
 #[derive(Clone, Debug, Default)]
@@ -15,15 +34,84 @@ pub struct LaunchOptions {
     pub demo_config: Option<String>,
 }
 
+impl LaunchOptions {
+    pub fn connect_target(&self) -> ConnectTarget {
+        let source = match (&self.demo_config, &self.kubeconfig) {
+            (Some(yaml), _) => KubeconfigSource::Inline(yaml.clone()),
+            (None, Some(path)) => KubeconfigSource::File(path.clone()),
+            (None, None) => KubeconfigSource::Default,
+        };
+        ConnectTarget {
+            source,
+            context: self.context.clone(),
+        }
+    }
+
+    /// `-n NAME` starts in that namespace; otherwise (and with `-A`) all namespaces, because a
+    /// data stack spans several and the cockpit's first job is the overview.
+    pub fn initial_scope(&self) -> NamespaceScope {
+        match &self.namespace {
+            Some(name) if !self.all_namespaces => NamespaceScope::Only(name.clone()),
+            _ => NamespaceScope::All,
+        }
+    }
+}
+
 /// Errors that end the cockpit before or after the terminal session.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("terminal error: {0}")]
+    #[error("terminal error: {0} (is this an interactive terminal?)")]
     Terminal(#[from] std::io::Error),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
 }
 
 /// Runs the cockpit until the user quits.
 pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
-    let _ = opts;
-    Ok(())
+    // Kubeconfig mistakes are reported before the terminal switches to the cockpit, where
+    // they can be read and copied; a server that does not answer is shown inside it instead.
+    let connection = cluster::connect(&opts.connect_target()).await?;
+    let no_color = config::no_color_requested(std::env::var_os("NO_COLOR").as_deref());
+    let theme = Theme::for_environment(no_color);
+    runtime::run(connection, opts.initial_scope(), theme, Keymap::builtin()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_config_wins_over_files() {
+        let opts = LaunchOptions {
+            kubeconfig: Some("/x".into()),
+            demo_config: Some("yaml".into()),
+            ..LaunchOptions::default()
+        };
+        assert_eq!(
+            opts.connect_target().source,
+            KubeconfigSource::Inline("yaml".into())
+        );
+        let opts = LaunchOptions {
+            kubeconfig: Some("/x".into()),
+            ..LaunchOptions::default()
+        };
+        assert_eq!(
+            opts.connect_target().source,
+            KubeconfigSource::File("/x".into())
+        );
+        assert_eq!(
+            LaunchOptions::default().connect_target().source,
+            KubeconfigSource::Default
+        );
+    }
+
+    #[test]
+    fn namespace_flags_pick_the_first_scope() {
+        let mut opts = LaunchOptions::default();
+        assert_eq!(opts.initial_scope(), NamespaceScope::All);
+        opts.namespace = Some("etl".into());
+        assert_eq!(opts.initial_scope(), NamespaceScope::Only("etl".into()));
+        opts.all_namespaces = true;
+        assert_eq!(opts.initial_scope(), NamespaceScope::All);
+    }
 }
