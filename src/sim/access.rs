@@ -127,7 +127,11 @@ impl SimUser {
         SimUser::builtin()
             .into_iter()
             .next()
-            .unwrap_or_else(|| SimUser { name: "admin", token: "", rules: Vec::new() })
+            .unwrap_or_else(|| SimUser {
+                name: "admin",
+                token: "",
+                rules: Vec::new(),
+            })
     }
 
     /// Finds the user of a bearer token; no token or an unknown one is anonymous (None).

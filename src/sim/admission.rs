@@ -9,7 +9,11 @@ use super::store::ApiError;
 use base64::Engine;
 
 /// Fills defaults of a newly created object of `info` (like the API server's defaulters).
-pub fn default_on_create(info: &ResourceInfo, obj: &mut Value, cluster_ip: impl FnOnce() -> String) {
+pub fn default_on_create(
+    info: &ResourceInfo,
+    obj: &mut Value,
+    cluster_ip: impl FnOnce() -> String,
+) {
     match info.plural.as_str() {
         "namespaces" => {
             let name = obj["metadata"]["name"].clone();
@@ -39,7 +43,10 @@ pub fn default_on_create(info: &ResourceInfo, obj: &mut Value, cluster_ip: impl 
         }
         "statefulsets" => {
             set_if_null(&mut obj["spec"]["replicas"], json!(1));
-            set_if_null(&mut obj["spec"]["podManagementPolicy"], json!("OrderedReady"));
+            set_if_null(
+                &mut obj["spec"]["podManagementPolicy"],
+                json!("OrderedReady"),
+            );
             set_if_null(&mut obj["spec"]["revisionHistoryLimit"], json!(10));
             set_if_null(
                 &mut obj["spec"]["updateStrategy"],
@@ -82,8 +89,7 @@ pub fn default_on_create(info: &ResourceInfo, obj: &mut Value, cluster_ip: impl 
             if let Some(sd) = obj.get("stringData").and_then(Value::as_object).cloned() {
                 for (k, v) in sd {
                     let text = v.as_str().unwrap_or_default();
-                    obj["data"][k] =
-                        json!(base64::engine::general_purpose::STANDARD.encode(text));
+                    obj["data"][k] = json!(base64::engine::general_purpose::STANDARD.encode(text));
                 }
                 if let Some(m) = obj.as_object_mut() {
                     m.remove("stringData");
@@ -115,14 +121,18 @@ fn default_pod_spec(spec: &mut Value) {
     for list in ["initContainers", "containers"] {
         if let Some(cs) = spec.get_mut(list).and_then(Value::as_array_mut) {
             for c in cs {
-                let latest = c["image"]
-                    .as_str()
-                    .is_some_and(|i| !i.rsplit('/').next().unwrap_or_default().contains(':') || i.ends_with(":latest"));
+                let latest = c["image"].as_str().is_some_and(|i| {
+                    !i.rsplit('/').next().unwrap_or_default().contains(':')
+                        || i.ends_with(":latest")
+                });
                 set_if_null(
                     &mut c["imagePullPolicy"],
                     json!(if latest { "Always" } else { "IfNotPresent" }),
                 );
-                set_if_null(&mut c["terminationMessagePath"], json!("/dev/termination-log"));
+                set_if_null(
+                    &mut c["terminationMessagePath"],
+                    json!("/dev/termination-log"),
+                );
                 set_if_null(&mut c["terminationMessagePolicy"], json!("File"));
                 set_if_null(&mut c["resources"], json!({}));
                 if let Some(ports) = c.get_mut("ports").and_then(Value::as_array_mut) {
@@ -148,9 +158,10 @@ fn default_pod_spec(spec: &mut Value) {
 
 fn qos_class(spec: &Value) -> &'static str {
     let cs = spec["containers"].as_array();
-    let any_resources = cs.into_iter().flatten().any(|c| {
-        c["resources"]["requests"].is_object() || c["resources"]["limits"].is_object()
-    });
+    let any_resources = cs
+        .into_iter()
+        .flatten()
+        .any(|c| c["resources"]["requests"].is_object() || c["resources"]["limits"].is_object());
     if !any_resources {
         return "BestEffort";
     }
@@ -159,7 +170,11 @@ fn qos_class(spec: &Value) -> &'static str {
         let r = &c["resources"]["requests"];
         !l["cpu"].is_null() && !l["memory"].is_null() && (r.is_null() || r == l)
     });
-    if guaranteed { "Guaranteed" } else { "Burstable" }
+    if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
 }
 
 /// Jobs get the controller-uid and job-name labels on selector and template, as the API
@@ -170,7 +185,10 @@ fn default_job(obj: &mut Value) {
     set_if_null(&mut obj["spec"]["parallelism"], json!(1));
     set_if_null(&mut obj["spec"]["completionMode"], json!("NonIndexed"));
     set_if_null(&mut obj["spec"]["suspend"], json!(false));
-    set_if_null(&mut obj["spec"]["podReplacementPolicy"], json!("TerminatingOrFailed"));
+    set_if_null(
+        &mut obj["spec"]["podReplacementPolicy"],
+        json!("TerminatingOrFailed"),
+    );
     default_pod_spec(&mut obj["spec"]["template"]["spec"]);
     if obj["spec"]["manualSelector"].as_bool() == Some(true) {
         return;
@@ -203,13 +221,14 @@ pub fn validate(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
         for (k, v) in labels {
             let ok = v.as_str().is_some_and(|s| {
                 s.len() <= 63
-                    && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
                     && s.chars().next().is_none_or(|c| c.is_ascii_alphanumeric())
                     && s.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
             });
             if !ok {
                 causes.push((
-                    format!("metadata.labels"),
+                    "metadata.labels".to_string(),
                     format!("Invalid value: {v}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (label {k})"),
                 ));
             }
@@ -250,10 +269,8 @@ pub fn validate(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
             validate_pod_spec(&spec["template"]["spec"], "spec.template.spec", &mut causes);
         }
         "jobs" => validate_pod_spec(&spec["template"]["spec"], "spec.template.spec", &mut causes),
-        "cronjobs" => {
-            if spec["schedule"].as_str().is_none_or(str::is_empty) {
-                causes.push(("spec.schedule".into(), "Required value".into()));
-            }
+        "cronjobs" if spec["schedule"].as_str().is_none_or(str::is_empty) => {
+            causes.push(("spec.schedule".into(), "Required value".into()));
         }
         "pods" => validate_pod_spec(spec, "spec", &mut causes),
         _ => {}
@@ -273,10 +290,16 @@ fn validate_pod_spec(spec: &Value, path: &str, causes: &mut Vec<(String, String)
     }
     for (i, c) in containers.into_iter().flatten().enumerate() {
         if c["name"].as_str().is_none_or(str::is_empty) {
-            causes.push((format!("{path}.containers[{i}].name"), "Required value".into()));
+            causes.push((
+                format!("{path}.containers[{i}].name"),
+                "Required value".into(),
+            ));
         }
         if c["image"].as_str().is_none_or(str::is_empty) {
-            causes.push((format!("{path}.containers[{i}].image"), "Required value".into()));
+            causes.push((
+                format!("{path}.containers[{i}].image"),
+                "Required value".into(),
+            ));
         }
     }
 }
@@ -289,11 +312,21 @@ fn valid_name(info: &ResourceInfo, name: &str) -> bool {
     };
     !name.is_empty()
         && name.len() <= 253
+        && name.chars().all(|c| {
+            c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || c == '-'
+                || c == '.'
+                || extra.contains(c)
+        })
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || extra.contains(c))
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
@@ -312,13 +345,25 @@ mod tests {
             "template": {"metadata": {"labels": {"app": "other"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}});
         let err = validate(&info("deployments"), &d).unwrap_err();
         assert_eq!(err.code, 422);
-        assert!(err.message.contains("spec.replicas: Invalid value: -1"), "{}", err.message);
-        assert!(err.message.contains("`selector` does not match template `labels`"));
+        assert!(
+            err.message.contains("spec.replicas: Invalid value: -1"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message
+                .contains("`selector` does not match template `labels`")
+        );
         d["spec"]["replicas"] = json!(2);
         d["spec"]["template"]["metadata"]["labels"]["app"] = json!("web");
         validate(&info("deployments"), &d).unwrap();
         d["metadata"]["name"] = json!("Bad_Name");
-        assert!(validate(&info("deployments"), &d).unwrap_err().message.contains("RFC 1123"));
+        assert!(
+            validate(&info("deployments"), &d)
+                .unwrap_err()
+                .message
+                .contains("RFC 1123")
+        );
     }
 
     #[test]
@@ -329,8 +374,14 @@ mod tests {
         assert_eq!(svc["spec"]["ports"][0]["targetPort"], 80);
         let mut job = json!({"metadata": {"name": "j", "uid": "u1"}, "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox"}], "restartPolicy": "Never"}}}});
         default_on_create(&info("jobs"), &mut job, String::new);
-        assert_eq!(job["spec"]["template"]["metadata"]["labels"]["job-name"], "j");
-        assert_eq!(job["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "Always");
+        assert_eq!(
+            job["spec"]["template"]["metadata"]["labels"]["job-name"],
+            "j"
+        );
+        assert_eq!(
+            job["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
+            "Always"
+        );
         let mut secret = json!({"metadata": {"name": "s"}, "stringData": {"k": "v"}});
         default_on_create(&info("secrets"), &mut secret, String::new);
         assert_eq!(secret["data"]["k"], "dg==");

@@ -20,7 +20,11 @@ use super::store::{ApiError, EventKind, Obj, WatchEvent, qualified};
 use super::table::{self, IncludeObject};
 
 /// Serves a request on a resource path.
-pub async fn serve(state: &Arc<SimState>, t: Target, req: ApiRequest) -> Result<Response<Body>, ApiError> {
+pub async fn serve(
+    state: &Arc<SimState>,
+    t: Target,
+    req: ApiRequest,
+) -> Result<Response<Body>, ApiError> {
     let verb = verb_of(&req, &t);
     authorize(&req, &t, verb)?;
     if t.info.plural == "selfsubjectaccessreviews" {
@@ -31,7 +35,10 @@ pub async fn serve(state: &Arc<SimState>, t: Target, req: ApiRequest) -> Result<
     }
     match (t.sub.as_deref(), verb) {
         (Some("log"), _) => super::logstream::serve(state.clone(), &t, &req).await,
-        (Some("scale"), "get") => Ok(json_response(200, &to_scale(&t.info, get_obj(state, &t)?.as_ref()))),
+        (Some("scale"), "get") => Ok(json_response(
+            200,
+            &to_scale(&t.info, get_obj(state, &t)?.as_ref()),
+        )),
         (Some("scale"), "update" | "patch") => update_scale(state, &t, &req),
         (Some("eviction"), "create") => {
             delete_obj(state, &t, &req)?;
@@ -49,7 +56,12 @@ pub async fn serve(state: &Arc<SimState>, t: Target, req: ApiRequest) -> Result<
         (_, "get") => {
             let obj = get_obj(state, &t)?;
             if req.wants_table() {
-                let mut tbl = render_table(state, &t.info, &[obj.clone()], include_object(&req));
+                let mut tbl = render_table(
+                    state,
+                    &t.info,
+                    std::slice::from_ref(&obj),
+                    include_object(&req),
+                );
                 tbl["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"].clone();
                 Ok(json_response(200, &tbl))
             } else {
@@ -115,7 +127,11 @@ fn get_obj(state: &SimState, t: &Target) -> Result<Obj, ApiError> {
     let name = t.name.as_deref().unwrap_or_default();
     state
         .store
-        .get(&t.info.key(), t.namespace.as_deref().unwrap_or_default(), name)
+        .get(
+            &t.info.key(),
+            t.namespace.as_deref().unwrap_or_default(),
+            name,
+        )
         .ok_or_else(|| ApiError::not_found(&t.info.key(), name))
 }
 
@@ -156,7 +172,12 @@ fn include_object(req: &ApiRequest) -> IncludeObject {
     }
 }
 
-fn render_table(state: &SimState, info: &ResourceInfo, objs: &[Obj], include: IncludeObject) -> Value {
+fn render_table(
+    state: &SimState,
+    info: &ResourceInfo,
+    objs: &[Obj],
+    include: IncludeObject,
+) -> Value {
     let now = Utc::now();
     let crd_columns = crd_printer_columns(state, info);
     match crd_columns {
@@ -232,7 +253,11 @@ fn encode_continue(key: &(String, String), rv: u64) -> String {
 }
 
 fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
-    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    let bad = || {
+        ApiError::bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        )
+    };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim_end_matches('='))
         .map_err(|_| bad())?;
@@ -273,9 +298,16 @@ fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response
     // Start point: synthetic ADDED events for the current state when no RV (or "0") is given,
     // or when the client asks for initial events; otherwise the history after the RV.
     let mut initial: Vec<Obj> = Vec::new();
-    let (backlog, live, start_rv, gone) = if rv_param.is_empty() || rv_param == "0" || send_initial {
+    let (backlog, live, start_rv, gone) = if rv_param.is_empty() || rv_param == "0" || send_initial
+    {
         let (rv, rx_live) = state.store.subscribe();
-        let page = state.store.list(&res, t.namespace.as_deref(), &|o| filter.matches(o), None, 0);
+        let page = state.store.list(
+            &res,
+            t.namespace.as_deref(),
+            &|o| filter.matches(o),
+            None,
+            0,
+        );
         initial = page.items;
         (Vec::new(), Some(rx_live), rv.min(page.rv), None)
     } else {
@@ -379,7 +411,6 @@ fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response
     Ok(stream_response("application/json", rx))
 }
 
-
 fn parse_object(req: &ApiRequest) -> Result<Value, ApiError> {
     let v: Value = if req.content_type.contains("yaml") {
         let text = std::str::from_utf8(&req.body)
@@ -388,7 +419,9 @@ fn parse_object(req: &ApiRequest) -> Result<Value, ApiError> {
             .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
     } else {
         serde_json::from_slice(&req.body).map_err(|e| {
-            ApiError::bad_request(format!("the object provided is unrecognized (must be of type {{}}): {e}"))
+            ApiError::bad_request(format!(
+                "the object provided is unrecognized (must be of type {{}}): {e}"
+            ))
         })?
     };
     if !v.is_object() {
@@ -436,8 +469,13 @@ fn dry_run(req: &ApiRequest) -> bool {
 fn create(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let mut obj = parse_object(req)?;
     check_identity(t, &mut obj)?;
-    if obj["metadata"]["resourceVersion"].as_str().is_some_and(|v| !v.is_empty()) {
-        return Err(ApiError::bad_request("resourceVersion should not be set on objects to be created"));
+    if obj["metadata"]["resourceVersion"]
+        .as_str()
+        .is_some_and(|v| !v.is_empty())
+    {
+        return Err(ApiError::bad_request(
+            "resourceVersion should not be set on objects to be created",
+        ));
     }
     if t.info.has_subresource("status")
         && let Some(m) = obj.as_object_mut()
@@ -457,7 +495,13 @@ fn create(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
 /// Fields only the server sets; a client's values are ignored on create.
 fn strip_server_fields(obj: &mut Value) {
     if let Some(m) = obj["metadata"].as_object_mut() {
-        for k in ["uid", "creationTimestamp", "generation", "managedFields", "selfLink"] {
+        for k in [
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "managedFields",
+            "selfLink",
+        ] {
             m.remove(k);
         }
     }
@@ -489,7 +533,9 @@ fn update(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
     let mut obj = parse_object(req)?;
     check_identity(t, &mut obj)?;
     let old = get_obj(state, t)?;
-    let expect = obj["metadata"]["resourceVersion"].as_str().map(str::to_string);
+    let expect = obj["metadata"]["resourceVersion"]
+        .as_str()
+        .map(str::to_string);
     let status_only = t.sub.as_deref() == Some("status");
     let mut merged = split_status(&t.info, &old, obj, status_only);
     keep_server_fields(&old, &mut merged);
@@ -497,7 +543,9 @@ fn update(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
     if dry_run(req) {
         return Ok(json_response(200, &merged));
     }
-    let stored = state.store.update(&t.info.key(), merged, expect.as_deref())?;
+    let stored = state
+        .store
+        .update(&t.info.key(), merged, expect.as_deref())?;
     Ok(json_response(200, &stored))
 }
 
@@ -524,10 +572,11 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
         ));
     }
     let name = t.name.as_deref().unwrap_or_default();
-    let Some(old) = state
-        .store
-        .get(&t.info.key(), t.namespace.as_deref().unwrap_or_default(), name)
-    else {
+    let Some(old) = state.store.get(
+        &t.info.key(),
+        t.namespace.as_deref().unwrap_or_default(),
+        name,
+    ) else {
         if kind == PatchKind::Apply {
             // Server-side apply creates what does not exist.
             let mut obj = body;
@@ -542,7 +591,9 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
         return Err(ApiError::not_found(&t.info.key(), name));
     };
     let patched = patch::apply(kind, &old, &body)?;
-    let expect = body["metadata"]["resourceVersion"].as_str().map(str::to_string);
+    let expect = body["metadata"]["resourceVersion"]
+        .as_str()
+        .map(str::to_string);
     let status_only = t.sub.as_deref() == Some("status");
     let mut merged = split_status(&t.info, &old, patched, status_only);
     keep_server_fields(&old, &mut merged);
@@ -551,7 +602,9 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
     if dry_run(req) {
         return Ok(json_response(200, &merged));
     }
-    let stored = state.store.update(&t.info.key(), merged, expect.as_deref())?;
+    let stored = state
+        .store
+        .update(&t.info.key(), merged, expect.as_deref())?;
     Ok(json_response(200, &stored))
 }
 
@@ -606,11 +659,19 @@ fn orphan_dependents(state: &SimState, owner: &Value) {
     }
 }
 
-fn delete_collection(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+fn delete_collection(
+    state: &SimState,
+    t: &Target,
+    req: &ApiRequest,
+) -> Result<Response<Body>, ApiError> {
     let filter = Filter::from_request(req, t)?;
-    let page = state
-        .store
-        .list(&t.info.key(), t.namespace.as_deref(), &|o| filter.matches(o), None, 0);
+    let page = state.store.list(
+        &t.info.key(),
+        t.namespace.as_deref(),
+        &|o| filter.matches(o),
+        None,
+        0,
+    );
     let mut items = Vec::new();
     for obj in page.items {
         let (ns, name) = super::store::key_of(&obj);
@@ -647,7 +708,11 @@ fn to_scale(info: &ResourceInfo, obj: &Value) -> Value {
     })
 }
 
-fn update_scale(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+fn update_scale(
+    state: &SimState,
+    t: &Target,
+    req: &ApiRequest,
+) -> Result<Response<Body>, ApiError> {
     let old = get_obj(state, t)?;
     let current = to_scale(&t.info, &old);
     let scale = if req.method == Method::PATCH {
@@ -658,7 +723,9 @@ fn update_scale(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Respon
     } else {
         parse_object(req)?
     };
-    let expect = scale["metadata"]["resourceVersion"].as_str().map(str::to_string);
+    let expect = scale["metadata"]["resourceVersion"]
+        .as_str()
+        .map(str::to_string);
     let replicas = &scale["spec"]["replicas"];
     let mut obj = (*old).clone();
     obj["spec"]["replicas"] = replicas.clone();

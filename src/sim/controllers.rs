@@ -200,11 +200,24 @@ impl Controllers {
     }
 
     fn index(&mut self, res: &ResKey, obj: &Value, present: bool) {
-        let key = (res.clone(), meta_str(obj, "namespace").to_string(), meta_str(obj, "name").to_string());
-        for r in obj["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
-            let Some(uid) = r["uid"].as_str() else { continue };
+        let key = (
+            res.clone(),
+            meta_str(obj, "namespace").to_string(),
+            meta_str(obj, "name").to_string(),
+        );
+        for r in obj["metadata"]["ownerReferences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let Some(uid) = r["uid"].as_str() else {
+                continue;
+            };
             if present {
-                self.owned.entry(uid.to_string()).or_default().insert(key.clone());
+                self.owned
+                    .entry(uid.to_string())
+                    .or_default()
+                    .insert(key.clone());
             } else if let Some(set) = self.owned.get_mut(uid) {
                 set.remove(&key);
                 if set.is_empty() {
@@ -339,19 +352,33 @@ impl Controllers {
     fn write(&self, res: &ResKey, new: Value, old: &Value) {
         if new != *old {
             // A conflict means someone else changed it; their event brings us back here.
-            let _ = self.state.store.update(res, new, old["metadata"]["resourceVersion"].as_str());
+            let _ = self
+                .state
+                .store
+                .update(res, new, old["metadata"]["resourceVersion"].as_str());
         }
     }
 
     fn create(&self, plural_group: (&str, &str), mut obj: Value) -> Option<Obj> {
-        let info = self.state.by_key(&ResKey::new(plural_group.0, plural_group.1))?;
+        let info = self
+            .state
+            .by_key(&ResKey::new(plural_group.0, plural_group.1))?;
         if self.warm_start && plural_group.1 != "events" {
             let owner_created = controller_of(&obj)
                 .and_then(|r| {
                     let kind = r["kind"].as_str()?;
                     let name = r["name"].as_str()?;
-                    let key = self.state.resources().into_iter().find(|x| x.kind == kind)?.key();
-                    self.state.store.get(&key, obj["metadata"]["namespace"].as_str().unwrap_or_default(), name)
+                    let key = self
+                        .state
+                        .resources()
+                        .into_iter()
+                        .find(|x| x.kind == kind)?
+                        .key();
+                    self.state.store.get(
+                        &key,
+                        obj["metadata"]["namespace"].as_str().unwrap_or_default(),
+                        name,
+                    )
                 })
                 .map(|o| o["metadata"]["creationTimestamp"].clone());
             if let Some(t) = owner_created.filter(|t| t.is_string())
@@ -367,17 +394,39 @@ impl Controllers {
 
     fn kubelet(&mut self, pod: &Value) {
         let needs_node = pod["status"]["startTime"].is_null();
-        let node = if needs_node { self.next_node() } else { String::new() };
-        let ip = if needs_node { self.state.next_pod_ip() } else { String::new() };
+        let node = if needs_node {
+            self.next_node()
+        } else {
+            String::new()
+        };
+        let ip = if needs_node {
+            self.state.next_pod_ip()
+        } else {
+            String::new()
+        };
         let now = Utc::now();
         let adv = kubelet::advance(pod, now, &node, &ip);
         let node_name = adv
             .pod
             .as_ref()
-            .map(|p| p["spec"]["nodeName"].as_str().unwrap_or_default().to_string())
-            .unwrap_or_else(|| pod["spec"]["nodeName"].as_str().unwrap_or_default().to_string());
+            .map(|p| {
+                p["spec"]["nodeName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .unwrap_or_else(|| {
+                pod["spec"]["nodeName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            });
         for (kind, reason, message) in &adv.events {
-            let component = if *reason == "Scheduled" { "default-scheduler" } else { "kubelet" };
+            let component = if *reason == "Scheduled" {
+                "default-scheduler"
+            } else {
+                "kubelet"
+            };
             self.record_event(pod, kind, reason, message, component, &node_name);
         }
         if let Some(p) = adv.pod {
@@ -385,7 +434,10 @@ impl Controllers {
         }
         if let Some(next) = adv.next {
             self.schedule(
-                Work::Pod(meta_str(pod, "namespace").to_string(), meta_str(pod, "name").to_string()),
+                Work::Pod(
+                    meta_str(pod, "namespace").to_string(),
+                    meta_str(pod, "name").to_string(),
+                ),
                 next,
             );
         }
@@ -397,7 +449,8 @@ impl Controllers {
     /// executors once the driver has ended, as Spark does.
     fn reconcile_spark_app(&mut self, driver: &Value) {
         let ns = meta_str(driver, "namespace");
-        let Some(app_name) = driver["metadata"]["labels"]["sparkoperator.k8s.io/app-name"].as_str() else {
+        let Some(app_name) = driver["metadata"]["labels"]["sparkoperator.k8s.io/app-name"].as_str()
+        else {
             return;
         };
         let key = ResKey::new("sparkoperator.k8s.io", "sparkapplications");
@@ -413,7 +466,8 @@ impl Controllers {
         let mut app2 = (*app).clone();
         app2["status"]["applicationState"]["state"] = json!(state);
         if state == "FAILED" {
-            app2["status"]["applicationState"]["errorMessage"] = json!("driver container failed with ExitCode: 1, Reason: Error");
+            app2["status"]["applicationState"]["errorMessage"] =
+                json!("driver container failed with ExitCode: 1, Reason: Error");
         }
         if let Some(execs) = app2["status"]["executorState"].as_object_mut() {
             for v in execs.values_mut() {
@@ -423,11 +477,19 @@ impl Controllers {
         let done = matches!(state, "COMPLETED" | "FAILED");
         if done && app["status"]["terminationTime"].is_null() {
             app2["status"]["terminationTime"] = json!(ts(Utc::now()));
-            let selector = driver["metadata"]["labels"]["spark-app-selector"].as_str().unwrap_or_default();
-            let page = self.state.store.list(&pods(), Some(ns), &|p| {
-                p["metadata"]["labels"]["spark-role"] == "executor"
-                    && p["metadata"]["labels"]["spark-app-selector"] == selector
-            }, None, 0);
+            let selector = driver["metadata"]["labels"]["spark-app-selector"]
+                .as_str()
+                .unwrap_or_default();
+            let page = self.state.store.list(
+                &pods(),
+                Some(ns),
+                &|p| {
+                    p["metadata"]["labels"]["spark-role"] == "executor"
+                        && p["metadata"]["labels"]["spark-app-selector"] == selector
+                },
+                None,
+                0,
+            );
             for p in page.items {
                 let _ = self.state.store.delete(&pods(), ns, meta_str(&p, "name"));
             }
@@ -437,7 +499,15 @@ impl Controllers {
 
     // ---- events ----
 
-    fn record_event(&mut self, obj: &Value, kind: &str, reason: &str, message: &str, component: &str, host: &str) {
+    fn record_event(
+        &mut self,
+        obj: &Value,
+        kind: &str,
+        reason: &str,
+        message: &str,
+        component: &str,
+        host: &str,
+    ) {
         let ns = meta_str(obj, "namespace");
         let ns = if ns.is_empty() { "default" } else { ns };
         let uid = meta_str(obj, "uid").to_string();
@@ -469,7 +539,8 @@ impl Controllers {
             "source": source, "reportingComponent": component, "reportingInstance": host,
         });
         if let Some(created) = self.create(("", "events"), event) {
-            self.event_names.insert(key, meta_str(&created, "name").to_string());
+            self.event_names
+                .insert(key, meta_str(&created, "name").to_string());
         }
     }
 
@@ -478,7 +549,11 @@ impl Controllers {
         let cutoff = Utc::now() - chrono::Duration::hours(1);
         for e in self.state.store.all_of(&events()) {
             if parse_ts(&e["lastTimestamp"]).is_some_and(|t| t < cutoff) {
-                let _ = self.state.store.delete(&events(), meta_str(&e, "namespace"), meta_str(&e, "name"));
+                let _ = self.state.store.delete(
+                    &events(),
+                    meta_str(&e, "namespace"),
+                    meta_str(&e, "name"),
+                );
             }
         }
         let store = &self.state.store;
@@ -533,36 +608,72 @@ impl Controllers {
                     "spec": {"replicas": replicas, "selector": selector, "template": template},
                 });
                 if self.create(("apps", "replicasets"), rs).is_some() {
-                    self.record_event(&d, "Normal", "ScalingReplicaSet", &format!("Scaled up replica set {new_rs_name} from 0 to {replicas}"), "deployment-controller", "");
+                    self.record_event(
+                        &d,
+                        "Normal",
+                        "ScalingReplicaSet",
+                        &format!("Scaled up replica set {new_rs_name} from 0 to {replicas}"),
+                        "deployment-controller",
+                        "",
+                    );
                 }
             }
             Some(rs) => {
                 new_rs_name = meta_str(rs, "name").to_string();
                 let mut rs2 = (**rs).clone();
-                new_rev = if revision(rs) < max_rev { max_rev + 1 } else { revision(rs) };
-                rs2["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(new_rev.to_string());
-                rs2["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = json!(replicas.to_string());
+                new_rev = if revision(rs) < max_rev {
+                    max_rev + 1
+                } else {
+                    revision(rs)
+                };
+                rs2["metadata"]["annotations"]["deployment.kubernetes.io/revision"] =
+                    json!(new_rev.to_string());
+                rs2["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] =
+                    json!(replicas.to_string());
                 if !change_cause.is_null() {
-                    rs2["metadata"]["annotations"]["kubernetes.io/change-cause"] = change_cause.clone();
+                    rs2["metadata"]["annotations"]["kubernetes.io/change-cause"] =
+                        change_cause.clone();
                 }
                 let had = rs["spec"]["replicas"].as_i64().unwrap_or(0);
                 if had != replicas {
                     rs2["spec"]["replicas"] = json!(replicas);
                     let verb = if replicas > had { "up" } else { "down" };
-                    self.record_event(&d, "Normal", "ScalingReplicaSet", &format!("Scaled {verb} replica set {new_rs_name} from {had} to {replicas}"), "deployment-controller", "");
+                    self.record_event(
+                        &d,
+                        "Normal",
+                        "ScalingReplicaSet",
+                        &format!(
+                            "Scaled {verb} replica set {new_rs_name} from {had} to {replicas}"
+                        ),
+                        "deployment-controller",
+                        "",
+                    );
                 }
                 self.write(&rs_key(), rs2, rs);
             }
         }
         // Old ReplicaSets scale to zero; beyond the history limit they are deleted.
-        let mut old: Vec<&Obj> = owned.iter().filter(|rs| meta_str(rs, "name") != new_rs_name).collect();
+        let mut old: Vec<&Obj> = owned
+            .iter()
+            .filter(|rs| meta_str(rs, "name") != new_rs_name)
+            .collect();
         for rs in &old {
             let had = rs["spec"]["replicas"].as_i64().unwrap_or(0);
             if had != 0 {
                 let mut rs2 = (***rs).clone();
                 rs2["spec"]["replicas"] = json!(0);
                 self.write(&rs_key(), rs2, rs);
-                self.record_event(&d, "Normal", "ScalingReplicaSet", &format!("Scaled down replica set {} from {had} to 0", meta_str(rs, "name")), "deployment-controller", "");
+                self.record_event(
+                    &d,
+                    "Normal",
+                    "ScalingReplicaSet",
+                    &format!(
+                        "Scaled down replica set {} from {had} to 0",
+                        meta_str(rs, "name")
+                    ),
+                    "deployment-controller",
+                    "",
+                );
             }
         }
         let limit = d["spec"]["revisionHistoryLimit"].as_u64().unwrap_or(10) as usize;
@@ -576,22 +687,39 @@ impl Controllers {
         }
         // Status from the ReplicaSets as they are now.
         let all = self.dependents(&d, &rs_key());
-        let sum = |f: &str| -> i64 { all.iter().map(|r| r["status"][f].as_i64().unwrap_or(0)).sum() };
+        let sum = |f: &str| -> i64 {
+            all.iter()
+                .map(|r| r["status"][f].as_i64().unwrap_or(0))
+                .sum()
+        };
         let new_rs = all.iter().find(|r| meta_str(r, "name") == new_rs_name);
-        let updated = new_rs.map(|r| r["status"]["replicas"].as_i64().unwrap_or(0)).unwrap_or(0);
+        let updated = new_rs
+            .map(|r| r["status"]["replicas"].as_i64().unwrap_or(0))
+            .unwrap_or(0);
         let total = sum("replicas");
         let ready = sum("readyReplicas");
         let available = sum("availableReplicas");
         let max_unavailable = replicas / 4;
         let is_available = available >= replicas - max_unavailable;
         let complete = updated == replicas && total == replicas && available == replicas;
-        let old_conditions = d["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        let old_conditions = d["status"]["conditions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let find_old = |t: &str| old_conditions.iter().find(|c| c["type"] == t).cloned();
         let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
         let mut progressing = if complete {
-            ("True", "NewReplicaSetAvailable", format!("ReplicaSet \"{new_rs_name}\" has successfully progressed."))
+            (
+                "True",
+                "NewReplicaSetAvailable",
+                format!("ReplicaSet \"{new_rs_name}\" has successfully progressed."),
+            )
         } else {
-            ("True", "ReplicaSetUpdated", format!("ReplicaSet \"{new_rs_name}\" is progressing."))
+            (
+                "True",
+                "ReplicaSetUpdated",
+                format!("ReplicaSet \"{new_rs_name}\" is progressing."),
+            )
         };
         if !complete {
             let since = find_old("Progressing")
@@ -600,27 +728,52 @@ impl Controllers {
                 .unwrap_or(now);
             let deadline_at = since + chrono::Duration::seconds(deadline);
             if now >= deadline_at {
-                progressing = ("False", "ProgressDeadlineExceeded", format!("ReplicaSet \"{new_rs_name}\" has timed out progressing."));
+                progressing = (
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    format!("ReplicaSet \"{new_rs_name}\" has timed out progressing."),
+                );
             } else {
-                self.schedule(Work::Deployment(ns.to_string(), name.to_string()), deadline_at);
+                self.schedule(
+                    Work::Deployment(ns.to_string(), name.to_string()),
+                    deadline_at,
+                );
             }
         }
         let cond = |t: &str, status: &str, reason: &str, message: &str| -> Value {
             let prev = find_old(t);
-            let same = prev.as_ref().is_some_and(|p| p["status"] == status && p["reason"] == reason);
+            let same = prev
+                .as_ref()
+                .is_some_and(|p| p["status"] == status && p["reason"] == reason);
             let transition = prev
                 .as_ref()
                 .filter(|p| p["status"] == status)
                 .map(|p| p["lastTransitionTime"].clone())
                 .unwrap_or(json!(ts(now)));
-            let update = if same { prev.as_ref().map(|p| p["lastUpdateTime"].clone()).unwrap_or(json!(ts(now))) } else { json!(ts(now)) };
+            let update = if same {
+                prev.as_ref()
+                    .map(|p| p["lastUpdateTime"].clone())
+                    .unwrap_or(json!(ts(now)))
+            } else {
+                json!(ts(now))
+            };
             json!({"type": t, "status": status, "reason": reason, "message": message,
                    "lastUpdateTime": update, "lastTransitionTime": transition})
         };
         let available_cond = if is_available {
-            cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+            cond(
+                "Available",
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+            )
         } else {
-            cond("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            cond(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+            )
         };
         let progressing_cond = cond("Progressing", progressing.0, progressing.1, &progressing.2);
         let mut status = json!({
@@ -632,7 +785,12 @@ impl Controllers {
             status["unavailableReplicas"] = json!(total - available);
         }
         // Zero counts are omitted by the API server's JSON (omitempty).
-        for k in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
+        for k in [
+            "replicas",
+            "updatedReplicas",
+            "readyReplicas",
+            "availableReplicas",
+        ] {
             if status[k] == 0
                 && let Some(m) = status.as_object_mut()
             {
@@ -640,7 +798,8 @@ impl Controllers {
             }
         }
         let mut d2 = (*d).clone();
-        d2["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(new_rev.to_string());
+        d2["metadata"]["annotations"]["deployment.kubernetes.io/revision"] =
+            json!(new_rev.to_string());
         d2["status"] = status;
         self.write(&deploy_key(), d2, &d);
     }
@@ -661,18 +820,48 @@ impl Controllers {
         }
         if active.len() < want {
             for _ in active.len()..want {
-                let pod = pod_from_template(&rs["spec"]["template"], ns, &format!("{name}-"), true, owner_ref(&rs, "apps/v1", "ReplicaSet"));
+                let pod = pod_from_template(
+                    &rs["spec"]["template"],
+                    ns,
+                    &format!("{name}-"),
+                    true,
+                    owner_ref(&rs, "apps/v1", "ReplicaSet"),
+                );
                 if let Some(p) = self.create(("", "pods"), pod) {
-                    self.record_event(&rs, "Normal", "SuccessfulCreate", &format!("Created pod: {}", meta_str(&p, "name")), "replicaset-controller", "");
+                    self.record_event(
+                        &rs,
+                        "Normal",
+                        "SuccessfulCreate",
+                        &format!("Created pod: {}", meta_str(&p, "name")),
+                        "replicaset-controller",
+                        "",
+                    );
                 }
             }
         } else if active.len() > want {
             let mut victims = active.clone();
             // Delete not-ready pods first, then the newest.
-            victims.sort_by_key(|p| (is_ready(p), Reverse(meta_str(p, "creationTimestamp").to_string())));
+            victims.sort_by_key(|p| {
+                (
+                    is_ready(p),
+                    Reverse(meta_str(p, "creationTimestamp").to_string()),
+                )
+            });
             for p in victims.iter().take(active.len() - want) {
-                if self.state.store.delete(&pods(), ns, meta_str(p, "name")).is_ok() {
-                    self.record_event(&rs, "Normal", "SuccessfulDelete", &format!("Deleted pod: {}", meta_str(p, "name")), "replicaset-controller", "");
+                if self
+                    .state
+                    .store
+                    .delete(&pods(), ns, meta_str(p, "name"))
+                    .is_ok()
+                {
+                    self.record_event(
+                        &rs,
+                        "Normal",
+                        "SuccessfulDelete",
+                        &format!("Deleted pod: {}", meta_str(p, "name")),
+                        "replicaset-controller",
+                        "",
+                    );
                 }
             }
         }
@@ -705,8 +894,16 @@ impl Controllers {
         let hash = template_hash(&sts["spec"]["template"]);
         let revision_name = format!("{name}-{hash}");
         let revisions = self.dependents(&sts, &cr_key());
-        if !revisions.iter().any(|r| meta_str(r, "name") == revision_name) {
-            let next = revisions.iter().filter_map(|r| r["revision"].as_i64()).max().unwrap_or(0) + 1;
+        if !revisions
+            .iter()
+            .any(|r| meta_str(r, "name") == revision_name)
+        {
+            let next = revisions
+                .iter()
+                .filter_map(|r| r["revision"].as_i64())
+                .max()
+                .unwrap_or(0)
+                + 1;
             let mut template = sts["spec"]["template"].clone();
             template["$patch"] = json!("replace");
             let cr = json!({
@@ -724,7 +921,13 @@ impl Controllers {
             let pod_name = format!("{name}-{i}");
             match existing.iter().find(|p| meta_str(p, "name") == pod_name) {
                 None => {
-                    let mut pod = pod_from_template(&sts["spec"]["template"], ns, &pod_name, false, owner_ref(&sts, "apps/v1", "StatefulSet"));
+                    let mut pod = pod_from_template(
+                        &sts["spec"]["template"],
+                        ns,
+                        &pod_name,
+                        false,
+                        owner_ref(&sts, "apps/v1", "StatefulSet"),
+                    );
                     let labels = &mut pod["metadata"]["labels"];
                     labels["controller-revision-hash"] = json!(revision_name);
                     labels["statefulset.kubernetes.io/pod-name"] = json!(pod_name);
@@ -734,11 +937,22 @@ impl Controllers {
                         pod["spec"]["subdomain"] = json!(svc);
                     }
                     if self.create(("", "pods"), pod).is_some() {
-                        self.record_event(&sts, "Normal", "SuccessfulCreate", &format!("create Pod {pod_name} in StatefulSet {name} successful"), "statefulset-controller", "");
+                        self.record_event(
+                            &sts,
+                            "Normal",
+                            "SuccessfulCreate",
+                            &format!("create Pod {pod_name} in StatefulSet {name} successful"),
+                            "statefulset-controller",
+                            "",
+                        );
                     }
                 }
                 // Rolling update: replace one outdated pod at a time, highest ordinal first.
-                Some(p) if p["metadata"]["labels"]["controller-revision-hash"] != revision_name.as_str() && !replaced_one => {
+                Some(p)
+                    if p["metadata"]["labels"]["controller-revision-hash"]
+                        != revision_name.as_str()
+                        && !replaced_one =>
+                {
                     replaced_one = true;
                     let _ = self.state.store.delete(&pods(), ns, &pod_name);
                 }
@@ -746,18 +960,29 @@ impl Controllers {
             }
         }
         for p in &existing {
-            let ordinal: Option<usize> = meta_str(p, "name").rsplit('-').next().and_then(|s| s.parse().ok());
+            let ordinal: Option<usize> = meta_str(p, "name")
+                .rsplit('-')
+                .next()
+                .and_then(|s| s.parse().ok());
             if ordinal.is_some_and(|o| o >= want) {
                 let _ = self.state.store.delete(&pods(), ns, meta_str(p, "name"));
             }
         }
         let current = self.dependents(&sts, &pods());
         let ready = current.iter().filter(|p| is_ready(p)).count();
-        let updated = current.iter().filter(|p| p["metadata"]["labels"]["controller-revision-hash"] == revision_name.as_str()).count();
+        let updated = current
+            .iter()
+            .filter(|p| {
+                p["metadata"]["labels"]["controller-revision-hash"] == revision_name.as_str()
+            })
+            .count();
         let current_revision = if updated == current.len() {
             revision_name.clone()
         } else {
-            sts["status"]["currentRevision"].as_str().unwrap_or(&revision_name).to_string()
+            sts["status"]["currentRevision"]
+                .as_str()
+                .unwrap_or(&revision_name)
+                .to_string()
         };
         let mut status = json!({"observedGeneration": sts["metadata"]["generation"], "replicas": current.len(),
             "readyReplicas": ready, "currentReplicas": updated, "updatedReplicas": updated, "availableReplicas": ready,
@@ -789,11 +1014,27 @@ impl Controllers {
             .collect();
         let existing = self.dependents(&ds, &pods());
         for node in &nodes {
-            if !existing.iter().any(|p| p["spec"]["nodeName"] == node.as_str()) {
-                let mut pod = pod_from_template(&ds["spec"]["template"], ns, &format!("{name}-"), true, owner_ref(&ds, "apps/v1", "DaemonSet"));
+            if !existing
+                .iter()
+                .any(|p| p["spec"]["nodeName"] == node.as_str())
+            {
+                let mut pod = pod_from_template(
+                    &ds["spec"]["template"],
+                    ns,
+                    &format!("{name}-"),
+                    true,
+                    owner_ref(&ds, "apps/v1", "DaemonSet"),
+                );
                 pod["spec"]["nodeName"] = json!(node);
                 if let Some(p) = self.create(("", "pods"), pod) {
-                    self.record_event(&ds, "Normal", "SuccessfulCreate", &format!("Created pod: {}", meta_str(&p, "name")), "daemonset-controller", "");
+                    self.record_event(
+                        &ds,
+                        "Normal",
+                        "SuccessfulCreate",
+                        &format!("Created pod: {}", meta_str(&p, "name")),
+                        "daemonset-controller",
+                        "",
+                    );
                 }
             }
         }
@@ -817,15 +1058,25 @@ impl Controllers {
             return;
         };
         let finished = job["status"]["conditions"].as_array().is_some_and(|cs| {
-            cs.iter().any(|c| (c["type"] == "Complete" || c["type"] == "Failed") && c["status"] == "True")
+            cs.iter().any(|c| {
+                (c["type"] == "Complete" || c["type"] == "Failed") && c["status"] == "True"
+            })
         });
         if finished || job["spec"]["suspend"].as_bool() == Some(true) {
             return;
         }
         let now = Utc::now();
         let owned = self.dependents(&job, &pods());
-        let phase = |p: &Value| p["status"]["phase"].as_str().unwrap_or("Pending").to_string();
-        let mut active: Vec<&Obj> = owned.iter().filter(|p| !matches!(phase(p).as_str(), "Succeeded" | "Failed")).collect();
+        let phase = |p: &Value| {
+            p["status"]["phase"]
+                .as_str()
+                .unwrap_or("Pending")
+                .to_string()
+        };
+        let mut active: Vec<&Obj> = owned
+            .iter()
+            .filter(|p| !matches!(phase(p).as_str(), "Succeeded" | "Failed"))
+            .collect();
         let succeeded = owned.iter().filter(|p| phase(p) == "Succeeded").count() as i64;
         let failed = owned.iter().filter(|p| phase(p) == "Failed").count() as i64;
         let completions = job["spec"]["completions"].as_i64().unwrap_or(1);
@@ -842,11 +1093,22 @@ impl Controllers {
             let finished = owned
                 .iter()
                 .filter(|p| phase(p) == "Succeeded")
-                .filter_map(|p| parse_ts(&p["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"]))
+                .filter_map(|p| {
+                    parse_ts(
+                        &p["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"],
+                    )
+                })
                 .max()
                 .unwrap_or(now);
             completion_time = json!(ts(finished));
-            self.record_event(&job, "Normal", "Completed", "Job completed", "job-controller", "");
+            self.record_event(
+                &job,
+                "Normal",
+                "Completed",
+                "Job completed",
+                "job-controller",
+                "",
+            );
         } else if failed > backoff_limit {
             let reason = "BackoffLimitExceeded";
             let msg = "Job has reached the specified backoff limit";
@@ -856,13 +1118,33 @@ impl Controllers {
                 let _ = self.state.store.delete(&pods(), ns, meta_str(p, "name"));
             }
             active.clear();
-            self.record_event(&job, "Warning", "BackoffLimitExceeded", msg, "job-controller", "");
+            self.record_event(
+                &job,
+                "Warning",
+                "BackoffLimitExceeded",
+                msg,
+                "job-controller",
+                "",
+            );
         } else {
             let want_active = parallelism.min(completions - succeeded).max(0) as usize;
             for _ in active.len()..want_active {
-                let pod = pod_from_template(&job["spec"]["template"], ns, &format!("{name}-"), true, owner_ref(&job, "batch/v1", "Job"));
+                let pod = pod_from_template(
+                    &job["spec"]["template"],
+                    ns,
+                    &format!("{name}-"),
+                    true,
+                    owner_ref(&job, "batch/v1", "Job"),
+                );
                 if let Some(p) = self.create(("", "pods"), pod) {
-                    self.record_event(&job, "Normal", "SuccessfulCreate", &format!("Created pod: {}", meta_str(&p, "name")), "job-controller", "");
+                    self.record_event(
+                        &job,
+                        "Normal",
+                        "SuccessfulCreate",
+                        &format!("Created pod: {}", meta_str(&p, "name")),
+                        "job-controller",
+                        "",
+                    );
                 }
             }
         }
@@ -910,18 +1192,26 @@ impl Controllers {
         let jobs = self.dependents(&cj, &job_key());
         let job_done = |j: &Value| -> Option<&'static str> {
             j["status"]["conditions"].as_array().and_then(|cs| {
-                cs.iter().find_map(|c| match (c["type"].as_str(), c["status"].as_str()) {
-                    (Some("Complete"), Some("True")) => Some("Complete"),
-                    (Some("Failed"), Some("True")) => Some("Failed"),
-                    _ => None,
-                })
+                cs.iter()
+                    .find_map(|c| match (c["type"].as_str(), c["status"].as_str()) {
+                        (Some("Complete"), Some("True")) => Some("Complete"),
+                        (Some("Failed"), Some("True")) => Some("Failed"),
+                        _ => None,
+                    })
             })
         };
         let mut last_schedule = cj["status"]["lastScheduleTime"].clone();
         let suspended = cj["spec"]["suspend"].as_bool() == Some(true);
         match Schedule::parse(cj["spec"]["schedule"].as_str().unwrap_or_default()) {
             Err(e) => {
-                self.record_event(&cj, "Warning", "UnparseableSchedule", &format!("unparseable schedule: {e}"), "cronjob-controller", "");
+                self.record_event(
+                    &cj,
+                    "Warning",
+                    "UnparseableSchedule",
+                    &format!("unparseable schedule: {e}"),
+                    "cronjob-controller",
+                    "",
+                );
             }
             Ok(sched) => {
                 // Only the latest missed time runs, so a week back is enough to find it.
@@ -959,14 +1249,22 @@ impl Controllers {
                         }
                         meta["name"] = json!(job_name);
                         meta["namespace"] = json!(ns);
-                        meta["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] = json!(ts(at));
+                        meta["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] =
+                            json!(ts(at));
                         meta["ownerReferences"] = json!([owner_ref(&cj, "batch/v1", "CronJob")]);
                         if self.warm_start {
                             meta["creationTimestamp"] = json!(ts(at));
                         }
                         let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": tmpl["spec"]});
                         if self.create(("batch", "jobs"), job).is_some() {
-                            self.record_event(&cj, "Normal", "SuccessfulCreate", &format!("Created job {job_name}"), "cronjob-controller", "");
+                            self.record_event(
+                                &cj,
+                                "Normal",
+                                "SuccessfulCreate",
+                                &format!("Created job {job_name}"),
+                                "cronjob-controller",
+                                "",
+                            );
                         }
                     } else {
                         self.record_event(&cj, "Normal", "JobAlreadyActive", "Not starting job because prior execution is running and concurrency policy is Forbid", "cronjob-controller", "");
@@ -980,14 +1278,29 @@ impl Controllers {
         }
         // History limits: oldest finished jobs beyond the limits go.
         let jobs = self.dependents(&cj, &job_key());
-        for (state, limit_field, default) in [("Complete", "successfulJobsHistoryLimit", 3), ("Failed", "failedJobsHistoryLimit", 1)] {
+        for (state, limit_field, default) in [
+            ("Complete", "successfulJobsHistoryLimit", 3),
+            ("Failed", "failedJobsHistoryLimit", 1),
+        ] {
             let limit = cj["spec"][limit_field].as_u64().unwrap_or(default) as usize;
             let mut done: Vec<&Obj> = jobs.iter().filter(|j| job_done(j) == Some(state)).collect();
             done.sort_by_key(|j| meta_str(j, "creationTimestamp").to_string());
             if done.len() > limit {
                 for j in &done[..done.len() - limit] {
-                    if self.state.store.delete(&job_key(), ns, meta_str(j, "name")).is_ok() {
-                        self.record_event(&cj, "Normal", "SuccessfulDelete", &format!("Deleted job {}", meta_str(j, "name")), "cronjob-controller", "");
+                    if self
+                        .state
+                        .store
+                        .delete(&job_key(), ns, meta_str(j, "name"))
+                        .is_ok()
+                    {
+                        self.record_event(
+                            &cj,
+                            "Normal",
+                            "SuccessfulDelete",
+                            &format!("Deleted job {}", meta_str(j, "name")),
+                            "cronjob-controller",
+                            "",
+                        );
                     }
                 }
             }
@@ -1014,7 +1327,9 @@ impl Controllers {
         }
         match last_success {
             Some(t) => status["lastSuccessfulTime"] = t,
-            None if !cj["status"]["lastSuccessfulTime"].is_null() => status["lastSuccessfulTime"] = cj["status"]["lastSuccessfulTime"].clone(),
+            None if !cj["status"]["lastSuccessfulTime"].is_null() => {
+                status["lastSuccessfulTime"] = cj["status"]["lastSuccessfulTime"].clone()
+            }
             None => {}
         }
         let mut cj2 = (*cj).clone();
@@ -1037,13 +1352,20 @@ fn owner_ref(owner: &Value, api_version: &str, kind: &str) -> Value {
 }
 
 fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+    pod["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
 }
 
 /// A pod from a template: `name` is a generateName prefix when `generate` is set.
-fn pod_from_template(template: &Value, ns: &str, name: &str, generate: bool, owner: Value) -> Value {
+fn pod_from_template(
+    template: &Value,
+    ns: &str,
+    name: &str,
+    generate: bool,
+    owner: Value,
+) -> Value {
     let mut meta = json!({"namespace": ns, "ownerReferences": [owner]});
     if generate {
         meta["generateName"] = json!(name);
@@ -1116,11 +1438,19 @@ mod tests {
     #[test]
     fn pods_from_templates_carry_owner_labels_and_scripts() {
         let t = json!({"metadata": {"labels": {"app": "x"}, "annotations": {"sim.strata.dev/script": "exit=1s"}}, "spec": {"containers": []}});
-        let p = pod_from_template(&t, "ns", "web-", true, json!({"uid": "u1", "controller": true}));
+        let p = pod_from_template(
+            &t,
+            "ns",
+            "web-",
+            true,
+            json!({"uid": "u1", "controller": true}),
+        );
         assert_eq!(p["metadata"]["generateName"], "web-");
         assert_eq!(p["metadata"]["labels"]["app"], "x");
-        assert_eq!(p["metadata"]["annotations"]["sim.strata.dev/script"], "exit=1s");
+        assert_eq!(
+            p["metadata"]["annotations"]["sim.strata.dev/script"],
+            "exit=1s"
+        );
         assert_eq!(controller_of(&p).unwrap()["uid"], "u1");
-
     }
 }

@@ -27,7 +27,11 @@ fn field(text: &str, min: u32, max: u32, names: &[&str]) -> Result<Vec<u32>, Str
     let mut out = Vec::new();
     for part in text.split(',') {
         let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (r, s.parse::<u32>().map_err(|_| format!("bad step in {part:?}"))?),
+            Some((r, s)) => (
+                r,
+                s.parse::<u32>()
+                    .map_err(|_| format!("bad step in {part:?}"))?,
+            ),
             None => (part, 1),
         };
         if step == 0 {
@@ -82,7 +86,9 @@ impl Schedule {
         if expanded.len() != 5 {
             return Err(err(format!("expected 5 fields, found {}", expanded.len())));
         }
-        const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+        const MONTHS: &[&str] = &[
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
         const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
         Ok(Schedule {
             minutes: field(expanded[0], 0, 59, &[]).map_err(err)?,
@@ -134,15 +140,35 @@ mod tests {
     #[test]
     fn next_times() {
         let s = Schedule::parse("*/5 * * * *").unwrap();
-        assert_eq!(s.next_after(at("2026-11-26T12:03:10Z")), Some(at("2026-11-26T12:05:00Z")));
-        assert_eq!(s.next_after(at("2026-11-26T12:05:00Z")), Some(at("2026-11-26T12:10:00Z")));
+        assert_eq!(
+            s.next_after(at("2026-11-26T12:03:10Z")),
+            Some(at("2026-11-26T12:05:00Z"))
+        );
+        assert_eq!(
+            s.next_after(at("2026-11-26T12:05:00Z")),
+            Some(at("2026-11-26T12:10:00Z"))
+        );
         let daily = Schedule::parse("30 2 * * *").unwrap();
-        assert_eq!(daily.next_after(at("2026-11-26T12:00:00Z")), Some(at("2026-11-27T02:30:00Z")));
+        assert_eq!(
+            daily.next_after(at("2026-11-26T12:00:00Z")),
+            Some(at("2026-11-27T02:30:00Z"))
+        );
         let weekly = Schedule::parse("0 6 * * mon").unwrap();
-        assert_eq!(weekly.next_after(at("2026-11-26T12:00:00Z")), Some(at("2026-11-30T06:00:00Z")));
-        assert_eq!(Schedule::parse("@hourly").unwrap().next_after(at("2026-11-26T12:00:00Z")), Some(at("2026-11-26T13:00:00Z")));
+        assert_eq!(
+            weekly.next_after(at("2026-11-26T12:00:00Z")),
+            Some(at("2026-11-30T06:00:00Z"))
+        );
+        assert_eq!(
+            Schedule::parse("@hourly")
+                .unwrap()
+                .next_after(at("2026-11-26T12:00:00Z")),
+            Some(at("2026-11-26T13:00:00Z"))
+        );
         let range = Schedule::parse("0 9-17/4 * * 1-5").unwrap();
-        assert_eq!(range.next_after(at("2026-11-26T12:00:00Z")), Some(at("2026-11-26T13:00:00Z")));
+        assert_eq!(
+            range.next_after(at("2026-11-26T12:00:00Z")),
+            Some(at("2026-11-26T13:00:00Z"))
+        );
     }
 
     #[test]

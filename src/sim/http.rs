@@ -111,7 +111,9 @@ impl SimState {
         {
             m.remove("namespace");
         }
-        let validate_name = obj["metadata"]["name"].as_str().is_some_and(|n| !n.is_empty());
+        let validate_name = obj["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty());
         if validate_name {
             super::admission::validate(info, &obj)?;
         } else {
@@ -154,7 +156,11 @@ impl SimState {
     pub fn unregister_crd(&self, crd: &Value) {
         let gone = resources::from_crd(crd);
         let mut reg = self.registry.write().unwrap_or_else(|p| p.into_inner());
-        reg.retain(|x| !gone.iter().any(|g| g.group == x.group && g.plural == x.plural));
+        reg.retain(|x| {
+            !gone
+                .iter()
+                .any(|g| g.group == x.group && g.plural == x.plural)
+        });
     }
 
     /// Creates a scenario object, keeping any status it carries.
@@ -166,10 +172,12 @@ impl SimState {
         );
         let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = obj["kind"].as_str().unwrap_or_default().to_string();
-        let info = self.by_kind(&api_version, &kind).ok_or_else(|| SimError::Seed {
-            what: what.clone(),
-            message: format!("no resource serves {api_version} {kind}"),
-        })?;
+        let info = self
+            .by_kind(&api_version, &kind)
+            .ok_or_else(|| SimError::Seed {
+                what: what.clone(),
+                message: format!("no resource serves {api_version} {kind}"),
+            })?;
         self.create_object(&info, obj)
             .map(|_| ())
             .map_err(|e| SimError::Seed {
@@ -180,7 +188,11 @@ impl SimState {
 }
 
 /// Accepts connections until shutdown; each connection is served on its own task.
-pub async fn serve(listener: TcpListener, state: Arc<SimState>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<SimState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -252,13 +264,17 @@ enum Route {
     Groups,
     Group(String),
     ResourceList(String, String),
-    Resource(Target),
+    Resource(Box<Target>),
     OpenApiRoot,
     OpenApiGroupVersion(String),
     OpenApiMissing,
 }
 
-async fn handle(req: Request<Incoming>, state: Arc<SimState>, shutdown: watch::Receiver<bool>) -> Response<Body> {
+async fn handle(
+    req: Request<Incoming>,
+    state: Arc<SimState>,
+    shutdown: watch::Receiver<bool>,
+) -> Response<Body> {
     let latency = state.faults.latency_ms.load(Ordering::Relaxed);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -292,7 +308,11 @@ async fn route_and_serve(
     let query: HashMap<String, String> = req
         .uri()
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let header = |name: &str| {
         req.headers()
@@ -310,13 +330,19 @@ async fn route_and_serve(
     let content_type = header("content-type");
     // kubectl and Helm send no bearer token over plain HTTP, so the kubeconfig names
     // non-admin users by a path prefix (`/u/<user>`) on their cluster's server URL.
-    let (user, path) = match path.strip_prefix("/u/").and_then(|rest| rest.split_once('/').or(Some((rest, "")))) {
+    let (user, path) = match path
+        .strip_prefix("/u/")
+        .and_then(|rest| rest.split_once('/').or(Some((rest, ""))))
+    {
         Some((name, rest)) => (
             SimUser::by_name(name).ok_or_else(ApiError::unauthorized)?,
             format!("/{rest}"),
         ),
         None if token.is_empty() => (SimUser::admin(), path),
-        None => (SimUser::by_token(&token).ok_or_else(ApiError::unauthorized)?, path),
+        None => (
+            SimUser::by_token(&token).ok_or_else(ApiError::unauthorized)?,
+            path,
+        ),
     };
     let route = parse_route(&state, &path)?;
     let upgrade = if req.headers().contains_key(hyper::header::UPGRADE) {
@@ -334,13 +360,17 @@ async fn route_and_serve(
         .to_bytes();
     // Typed client-go clients (kubectl create, auth can-i, Helm's Secrets) send protobuf
     // bodies; decode them to the JSON the rest of the server speaks.
-    let (body, content_type) = if super::protobuf::is_protobuf_content_type(&content_type) && !body.is_empty() {
-        let json = super::protobuf::decode_body(&body)
-            .map_err(|e| ApiError::bad_request(format!("cannot decode protobuf body: {e}")))?;
-        (Bytes::from(serde_json::to_vec(&json).unwrap_or_default()), "application/json".to_string())
-    } else {
-        (body, content_type)
-    };
+    let (body, content_type) =
+        if super::protobuf::is_protobuf_content_type(&content_type) && !body.is_empty() {
+            let json = super::protobuf::decode_body(&body)
+                .map_err(|e| ApiError::bad_request(format!("cannot decode protobuf body: {e}")))?;
+            (
+                Bytes::from(serde_json::to_vec(&json).unwrap_or_default()),
+                "application/json".to_string(),
+            )
+        } else {
+            (body, content_type)
+        };
     let api_req = ApiRequest {
         method,
         user,
@@ -365,7 +395,10 @@ async fn route_and_serve(
         )),
         Route::Health => Ok(text_response(200, "ok")),
         Route::OpenApiMissing => Err(ApiError::unknown_resource()),
-        Route::OpenApiRoot => Ok(json_response(200, &super::openapi::root(&state.resources()))),
+        Route::OpenApiRoot => Ok(json_response(
+            200,
+            &super::openapi::root(&state.resources()),
+        )),
         Route::OpenApiGroupVersion(gv) => super::openapi::group_version(&state.resources(), &gv)
             .map(|doc| json_response(200, &doc))
             .ok_or_else(ApiError::unknown_resource),
@@ -402,7 +435,7 @@ async fn route_and_serve(
                 &json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
             ))
         }
-        Route::Resource(target) => api::serve(&state, target, api_req).await,
+        Route::Resource(target) => api::serve(&state, *target, api_req).await,
     }
 }
 
@@ -453,7 +486,12 @@ fn parse_route(state: &SimState, path: &str) -> Result<Route, ApiError> {
     }
 }
 
-fn resource_route(state: &SimState, group: &str, version: &str, rest: &[&str]) -> Result<Route, ApiError> {
+fn resource_route(
+    state: &SimState,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+) -> Result<Route, ApiError> {
     let find = |plural: &str| {
         state
             .find(group, version, plural)
@@ -498,12 +536,16 @@ fn resource_route(state: &SimState, group: &str, version: &str, rest: &[&str]) -
     {
         return Err(ApiError::unknown_resource());
     }
-    Ok(Route::Resource(target))
+    Ok(Route::Resource(Box::new(target)))
 }
 
 /// A JSON response.
 pub fn json_response(code: u16, body: &Value) -> Response<Body> {
-    bytes_response(code, "application/json", serde_json::to_vec(body).unwrap_or_default())
+    bytes_response(
+        code,
+        "application/json",
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
 }
 
 /// A response of ready-made bytes.

@@ -58,12 +58,19 @@ fn image_id(image: &str) -> String {
         h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
     }
     let repo = image.split(':').next().unwrap_or(image);
-    format!("docker.io/{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}", h.rotate_left(17), h.rotate_left(41))
+    format!(
+        "docker.io/{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}",
+        h.rotate_left(17),
+        h.rotate_left(41)
+    )
 }
 
 /// A 64-hex container id, unique per container start.
 fn container_id(name: &str, restarts: u64, at: DateTime<Utc>) -> String {
-    let seed = format!("{name}/{restarts}/{}", at.timestamp_nanos_opt().unwrap_or_default());
+    let seed = format!(
+        "{name}/{restarts}/{}",
+        at.timestamp_nanos_opt().unwrap_or_default()
+    );
     let mut h: u64 = 0xcbf29ce484222325;
     let mut out = String::new();
     for round in 0..4u8 {
@@ -84,7 +91,13 @@ fn condition(kind: &str, status: bool, at: DateTime<Utc>, reason: Option<&str>) 
     c
 }
 
-fn set_conditions(status: &mut Value, at: DateTime<Utc>, initialized: bool, ready: bool, done_reason: Option<&str>) {
+fn set_conditions(
+    status: &mut Value,
+    at: DateTime<Utc>,
+    initialized: bool,
+    ready: bool,
+    done_reason: Option<&str>,
+) {
     let old = status["conditions"].as_array().cloned().unwrap_or_default();
     let keep_time = |kind: &str, st: bool| -> DateTime<Utc> {
         old.iter()
@@ -92,12 +105,35 @@ fn set_conditions(status: &mut Value, at: DateTime<Utc>, initialized: bool, read
             .and_then(|c| parse_ts(&c["lastTransitionTime"]))
             .unwrap_or(at)
     };
-    let not_ready_reason = done_reason.or(if ready { None } else { Some("ContainersNotReady") });
+    let not_ready_reason = done_reason.or(if ready {
+        None
+    } else {
+        Some("ContainersNotReady")
+    });
     status["conditions"] = json!([
-        condition("PodReadyToStartContainers", initialized, keep_time("PodReadyToStartContainers", initialized), None),
-        condition("Initialized", initialized, keep_time("Initialized", initialized), if initialized { None } else { Some("ContainersNotInitialized") }),
+        condition(
+            "PodReadyToStartContainers",
+            initialized,
+            keep_time("PodReadyToStartContainers", initialized),
+            None
+        ),
+        condition(
+            "Initialized",
+            initialized,
+            keep_time("Initialized", initialized),
+            if initialized {
+                None
+            } else {
+                Some("ContainersNotInitialized")
+            }
+        ),
         condition("Ready", ready, keep_time("Ready", ready), not_ready_reason),
-        condition("ContainersReady", ready, keep_time("ContainersReady", ready), not_ready_reason),
+        condition(
+            "ContainersReady",
+            ready,
+            keep_time("ContainersReady", ready),
+            not_ready_reason
+        ),
         condition("PodScheduled", true, keep_time("PodScheduled", true), None),
     ]);
 }
@@ -121,7 +157,11 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
         let now = parse_ts(&pod["metadata"]["creationTimestamp"]).map_or(now, |c| c.min(now));
         // Stage 0: schedule onto a node, containers waiting to be created.
         let mut p = pod.clone();
-        let node = pod["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()).unwrap_or(node).to_string();
+        let node = pod["spec"]["nodeName"]
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(node)
+            .to_string();
         p["spec"]["nodeName"] = json!(node);
         let status = &mut p["status"];
         status["phase"] = json!("Pending");
@@ -130,7 +170,11 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
         status["podIP"] = json!(pod_ip);
         status["podIPs"] = json!([{"ip": pod_ip}]);
         status["startTime"] = json!(ts(now));
-        let waiting_reason = if init.is_empty() { "ContainerCreating" } else { "PodInitializing" };
+        let waiting_reason = if init.is_empty() {
+            "ContainerCreating"
+        } else {
+            "PodInitializing"
+        };
         status["containerStatuses"] = json!(main.iter().map(|(n, i)| json!({
             "name": n, "image": i, "imageID": "", "ready": false, "restartCount": 0, "started": false,
             "state": {"waiting": {"reason": waiting_reason}}, "lastState": {}})).collect::<Vec<_>>());
@@ -145,8 +189,16 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
             pod: Some(p),
             next: Some(now + dur(script.start_after)),
             events: vec![
-                ("Normal", "Scheduled", format!("Successfully assigned {ns}/{name} to {node}")),
-                ("Normal", "Pulling", format!("Pulling image \"{first_image}\"")),
+                (
+                    "Normal",
+                    "Scheduled",
+                    format!("Successfully assigned {ns}/{name} to {node}"),
+                ),
+                (
+                    "Normal",
+                    "Pulling",
+                    format!("Pulling image \"{first_image}\""),
+                ),
             ],
         };
     };
@@ -162,32 +214,60 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
         let (reason, msg, next) = match waiting {
             Some("ContainerCreating") | Some("PodInitializing") if now >= start_at => (
                 "ErrImagePull",
-                format!("failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": not found"),
+                format!(
+                    "failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": not found"
+                ),
                 Some(now + ChronoDuration::seconds(10)),
             ),
-            Some("ErrImagePull") => ("ImagePullBackOff", format!("Back-off pulling image \"{image}\""), None),
+            Some("ErrImagePull") => (
+                "ImagePullBackOff",
+                format!("Back-off pulling image \"{image}\""),
+                None,
+            ),
             Some("ImagePullBackOff") => return Advance::default(),
-            _ => return Advance { pod: None, next: Some(start_at), events: vec![] },
+            _ => {
+                return Advance {
+                    pod: None,
+                    next: Some(start_at),
+                    events: vec![],
+                };
+            }
         };
         let mut p = pod.clone();
-        for c in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
+        for c in p["status"]["containerStatuses"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
             c["state"] = json!({"waiting": {"reason": reason, "message": msg}});
         }
         finish_init(&mut p, start_time, &init);
         set_conditions(&mut p["status"], now, true, false, None);
         let event = if reason == "ErrImagePull" {
-            ("Warning", "Failed", format!("Failed to pull image \"{image}\": {msg}"))
+            (
+                "Warning",
+                "Failed",
+                format!("Failed to pull image \"{image}\": {msg}"),
+            )
         } else {
             ("Normal", "BackOff", msg.clone())
         };
-        return Advance { pod: Some(p), next, events: vec![event] };
+        return Advance {
+            pod: Some(p),
+            next,
+            events: vec![event],
+        };
     }
 
     match (waiting, running_since) {
         // Stage 1: start the containers once the start delay has passed.
         (Some("ContainerCreating") | Some("PodInitializing"), _) => {
             if now < start_at {
-                return Advance { pod: None, next: Some(start_at), events: vec![] };
+                return Advance {
+                    pod: None,
+                    next: Some(start_at),
+                    events: vec![],
+                };
             }
             let mut p = pod.clone();
             finish_init(&mut p, start_time, &init);
@@ -195,13 +275,23 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
             let now_started = start_at.min(now);
             start_containers(&mut p, now_started, &main, &script, restart_count(first));
             let image = main.first().map(|(_, i)| i.clone()).unwrap_or_default();
-            let mut events = vec![("Normal", "Pulled", format!("Successfully pulled image \"{image}\" in 1.2s (1.2s including waiting). Image size: 104857600 bytes."))];
+            let mut events = vec![(
+                "Normal",
+                "Pulled",
+                format!(
+                    "Successfully pulled image \"{image}\" in 1.2s (1.2s including waiting). Image size: 104857600 bytes."
+                ),
+            )];
             for (c, _) in &main {
                 events.push(("Normal", "Created", format!("Created container: {c}")));
                 events.push(("Normal", "Started", format!("Started container {c}")));
             }
             let next = next_check(now_started, now, &script).or(Some(now));
-            Advance { pod: Some(p), next, events }
+            Advance {
+                pod: Some(p),
+                next,
+                events,
+            }
         }
         // Stage 2: running; become ready, or exit when the script says so.
         (_, Some(since)) => {
@@ -209,19 +299,39 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
             if let Some((after, code)) = script.ending() {
                 let exit_at = since + dur(after);
                 if now >= exit_at {
-                    return exit(pod, exit_at, now, code, restart_policy, &main, script.crashloop);
+                    return exit(
+                        pod,
+                        exit_at,
+                        now,
+                        code,
+                        restart_policy,
+                        &main,
+                        script.crashloop,
+                    );
                 }
             }
             let want_ready = !script.never_ready && now >= ready_at;
             if want_ready && first["ready"] != true {
                 let mut p = pod.clone();
-                for c in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
+                for c in p["status"]["containerStatuses"]
+                    .as_array_mut()
+                    .into_iter()
+                    .flatten()
+                {
                     c["ready"] = json!(true);
                 }
                 set_conditions(&mut p["status"], now, true, true, None);
-                return Advance { pod: Some(p), next: next_check(since, now, &script), events: vec![] };
+                return Advance {
+                    pod: Some(p),
+                    next: next_check(since, now, &script),
+                    events: vec![],
+                };
             }
-            Advance { pod: None, next: next_check(since, now, &script), events: vec![] }
+            Advance {
+                pod: None,
+                next: next_check(since, now, &script),
+                events: vec![],
+            }
         }
         // Stage 3: crash-loop back-off; restart when it has passed.
         (Some("CrashLoopBackOff"), None) => {
@@ -229,7 +339,11 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
             let finished = parse_ts(&first["lastState"]["terminated"]["finishedAt"]).unwrap_or(now);
             let restart_at = finished + backoff(restarts);
             if now < restart_at {
-                return Advance { pod: None, next: Some(restart_at), events: vec![] };
+                return Advance {
+                    pod: None,
+                    next: Some(restart_at),
+                    events: vec![],
+                };
             }
             let mut p = pod.clone();
             start_containers(&mut p, now, &main, &script, restarts);
@@ -237,7 +351,11 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
                 .iter()
                 .map(|(c, _)| ("Normal", "Started", format!("Started container {c}")))
                 .collect();
-            Advance { pod: Some(p), next: next_check(now, now, &script), events }
+            Advance {
+                pod: Some(p),
+                next: next_check(now, now, &script),
+                events,
+            }
         }
         _ => Advance::default(),
     }
@@ -253,7 +371,11 @@ fn node_ip(node: &str) -> String {
 }
 
 /// When to look again after a container started at `since`: readiness or exit time.
-fn next_check(since: DateTime<Utc>, now: DateTime<Utc>, script: &PodScript) -> Option<DateTime<Utc>> {
+fn next_check(
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    script: &PodScript,
+) -> Option<DateTime<Utc>> {
     let mut candidates = Vec::new();
     let ready_at = since + dur(script.ready_after);
     if ready_at > now && !script.never_ready {
@@ -275,9 +397,18 @@ fn finish_init(p: &mut Value, start: DateTime<Utc>, init: &[(String, String)]) {
         "lastState": {}})).collect::<Vec<_>>());
 }
 
-fn start_containers(p: &mut Value, now: DateTime<Utc>, main: &[(String, String)], script: &PodScript, restarts: u64) {
+fn start_containers(
+    p: &mut Value,
+    now: DateTime<Utc>,
+    main: &[(String, String)],
+    script: &PodScript,
+    restarts: u64,
+) {
     let ready = script.ready_after.is_zero() && !script.never_ready;
-    let old: Vec<Value> = p["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
+    let old: Vec<Value> = p["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     p["status"]["containerStatuses"] = json!(main.iter().map(|(n, i)| {
         let last = old.iter().find(|c| c["name"] == n.as_str()).map(|c| c["lastState"].clone()).unwrap_or(json!({}));
         json!({"name": n, "image": i, "imageID": image_id(i), "containerID": format!("containerd://{}", container_id(n, restarts, now)),
@@ -300,7 +431,8 @@ fn exit(
 ) -> Advance {
     let mut p = pod.clone();
     let reason = if code == 0 { "Completed" } else { "Error" };
-    let restarts_allowed = restart_policy == "Always" || (restart_policy == "OnFailure" && code != 0);
+    let restarts_allowed =
+        restart_policy == "Always" || (restart_policy == "OnFailure" && code != 0);
     let first = &pod["status"]["containerStatuses"][0];
     let started = first["state"]["running"]["startedAt"].clone();
     let terminated = json!({"exitCode": code, "reason": reason, "startedAt": started, "finishedAt": ts(at),
@@ -329,7 +461,11 @@ fn exit(
             }
         }
         let at = parse_ts(&terminated["finishedAt"]).unwrap_or(at);
-        for c in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
+        for c in p["status"]["containerStatuses"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
             let cname = c["name"].as_str().unwrap_or_default().to_string();
             c["lastState"] = json!({"terminated": terminated});
             c["restartCount"] = json!(restarts);
@@ -342,19 +478,50 @@ fn exit(
         set_conditions(&mut p["status"], now, true, false, None);
         let events = main
             .iter()
-            .map(|(c, _)| ("Warning", "BackOff", format!("Back-off restarting failed container {c} in pod {name}_{ns}({})", pod["metadata"]["uid"].as_str().unwrap_or_default())))
+            .map(|(c, _)| {
+                (
+                    "Warning",
+                    "BackOff",
+                    format!(
+                        "Back-off restarting failed container {c} in pod {name}_{ns}({})",
+                        pod["metadata"]["uid"].as_str().unwrap_or_default()
+                    ),
+                )
+            })
             .collect();
-        return Advance { pod: Some(p), next: Some(at + backoff(restarts)), events };
+        return Advance {
+            pod: Some(p),
+            next: Some(at + backoff(restarts)),
+            events,
+        };
     }
-    for c in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
+    for c in p["status"]["containerStatuses"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
         c["state"] = json!({"terminated": terminated});
         c["ready"] = json!(false);
         c["started"] = json!(false);
     }
     let phase = if code == 0 { "Succeeded" } else { "Failed" };
     p["status"]["phase"] = json!(phase);
-    set_conditions(&mut p["status"], now, true, false, Some(if code == 0 { "PodCompleted" } else { "PodFailed" }));
-    Advance { pod: Some(p), next: None, events: vec![] }
+    set_conditions(
+        &mut p["status"],
+        now,
+        true,
+        false,
+        Some(if code == 0 {
+            "PodCompleted"
+        } else {
+            "PodFailed"
+        }),
+    );
+    Advance {
+        pod: Some(p),
+        next: None,
+        events: vec![],
+    }
 }
 
 #[cfg(test)]
@@ -368,7 +535,11 @@ mod tests {
                "status": {"phase": "Pending"}})
     }
 
-    fn run(mut p: Value, mut now: DateTime<Utc>, steps: usize) -> (Value, Vec<&'static str>, DateTime<Utc>) {
+    fn run(
+        mut p: Value,
+        mut now: DateTime<Utc>,
+        steps: usize,
+    ) -> (Value, Vec<&'static str>, DateTime<Utc>) {
         let mut reasons = Vec::new();
         for _ in 0..steps {
             let a = advance(&p, now, "node-1", "10.244.0.5");
@@ -389,8 +560,14 @@ mod tests {
         let t0 = Utc::now();
         let (p, reasons, _) = run(pod("start=1s,exit=5s", "Never"), t0, 10);
         assert_eq!(p["status"]["phase"], "Succeeded");
-        assert_eq!(p["status"]["containerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
-        assert_eq!(p["status"]["initContainerStatuses"][0]["state"]["terminated"]["exitCode"], 0);
+        assert_eq!(
+            p["status"]["containerStatuses"][0]["state"]["terminated"]["reason"],
+            "Completed"
+        );
+        assert_eq!(
+            p["status"]["initContainerStatuses"][0]["state"]["terminated"]["exitCode"],
+            0
+        );
         assert_eq!(p["spec"]["nodeName"], "node-1");
         assert!(reasons.contains(&"Scheduled") && reasons.contains(&"Started"));
     }
@@ -399,7 +576,10 @@ mod tests {
     fn failing_pod_with_never_fails() {
         let (p, _, _) = run(pod("exit=2s,code=2", "Never"), Utc::now(), 10);
         assert_eq!(p["status"]["phase"], "Failed");
-        assert_eq!(p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 2);
+        assert_eq!(
+            p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"],
+            2
+        );
     }
 
     #[test]
@@ -425,13 +605,19 @@ mod tests {
         let restarts = c["restartCount"].as_u64().unwrap();
         assert!(restarts > 500, "{restarts}");
         let finished = parse_ts(&c["lastState"]["terminated"]["finishedAt"]).unwrap();
-        assert!(Utc::now() - finished < ChronoDuration::minutes(6), "{finished}");
+        assert!(
+            Utc::now() - finished < ChronoDuration::minutes(6),
+            "{finished}"
+        );
     }
 
     #[test]
     fn pull_error_ends_in_image_pull_backoff() {
         let (p, reasons, _) = run(pod("pull-error", "Always"), Utc::now(), 6);
-        assert_eq!(p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ImagePullBackOff");
+        assert_eq!(
+            p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+            "ImagePullBackOff"
+        );
         assert_eq!(p["status"]["phase"], "Pending");
         assert!(reasons.contains(&"Failed"));
     }
@@ -442,7 +628,13 @@ mod tests {
         let (p, _, _) = run(pod("ready=2s", "Always"), t0, 5);
         assert_eq!(p["status"]["phase"], "Running");
         assert_eq!(p["status"]["containerStatuses"][0]["ready"], true);
-        let ready = p["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap().clone();
+        let ready = p["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Ready")
+            .unwrap()
+            .clone();
         assert_eq!(ready["status"], "True");
         let again = advance(&p, t0 + ChronoDuration::hours(1), "n", "ip");
         assert!(again.pod.is_none() && again.next.is_none());

@@ -73,7 +73,9 @@ fn pick_run(pod: &Value, container: &str, previous: bool) -> Result<RunInfo, Api
         });
     }
     // A crash-looping container waits in back-off: kubectl shows the last run's logs.
-    if let Some(t) = st.map(|s| &s["lastState"]["terminated"]).filter(|t| t.is_object())
+    if let Some(t) = st
+        .map(|s| &s["lastState"]["terminated"])
+        .filter(|t| t.is_object())
         && let (Some(started), Some(finished)) = (ts(&t["startedAt"]), ts(&t["finishedAt"]))
     {
         return Ok(RunInfo {
@@ -111,7 +113,8 @@ fn pick_container(pod: &Value, asked: Option<&str>) -> Result<String, ApiError> 
             "container {c} is not valid for pod {pod_name}"
         ))),
         None => {
-            if let Some(d) = pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"].as_str()
+            if let Some(d) =
+                pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"].as_str()
                 && main.iter().any(|n| n == d)
             {
                 return Ok(d.to_string());
@@ -124,7 +127,10 @@ fn pick_container(pod: &Value, asked: Option<&str>) -> Result<String, ApiError> 
                 main.join(" ")
             );
             if !init.is_empty() {
-                msg.push_str(&format!(" or one of the init containers: [{}]", init.join(" ")));
+                msg.push_str(&format!(
+                    " or one of the init containers: [{}]",
+                    init.join(" ")
+                ));
             }
             Err(ApiError::bad_request(msg))
         }
@@ -144,7 +150,11 @@ fn format_line(line: &LogLine, timestamps: bool) -> String {
 }
 
 /// Serves `GET …/pods/{name}/log`.
-pub async fn serve(state: Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+pub async fn serve(
+    state: Arc<SimState>,
+    t: &Target,
+    req: &ApiRequest,
+) -> Result<Response<Body>, ApiError> {
     let ns = t.namespace.clone().unwrap_or_default();
     let name = t.name.clone().unwrap_or_default();
     let pod = state
@@ -156,16 +166,24 @@ pub async fn serve(state: Arc<SimState>, t: &Target, req: &ApiRequest) -> Result
     let run = pick_run(&pod, &container, previous)?;
     let now = Utc::now();
     let mut from = run.started;
-    if let Some(secs) = req.param("sinceSeconds").and_then(|s| s.parse::<i64>().ok()) {
+    if let Some(secs) = req
+        .param("sinceSeconds")
+        .and_then(|s| s.parse::<i64>().ok())
+    {
         from = from.max(now - chrono::Duration::seconds(secs));
     }
-    if let Some(t) = req.param("sinceTime").and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+    if let Some(t) = req
+        .param("sinceTime")
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    {
         from = from.max(t.with_timezone(&Utc));
     }
     let until = run.finished.map(|(f, _)| f.min(now)).unwrap_or(now);
     let tail = req.param("tailLines").and_then(|s| s.parse::<i64>().ok());
     let timestamps = req.flag("timestamps");
-    let limit = req.param("limitBytes").and_then(|s| s.parse::<usize>().ok());
+    let limit = req
+        .param("limitBytes")
+        .and_then(|s| s.parse::<usize>().ok());
     let first = ContainerRun {
         pod: &pod,
         container: &container,
@@ -272,8 +290,14 @@ mod tests {
     fn container_choice_errors_like_the_api_server() {
         let p = pod();
         let err = pick_container(&p, None).unwrap_err();
-        assert_eq!(err.message, "a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [init]");
-        assert_eq!(pick_container(&p, Some("zz")).unwrap_err().message, "container zz is not valid for pod p");
+        assert_eq!(
+            err.message,
+            "a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [init]"
+        );
+        assert_eq!(
+            pick_container(&p, Some("zz")).unwrap_err().message,
+            "container zz is not valid for pod p"
+        );
         assert_eq!(pick_container(&p, Some("b")).unwrap(), "b");
     }
 
@@ -286,7 +310,15 @@ mod tests {
         // Crash-looping: the current request shows the last run.
         assert!(pick_run(&p, "a", false).is_ok());
         let err = pick_run(&p, "b", false).unwrap_err();
-        assert_eq!(err.message, "container \"b\" in pod \"p\" is waiting to start: ContainerCreating");
-        assert!(pick_run(&p, "b", true).unwrap_err().message.starts_with("previous terminated container \"b\""));
+        assert_eq!(
+            err.message,
+            "container \"b\" in pod \"p\" is waiting to start: ContainerCreating"
+        );
+        assert!(
+            pick_run(&p, "b", true)
+                .unwrap_err()
+                .message
+                .starts_with("previous terminated container \"b\"")
+        );
     }
 }

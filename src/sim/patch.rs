@@ -57,11 +57,12 @@ pub fn apply(kind: PatchKind, doc: &Value, patch: &Value) -> Result<Value, ApiEr
             json_patch::merge(&mut out, patch);
         }
         PatchKind::Json => {
-            let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|e| {
-                ApiError::bad_request(format!("error decoding patch: {e}"))
-            })?;
+            let ops: json_patch::Patch = serde_json::from_value(patch.clone())
+                .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
             json_patch::patch(&mut out, &ops).map_err(|e| {
-                ApiError::new_invalid_patch(format!("the server rejected our request due to an error in our request: {e}"))
+                ApiError::new_invalid_patch(format!(
+                    "the server rejected our request due to an error in our request: {e}"
+                ))
             })?;
         }
         PatchKind::Strategic | PatchKind::Apply => {
@@ -92,8 +93,13 @@ impl ApiError {
 fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
     let has = |k: &str| items.iter().any(|i| i.get(k).is_some());
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "imagePullSecrets" | "resourceClaims" => Some("name"),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims" => Some("name"),
         "volumeMounts" => Some("mountPath"),
         "volumeDevices" => Some("devicePath"),
         "hostAliases" => Some("ip"),
@@ -230,7 +236,12 @@ mod tests {
 
     #[test]
     fn merge_patch_replaces_lists_and_deletes_nulls() {
-        let out = apply(PatchKind::Merge, &deploy(), &json!({"metadata": {"labels": {"a": null, "b": "2"}}, "spec": {"replicas": 3}})).unwrap();
+        let out = apply(
+            PatchKind::Merge,
+            &deploy(),
+            &json!({"metadata": {"labels": {"a": null, "b": "2"}}, "spec": {"replicas": 3}}),
+        )
+        .unwrap();
         assert_eq!(out["metadata"]["labels"], json!({"b": "2"}));
         assert_eq!(out["spec"]["replicas"], 3);
         assert!(apply(PatchKind::Merge, &deploy(), &json!([1])).is_err());
@@ -238,11 +249,26 @@ mod tests {
 
     #[test]
     fn json_patch_ops_and_failures() {
-        let out = apply(PatchKind::Json, &deploy(), &json!([{"op": "replace", "path": "/spec/replicas", "value": 5}])).unwrap();
+        let out = apply(
+            PatchKind::Json,
+            &deploy(),
+            &json!([{"op": "replace", "path": "/spec/replicas", "value": 5}]),
+        )
+        .unwrap();
         assert_eq!(out["spec"]["replicas"], 5);
-        let err = apply(PatchKind::Json, &deploy(), &json!([{"op": "remove", "path": "/spec/nope"}])).unwrap_err();
+        let err = apply(
+            PatchKind::Json,
+            &deploy(),
+            &json!([{"op": "remove", "path": "/spec/nope"}]),
+        )
+        .unwrap_err();
         assert_eq!(err.code, 422);
-        assert_eq!(apply(PatchKind::Json, &deploy(), &json!({"op": "x"})).unwrap_err().code, 400);
+        assert_eq!(
+            apply(PatchKind::Json, &deploy(), &json!({"op": "x"}))
+                .unwrap_err()
+                .code,
+            400
+        );
     }
 
     #[test]
@@ -253,7 +279,9 @@ mod tests {
                            {"name": "side", "$patch": "delete"}]}}},
             "metadata": {"finalizers": ["y"], "$deleteFromPrimitiveList/finalizers": ["x"]}});
         let out = apply(PatchKind::Strategic, &deploy(), &patch).unwrap();
-        let containers = out["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+        let containers = out["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap();
         assert_eq!(containers.len(), 1);
         assert_eq!(containers[0]["image"], "nginx:2");
         assert_eq!(containers[0]["env"].as_array().unwrap().len(), 2);

@@ -124,9 +124,9 @@ impl PodScript {
 
 /// A stable fraction in [0, 1) from a name (FNV-1a).
 fn name_fraction(name: &str) -> f64 {
-    let h = name
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    let h = name.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    });
     (h % 10_000) as f64 / 10_000.0
 }
 
@@ -166,10 +166,15 @@ mod tests {
     #[test]
     fn fail_ratio_fails_some_pods_only() {
         let pod = |name: &str| serde_json::json!({"metadata": {"name": name, "annotations": {SCRIPT_ANNOTATION: "exit=5s,code=1,fail-ratio=0.3"}}});
-        let codes: Vec<i32> = (0..200).map(|i| PodScript::of_pod(&pod(&format!("dbt-{i}"))).exit_code).collect();
+        let codes: Vec<i32> = (0..200)
+            .map(|i| PodScript::of_pod(&pod(&format!("dbt-{i}"))).exit_code)
+            .collect();
         let failed = codes.iter().filter(|c| **c == 1).count();
         assert!((30..90).contains(&failed), "{failed} of 200 failed");
-        assert_eq!(PodScript::of_pod(&pod("dbt-7")).exit_code, PodScript::of_pod(&pod("dbt-7")).exit_code);
+        assert_eq!(
+            PodScript::of_pod(&pod("dbt-7")).exit_code,
+            PodScript::of_pod(&pod("dbt-7")).exit_code
+        );
         assert!(PodScript::parse("fail-ratio=2").is_err());
     }
 

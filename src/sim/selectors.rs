@@ -41,14 +41,21 @@ impl LabelSelector {
         let mut reqs = Vec::new();
         if let Some(m) = sel["matchLabels"].as_object() {
             for (k, v) in m {
-                reqs.push(LabelReq::Eq(k.clone(), v.as_str().unwrap_or_default().to_string()));
+                reqs.push(LabelReq::Eq(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ));
             }
         }
         for e in sel["matchExpressions"].as_array().into_iter().flatten() {
             let key = e["key"].as_str().unwrap_or_default().to_string();
             let values: Vec<String> = e["values"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             match e["operator"].as_str().unwrap_or_default() {
                 "In" => reqs.push(LabelReq::In(key, values)),
@@ -117,15 +124,13 @@ fn split_top_level(text: &str) -> Vec<&str> {
 fn valid_key(k: &str) -> bool {
     !k.is_empty()
         && k.len() <= 317
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
 }
 
 fn valid_value(v: &str) -> bool {
     v.len() <= 63
-        && v
-            .chars()
+        && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
@@ -208,9 +213,7 @@ impl FieldSelector {
             };
             let field = field.trim();
             if !field_supported(resource, field) {
-                return Err(SelectorError(format!(
-                    "field label not supported: {field}"
-                )));
+                return Err(SelectorError(format!("field label not supported: {field}")));
             }
             terms.push((field.to_string(), value.trim().to_string(), eq));
         }
@@ -241,8 +244,10 @@ fn field_supported(resource: &str, field: &str) -> bool {
                 | "status.podIP"
                 | "status.nominatedNodeName"
         ),
-        "events" => field.starts_with("involvedObject.")
-            || matches!(field, "reason" | "source" | "type" | "reportingComponent"),
+        "events" => {
+            field.starts_with("involvedObject.")
+                || matches!(field, "reason" | "source" | "type" | "reportingComponent")
+        }
         "secrets" => field == "type",
         "namespaces" => field == "status.phase",
         "nodes" => field == "spec.unschedulable",
@@ -293,7 +298,11 @@ mod tests {
             ("app=web,tier=x", false),
             ("", true),
         ] {
-            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&p), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).unwrap().matches(&p),
+                want,
+                "{sel}"
+            );
         }
         assert!(LabelSelector::parse("a=b=c").is_err());
         assert!(LabelSelector::parse("a in b").is_err());
@@ -311,7 +320,11 @@ mod tests {
         let p = pod();
         let fs = FieldSelector::parse("status.phase=Running,spec.nodeName!=n2", "pods").unwrap();
         assert!(fs.matches(&p));
-        assert!(!FieldSelector::parse("metadata.name=b", "pods").unwrap().matches(&p));
+        assert!(
+            !FieldSelector::parse("metadata.name=b", "pods")
+                .unwrap()
+                .matches(&p)
+        );
         assert!(FieldSelector::parse("spec.foo=x", "pods").is_err());
         assert!(FieldSelector::parse("status.phase=Running", "deployments").is_err());
     }

@@ -73,8 +73,12 @@ impl ApiError {
     }
 
     pub fn not_found(res: &ResKey, name: &str) -> Self {
-        ApiError::new(404, "NotFound", format!("{} \"{name}\" not found", qualified(res)))
-            .with_details(res, name)
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", qualified(res)),
+        )
+        .with_details(res, name)
     }
     pub fn already_exists(res: &ResKey, name: &str) -> Self {
         ApiError::new(
@@ -144,7 +148,11 @@ impl ApiError {
         ApiError::new(500, "InternalError", message)
     }
     pub fn unknown_resource() -> Self {
-        ApiError::new(404, "NotFound", "the server could not find the requested resource")
+        ApiError::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
     }
 
     /// The `Status` object the API server returns for this error.
@@ -186,6 +194,9 @@ pub struct Store {
     tx: broadcast::Sender<Arc<WatchEvent>>,
     history_cap: usize,
 }
+
+/// Where a watch starts: the retained events after its resourceVersion, then live changes.
+pub type WatchStart = (Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>);
 
 /// One page of a list.
 pub struct ListPage {
@@ -360,8 +371,14 @@ impl Store {
         finalize: impl FnOnce(&mut Value),
     ) -> Result<Obj, ApiError> {
         let mut g = self.lock();
-        let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-        let mut name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let ns = obj["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut name = obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if name.is_empty() {
             let prefix = obj["metadata"]["generateName"].as_str().unwrap_or_default();
             if prefix.is_empty() {
@@ -406,7 +423,10 @@ impl Store {
         finalize(&mut obj);
         prune_nulls(&mut obj);
         let obj = Arc::new(obj);
-        g.tables.entry(res.clone()).or_default().insert(key, obj.clone());
+        g.tables
+            .entry(res.clone())
+            .or_default()
+            .insert(key, obj.clone());
         self.record(&mut g, res, EventKind::Added, obj.clone(), None);
         Ok(obj)
     }
@@ -414,10 +434,21 @@ impl Store {
     /// Replaces an object. With `expect_rv`, a stale version is a 409 Conflict. Keeps uid and
     /// creationTimestamp, bumps generation when the spec changed; unchanged objects are not
     /// written (no event), as the API server does.
-    pub fn update(&self, res: &ResKey, mut obj: Value, expect_rv: Option<&str>) -> Result<Obj, ApiError> {
+    pub fn update(
+        &self,
+        res: &ResKey,
+        mut obj: Value,
+        expect_rv: Option<&str>,
+    ) -> Result<Obj, ApiError> {
         let mut g = self.lock();
-        let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-        let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let ns = obj["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let name = obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let key = (ns, name.clone());
         let Some(old) = g.tables.get(res).and_then(|t| t.get(&key)).cloned() else {
             return Err(ApiError::not_found(res, &name));
@@ -486,10 +517,7 @@ impl Store {
 
     /// Subscribes to changes after `from_rv`: the retained events after it, then the live
     /// receiver. Errors with 410 Gone when `from_rv` is older than the retained history.
-    pub fn watch_from(
-        &self,
-        from_rv: u64,
-    ) -> Result<(Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>), ApiError> {
+    pub fn watch_from(&self, from_rv: u64) -> Result<WatchStart, ApiError> {
         let g = self.lock();
         if from_rv < g.compacted {
             return Err(ApiError::gone(format!(
@@ -525,8 +553,14 @@ pub fn prune_nulls(v: &mut Value) {
 /// The (namespace, name) key of an object.
 pub fn key_of(obj: &Value) -> (String, String) {
     (
-        obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string(),
-        obj["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+        obj["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
@@ -583,7 +617,10 @@ mod tests {
         let s = Store::default();
         s.create(&ResKey::new("", "namespaces"), ns("a")).unwrap();
         let p = s.create(&pods(), pod("a", "p1")).unwrap();
-        let rv1 = p["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+        let rv1 = p["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert_eq!(p["metadata"]["generation"], 1);
         assert_eq!(s.create(&pods(), pod("a", "p1")).unwrap_err().code, 409);
         assert_eq!(s.create(&pods(), pod("nope", "p1")).unwrap_err().code, 404);
@@ -598,7 +635,10 @@ mod tests {
         assert_eq!(stale.reason, "Conflict");
 
         let gone = s.delete(&pods(), "a", "p1").unwrap();
-        assert!(gone["metadata"]["resourceVersion"].as_str().unwrap() > p2["metadata"]["resourceVersion"].as_str().unwrap());
+        assert!(
+            gone["metadata"]["resourceVersion"].as_str().unwrap()
+                > p2["metadata"]["resourceVersion"].as_str().unwrap()
+        );
         assert!(s.get(&pods(), "a", "p1").is_none());
         assert_eq!(s.delete(&pods(), "a", "p1").unwrap_err().code, 404);
     }
@@ -612,7 +652,13 @@ mod tests {
             let mut p = pod("a", "");
             p["metadata"]["generateName"] = json!("job-");
             let made = s.create(&pods(), p).unwrap();
-            assert!(made["metadata"]["name"].as_str().unwrap().starts_with("job-"), "{i}");
+            assert!(
+                made["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("job-"),
+                "{i}"
+            );
         }
         s.create(&pods(), pod("b", "x")).unwrap();
         let all = s.list(&pods(), None, &|_| true, None, 0);
@@ -623,7 +669,12 @@ mod tests {
         let page2 = s.list(&pods(), Some("a"), &|_| true, page1.next.as_ref(), 10);
         assert_eq!(page2.items.len(), 3);
         assert!(page2.next.is_none());
-        assert!(page2.items.iter().all(|o| o["metadata"]["namespace"] == "a"));
+        assert!(
+            page2
+                .items
+                .iter()
+                .all(|o| o["metadata"]["namespace"] == "a")
+        );
     }
 
     #[test]

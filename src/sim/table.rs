@@ -3424,12 +3424,22 @@ mod tests {
         assert_eq!(none["kind"], "Table");
         assert_eq!(none["apiVersion"], "meta.k8s.io/v1");
         assert_eq!(none["rows"][0]["object"], Value::Null);
-        let partial = to_table(&info, std::slice::from_ref(&cm), IncludeObject::Metadata, now());
+        let partial = to_table(
+            &info,
+            std::slice::from_ref(&cm),
+            IncludeObject::Metadata,
+            now(),
+        );
         assert_eq!(
             partial["rows"][0]["object"],
             json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta("cfg")})
         );
-        let whole = to_table(&info, std::slice::from_ref(&cm), IncludeObject::Object, now());
+        let whole = to_table(
+            &info,
+            std::slice::from_ref(&cm),
+            IncludeObject::Object,
+            now(),
+        );
         assert_eq!(whole["rows"][0]["object"], *cm);
     }
 
