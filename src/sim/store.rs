@@ -224,7 +224,9 @@ impl Store {
         let (tx, _) = broadcast::channel(16_384);
         Store {
             inner: Mutex::new(Inner {
-                rv: 1000,
+                // Start from the clock so a restarted simulator never reuses versions a
+                // client saw before (a resumed watch would otherwise wait forever).
+                rv: Utc::now().timestamp_millis().max(0) as u64 * 10,
                 tables: HashMap::new(),
                 history: VecDeque::new(),
                 compacted: 0,
@@ -525,6 +527,13 @@ impl Store {
                 g.compacted + 1
             )));
         }
+        if from_rv > g.rv {
+            // A version from another incarnation of the server: make the client re-list.
+            return Err(ApiError::gone(format!(
+                "too large resource version: {from_rv}, current: {}",
+                g.rv
+            )));
+        }
         let start = g.history.partition_point(|e| e.rv <= from_rv);
         let backlog = g.history.iter().skip(start).cloned().collect();
         Ok((backlog, self.tx.subscribe()))
@@ -687,6 +696,7 @@ mod tests {
         let (backlog, _rx) = s.watch_from(rv).unwrap();
         let kinds: Vec<_> = backlog.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![EventKind::Added, EventKind::Deleted]);
+        assert_eq!(s.watch_from(s.current_rv() + 5).unwrap_err().code, 410);
         s.compact(0);
         let err = s.watch_from(rv).unwrap_err();
         assert_eq!(err.code, 410);
