@@ -536,16 +536,30 @@ fn update(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
     let expect = obj["metadata"]["resourceVersion"]
         .as_str()
         .map(str::to_string);
+    store_change(state, t, req, &old, obj, expect.as_deref())
+}
+
+/// The common end of update and patch: split status ownership, keep server-set fields,
+/// validate, then store (or only answer, for a dry run).
+fn store_change(
+    state: &SimState,
+    t: &Target,
+    req: &ApiRequest,
+    old: &Value,
+    proposed: Value,
+    expect: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
     let status_only = t.sub.as_deref() == Some("status");
-    let mut merged = split_status(&t.info, &old, obj, status_only);
-    keep_server_fields(&old, &mut merged);
+    let mut merged = split_status(&t.info, old, proposed, status_only);
+    keep_server_fields(old, &mut merged);
+    if let Some(name) = &t.name {
+        merged["metadata"]["name"] = json!(name);
+    }
     super::admission::validate(&t.info, &merged)?;
     if dry_run(req) {
         return Ok(json_response(200, &merged));
     }
-    let stored = state
-        .store
-        .update(&t.info.key(), merged, expect.as_deref())?;
+    let stored = state.store.update(&t.info.key(), merged, expect)?;
     Ok(json_response(200, &stored))
 }
 
@@ -594,18 +608,7 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
     let expect = body["metadata"]["resourceVersion"]
         .as_str()
         .map(str::to_string);
-    let status_only = t.sub.as_deref() == Some("status");
-    let mut merged = split_status(&t.info, &old, patched, status_only);
-    keep_server_fields(&old, &mut merged);
-    merged["metadata"]["name"] = json!(name);
-    super::admission::validate(&t.info, &merged)?;
-    if dry_run(req) {
-        return Ok(json_response(200, &merged));
-    }
-    let stored = state
-        .store
-        .update(&t.info.key(), merged, expect.as_deref())?;
-    Ok(json_response(200, &stored))
+    store_change(state, t, req, &old, patched, expect.as_deref())
 }
 
 fn builtin_group(group: &str) -> bool {
