@@ -484,6 +484,10 @@ fn create(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
         m.remove("status");
     }
     strip_server_fields(&mut obj);
+    if let Some(manager) = req.manager() {
+        let touched = obj.clone();
+        super::fields::record(&mut obj, &manager, "Update", &touched);
+    }
     if dry_run(req) {
         super::admission::validate(&t.info, &obj)?;
         return Ok(json_response(201, &obj));
@@ -536,11 +540,13 @@ fn update(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
     let expect = obj["metadata"]["resourceVersion"]
         .as_str()
         .map(str::to_string);
-    store_change(state, t, req, &old, obj, expect.as_deref())
+    let touched = obj.clone();
+    store_change(state, t, req, &old, obj, expect.as_deref(), &touched, "Update")
 }
 
 /// The common end of update and patch: split status ownership, keep server-set fields,
 /// validate, then store (or only answer, for a dry run).
+#[allow(clippy::too_many_arguments)]
 fn store_change(
     state: &SimState,
     t: &Target,
@@ -548,10 +554,22 @@ fn store_change(
     old: &Value,
     proposed: Value,
     expect: Option<&str>,
+    touched: &Value,
+    operation: &str,
 ) -> Result<Response<Body>, ApiError> {
     let status_only = t.sub.as_deref() == Some("status");
     let mut merged = split_status(&t.info, old, proposed, status_only);
     keep_server_fields(old, &mut merged);
+    // Managed fields are the server's record: keep the stored ones, then note this writer.
+    merged["metadata"]["managedFields"] = old["metadata"]["managedFields"].clone();
+    let manager = req
+        .manager()
+        .or_else(|| (operation == "Apply").then(|| "kubectl".to_string()));
+    if let Some(manager) = manager
+        && !same_content(old, &merged)
+    {
+        super::fields::record(&mut merged, &manager, operation, touched);
+    }
     if let Some(name) = &t.name {
         merged["metadata"]["name"] = json!(name);
     }
@@ -561,6 +579,21 @@ fn store_change(
     }
     let stored = state.store.update(&t.info.key(), merged, expect)?;
     Ok(json_response(200, &stored))
+}
+
+/// Whether a write changes nothing but bookkeeping (a no-op keeps its managedFields time,
+/// so the store sees no change and sends no event).
+fn same_content(old: &Value, new: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v["metadata"].as_object_mut() {
+            m.remove("resourceVersion");
+            m.remove("managedFields");
+        }
+        super::store::prune_nulls(&mut v);
+        v
+    };
+    strip(old) == strip(new)
 }
 
 fn keep_server_fields(old: &Value, new: &mut Value) {
@@ -599,6 +632,9 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
             if let Some(m) = obj.as_object_mut() {
                 m.remove("status");
             }
+            let manager = req.manager().unwrap_or_else(|| "kubectl".to_string());
+            let touched = obj.clone();
+            super::fields::record(&mut obj, &manager, "Apply", &touched);
             let created = state.create_object(&t.info, obj)?;
             return Ok(json_response(201, &created));
         }
@@ -608,7 +644,8 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
     let expect = body["metadata"]["resourceVersion"]
         .as_str()
         .map(str::to_string);
-    store_change(state, t, req, &old, patched, expect.as_deref())
+    let operation = if kind == PatchKind::Apply { "Apply" } else { "Update" };
+    store_change(state, t, req, &old, patched, expect.as_deref(), &body, operation)
 }
 
 fn builtin_group(group: &str) -> bool {

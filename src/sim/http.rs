@@ -242,6 +242,16 @@ impl ApiRequest {
     pub fn flag(&self, key: &str) -> bool {
         matches!(self.param(key), Some("true" | "1"))
     }
+    /// The field manager of this write (query parameter, else from the user agent).
+    pub fn manager(&self) -> Option<String> {
+        let agent = self
+            .headers
+            .get(hyper::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        super::fields::manager_of(self.param("fieldManager"), agent)
+    }
+
     /// Whether the client asked for a server-side printed Table.
     pub fn wants_table(&self) -> bool {
         self.accept.contains("as=Table")

@@ -8,6 +8,7 @@ pub mod admission;
 pub mod api;
 pub mod controllers;
 pub mod cron;
+pub mod fields;
 pub mod http;
 pub mod kubelet;
 pub mod logstream;
