@@ -3,6 +3,9 @@
 pub mod app;
 pub mod cluster;
 pub mod config;
+pub mod printers;
 pub mod release;
 pub mod sim;
+pub mod stack;
+pub mod status;
 pub mod ui;

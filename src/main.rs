@@ -37,6 +37,17 @@ struct ConnectionArgs {
     /// Start with all namespaces.
     #[arg(short = 'A', long, global = true)]
     all_namespaces: bool,
+    /// Colour theme: a built-in name (default, light, 16color, no-color), a theme saved as
+    /// ~/.config/strata/themes/NAME.toml, or a path to a .toml file.
+    #[arg(long, global = true, value_name = "NAME|FILE", env = "STRATA_THEME")]
+    theme: Option<String>,
+    /// Key bindings laid over the defaults: a built-in name (default, vim), a keymap saved as
+    /// ~/.config/strata/keymaps/NAME.toml, or a path to a .toml file.
+    #[arg(long, global = true, value_name = "NAME|FILE", env = "STRATA_KEYMAP")]
+    keymap: Option<String>,
+    /// Refuse every action that would change the cluster.
+    #[arg(long, global = true)]
+    readonly: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -53,6 +64,19 @@ enum Command {
     Sim {
         #[command(subcommand)]
         command: SimCommand,
+    },
+    /// Layers, components, health and reasons, for runbooks and scripts. Exit 0 when all is
+    /// healthy, 1 when something is degraded or down, 2 on error. All namespaces unless -n.
+    Status {
+        /// Output format.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
+        output: strata::status::OutputFormat,
+        /// What makes the exit code 1.
+        #[arg(long, value_enum, default_value = "degraded")]
+        fail_on: strata::status::FailLevel,
+        /// Rules file (default: rules.toml in the config directory, if present).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
     },
 }
 
@@ -92,8 +116,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         namespace: cli.conn.namespace.clone(),
         all_namespaces: cli.conn.all_namespaces,
         demo_config: None,
+        theme: cli.conn.theme.clone(),
+        keymap: cli.conn.keymap.clone(),
+        readonly: cli.conn.readonly,
     };
     match cli.command.unwrap_or(Command::Tui) {
+        Command::Status {
+            output,
+            fail_on,
+            rules,
+        } => {
+            let options = strata::status::StatusOptions {
+                target: strata::cluster::ConnectTarget {
+                    source: match cli.conn.kubeconfig.clone() {
+                        Some(path) => strata::cluster::KubeconfigSource::File(path),
+                        None => strata::cluster::KubeconfigSource::Default,
+                    },
+                    context: cli.conn.context.clone(),
+                },
+                scope: match cli.conn.namespace.clone() {
+                    Some(ns) if !cli.conn.all_namespaces => {
+                        strata::cluster::NamespaceScope::Only(ns)
+                    }
+                    _ => strata::cluster::NamespaceScope::All,
+                },
+                output,
+                fail_on,
+                rules,
+            };
+            std::process::exit(strata::status::main(options).await);
+        }
         Command::Tui => app::run(launch).await?,
         Command::Demo { pods } => {
             let sim = sim::start(SimConfig {

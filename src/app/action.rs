@@ -6,11 +6,19 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde::Deserialize;
 
-use super::state::Viewport;
-use crate::cluster::{NamespaceInfo, NamespaceScope, PodInfo, WatchChange};
+use std::sync::Arc;
+
+use super::document::SharedObject;
+use super::state::{ContextInfo, Viewport};
+use crate::cluster::contexts::ContextEntry;
+use crate::cluster::{
+    Catalog, NamespaceInfo, NamespaceScope, ResourceEvent, ResourceKind, RowKey, WatchChange,
+    WatchTarget,
+};
+use crate::stack::StackReport;
 
 /// Something that happened; the only input of `update`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// The runtime is ready: start watching.
     Started,
@@ -25,11 +33,26 @@ pub enum Action {
     /// The API server answered the probe with its version, or could not be reached.
     ServerProbed(Result<String, String>),
     Namespaces(WatchChange<NamespaceInfo>),
-    /// A change from the pods watch started as `generation`.
-    Pods {
+    /// Discovery answered: the kinds the cluster serves, or why not.
+    Discovered(Result<Catalog, String>),
+    /// Columns or a row change from the table watch started as `generation`.
+    Resource {
         generation: u64,
-        change: WatchChange<PodInfo>,
+        event: ResourceEvent,
     },
+    /// The object a document asked for (generation of the document).
+    ObjectFetched {
+        generation: u64,
+        result: Result<SharedObject, String>,
+    },
+    ContextsListed(Result<Vec<ContextEntry>, String>),
+    /// The layers report asked for as `generation`, with what could not be read.
+    LayersAssessed {
+        generation: u64,
+        result: Result<(Arc<StackReport>, Vec<String>), String>,
+    },
+    /// A context switch finished.
+    Reconnected(Result<ContextInfo, String>),
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -52,6 +75,26 @@ pub enum Intent {
     Select,
     /// Show the pods of every namespace (k9s's `0`).
     AllNamespaces,
+    /// Go back to the previous view (or clear the filter at the first one).
+    Back,
+    /// Open the `:` command line.
+    Command,
+    /// Filter the rows of a table.
+    Filter,
+    Help,
+    Describe,
+    Yaml,
+    /// Show Secret values decoded (and hide them again).
+    RevealSecret,
+    /// Search the lines of a document.
+    Search,
+    NextMatch,
+    PreviousMatch,
+    SortNext,
+    SortReverse,
+    ToggleWrap,
+    /// Show the namespace on favourite slot 1-9.
+    FavoriteNamespace(u8),
 }
 
 impl Intent {
@@ -69,6 +112,20 @@ impl Intent {
             Intent::FocusPrevious => "focus_previous",
             Intent::Select => "select",
             Intent::AllNamespaces => "all_namespaces",
+            Intent::Back => "back",
+            Intent::Command => "command",
+            Intent::Filter => "filter",
+            Intent::Help => "help",
+            Intent::Describe => "describe",
+            Intent::Yaml => "yaml",
+            Intent::RevealSecret => "reveal_secret",
+            Intent::Search => "search",
+            Intent::NextMatch => "next_match",
+            Intent::PreviousMatch => "previous_match",
+            Intent::SortNext => "sort_next",
+            Intent::SortReverse => "sort_reverse",
+            Intent::ToggleWrap => "toggle_wrap",
+            Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
 }
@@ -79,11 +136,28 @@ pub enum Effect {
     /// Ask the API server for its version (reachability and credentials).
     ProbeServer,
     WatchNamespaces,
-    /// Replace the pods watch with one over `scope`, tagging its changes with `generation`.
-    WatchPods {
+    /// Ask the API server which kinds it serves.
+    Discover,
+    /// Replace the table watch with one over `target`, tagging its events with `generation`.
+    Watch {
+        generation: u64,
+        target: WatchTarget,
+    },
+    /// Fetch one object for a document (from the watch's store when it has it).
+    FetchObject {
+        generation: u64,
+        kind: ResourceKind,
+        key: RowKey,
+    },
+    /// Read the kubeconfig's contexts.
+    ListContexts,
+    /// Snapshot the cluster in `scope` and assess the stack for the layers screen.
+    AssessLayers {
         generation: u64,
         scope: NamespaceScope,
     },
+    /// Connect to another context of the kubeconfig.
+    SwitchContext(String),
     /// Stop the runtime and restore the terminal.
     Quit,
 }
@@ -106,10 +180,26 @@ mod tests {
             Intent::FocusPrevious,
             Intent::Select,
             Intent::AllNamespaces,
+            Intent::Back,
+            Intent::Command,
+            Intent::Filter,
+            Intent::Help,
+            Intent::Describe,
+            Intent::Yaml,
+            Intent::RevealSecret,
+            Intent::Search,
+            Intent::NextMatch,
+            Intent::PreviousMatch,
+            Intent::SortNext,
+            Intent::SortReverse,
+            Intent::ToggleWrap,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();
             assert_eq!(parsed, intent);
         }
+        let favorite: Intent =
+            serde_json::from_value(serde_json::json!({"favorite_namespace": 3})).unwrap();
+        assert_eq!(favorite, Intent::FavoriteNamespace(3));
     }
 }

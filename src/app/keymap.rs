@@ -1,27 +1,79 @@
-//! Key bindings as data: each names an `Intent`, the keys that trigger it and a description;
-//! the hint bar is generated from them so it cannot drift from what the keys do. The built-in
-//! table mirrors `keymaps/default.toml` (k9s conventions); user files will override it.
+//! Key bindings as data: each binding names an action, the keys that trigger it, the views it
+//! applies to and the words the help screen and hint bar show, so neither can drift from what
+//! the keys do. The defaults are `keymaps/default.toml` (k9s conventions), embedded in the
+//! binary; user files are overlays on top of them (see `Keymap::overlay`).
+//!
+//! The file format:
+//!
+//! ```toml
+//! [[binding]]
+//! run = "describe"          # an action name; `{ favorite_namespace = 1 }` for one with an argument
+//! on = ["d"]                # keys; `[]` unbinds the action
+//! desc = "describe"         # shown in help and the hint bar
+//! views = ["table"]         # where it applies (default: everywhere)
+//! hint = true               # also shown in the hint bar
+//! ```
 
 use std::fmt;
 use std::str::FromStr;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
 
 use super::action::Intent;
 
-/// Why a key binding could not be read.
+/// The keymaps shipped in the binary, by the name `--keymap NAME` uses.
+pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
+    ("default", include_str!("../../keymaps/default.toml")),
+    ("vim", include_str!("../../keymaps/vim.toml")),
+];
+
+/// Actions that keymap files may name although the cockpit does not perform them yet: a file
+/// that binds them stays valid, the keys do nothing until the matching `Intent` exists (its
+/// serde name must be the same), and neither help nor the hint bar advertises them meanwhile.
+pub const PLANNED_ACTIONS: &[&str] = &[
+    "back",
+    "command",
+    "filter",
+    "help",
+    "logs",
+    "logs_previous",
+    "describe",
+    "yaml",
+    "favorite_namespace",
+    "sort_next",
+    "sort_reverse",
+    "reveal_secret",
+    "search",
+    "next_match",
+    "previous_match",
+    "toggle_wrap",
+    "toggle_follow",
+    "toggle_timestamps",
+];
+
+/// Why a keymap file could not be used. The file is then ignored as a whole (the keys before
+/// it stay), so a typo never leaves the cockpit without a way to quit.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
+    #[error("the keymap is not valid TOML: {0}")]
+    Syntax(String),
     #[error(
         "unknown key {0:?} in keymap; use a character (`j`, `G`), a name (`enter`, `tab`, \
-         `backtab`, `esc`, `up`, `pgdown`, `home`, `f1`…) or `ctrl-`/`alt-` with one of them"
+         `backtab`, `esc`, `space`, `up`, `pgdown`, `home`, `f1`…) or `ctrl-`/`alt-`/`shift-` \
+         with one of them"
     )]
     UnknownKey(String),
-    #[error("key {key} is bound to both {first} and {second}; keep one")]
+    #[error("unknown action {name:?} in keymap; known actions: {known}")]
+    UnknownAction { name: String, known: String },
+    #[error("unknown view {0:?} in keymap; known views: {known}", known = KeyView::names())]
+    UnknownView(String),
+    #[error("key {key} is bound to both {first} and {second} in {view}; keep one")]
     Conflict {
         key: String,
-        first: &'static str,
-        second: &'static str,
+        view: &'static str,
+        first: String,
+        second: String,
     },
 }
 
@@ -95,7 +147,7 @@ impl FromStr for KeyChord {
         }
         let mut chars = rest.chars();
         let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCode::Char(c),
+            (Some(c), None) if !c.is_control() => KeyCode::Char(c),
             _ => {
                 if let Some((_, code)) = NAMED_KEYS.iter().find(|(name, _)| *name == rest) {
                     *code
@@ -143,101 +195,503 @@ impl fmt::Display for KeyChord {
     }
 }
 
-/// One binding: what it does, the keys that do it, and the words the hint bar shows.
+/// Where a binding applies. Views nest: a binding for `table` works in every list, one for
+/// `global` everywhere; the most specific binding of a key wins (`l` is logs on pods even if
+/// `table` binds `l` too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyView {
+    Global,
+    /// Every list of rows (the layers and all resource tables).
+    Table,
+    /// Every scrollable document (describe, YAML, logs).
+    Text,
+    Layers,
+    /// The resources of one component (after Enter on the layers screen).
+    Component,
+    Pods,
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    ReplicaSets,
+    Jobs,
+    CronJobs,
+    Services,
+    ConfigMaps,
+    Secrets,
+    Events,
+    Namespaces,
+    Nodes,
+    Pvcs,
+    /// Custom resources and any kind without a view of its own.
+    Resources,
+    Describe,
+    Yaml,
+    Logs,
+    Help,
+}
+
+const VIEW_NAMES: &[(KeyView, &str)] = &[
+    (KeyView::Global, "global"),
+    (KeyView::Table, "table"),
+    (KeyView::Text, "text"),
+    (KeyView::Layers, "layers"),
+    (KeyView::Component, "component"),
+    (KeyView::Pods, "pods"),
+    (KeyView::Deployments, "deployments"),
+    (KeyView::StatefulSets, "statefulsets"),
+    (KeyView::DaemonSets, "daemonsets"),
+    (KeyView::ReplicaSets, "replicasets"),
+    (KeyView::Jobs, "jobs"),
+    (KeyView::CronJobs, "cronjobs"),
+    (KeyView::Services, "services"),
+    (KeyView::ConfigMaps, "configmaps"),
+    (KeyView::Secrets, "secrets"),
+    (KeyView::Events, "events"),
+    (KeyView::Namespaces, "namespaces"),
+    (KeyView::Nodes, "nodes"),
+    (KeyView::Pvcs, "pvcs"),
+    (KeyView::Resources, "resources"),
+    (KeyView::Describe, "describe"),
+    (KeyView::Yaml, "yaml"),
+    (KeyView::Logs, "logs"),
+    (KeyView::Help, "help"),
+];
+
+impl KeyView {
+    /// Every view, in help order.
+    pub const ALL: [KeyView; 24] = [
+        KeyView::Global,
+        KeyView::Table,
+        KeyView::Text,
+        KeyView::Layers,
+        KeyView::Component,
+        KeyView::Pods,
+        KeyView::Deployments,
+        KeyView::StatefulSets,
+        KeyView::DaemonSets,
+        KeyView::ReplicaSets,
+        KeyView::Jobs,
+        KeyView::CronJobs,
+        KeyView::Services,
+        KeyView::ConfigMaps,
+        KeyView::Secrets,
+        KeyView::Events,
+        KeyView::Namespaces,
+        KeyView::Nodes,
+        KeyView::Pvcs,
+        KeyView::Resources,
+        KeyView::Describe,
+        KeyView::Yaml,
+        KeyView::Logs,
+        KeyView::Help,
+    ];
+
+    /// The name keymap files use.
+    pub fn name(self) -> &'static str {
+        VIEW_NAMES
+            .iter()
+            .find(|(view, _)| *view == self)
+            .map_or("global", |(_, name)| name)
+    }
+
+    pub fn from_name(name: &str) -> Option<KeyView> {
+        VIEW_NAMES
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(view, _)| *view)
+    }
+
+    fn names() -> String {
+        let names: Vec<&str> = VIEW_NAMES.iter().map(|(_, name)| *name).collect();
+        names.join(", ")
+    }
+
+    /// The view this one specializes (`None` for `global`).
+    pub fn parent(self) -> Option<KeyView> {
+        match self {
+            KeyView::Global => None,
+            KeyView::Table | KeyView::Text | KeyView::Help => Some(KeyView::Global),
+            KeyView::Describe | KeyView::Yaml | KeyView::Logs => Some(KeyView::Text),
+            _ => Some(KeyView::Table),
+        }
+    }
+
+    /// This view, then each view it specializes, ending with `global`.
+    pub fn chain(self) -> impl Iterator<Item = KeyView> {
+        std::iter::successors(Some(self), |view| view.parent())
+    }
+
+    /// Whether a key bound in one view can be pressed in the other.
+    fn overlaps(self, other: KeyView) -> bool {
+        self.chain().any(|v| v == other) || other.chain().any(|v| v == self)
+    }
+}
+
+/// What a binding does: an `Intent` the cockpit performs, or a planned action (see
+/// `PLANNED_ACTIONS`) kept so that files naming it stay valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyAction {
+    Intent(Intent),
+    Planned(String),
+}
+
+impl KeyAction {
+    /// The action as a keymap file names it (`favorite_namespace 1` for one with an argument).
+    pub fn name(&self) -> String {
+        match self {
+            KeyAction::Intent(intent) => intent.name().to_string(),
+            KeyAction::Planned(name) => name.clone(),
+        }
+    }
+
+    fn parse(run: &toml::Value) -> Result<KeyAction, KeymapError> {
+        if let Ok(intent) = Intent::deserialize(run.clone()) {
+            return Ok(KeyAction::Intent(intent));
+        }
+        // `"name"` or `{ name = argument }` (an action with an argument, e.g. a favourite).
+        let (name, argument) = match run {
+            toml::Value::String(name) => (name.clone(), None),
+            toml::Value::Table(table) if table.len() == 1 => match table.iter().next() {
+                Some((name, value)) => (name.clone(), Some(scalar(value))),
+                None => (String::new(), None),
+            },
+            other => (scalar(other), None),
+        };
+        if PLANNED_ACTIONS.contains(&name.as_str()) {
+            return Ok(KeyAction::Planned(match argument {
+                Some(argument) => format!("{name} {argument}"),
+                None => name,
+            }));
+        }
+        Err(KeymapError::UnknownAction {
+            name,
+            known: known_actions(),
+        })
+    }
+}
+
+/// A TOML value as a person wrote it (the crate's `display` feature is not enabled).
+fn scalar(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Float(n) => n.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Every action name a file may use: the `Intent`s (read from serde's own error message, so
+/// new intents appear without a list to maintain) and the planned ones.
+fn known_actions() -> String {
+    let mut names: Vec<String> = Vec::new();
+    if let Err(error) = Intent::deserialize(toml::Value::String(String::new())) {
+        let message = error.to_string();
+        if let Some((_, list)) = message.split_once("expected one of ") {
+            names.extend(
+                list.split(", ")
+                    .map(|name| name.trim().trim_matches('`').to_string()),
+            );
+        }
+    }
+    for planned in PLANNED_ACTIONS {
+        if !names.iter().any(|name| name == planned) {
+            names.push((*planned).to_string());
+        }
+    }
+    names.join(", ")
+}
+
+/// One binding: what it does, the keys that do it, where, and the words help shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Binding {
-    pub intent: Intent,
+    pub action: KeyAction,
     pub keys: Vec<KeyChord>,
     pub description: String,
+    pub views: Vec<KeyView>,
     /// Shown in the hint bar (the rest only in help).
     pub hint: bool,
 }
 
+impl Binding {
+    /// The intent the cockpit performs, `None` for a planned action.
+    pub fn intent(&self) -> Option<Intent> {
+        match self.action {
+            KeyAction::Intent(intent) => Some(intent),
+            KeyAction::Planned(_) => None,
+        }
+    }
+
+    /// The keys as help writes them: `j, down`.
+    pub fn keys_label(&self) -> String {
+        let keys: Vec<String> = self.keys.iter().map(KeyChord::to_string).collect();
+        keys.join(", ")
+    }
+
+    fn overlaps(&self, view: KeyView) -> bool {
+        self.views.iter().any(|mine| mine.overlaps(view))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    #[serde(default)]
+    binding: Vec<BindingEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingEntry {
+    run: toml::Value,
+    on: Vec<String>,
+    desc: Option<String>,
+    views: Option<Vec<String>>,
+    hint: Option<bool>,
+}
+
+/// The active key bindings: the embedded defaults with any user overlays applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
-/// The built-in bindings, in hint-bar order: (intent, keys, description, in the hint bar).
-/// `keymaps/default.toml` says the same in the file format users copy.
-const BUILTIN: &[(Intent, &[&str], &str, bool)] = &[
-    (Intent::Select, &["enter"], "open", true),
-    (Intent::FocusNext, &["tab"], "switch pane", true),
-    (Intent::FocusPrevious, &["backtab"], "previous pane", false),
-    (Intent::MoveDown, &["j", "down"], "down", true),
-    (Intent::MoveUp, &["k", "up"], "up", true),
-    (Intent::AllNamespaces, &["0"], "all namespaces", true),
-    (Intent::PageDown, &["pgdown", "ctrl-f"], "page down", false),
-    (Intent::PageUp, &["pgup", "ctrl-b"], "page up", false),
-    (Intent::Top, &["g", "home"], "top", false),
-    (Intent::Bottom, &["G", "end"], "bottom", false),
-    (Intent::Quit, &["q", "ctrl-c"], "quit", true),
-];
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::builtin()
+    }
+}
 
 impl Keymap {
+    /// The embedded `keymaps/default.toml`.
     pub fn builtin() -> Keymap {
-        // The table is fixed and covered by a test, so this cannot fail at run time; should
-        // it ever, an empty keymap would still leave Ctrl-C (handled as a signal) to quit.
-        Keymap::from_table(BUILTIN).unwrap_or(Keymap {
+        // The embedded file is covered by a test, so this cannot fail at run time; should it
+        // ever, an empty keymap still quits on Ctrl-C (handled as a signal by the runtime).
+        Keymap::empty()
+            .overlay(BUILTIN_KEYMAPS[0].1)
+            .unwrap_or_else(|_| Keymap::empty())
+    }
+
+    /// A keymap shipped in the binary (`default`, `vim`), as an overlay on the defaults.
+    pub fn builtin_named(name: &str) -> Option<Result<Keymap, KeymapError>> {
+        let (_, text) = BUILTIN_KEYMAPS.iter().find(|(known, _)| *known == name)?;
+        Some(Keymap::builtin().overlay(text))
+    }
+
+    pub fn empty() -> Keymap {
+        Keymap {
             bindings: Vec::new(),
-        })
-    }
-
-    fn from_table(table: &[(Intent, &[&str], &str, bool)]) -> Result<Keymap, KeymapError> {
-        let mut bindings = Vec::with_capacity(table.len());
-        for (intent, keys, description, hint) in table {
-            let keys = keys
-                .iter()
-                .map(|key| key.parse())
-                .collect::<Result<Vec<KeyChord>, _>>()?;
-            bindings.push(Binding {
-                intent: *intent,
-                keys,
-                description: (*description).to_string(),
-                hint: *hint,
-            });
         }
-        Keymap::new(bindings)
     }
 
-    /// Checks that no key is bound twice.
-    pub fn new(bindings: Vec<Binding>) -> Result<Keymap, KeymapError> {
-        for (index, binding) in bindings.iter().enumerate() {
-            for key in &binding.keys {
-                if let Some(other) = bindings[..index].iter().find(|b| b.keys.contains(key)) {
-                    return Err(KeymapError::Conflict {
-                        key: key.to_string(),
-                        first: other.intent.name(),
-                        second: binding.intent.name(),
-                    });
+    /// Applies a keymap file on top of this keymap. A binding of the same action in the same
+    /// views replaces that binding's keys (and its description and hint flag when given);
+    /// otherwise it is added. Either way its keys are taken away from every other binding that
+    /// could see them, so rebinding a key never leaves two actions on it (k9s#1391).
+    pub fn overlay(&self, text: &str) -> Result<Keymap, KeymapError> {
+        let file: KeymapFile =
+            toml::from_str(text).map_err(|error| KeymapError::Syntax(error.to_string()))?;
+        let entries = file
+            .binding
+            .into_iter()
+            .map(Entry::parse)
+            .collect::<Result<Vec<Entry>, _>>()?;
+        check_conflicts(&entries)?;
+        let mut bindings = self.bindings.clone();
+        for entry in entries {
+            // Without `views`, an entry moves the action wherever it is already bound (users
+            // rarely know in which views the defaults put it); a new action goes everywhere.
+            let homes: Vec<Vec<KeyView>> = if entry.views_given {
+                vec![entry.views.clone()]
+            } else {
+                let mut homes: Vec<Vec<KeyView>> = bindings
+                    .iter()
+                    .filter(|b| b.action == entry.action)
+                    .map(|b| b.views.clone())
+                    .collect();
+                if homes.is_empty() {
+                    homes.push(entry.views.clone());
                 }
+                homes
+            };
+            for views in homes {
+                apply(&mut bindings, &entry, views);
             }
         }
         Ok(Keymap { bindings })
     }
 
+    /// The intent of a key in the main cockpit view (a resource table).
     pub fn resolve(&self, key: &KeyEvent) -> Option<Intent> {
-        let chord = KeyChord::from(key);
-        self.bindings
-            .iter()
-            .find(|binding| binding.keys.contains(&chord))
-            .map(|binding| binding.intent)
+        self.resolve_in(KeyView::Pods, key)
+    }
+
+    /// The intent of a key in `view`: the most specific binding wins. A key bound to a planned
+    /// action resolves to nothing (and does not fall through to a less specific binding).
+    pub fn resolve_in(&self, view: KeyView, key: &KeyEvent) -> Option<Intent> {
+        self.binding_for(view, KeyChord::from(key))
+            .and_then(Binding::intent)
+    }
+
+    fn binding_for(&self, view: KeyView, chord: KeyChord) -> Option<&Binding> {
+        view.chain().find_map(|level| {
+            self.bindings
+                .iter()
+                .find(|b| b.views.contains(&level) && b.keys.contains(&chord))
+        })
     }
 
     pub fn bindings(&self) -> &[Binding] {
         &self.bindings
     }
 
-    /// (first key, description) of the bindings meant for the hint bar, in order.
-    pub fn hints(&self) -> impl Iterator<Item = (String, &str)> {
+    /// The bindings that work in `view` and that the cockpit performs, in file order, each
+    /// with the keys that reach it there (a key rebound by a more specific view does not);
+    /// bindings left with no key are left out. This is what help and the hint bar show.
+    pub fn bindings_in(&self, view: KeyView) -> Vec<ViewBinding<'_>> {
         self.bindings
             .iter()
-            .filter(|binding| binding.hint)
+            .filter(|binding| binding.intent().is_some())
+            .filter(|binding| binding.views.iter().any(|v| view.chain().any(|c| c == *v)))
             .filter_map(|binding| {
-                let key = binding.keys.first()?;
-                Some((key.to_string(), binding.description.as_str()))
+                let keys: Vec<KeyChord> = binding
+                    .keys
+                    .iter()
+                    .copied()
+                    .filter(|key| self.binding_for(view, *key) == Some(binding))
+                    .collect();
+                (!keys.is_empty()).then_some(ViewBinding { binding, keys })
             })
+            .collect()
     }
+
+    /// (first key, description) of the hint-bar bindings of the main cockpit view.
+    pub fn hints(&self) -> impl Iterator<Item = (String, &str)> {
+        self.hints_in(KeyView::Pods).into_iter()
+    }
+
+    /// (first reachable key, description) of the hint-bar bindings of `view`, in file order;
+    /// planned actions are left out so the bar never offers a key that does nothing.
+    pub fn hints_in(&self, view: KeyView) -> Vec<(String, &str)> {
+        self.bindings_in(view)
+            .into_iter()
+            .filter(|shown| shown.binding.hint)
+            .filter_map(|shown| {
+                let key = shown.keys.first()?;
+                Some((key.to_string(), shown.binding.description.as_str()))
+            })
+            .collect()
+    }
+}
+
+/// A binding as one view sees it: only the keys that reach it there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewBinding<'a> {
+    pub binding: &'a Binding,
+    pub keys: Vec<KeyChord>,
+}
+
+impl ViewBinding<'_> {
+    /// The keys as help writes them: `j, down`.
+    pub fn keys_label(&self) -> String {
+        let keys: Vec<String> = self.keys.iter().map(KeyChord::to_string).collect();
+        keys.join(", ")
+    }
+}
+
+/// Merges one entry, bound in `views`, into `bindings`.
+fn apply(bindings: &mut Vec<Binding>, entry: &Entry, views: Vec<KeyView>) {
+    for other in bindings.iter_mut() {
+        if views.iter().any(|view| other.overlaps(*view)) {
+            other.keys.retain(|key| !entry.keys.contains(key));
+        }
+    }
+    let same = bindings
+        .iter_mut()
+        .find(|b| b.action == entry.action && b.views == views);
+    match same {
+        Some(binding) => {
+            binding.keys = entry.keys.clone();
+            if let Some(description) = &entry.description {
+                binding.description = description.clone();
+            }
+            if let Some(hint) = entry.hint {
+                binding.hint = hint;
+            }
+        }
+        None => bindings.push(Binding {
+            description: entry
+                .description
+                .clone()
+                .unwrap_or_else(|| entry.action.name()),
+            action: entry.action.clone(),
+            keys: entry.keys.clone(),
+            views,
+            hint: entry.hint.unwrap_or(false),
+        }),
+    }
+}
+
+/// A parsed file entry, before it is merged; `None` fields keep what the base keymap says.
+struct Entry {
+    action: KeyAction,
+    keys: Vec<KeyChord>,
+    description: Option<String>,
+    /// `global` when the file names no views.
+    views: Vec<KeyView>,
+    views_given: bool,
+    hint: Option<bool>,
+}
+
+impl Entry {
+    fn parse(raw: BindingEntry) -> Result<Entry, KeymapError> {
+        let action = KeyAction::parse(&raw.run)?;
+        let keys = raw
+            .on
+            .iter()
+            .map(|key| key.parse())
+            .collect::<Result<Vec<KeyChord>, _>>()?;
+        let views_given = raw.views.is_some();
+        let views = match raw.views {
+            None => vec![KeyView::Global],
+            Some(names) => names
+                .iter()
+                .map(|name| {
+                    KeyView::from_name(name).ok_or_else(|| KeymapError::UnknownView(name.clone()))
+                })
+                .collect::<Result<Vec<KeyView>, _>>()?,
+        };
+        Ok(Entry {
+            action,
+            keys,
+            description: raw.desc,
+            views,
+            views_given,
+            hint: raw.hint,
+        })
+    }
+}
+
+/// Within one file a key may be bound once per view; a more specific view may rebind it.
+fn check_conflicts(entries: &[Entry]) -> Result<(), KeymapError> {
+    for (index, entry) in entries.iter().enumerate() {
+        for earlier in &entries[..index] {
+            for key in &entry.keys {
+                if !earlier.keys.contains(key) {
+                    continue;
+                }
+                if let Some(view) = entry.views.iter().find(|v| earlier.views.contains(v)) {
+                    return Err(KeymapError::Conflict {
+                        key: key.to_string(),
+                        view: view.name(),
+                        first: earlier.action.name(),
+                        second: entry.action.name(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -248,10 +702,24 @@ mod tests {
         KeyEvent::new(code, modifiers)
     }
 
+    fn key(text: &str) -> KeyEvent {
+        let chord: KeyChord = text.parse().unwrap();
+        KeyEvent::new(chord.code, chord.modifiers)
+    }
+
+    fn action_of(keymap: &Keymap, view: KeyView, text: &str) -> Option<String> {
+        keymap
+            .binding_for(view, text.parse().unwrap())
+            .map(|b| b.action.name())
+    }
+
     #[test]
-    fn the_builtin_table_is_valid() {
-        let keymap = Keymap::from_table(BUILTIN).unwrap();
-        assert_eq!(keymap.bindings().len(), BUILTIN.len());
+    fn every_shipped_keymap_is_valid() {
+        for (name, text) in BUILTIN_KEYMAPS {
+            let keymap = Keymap::builtin().overlay(text);
+            assert!(keymap.is_ok(), "{name}: {keymap:?}");
+        }
+        assert!(Keymap::builtin().bindings().len() > 20);
     }
 
     #[test]
@@ -287,16 +755,87 @@ mod tests {
                 press(KeyCode::Enter, KeyModifiers::NONE),
                 Some(Intent::Select),
             ),
+            (
+                press(KeyCode::Char('f'), KeyModifiers::CONTROL),
+                Some(Intent::PageDown),
+            ),
+            (
+                press(KeyCode::Char('0'), KeyModifiers::NONE),
+                Some(Intent::AllNamespaces),
+            ),
         ];
         for (key, intent) in cases {
             assert_eq!(keymap.resolve(&key), intent, "{key:?}");
         }
     }
 
+    /// The k9s conventions the issue names, in the views they belong to.
+    #[test]
+    fn the_default_keymap_follows_k9s() {
+        let keymap = Keymap::builtin();
+        let expected = [
+            (KeyView::Pods, ":", "command"),
+            (KeyView::Pods, "/", "filter"),
+            (KeyView::Yaml, "/", "search"),
+            (KeyView::Describe, "n", "next_match"),
+            (KeyView::Help, "?", "help"),
+            (KeyView::Yaml, "esc", "back"),
+            (KeyView::Pods, "l", "logs"),
+            (KeyView::Pods, "d", "describe"),
+            (KeyView::Deployments, "y", "yaml"),
+            (KeyView::Pods, "0", "all_namespaces"),
+            (KeyView::Pods, "3", "favorite_namespace"),
+            (KeyView::Pods, "s", "sort_next"),
+            (KeyView::Pods, "S", "sort_reverse"),
+            (KeyView::Secrets, "x", "reveal_secret"),
+            (KeyView::Yaml, "x", "reveal_secret"),
+            (KeyView::Logs, "j", "move_down"),
+            (KeyView::Layers, "ctrl-b", "page_up"),
+            (KeyView::Help, "q", "quit"),
+        ];
+        for (view, text, action) in expected {
+            assert_eq!(
+                action_of(&keymap, view, text).as_deref(),
+                Some(action),
+                "{text} in {view:?}"
+            );
+        }
+        assert_eq!(
+            keymap.resolve_in(KeyView::Pods, &key("3")),
+            Some(Intent::FavoriteNamespace(3))
+        );
+        // Logs and reveal are not offered where they mean nothing.
+        assert_eq!(action_of(&keymap, KeyView::Services, "l"), None);
+        assert_eq!(action_of(&keymap, KeyView::Pods, "x"), None);
+    }
+
+    #[test]
+    fn planned_actions_resolve_to_nothing_yet() {
+        let keymap = Keymap::builtin();
+        // Logs are planned: the key is claimed but does nothing, and is not advertised.
+        assert_eq!(
+            action_of(&keymap, KeyView::Pods, "l").as_deref(),
+            Some("logs")
+        );
+        assert_eq!(keymap.resolve_in(KeyView::Pods, &key("l")), None);
+        assert!(
+            keymap
+                .hints_in(KeyView::Pods)
+                .iter()
+                .all(|(_, d)| *d != "logs")
+        );
+        assert!(
+            keymap
+                .bindings_in(KeyView::Pods)
+                .iter()
+                .all(|shown| shown.binding.intent().is_some())
+        );
+    }
+
     #[test]
     fn chords_parse_and_print_back() {
         for text in [
-            "q", "ctrl-c", "G", "enter", "backtab", "pgdown", "f5", "alt-x", "space",
+            "q", "ctrl-c", "G", "enter", "backtab", "pgdown", "f5", "alt-x", "space", "?", "/",
         ] {
             let chord: KeyChord = text.parse().unwrap();
             assert_eq!(chord.to_string(), text);
@@ -306,6 +845,7 @@ mod tests {
             "backtab"
         );
         assert_eq!("shift-g".parse::<KeyChord>().unwrap().to_string(), "G");
+        assert_eq!("shift-s".parse::<KeyChord>().unwrap().to_string(), "S");
     }
 
     #[test]
@@ -313,55 +853,205 @@ mod tests {
         let error = "ctrl-banana".parse::<KeyChord>().unwrap_err();
         assert!(error.to_string().contains("ctrl-banana"), "{error}");
         assert!("f13".parse::<KeyChord>().is_err());
+        assert!("".parse::<KeyChord>().is_err());
+        let error = Keymap::builtin()
+            .overlay("[[binding]]\nrun = \"quit\"\non = [\"hyper-q\"]\n")
+            .unwrap_err();
+        assert_eq!(error, KeymapError::UnknownKey("hyper-q".into()));
     }
 
     #[test]
-    fn a_key_bound_twice_is_rejected() {
-        let table: &[(Intent, &[&str], &str, bool)] = &[
-            (Intent::Quit, &["q"], "quit", true),
-            (Intent::Top, &["q"], "top", false),
-        ];
-        let error = Keymap::from_table(table).unwrap_err();
+    fn bad_syntax_is_reported() {
+        let error = Keymap::builtin().overlay("[[binding]\nrun = ").unwrap_err();
+        assert!(matches!(error, KeymapError::Syntax(_)), "{error:?}");
+        assert!(error.to_string().contains("TOML"), "{error}");
+        // A misspelt field is an error, not a silently ignored line.
+        let error = Keymap::builtin()
+            .overlay("[[binding]]\nrun = \"quit\"\nkeys = [\"x\"]\non = []\n")
+            .unwrap_err();
+        assert!(error.to_string().contains("keys"), "{error}");
+    }
+
+    #[test]
+    fn unknown_actions_and_views_are_rejected_with_the_known_names() {
+        let error = Keymap::builtin()
+            .overlay("[[binding]]\nrun = \"explode\"\non = [\"e\"]\n")
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("explode"), "{message}");
+        assert!(message.contains("move_down"), "{message}");
+        assert!(message.contains("describe"), "{message}");
+        let error = Keymap::builtin()
+            .overlay("[[binding]]\nrun = \"quit\"\non = [\"e\"]\nviews = [\"podz\"]\n")
+            .unwrap_err();
+        assert_eq!(error, KeymapError::UnknownView("podz".into()));
+        assert!(error.to_string().contains("pods"), "{error}");
+    }
+
+    #[test]
+    fn a_key_bound_twice_in_one_file_is_rejected() {
+        let text = "[[binding]]\nrun = \"quit\"\non = [\"q\"]\n\
+                    [[binding]]\nrun = \"top\"\non = [\"q\"]\n";
+        let error = Keymap::empty().overlay(text).unwrap_err();
         assert_eq!(
             error,
             KeymapError::Conflict {
                 key: "q".into(),
-                first: "quit",
-                second: "top"
+                view: "global",
+                first: "quit".into(),
+                second: "top".into()
             }
+        );
+        // The same key in sibling views is fine.
+        let text = "[[binding]]\nrun = \"quit\"\non = [\"q\"]\nviews = [\"pods\"]\n\
+                    [[binding]]\nrun = \"top\"\non = [\"q\"]\nviews = [\"jobs\"]\n";
+        assert!(Keymap::empty().overlay(text).is_ok());
+    }
+
+    #[test]
+    fn an_overlay_rebinds_and_extends() {
+        let user = r#"
+            [[binding]]
+            run = "quit"
+            on = ["ctrl-q"]
+
+            [[binding]]
+            run = "top"
+            on = ["t"]
+            desc = "first row"
+            views = ["table"]
+        "#;
+        let keymap = Keymap::builtin().overlay(user).unwrap();
+        // Quit moved: `q` is free, Ctrl-Q quits, the description stayed.
+        assert_eq!(keymap.resolve(&key("q")), None);
+        assert_eq!(keymap.resolve(&key("ctrl-q")), Some(Intent::Quit));
+        let quit = keymap
+            .bindings()
+            .iter()
+            .find(|b| b.intent() == Some(Intent::Quit))
+            .unwrap();
+        assert_eq!(quit.description, "quit");
+        // `t` was added for tables, where `g` still works from the defaults too.
+        assert_eq!(keymap.resolve(&key("t")), Some(Intent::Top));
+        assert_eq!(keymap.resolve(&key("g")), Some(Intent::Top));
+        assert_eq!(keymap.resolve_in(KeyView::Yaml, &key("t")), None);
+    }
+
+    #[test]
+    fn an_overlay_without_views_moves_the_action_where_it_is() {
+        // Describe is bound in `table` by default; the user just says "D".
+        let user = "[[binding]]\nrun = \"describe\"\non = [\"D\"]\n";
+        let keymap = Keymap::builtin().overlay(user).unwrap();
+        assert_eq!(
+            keymap.resolve_in(KeyView::Pods, &key("D")),
+            Some(Intent::Describe)
+        );
+        assert_eq!(keymap.resolve_in(KeyView::Pods, &key("d")), None);
+        // Not in documents, where describe was never bound.
+        assert_eq!(keymap.resolve_in(KeyView::Yaml, &key("D")), None);
+        // Each favourite keeps its own slot.
+        let user = "[[binding]]\nrun = { favorite_namespace = 2 }\non = [\"F\"]\n";
+        let keymap = Keymap::builtin().overlay(user).unwrap();
+        assert_eq!(
+            keymap.resolve_in(KeyView::Pods, &key("F")),
+            Some(Intent::FavoriteNamespace(2))
+        );
+        assert_eq!(keymap.resolve_in(KeyView::Pods, &key("2")), None);
+        assert_eq!(
+            keymap.resolve_in(KeyView::Pods, &key("3")),
+            Some(Intent::FavoriteNamespace(3))
         );
     }
 
-    /// `keymaps/default.toml` is what users copy; it must say what the built-in table does.
     #[test]
-    fn the_default_keymap_file_matches_the_builtin_table() {
-        let file = include_str!("../../keymaps/default.toml");
-        let blocks: Vec<&str> = file.split("[[cockpit]]").skip(1).collect();
-        assert_eq!(blocks.len(), BUILTIN.len());
-        for (block, (intent, keys, description, hint)) in blocks.iter().zip(BUILTIN) {
-            let field = |name: &str| {
-                block
-                    .lines()
-                    .find_map(|line| line.strip_prefix(&format!("{name} = ")))
-                    .map(str::trim)
-            };
-            assert_eq!(field("run"), Some(format!("{:?}", intent.name()).as_str()));
-            let quoted: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
-            assert_eq!(
-                field("on"),
-                Some(format!("[{}]", quoted.join(", ")).as_str())
-            );
-            assert_eq!(field("desc"), Some(format!("{description:?}").as_str()));
-            assert_eq!(field("hint") == Some("true"), *hint, "{intent:?}");
-        }
+    fn an_overlay_takes_its_keys_from_other_actions() {
+        // Binding `l` to select in every table must not leave logs on `l` in pods.
+        let user = "[[binding]]\nrun = \"select\"\non = [\"l\", \"enter\"]\nviews = [\"table\"]\n";
+        let keymap = Keymap::builtin().overlay(user).unwrap();
+        assert_eq!(
+            keymap.resolve_in(KeyView::Pods, &key("l")),
+            Some(Intent::Select)
+        );
+        // An empty `on` unbinds.
+        let keymap = keymap
+            .overlay("[[binding]]\nrun = \"select\"\non = []\nviews = [\"table\"]\n")
+            .unwrap();
+        assert_eq!(keymap.resolve(&key("enter")), None);
     }
 
     #[test]
-    fn hints_follow_the_table() {
+    fn the_vim_keymap_differs_where_vim_users_expect() {
+        let keymap = Keymap::builtin_named("vim").unwrap().unwrap();
+        assert_eq!(
+            action_of(&keymap, KeyView::Pods, "h").as_deref(),
+            Some("back")
+        );
+        assert_eq!(
+            action_of(&keymap, KeyView::Pods, "q").as_deref(),
+            Some("back")
+        );
+        assert_eq!(
+            keymap.resolve_in(KeyView::Pods, &key("l")),
+            Some(Intent::Select)
+        );
+        assert_eq!(
+            action_of(&keymap, KeyView::Pods, "L").as_deref(),
+            Some("logs")
+        );
+        assert_eq!(keymap.resolve(&key("ctrl-d")), Some(Intent::PageDown));
+        assert_eq!(keymap.resolve(&key("ctrl-c")), Some(Intent::Quit));
+        assert!(Keymap::builtin_named("emacs").is_none());
+    }
+
+    #[test]
+    fn hints_follow_the_file_and_skip_planned_actions() {
         let keymap = Keymap::builtin();
         let hints: Vec<(String, &str)> = keymap.hints().collect();
-        assert_eq!(hints.first(), Some(&("enter".to_string(), "open")));
-        assert_eq!(hints.last(), Some(&("q".to_string(), "quit")));
-        assert!(!hints.iter().any(|(_, d)| *d == "page down"));
+        let words: Vec<&str> = hints.iter().map(|(_, d)| *d).collect();
+        // File order, live actions only, each with its first key that reaches it.
+        let open = words.iter().position(|w| *w == "open").unwrap();
+        let quit = words.iter().position(|w| *w == "quit").unwrap();
+        assert!(open < quit, "{words:?}");
+        assert_eq!(hints[open].0, "enter");
+        assert!(!words.contains(&"logs"), "{words:?}");
+        assert!(!words.contains(&"page down"), "{words:?}");
+        // In a document the table keys give way to the document's.
+        let words: Vec<&str> = keymap
+            .hints_in(KeyView::Yaml)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        assert!(
+            !words.contains(&"open") && !words.contains(&"filter"),
+            "{words:?}"
+        );
+    }
+
+    #[test]
+    fn shadowed_bindings_leave_help() {
+        let user = "[[binding]]\nrun = \"top\"\non = [\"g\"]\nviews = [\"pods\"]\n";
+        let keymap = Keymap::builtin().overlay(user).unwrap();
+        // In pods `g` reaches the pods binding; `home` still reaches the global one.
+        let tops: Vec<String> = keymap
+            .bindings_in(KeyView::Pods)
+            .iter()
+            .filter(|shown| shown.binding.intent() == Some(Intent::Top))
+            .map(|shown| shown.keys_label())
+            .collect();
+        assert_eq!(tops, ["home", "g"]);
+    }
+
+    #[test]
+    fn views_nest() {
+        assert_eq!(
+            KeyView::Yaml.chain().collect::<Vec<_>>(),
+            [KeyView::Yaml, KeyView::Text, KeyView::Global]
+        );
+        assert!(KeyView::Pods.overlaps(KeyView::Table));
+        assert!(KeyView::Global.overlaps(KeyView::Logs));
+        assert!(!KeyView::Pods.overlaps(KeyView::Jobs));
+        for view in KeyView::ALL {
+            assert_eq!(KeyView::from_name(view.name()), Some(view));
+        }
     }
 }

@@ -2,9 +2,14 @@
 //! effects and draws frames.
 
 pub mod action;
+pub mod command;
+pub mod document;
+pub mod filter;
+pub mod harness;
 pub mod keymap;
 mod runtime;
 pub mod state;
+pub mod table;
 mod terminal;
 pub mod update;
 
@@ -13,9 +18,7 @@ use std::path::PathBuf;
 pub use action::{Action, Effect, Intent};
 pub use keymap::Keymap;
 pub(crate) use state::follow;
-pub use state::{
-    AppState, ContextInfo, Focus, NamespaceList, PodTable, ServerStatus, SyncState, Viewport,
-};
+pub use state::{AppState, ContextInfo, ServerStatus, SyncState, View, Viewport};
 pub use update::update;
 
 use crate::cluster::{self, ClusterError, ConnectTarget, KubeconfigSource, NamespaceScope};
@@ -32,6 +35,12 @@ pub struct LaunchOptions {
     pub all_namespaces: bool,
     /// A ready-made client configuration (the embedded demo cluster).
     pub demo_config: Option<String>,
+    /// `--theme NAME|FILE` (see `config::load_appearance`).
+    pub theme: Option<String>,
+    /// `--keymap NAME|FILE` (see `config::load_appearance`).
+    pub keymap: Option<String>,
+    /// `--readonly`: no mutating action runs (enforced where effects run).
+    pub readonly: bool,
 }
 
 impl LaunchOptions {
@@ -73,7 +82,14 @@ pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
     let connection = cluster::connect(&opts.connect_target()).await?;
     let no_color = config::no_color_requested(std::env::var_os("NO_COLOR").as_deref());
     let theme = Theme::for_environment(no_color);
-    runtime::run(connection, opts.initial_scope(), theme, Keymap::builtin()).await
+    runtime::run(
+        connection,
+        opts.connect_target(),
+        opts.initial_scope(),
+        theme,
+        Keymap::builtin(),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -14,12 +14,16 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::AppError;
 use super::action::{Action, Effect};
+use super::document::SharedObject;
 use super::keymap::Keymap;
 use super::state::{AppState, ContextInfo};
 use super::terminal::TerminalSession;
 use super::update::update;
-use crate::cluster::watch::{watch_namespaces, watch_pods};
-use crate::cluster::{self, ClusterCache, Connection, NamespaceScope};
+use crate::cluster::contexts::list_contexts;
+use crate::cluster::watch::{watch_namespaces, watch_resource};
+use crate::cluster::{
+    self, ClusterCache, ConnectTarget, Connection, NamespaceScope, ResourceKind, RowKey,
+};
 use crate::ui::{self, Theme};
 
 /// ≤ 30 frames per second: smooth to the eye, gentle on slow SSH links.
@@ -34,24 +38,17 @@ const BATCH: usize = 1024;
 
 pub async fn run(
     connection: Connection,
+    target: ConnectTarget,
     scope: NamespaceScope,
     theme: Theme,
     keymap: Keymap,
 ) -> Result<(), AppError> {
     let mut session = TerminalSession::enter()?;
     let (inbox, mut actions) = mpsc::channel(INBOX_CAPACITY);
-    let mut executor = Executor::new(connection.clone(), inbox.clone());
+    let mut executor = Executor::new(connection.clone(), target, inbox.clone());
     executor.spawn_sources();
 
-    let mut state = AppState::new(
-        ContextInfo {
-            name: connection.context.clone(),
-            cluster_url: connection.cluster_url.clone(),
-        },
-        scope,
-        keymap,
-        Utc::now(),
-    );
+    let mut state = AppState::new(context_info(&connection), scope, keymap, Utc::now());
     let size = session.terminal.size()?;
     let opening = [
         Action::Resized(ui::viewport(Rect::new(0, 0, size.width, size.height))),
@@ -98,34 +95,74 @@ pub async fn run(
     Ok(())
 }
 
+pub(crate) fn context_info(connection: &Connection) -> ContextInfo {
+    ContextInfo {
+        name: connection.context.clone(),
+        cluster_url: connection.cluster_url.clone(),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flow {
+pub(crate) enum Flow {
     Continue,
     Quit,
 }
 
 /// Runs effects and the long-lived sources; every task it starts ends when it is dropped.
-struct Executor {
+pub(crate) struct Executor {
     connection: Connection,
+    /// The kubeconfig, to list its contexts and switch between them.
+    target: ConnectTarget,
     inbox: mpsc::Sender<Action>,
     tasks: JoinSet<()>,
-    pods_watch: Option<AbortHandle>,
-    /// Full objects for the views to come (describe, YAML, logs pick a container).
+    namespaces_watch: Option<AbortHandle>,
+    table_watch: Option<AbortHandle>,
+    /// Full objects of the watched views (describe and YAML read them from here).
     cache: ClusterCache,
+    table_store: Option<(
+        ResourceKind,
+        kube::runtime::reflector::Store<kube::api::DynamicObject>,
+    )>,
+    /// A connection made by a context switch, waiting for its `Reconnected` action.
+    pending_connection: std::sync::Arc<std::sync::Mutex<Option<Connection>>>,
 }
 
 impl Executor {
-    fn new(connection: Connection, inbox: mpsc::Sender<Action>) -> Executor {
+    pub(crate) fn new(
+        connection: Connection,
+        target: ConnectTarget,
+        inbox: mpsc::Sender<Action>,
+    ) -> Executor {
         Executor {
             connection,
+            target,
             inbox,
             tasks: JoinSet::new(),
-            pods_watch: None,
+            namespaces_watch: None,
+            table_watch: None,
             cache: ClusterCache::default(),
+            table_store: None,
+            pending_connection: Default::default(),
         }
     }
 
-    fn dispatch(&mut self, state: &mut AppState, action: Action) -> Flow {
+    pub(crate) fn dispatch(&mut self, state: &mut AppState, action: Action) -> Flow {
+        if matches!(action, Action::Reconnected(Ok(_)))
+            && let Some(connection) = self
+                .pending_connection
+                .lock()
+                .ok()
+                .and_then(|mut slot| slot.take())
+        {
+            for watch in [self.table_watch.take(), self.namespaces_watch.take()]
+                .into_iter()
+                .flatten()
+            {
+                watch.abort();
+            }
+            self.table_store = None;
+            self.connection = connection;
+        }
         let mut flow = Flow::Continue;
         for effect in update(state, action) {
             if self.run(effect) == Flow::Quit {
@@ -149,26 +186,143 @@ impl Executor {
                 });
             }
             Effect::WatchNamespaces => {
-                let watch = watch_namespaces(self.connection.client.clone());
-                self.cache.namespaces = Some(watch.store);
-                self.forward(watch.changes.map(Action::Namespaces));
-            }
-            Effect::WatchPods { generation, scope } => {
-                // Latest wins: the previous watch stops streaming for a scope nobody looks at.
-                if let Some(previous) = self.pods_watch.take() {
+                if let Some(previous) = self.namespaces_watch.take() {
                     previous.abort();
                 }
-                let watch = watch_pods(self.connection.client.clone(), &scope);
-                self.cache.pods = Some(watch.store);
+                let watch = watch_namespaces(self.connection.client.clone());
+                self.cache.namespaces = Some(watch.store);
+                let handle = self.forward(watch.changes.map(Action::Namespaces));
+                self.namespaces_watch = Some(handle);
+            }
+            Effect::Discover => {
+                let client = self.connection.client.clone();
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let result = cluster::catalog::discover(&client)
+                        .await
+                        .map_err(|error| error.to_string());
+                    let _ = inbox.send(Action::Discovered(result)).await;
+                });
+            }
+            Effect::Watch { generation, target } => {
+                // Latest wins: the previous watch stops streaming for a view nobody looks at.
+                if let Some(previous) = self.table_watch.take() {
+                    previous.abort();
+                }
+                let watch = watch_resource(self.connection.client.clone(), &target);
+                self.table_store = Some((target.kind.clone(), watch.store));
                 let handle = self.forward(
                     watch
                         .changes
-                        .map(move |change| Action::Pods { generation, change }),
+                        .map(move |event| Action::Resource { generation, event }),
                 );
-                self.pods_watch = Some(handle);
+                self.table_watch = Some(handle);
+            }
+            Effect::FetchObject {
+                generation,
+                kind,
+                key,
+            } => self.fetch_object(generation, kind, key),
+            Effect::AssessLayers { generation, scope } => {
+                let client = self.connection.client.clone();
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let result = assess_layers(&client, &scope).await;
+                    let _ = inbox
+                        .send(Action::LayersAssessed { generation, result })
+                        .await;
+                });
+            }
+            Effect::ListContexts => {
+                let result = list_contexts(&self.target.source).map_err(|e| e.to_string());
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let _ = inbox.send(Action::ContextsListed(result)).await;
+                });
+            }
+            Effect::SwitchContext(name) => {
+                let mut target = self.target.clone();
+                target.context = Some(name);
+                let inbox = self.inbox.clone();
+                let pending = self.pending_connection.clone();
+                self.tasks.spawn(async move {
+                    let result = match cluster::connect(&target).await {
+                        Ok(connection) => {
+                            let info = context_info(&connection);
+                            // Swapped in by `dispatch` when the action arrives, so effects
+                            // issued after the switch use the new client.
+                            if let Ok(mut slot) = pending.lock() {
+                                *slot = Some(connection);
+                            }
+                            Ok(info)
+                        }
+                        Err(error) => Err(error.to_string()),
+                    };
+                    let _ = inbox.send(Action::Reconnected(result)).await;
+                });
             }
         }
         Flow::Continue
+    }
+
+    /// Describe and YAML read the object from the table's store (no request) when it is
+    /// there, else ask the API server for it.
+    fn fetch_object(&mut self, generation: u64, kind: ResourceKind, key: RowKey) {
+        let cached = self.table_store.as_ref().and_then(|(watched, store)| {
+            if *watched != kind {
+                return None;
+            }
+            let reference =
+                kube::runtime::reflector::ObjectRef::new_with(&key.name, kind.api_resource())
+                    .within(&key.namespace);
+            store.get(&reference)
+        });
+        let inbox = self.inbox.clone();
+        let client = self.connection.client.clone();
+        self.tasks.spawn(async move {
+            if let Some(object) = cached {
+                let events = events_about(&client, &kind, &key).await;
+                let result = Ok(SharedObject(object, std::sync::Arc::new(events)));
+                let _ = inbox
+                    .send(Action::ObjectFetched { generation, result })
+                    .await;
+                return;
+            }
+            let resource = kind.api_resource();
+            let api: kube::Api<kube::api::DynamicObject> = if kind.namespaced {
+                kube::Api::namespaced_with(client.clone(), &key.namespace, &resource)
+            } else {
+                kube::Api::all_with(client.clone(), &resource)
+            };
+            let result = api
+                .get(&key.name)
+                .await
+                .map(|mut object| {
+                    object.metadata.managed_fields = None;
+                    object
+                })
+                .map_err(|error| {
+                    format!(
+                        "cannot read {} {}: {}",
+                        kind.singular,
+                        key.name,
+                        cluster::with_causes(&error)
+                    )
+                });
+            let result = match result {
+                Ok(object) => {
+                    let events = events_about(&client, &kind, &key).await;
+                    Ok(SharedObject(
+                        std::sync::Arc::new(object),
+                        std::sync::Arc::new(events),
+                    ))
+                }
+                Err(error) => Err(error),
+            };
+            let _ = inbox
+                .send(Action::ObjectFetched { generation, result })
+                .await;
+        });
     }
 
     fn forward(&mut self, stream: impl Stream<Item = Action> + Send + 'static) -> AbortHandle {
@@ -184,11 +338,62 @@ impl Executor {
     }
 
     /// Terminal input, the clock and signals.
-    fn spawn_sources(&mut self) {
+    pub(crate) fn spawn_sources(&mut self) {
         self.tasks.spawn(forward_terminal(self.inbox.clone()));
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }
+}
+
+/// Reads the cluster once and classifies it (the same path as `strata status`), with the
+/// user's rules file when there is one.
+async fn assess_layers(
+    client: &kube::Client,
+    scope: &NamespaceScope,
+) -> Result<(std::sync::Arc<crate::stack::StackReport>, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let rules = crate::status::load_rules(None).unwrap_or_else(|error| {
+        warnings.push(format!("{error}; using the built-in rules"));
+        crate::stack::RuleSet::builtin()
+    });
+    let snapshot = cluster::snapshot::take(client, scope)
+        .await
+        .map_err(|error| error.to_string())?;
+    let report = crate::status::assess_snapshot(&rules, &snapshot, Utc::now());
+    warnings.extend(snapshot.warnings);
+    Ok((std::sync::Arc::new(report), warnings))
+}
+
+/// The events about one object, for describe; none when they cannot be read (describe is
+/// still useful without them).
+async fn events_about(
+    client: &kube::Client,
+    kind: &ResourceKind,
+    key: &RowKey,
+) -> Vec<serde_json::Value> {
+    use k8s_openapi::api::core::v1::Event;
+    let api: kube::Api<Event> = if key.namespace.is_empty() {
+        kube::Api::all(client.clone())
+    } else {
+        kube::Api::namespaced(client.clone(), &key.namespace)
+    };
+    let params = kube::api::ListParams::default().fields(&format!(
+        "involvedObject.name={},involvedObject.kind={}",
+        key.name, kind.kind
+    ));
+    // Servers without these field selectors get the namespace's latest events instead;
+    // describe keeps only the ones about this object.
+    let list = match api.list(&params).await {
+        Ok(list) => list,
+        Err(_) => match api.list(&kube::api::ListParams::default().limit(500)).await {
+            Ok(list) => list,
+            Err(_) => return Vec::new(),
+        },
+    };
+    list.items
+        .iter()
+        .filter_map(|event| serde_json::to_value(event).ok())
+        .collect()
 }
 
 async fn forward_terminal(inbox: mpsc::Sender<Action>) {

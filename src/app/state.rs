@@ -1,13 +1,18 @@
 //! Everything the cockpit shows, as plain data: changed only by `update`, read by the UI.
-//! Rows are kept sorted so that filtering by namespace is a range and drawing a screenful
-//! touches only the rows on screen, whatever the size of the cluster.
+//! The screen is a stack of views (tables, documents, contexts, help); the top one is shown
+//! and `esc` pops it, so the operator always finds the previous view as they left it.
 
-use std::ops::Range;
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use ratatui_textarea::TextArea;
 
-use super::keymap::Keymap;
-use crate::cluster::{NamespaceInfo, NamespaceScope, PodInfo, PodKey};
+use super::document::DocumentView;
+use super::keymap::{KeyView, Keymap};
+use super::table::TableView;
+use crate::cluster::contexts::ContextEntry;
+use crate::cluster::{Catalog, NamespaceScope};
+use crate::stack::StackReport;
 
 /// The connection the header shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +45,7 @@ pub enum SyncState {
 }
 
 impl SyncState {
-    fn failed(&mut self, error: String, now: DateTime<Utc>) {
+    pub(crate) fn failed(&mut self, error: String, now: DateTime<Utc>) {
         let since = match self {
             SyncState::Stale { since, .. } => *since,
             _ => now,
@@ -49,19 +54,13 @@ impl SyncState {
     }
 }
 
-/// Which pane receives movement keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Focus {
-    Namespaces,
-    Pods,
-}
-
-/// How many rows each list can show, from the terminal size (the UI computes it from its
-/// layout; `update` uses it for paging and scrolling).
+/// How many rows the body of the screen shows, from the terminal size (the UI computes it
+/// from its layout; `update` uses it for paging and scrolling).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Viewport {
-    pub namespace_rows: usize,
-    pub pod_rows: usize,
+    /// Rows of a table body (without its header row) or lines of a document.
+    pub rows: usize,
+    pub width: u16,
 }
 
 /// A cursor movement, in rows.
@@ -74,7 +73,7 @@ pub enum Motion {
 }
 
 impl Motion {
-    fn apply(self, index: usize, len: usize) -> usize {
+    pub(crate) fn apply(self, index: usize, len: usize) -> usize {
         let last = len.saturating_sub(1);
         match self {
             Motion::Up(n) => index.saturating_sub(n),
@@ -100,257 +99,180 @@ pub(crate) fn follow(offset: usize, selected: usize, rows: usize, len: usize) ->
     offset.min(len.saturating_sub(rows))
 }
 
-/// The namespaces pane: an "all namespaces" row, then every namespace by name.
+/// The kubeconfig contexts, for `:ctx`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NamespaceList {
-    items: Vec<NamespaceInfo>,
-    /// The cursor by identity (`None` is the "all" row) so that it stays on the same
-    /// namespace when others appear or vanish.
-    pub cursor: Option<String>,
+pub struct ContextsView {
+    pub entries: Vec<ContextEntry>,
+    pub selected: usize,
     pub offset: usize,
-    pub sync: SyncState,
+    /// `None` while loading; the error when the kubeconfig could not be read.
+    pub loaded: Option<Result<(), String>>,
 }
 
-impl NamespaceList {
-    fn new() -> Self {
-        NamespaceList {
-            items: Vec::new(),
-            cursor: None,
-            offset: 0,
-            sync: SyncState::Listing,
-        }
-    }
-
-    pub fn items(&self) -> &[NamespaceInfo] {
-        &self.items
-    }
-
-    /// Rows including the "all" row.
-    pub fn len(&self) -> usize {
-        self.items.len() + 1
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Cursor position counting the "all" row as 0. A cursor on a namespace that vanished
-    /// sits where it was.
-    pub fn cursor_index(&self) -> usize {
-        match &self.cursor {
-            None => 0,
-            Some(name) => match self.position(name) {
-                Ok(index) | Err(index) => (index + 1).min(self.items.len()),
-            },
-        }
-    }
-
-    /// The scope the cursor row stands for.
-    pub fn cursor_scope(&self) -> NamespaceScope {
-        match &self.cursor {
-            None => NamespaceScope::All,
-            Some(name) => NamespaceScope::Only(name.clone()),
-        }
-    }
-
-    fn position(&self, name: &str) -> Result<usize, usize> {
-        self.items.binary_search_by(|ns| ns.name.as_str().cmp(name))
-    }
-
-    fn set_cursor_index(&mut self, index: usize) {
-        self.cursor = match index {
-            0 => None,
-            n => self.items.get(n - 1).map(|ns| ns.name.clone()),
-        };
-    }
-
-    fn move_cursor(&mut self, motion: Motion) {
-        let index = motion.apply(self.cursor_index(), self.len());
-        self.set_cursor_index(index);
-    }
-
-    fn scroll(&mut self, rows: usize) {
-        self.offset = follow(self.offset, self.cursor_index(), rows, self.len());
-    }
-
-    fn replace_all(&mut self, mut items: Vec<NamespaceInfo>) {
-        items.sort_by(|a, b| a.name.cmp(&b.name));
-        items.dedup_by(|a, b| a.name == b.name);
-        let previous = self.cursor_index();
-        self.items = items;
-        self.keep_cursor_near(previous);
-    }
-
-    fn apply(&mut self, namespace: NamespaceInfo) {
-        match self.position(&namespace.name) {
-            Ok(index) => self.items[index] = namespace,
-            Err(index) => self.items.insert(index, namespace),
-        }
-    }
-
-    fn remove(&mut self, name: &str) {
-        let previous = self.cursor_index();
-        if let Ok(index) = self.position(name) {
-            self.items.remove(index);
-            self.keep_cursor_near(previous);
-        }
-    }
-
-    /// After rows vanished, a cursor on a missing namespace moves to the row now at its place.
-    fn keep_cursor_near(&mut self, previous: usize) {
-        if let Some(name) = &self.cursor
-            && self.position(name).is_err()
-        {
-            self.set_cursor_index(previous.min(self.items.len()));
-        }
-    }
+/// The key bindings, generated from the keymap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HelpView {
+    /// The view whose keys are listed.
+    pub about: KeyView,
+    pub offset: usize,
 }
 
-/// The pods table: every watched pod, sorted by namespace then name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PodTable {
-    rows: Vec<PodInfo>,
-    /// Which namespaces are shown, and watched.
-    pub scope: NamespaceScope,
-    /// Identifies the current pods watch; changes from an older watch are ignored, so a
-    /// slow stream for the previous namespace cannot overwrite the new one.
+/// The home screen: the data stack by layer, from a snapshot of the cluster refreshed while
+/// it is shown.
+#[derive(Clone, Debug, Default)]
+pub struct LayersView {
+    pub report: Option<Arc<StackReport>>,
+    /// Why the last refresh failed; the previous report stays on screen.
+    pub error: Option<String>,
+    /// What the snapshot could not read (forbidden kinds…).
+    pub warnings: Vec<String>,
+    /// The cursor, an index into the report's components.
+    pub selected: usize,
+    /// When the report was asked for (a refresh is due after `LAYERS_REFRESH`).
+    pub requested_at: Option<DateTime<Utc>>,
+    /// Identifies the latest request; older answers are ignored.
     pub generation: u64,
-    /// The cursor by identity, so it stays on its pod while others come and go. `None` is
-    /// the first row.
-    pub selected: Option<PodKey>,
-    pub offset: usize,
-    pub sync: SyncState,
 }
 
-impl PodTable {
-    fn new(scope: NamespaceScope) -> Self {
-        PodTable {
-            rows: Vec::new(),
-            scope,
-            generation: 0,
-            selected: None,
-            offset: 0,
-            sync: SyncState::Listing,
+/// How often the layers screen is refreshed while shown.
+pub const LAYERS_REFRESH: Duration = Duration::seconds(15);
+
+/// One screen of the stack.
+#[derive(Clone, Debug)]
+pub enum View {
+    Layers(LayersView),
+    Table(Box<TableView>),
+    Document(Box<DocumentView>),
+    Contexts(ContextsView),
+    Help(HelpView),
+}
+
+impl View {
+    /// The breadcrumb.
+    pub fn title(&self) -> String {
+        match self {
+            View::Layers(_) => "layers".to_string(),
+            View::Table(table) => table.title.clone(),
+            View::Document(doc) => doc.title(),
+            View::Contexts(_) => "contexts".to_string(),
+            View::Help(_) => "help".to_string(),
         }
     }
 
-    /// Rows in scope, in display order. Borrowed, never copied: the UI formats a window of it.
-    pub fn visible(&self) -> &[PodInfo] {
-        &self.rows[self.visible_range()]
-    }
-
-    fn visible_range(&self) -> Range<usize> {
-        match &self.scope {
-            NamespaceScope::All => 0..self.rows.len(),
-            NamespaceScope::Only(namespace) => {
-                let ns = namespace.as_str();
-                let start = self.rows.partition_point(|p| p.key.namespace.as_str() < ns);
-                let end = self
-                    .rows
-                    .partition_point(|p| p.key.namespace.as_str() <= ns);
-                start..end
-            }
-        }
-    }
-
-    /// The cursor's index in `visible()`. A selected pod that vanished leaves the cursor at
-    /// its place.
-    pub fn selected_index(&self) -> usize {
-        let visible = self.visible();
-        match &self.selected {
-            None => 0,
-            Some(key) => match visible.binary_search_by(|p| p.key.cmp(key)) {
-                Ok(index) | Err(index) => index.min(visible.len().saturating_sub(1)),
+    /// Which keymap section applies.
+    pub fn key_view(&self) -> KeyView {
+        match self {
+            View::Layers(_) => KeyView::Layers,
+            View::Table(table) => key_view_of(&table.kind.group, &table.kind.plural),
+            View::Document(doc) => match doc.kind {
+                super::document::DocumentKind::Describe => KeyView::Describe,
+                super::document::DocumentKind::Yaml => KeyView::Yaml,
             },
+            View::Contexts(_) => KeyView::Resources,
+            View::Help(_) => KeyView::Help,
         }
-    }
-
-    pub fn selected_pod(&self) -> Option<&PodInfo> {
-        self.visible().get(self.selected_index())
-    }
-
-    fn select_index(&mut self, index: usize) {
-        self.selected = self.visible().get(index).map(|p| p.key.clone());
-    }
-
-    fn move_cursor(&mut self, motion: Motion) {
-        let index = motion.apply(self.selected_index(), self.visible().len());
-        self.select_index(index);
-    }
-
-    fn scroll(&mut self, rows: usize) {
-        self.offset = follow(
-            self.offset,
-            self.selected_index(),
-            rows,
-            self.visible().len(),
-        );
-    }
-
-    fn position(&self, key: &PodKey) -> Result<usize, usize> {
-        self.rows.binary_search_by(|p| p.key.cmp(key))
-    }
-
-    fn replace_all(&mut self, mut rows: Vec<PodInfo>) {
-        // Sorting 10k rows once per relist is cheaper than keeping a tree for every change.
-        rows.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        rows.dedup_by(|a, b| a.key == b.key);
-        let previous = self.selected_index();
-        self.rows = rows;
-        self.keep_cursor_near(previous);
-    }
-
-    fn apply(&mut self, pod: PodInfo) {
-        match self.position(&pod.key) {
-            Ok(index) => self.rows[index] = pod,
-            Err(index) => self.rows.insert(index, pod),
-        }
-    }
-
-    fn remove(&mut self, key: &PodKey) {
-        let previous = self.selected_index();
-        if let Ok(index) = self.position(key) {
-            self.rows.remove(index);
-            self.keep_cursor_near(previous);
-        }
-    }
-
-    fn keep_cursor_near(&mut self, previous: usize) {
-        if let Some(key) = &self.selected
-            && self.position(key).is_err()
-        {
-            let last = self.visible().len().saturating_sub(1);
-            self.select_index(previous.min(last));
-        }
-    }
-
-    /// Narrows or widens what is shown; rows outside the new scope are dropped now, the
-    /// new watch's list fills in the rest.
-    fn rescope(&mut self, scope: NamespaceScope) {
-        self.rows.retain(|p| scope.contains(&p.key.namespace));
-        self.scope = scope;
-        self.generation += 1;
-        self.selected = None;
-        self.offset = 0;
-        self.sync = SyncState::Listing;
     }
 }
+
+/// The keymap section of a kind's table.
+pub fn key_view_of(group: &str, plural: &str) -> KeyView {
+    match (group, plural) {
+        ("", "pods") => KeyView::Pods,
+        ("apps", "deployments") => KeyView::Deployments,
+        ("apps", "statefulsets") => KeyView::StatefulSets,
+        ("apps", "daemonsets") => KeyView::DaemonSets,
+        ("apps", "replicasets") => KeyView::ReplicaSets,
+        ("batch", "jobs") => KeyView::Jobs,
+        ("batch", "cronjobs") => KeyView::CronJobs,
+        ("", "services") => KeyView::Services,
+        ("", "configmaps") => KeyView::ConfigMaps,
+        ("", "secrets") => KeyView::Secrets,
+        ("", "events") | ("events.k8s.io", "events") => KeyView::Events,
+        ("", "namespaces") => KeyView::Namespaces,
+        ("", "nodes") => KeyView::Nodes,
+        ("", "persistentvolumeclaims") => KeyView::Pvcs,
+        _ => KeyView::Resources,
+    }
+}
+
+/// What the bottom input line is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `:` a command or kind.
+    Command,
+    /// `/` the rows of a table.
+    Filter,
+    /// `/` the lines of a document.
+    Search,
+}
+
+/// The input line while the operator types.
+#[derive(Clone, Debug)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: TextArea<'static>,
+    /// Tab completions of a command, best first.
+    pub completions: Vec<String>,
+    /// What the filter or search was before typing, restored by `esc`.
+    pub before: Option<String>,
+}
+
+impl Prompt {
+    pub fn new(kind: PromptKind, text: &str) -> Prompt {
+        let mut input = TextArea::new(vec![text.to_string()]);
+        input.move_cursor(ratatui_textarea::CursorMove::End);
+        Prompt {
+            kind,
+            input,
+            completions: Vec::new(),
+            before: Some(text.to_string()),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.input.lines().first().cloned().unwrap_or_default()
+    }
+}
+
+/// A short message under the header: what just happened or went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: DateTime<Utc>,
+}
+
+/// How long a flash message stays.
+const FLASH_SECONDS: i64 = 6;
 
 /// The whole cockpit state.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub context: ContextInfo,
     pub server: ServerStatus,
-    pub namespaces: NamespaceList,
-    pub pods: PodTable,
-    pub focus: Focus,
+    pub catalog: Catalog,
+    /// Namespace names, sorted (from the namespaces watch).
+    pub namespaces: Vec<String>,
+    /// Which namespaces tables show.
+    pub scope: NamespaceScope,
+    /// Namespaces on keys 1-9, most recently used first.
+    pub favorites: Vec<String>,
+    /// Never empty: the bottom is the home view.
+    pub stack: Vec<View>,
+    pub prompt: Option<Prompt>,
+    pub flash: Option<Flash>,
     pub viewport: Viewport,
     /// The clock for relative ages, advanced by ticks so that rendering stays pure.
     pub now: DateTime<Utc>,
     pub keymap: Keymap,
     /// Bumped whenever something visible changed; the runtime draws only when it moves.
     pub revision: u64,
+    /// The last watch or fetch generation handed out.
+    pub generation: u64,
 }
+
+/// How many favourite namespaces the digit keys reach.
+pub const FAVORITES: usize = 9;
 
 impl AppState {
     pub fn new(
@@ -359,99 +281,144 @@ impl AppState {
         keymap: Keymap,
         now: DateTime<Utc>,
     ) -> AppState {
-        let mut namespaces = NamespaceList::new();
-        if let NamespaceScope::Only(name) = &scope {
-            namespaces.cursor = Some(name.clone());
-        }
-        AppState {
+        let catalog = Catalog::builtin();
+        let favorites = match &scope {
+            NamespaceScope::Only(name) => vec![name.clone()],
+            NamespaceScope::All => Vec::new(),
+        };
+        let mut state = AppState {
             context,
             server: ServerStatus::Connecting,
-            namespaces,
-            pods: PodTable::new(scope),
-            focus: Focus::Pods,
+            catalog,
+            namespaces: Vec::new(),
+            scope,
+            favorites,
+            stack: Vec::new(),
+            prompt: None,
+            flash: None,
             viewport: Viewport::default(),
             now,
             keymap,
             revision: 0,
-        }
+            generation: 0,
+        };
+        state.stack.push(View::Layers(LayersView::default()));
+        state
+    }
+
+    /// Starts on the pods table instead of the layers (tests of the tables, `-n` users who
+    /// live in one namespace).
+    pub fn starting_on_pods(mut self) -> AppState {
+        let home = self.home_table();
+        self.stack = vec![View::Table(Box::new(home))];
+        self
+    }
+
+    /// The pods table in the current scope.
+    pub(crate) fn home_table(&mut self) -> TableView {
+        let kind = self
+            .catalog
+            .resolve("pods")
+            .cloned()
+            .unwrap_or_else(|| Catalog::builtin().kinds()[0].clone());
+        let generation = self.next_generation();
+        let target = crate::cluster::WatchTarget {
+            kind: kind.clone(),
+            scope: self.scope.clone(),
+            label_selector: None,
+            field_selector: None,
+        };
+        TableView::new(kind, target, "pods".into(), generation)
+    }
+
+    pub(crate) fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
     }
 
     pub(crate) fn changed(&mut self) {
         self.revision = self.revision.wrapping_add(1);
     }
 
-    pub(crate) fn scroll_to_cursors(&mut self) {
-        self.namespaces.scroll(self.viewport.namespace_rows);
-        self.pods.scroll(self.viewport.pod_rows);
+    pub fn top(&self) -> &View {
+        // The stack is never empty (see `new` and `pop`).
+        &self.stack[self.stack.len() - 1]
     }
 
-    pub(crate) fn move_cursor(&mut self, motion: Motion) {
-        match self.focus {
-            Focus::Namespaces => self.namespaces.move_cursor(motion),
-            Focus::Pods => self.pods.move_cursor(motion),
+    pub(crate) fn top_mut(&mut self) -> &mut View {
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    /// The table on top, if the top is a table.
+    pub fn table(&self) -> Option<&TableView> {
+        match self.top() {
+            View::Table(table) => Some(table),
+            _ => None,
         }
     }
 
-    /// Rows per page in the focused pane.
-    pub(crate) fn page(&self) -> usize {
-        match self.focus {
-            Focus::Namespaces => self.viewport.namespace_rows,
-            Focus::Pods => self.viewport.pod_rows,
+    pub(crate) fn table_mut(&mut self) -> Option<&mut TableView> {
+        match self.top_mut() {
+            View::Table(table) => Some(table),
+            _ => None,
         }
-        .max(1)
     }
 
-    /// Shows `scope`; true when the pods watch must be restarted for it.
-    pub(crate) fn show_scope(&mut self, scope: NamespaceScope) -> bool {
-        self.namespaces.cursor = match &scope {
-            NamespaceScope::All => None,
-            NamespaceScope::Only(name) => Some(name.clone()),
-        };
-        if self.pods.scope == scope {
-            return false;
+    /// The table a watch generation belongs to, wherever it is in the stack.
+    pub(crate) fn table_of(&mut self, generation: u64) -> Option<&mut TableView> {
+        self.stack.iter_mut().rev().find_map(|view| match view {
+            View::Table(table) if table.generation == generation => Some(&mut **table),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn document_of(&mut self, generation: u64) -> Option<&mut DocumentView> {
+        self.stack.iter_mut().rev().find_map(|view| match view {
+            View::Document(doc) if doc.generation == generation => Some(&mut **doc),
+            _ => None,
+        })
+    }
+
+    /// The keymap section for the top view.
+    pub fn key_view(&self) -> KeyView {
+        self.top().key_view()
+    }
+
+    pub(crate) fn flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+            until: self.now + Duration::seconds(FLASH_SECONDS),
+        });
+    }
+
+    /// Puts `namespace` first among the favourites (k9s keeps the recently used ones).
+    pub(crate) fn remember_namespace(&mut self, namespace: &str) {
+        self.favorites.retain(|n| n != namespace);
+        self.favorites.insert(0, namespace.to_string());
+        self.favorites.truncate(FAVORITES);
+    }
+
+    /// Fills empty favourite slots from the namespaces the cluster has, data namespaces before
+    /// the system ones, so the digits do something on the first day.
+    pub(crate) fn seed_favorites(&mut self) {
+        let system = |n: &str| n.starts_with("kube-") || n == "default";
+        let mut candidates: Vec<&String> = self.namespaces.iter().filter(|n| !system(n)).collect();
+        candidates.extend(self.namespaces.iter().filter(|n| system(n)));
+        for name in candidates {
+            if self.favorites.len() >= FAVORITES {
+                break;
+            }
+            if !self.favorites.contains(name) {
+                self.favorites.push(name.clone());
+            }
         }
-        self.pods.rescope(scope);
-        true
     }
 
-    pub(crate) fn namespaces_resynced(&mut self, items: Vec<NamespaceInfo>) {
-        self.namespaces.replace_all(items);
-        self.namespaces.sync = SyncState::Live;
-    }
-
-    pub(crate) fn namespace_applied(&mut self, namespace: NamespaceInfo) {
-        self.namespaces.apply(namespace);
-        self.namespaces.sync = SyncState::Live;
-    }
-
-    pub(crate) fn namespace_deleted(&mut self, name: &str) {
-        self.namespaces.remove(name);
-        self.namespaces.sync = SyncState::Live;
-    }
-
-    pub(crate) fn namespaces_failed(&mut self, error: String) {
-        let now = self.now;
-        self.namespaces.sync.failed(error, now);
-    }
-
-    pub(crate) fn pods_resynced(&mut self, rows: Vec<PodInfo>) {
-        self.pods.replace_all(rows);
-        self.pods.sync = SyncState::Live;
-    }
-
-    pub(crate) fn pod_applied(&mut self, pod: PodInfo) {
-        self.pods.apply(pod);
-        self.pods.sync = SyncState::Live;
-    }
-
-    pub(crate) fn pod_deleted(&mut self, key: &PodKey) {
-        self.pods.remove(key);
-        self.pods.sync = SyncState::Live;
-    }
-
-    pub(crate) fn pods_failed(&mut self, error: String) {
-        let now = self.now;
-        self.pods.sync.failed(error, now);
+    /// The breadcrumbs, home first.
+    pub fn breadcrumbs(&self) -> Vec<String> {
+        self.stack.iter().map(View::title).collect()
     }
 }
 

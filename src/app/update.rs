@@ -2,38 +2,78 @@
 //! the runtime must perform. No I/O, no clock, no awaits: every behaviour is testable with
 //! plain values.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{Input, Key};
+
 use super::action::{Action, Effect, Intent};
-use super::state::{AppState, Focus, Motion, ServerStatus};
-use crate::cluster::{NamespaceScope, WatchChange};
+use super::command::{self, Command};
+use super::document::{DocumentKind, DocumentView};
+use super::filter::Filter;
+use super::state::{
+    AppState, ContextsView, HelpView, LAYERS_REFRESH, LayersView, Motion, Prompt, PromptKind,
+    ServerStatus, SyncState, View,
+};
+use super::table::TableView;
+use crate::cluster::{
+    Catalog, Drill, NamespaceScope, ResourceEvent, ResourceKind, WatchChange, WatchTarget,
+};
+
+/// The deepest the view stack grows; older views fall off the bottom (after the home view).
+const MAX_DEPTH: usize = 32;
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Started => {
-            state.pods.generation += 1;
             state.changed();
-            vec![
+            let mut effects = vec![
                 Effect::ProbeServer,
                 Effect::WatchNamespaces,
-                Effect::WatchPods {
-                    generation: state.pods.generation,
-                    scope: state.pods.scope.clone(),
-                },
-            ]
+                Effect::Discover,
+            ];
+            effects.extend(refresh_top(state));
+            effects
         }
-        Action::Key(key) => match state.keymap.resolve(&key) {
-            Some(intent) => intend(state, intent),
-            // Unbound keys change nothing and cost no frame.
-            None => Vec::new(),
-        },
+        Action::Key(key) => on_key(state, key),
         Action::Intent(intent) => intend(state, intent),
         Action::Resized(viewport) => {
             state.viewport = viewport;
-            state.scroll_to_cursors();
+            let rows = viewport.rows;
+            if let Some(table) = state.table_mut() {
+                table.scroll(rows);
+            }
             state.changed();
             Vec::new()
         }
         Action::Tick(now) => {
             state.now = now;
+            if state.flash.as_ref().is_some_and(|f| f.until <= now) {
+                state.flash = None;
+            }
+            state.changed();
+            // The layers come from a snapshot: refresh it while the operator looks at it.
+            let due = matches!(state.top(), View::Layers(layers)
+                if layers.requested_at.is_none_or(|at| now - at >= LAYERS_REFRESH));
+            if due { refresh_top(state) } else { Vec::new() }
+        }
+        Action::LayersAssessed { generation, result } => {
+            let Some(View::Layers(layers)) = state
+                .stack
+                .iter_mut()
+                .find(|v| matches!(v, View::Layers(l) if l.generation == generation))
+            else {
+                return Vec::new();
+            };
+            match result {
+                Ok((report, warnings)) => {
+                    layers.selected = layers
+                        .selected
+                        .min(report.component_count().saturating_sub(1));
+                    layers.report = Some(report);
+                    layers.warnings = warnings;
+                    layers.error = None;
+                }
+                Err(error) => layers.error = Some(error),
+            }
             state.changed();
             Vec::new()
         }
@@ -48,75 +88,647 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Namespaces(change) => {
             let recovered = !matches!(change, WatchChange::Failed(_));
             match change {
-                WatchChange::Resynced(items) => state.namespaces_resynced(items),
-                WatchChange::Applied(namespace) => state.namespace_applied(namespace),
-                WatchChange::Deleted(namespace) => state.namespace_deleted(&namespace.name),
-                WatchChange::Failed(error) => state.namespaces_failed(error),
+                WatchChange::Resynced(items) => {
+                    state.namespaces = items.into_iter().map(|ns| ns.name).collect();
+                    state.namespaces.sort();
+                    state.namespaces.dedup();
+                    state.seed_favorites();
+                }
+                WatchChange::Applied(ns) => {
+                    if let Err(at) = state.namespaces.binary_search(&ns.name) {
+                        state.namespaces.insert(at, ns.name);
+                    }
+                }
+                WatchChange::Deleted(ns) => {
+                    state.namespaces.retain(|n| *n != ns.name);
+                }
+                WatchChange::Failed(_) => {}
             }
-            state.scroll_to_cursors();
             state.changed();
             reprobe_if_back(state, recovered)
         }
-        Action::Pods { generation, change } => {
-            if generation != state.pods.generation {
-                // A late change from a watch we already replaced.
+        Action::Discovered(result) => {
+            match result {
+                Ok(catalog) => state.catalog = catalog,
+                Err(error) => state.flash(error, true),
+            }
+            state.changed();
+            Vec::new()
+        }
+        Action::Resource { generation, event } => {
+            let rows = state.viewport.rows;
+            let now = state.now;
+            let Some(table) = state.table_of(generation) else {
+                // A late change from a watch we already replaced: no frame for it.
                 return Vec::new();
-            }
-            let recovered = !matches!(change, WatchChange::Failed(_));
-            match change {
-                WatchChange::Resynced(rows) => state.pods_resynced(rows),
-                WatchChange::Applied(pod) => state.pod_applied(pod),
-                WatchChange::Deleted(pod) => state.pod_deleted(&pod.key),
-                WatchChange::Failed(error) => state.pods_failed(error),
-            }
-            state.scroll_to_cursors();
+            };
+            let recovered = match event {
+                ResourceEvent::Columns(columns) => {
+                    table.set_columns(columns);
+                    true
+                }
+                ResourceEvent::Change(change) => {
+                    let recovered = !matches!(change, WatchChange::Failed(_));
+                    table.apply(change, now, rows);
+                    recovered
+                }
+            };
             state.changed();
             reprobe_if_back(state, recovered)
+        }
+        Action::ObjectFetched { generation, result } => {
+            let now = state.now;
+            let Some(doc) = state.document_of(generation) else {
+                return Vec::new();
+            };
+            match result {
+                Ok(object) => {
+                    doc.object = Some(object);
+                    doc.error = None;
+                    doc.refresh(now);
+                }
+                Err(error) => doc.error = Some(error),
+            }
+            state.changed();
+            Vec::new()
+        }
+        Action::ContextsListed(result) => {
+            let current = state.context.name.clone();
+            if let Some(View::Contexts(view)) = state.stack.last_mut() {
+                match result {
+                    Ok(entries) => {
+                        view.selected = entries.iter().position(|c| c.name == current).unwrap_or(0);
+                        view.entries = entries;
+                        view.loaded = Some(Ok(()));
+                    }
+                    Err(error) => view.loaded = Some(Err(error)),
+                }
+            }
+            state.changed();
+            Vec::new()
+        }
+        Action::Reconnected(result) => {
+            state.changed();
+            match result {
+                Ok(context) => {
+                    state.flash(format!("switched to context {}", context.name), false);
+                    state.context = context;
+                    state.server = ServerStatus::Connecting;
+                    state.catalog = Catalog::builtin();
+                    state.namespaces.clear();
+                    state.favorites.clear();
+                    state.scope = NamespaceScope::All;
+                    state.stack = vec![View::Layers(LayersView::default())];
+                    let mut effects = vec![
+                        Effect::ProbeServer,
+                        Effect::WatchNamespaces,
+                        Effect::Discover,
+                    ];
+                    effects.extend(refresh_top(state));
+                    effects
+                }
+                Err(error) => {
+                    state.flash(error, true);
+                    Vec::new()
+                }
+            }
         }
         Action::Terminate => vec![Effect::Quit],
     }
 }
 
-fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
-    let motion = match intent {
-        Intent::Quit => return vec![Effect::Quit],
-        Intent::MoveUp => Some(Motion::Up(1)),
-        Intent::MoveDown => Some(Motion::Down(1)),
-        Intent::PageUp => Some(Motion::Up(state.page())),
-        Intent::PageDown => Some(Motion::Down(state.page())),
-        Intent::Top => Some(Motion::Top),
-        Intent::Bottom => Some(Motion::Bottom),
-        Intent::FocusNext | Intent::FocusPrevious => {
-            // Two panes: next and previous are the same toggle for now.
-            state.focus = match state.focus {
-                Focus::Namespaces => Focus::Pods,
-                Focus::Pods => Focus::Namespaces,
-            };
-            None
-        }
-        Intent::Select => {
-            if state.focus != Focus::Namespaces {
-                // Pods have nothing to open yet (describe and logs come next).
-                return Vec::new();
+/// Keys go to the input line while one is open, else through the keymap of the top view.
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if state.prompt.is_some() {
+        return prompt_key(state, key);
+    }
+    match state.keymap.resolve_in(state.key_view(), &key) {
+        Some(intent) => intend(state, intent),
+        // Unbound keys change nothing and cost no frame.
+        None => Vec::new(),
+    }
+}
+
+fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(prompt) = state.prompt.as_mut() else {
+        return Vec::new();
+    };
+    state.revision = state.revision.wrapping_add(1);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('c') if ctrl => vec![Effect::Quit],
+        KeyCode::Esc => {
+            let prompt = state.prompt.take();
+            // Typing a filter is a preview: esc puts back the one that was there.
+            if let Some(Prompt {
+                kind: kind @ (PromptKind::Filter | PromptKind::Search),
+                before,
+                ..
+            }) = prompt
+            {
+                live_filter(state, kind, before.as_deref().unwrap_or(""));
             }
-            let scope = state.namespaces.cursor_scope();
-            state.focus = Focus::Pods;
-            let effects = show(state, scope);
-            state.changed();
-            return effects;
+            Vec::new()
         }
-        Intent::AllNamespaces => {
-            let effects = show(state, NamespaceScope::All);
-            state.changed();
-            return effects;
+        KeyCode::Enter => {
+            let Some(prompt) = state.prompt.take() else {
+                return Vec::new();
+            };
+            let text = prompt.text();
+            match prompt.kind {
+                PromptKind::Command => run_command(state, &text),
+                PromptKind::Filter | PromptKind::Search => {
+                    live_filter(state, prompt.kind, &text);
+                    Vec::new()
+                }
+            }
+        }
+        KeyCode::Tab if prompt.kind == PromptKind::Command => {
+            if let Some(first) = prompt.completions.first().cloned() {
+                prompt.input = ratatui_textarea::TextArea::new(vec![first]);
+                prompt.input.move_cursor(ratatui_textarea::CursorMove::End);
+                prompt.completions = Vec::new();
+            }
+            Vec::new()
+        }
+        _ => {
+            prompt.input.input(textarea_input(&key));
+            let text = prompt.text();
+            let kind = prompt.kind;
+            if kind == PromptKind::Command {
+                prompt.completions = command::complete(&text, &state.catalog);
+            } else {
+                live_filter(state, kind, &text);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The textarea's own key type, built by hand so our crossterm and the one the textarea was
+/// built against never need to be the same version.
+fn textarea_input(key: &KeyEvent) -> Input {
+    let code = match key.code {
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Backspace => Key::Backspace,
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::Delete => Key::Delete,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::F(n) => Key::F(n),
+        _ => Key::Null,
+    };
+    Input {
+        key: code,
+        ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
+        alt: key.modifiers.contains(KeyModifiers::ALT),
+        shift: key.modifiers.contains(KeyModifiers::SHIFT),
+    }
+}
+
+/// Applies a filter or search as typed (k9s filters live).
+fn live_filter(state: &mut AppState, kind: PromptKind, text: &str) {
+    let rows = state.viewport.rows;
+    let filter = match Filter::parse(text) {
+        Ok(filter) => filter,
+        Err(error) => {
+            state.flash(error.to_string(), true);
+            return;
         }
     };
-    if let Some(motion) = motion {
-        state.move_cursor(motion);
+    let note = filter.as_ref().and_then(|f| f.note.clone());
+    match (kind, state.top_mut()) {
+        (PromptKind::Filter, View::Table(table)) => table.set_filter(filter, rows),
+        (PromptKind::Search, View::Document(doc)) => doc.set_search(filter, rows),
+        _ => {}
     }
-    state.scroll_to_cursors();
+    if let Some(note) = note {
+        state.flash(note, false);
+    }
+}
+
+fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
+    let command = match command::parse(text, &state.catalog) {
+        Ok(Some(command)) => command,
+        Ok(None) => return Vec::new(),
+        Err(error) => {
+            let hint = if state.catalog.discovered {
+                ""
+            } else {
+                " (the cluster's kinds are still being discovered: custom resources resolve in a moment)"
+            };
+            state.flash(format!("{error}{hint}"), true);
+            return Vec::new();
+        }
+    };
+    match command {
+        Command::Quit => vec![Effect::Quit],
+        Command::Contexts => {
+            push(
+                state,
+                View::Contexts(ContextsView {
+                    entries: Vec::new(),
+                    selected: 0,
+                    offset: 0,
+                    loaded: None,
+                }),
+            );
+            vec![Effect::ListContexts]
+        }
+        Command::Context(name) => {
+            state.flash(format!("connecting to context {name}…"), false);
+            vec![Effect::SwitchContext(name)]
+        }
+        Command::Layers => {
+            // Back to the layers already in the stack (usually home), else a new one.
+            match state
+                .stack
+                .iter()
+                .position(|v| matches!(v, View::Layers(_)))
+            {
+                Some(at) => {
+                    state.stack.truncate(at + 1);
+                    state.prompt = None;
+                    state.changed();
+                }
+                None => push(state, View::Layers(LayersView::default())),
+            }
+            refresh_top(state)
+        }
+        Command::Help => intend(state, Intent::Help),
+        Command::Open { kind, namespace } => {
+            if let Some(namespace) = namespace {
+                state.scope = NamespaceScope::Only(namespace.clone());
+                state.remember_namespace(&namespace);
+            }
+            open_kind(state, kind, None, None)
+        }
+    }
+}
+
+/// Pushes a table of `kind` in the current scope (or the drill's) and watches it.
+fn open_kind(
+    state: &mut AppState,
+    kind: ResourceKind,
+    drill: Option<&Drill>,
+    title: Option<String>,
+) -> Vec<Effect> {
+    let scope = match drill.and_then(|d| d.namespace.clone()) {
+        Some(namespace) => NamespaceScope::Only(namespace),
+        None if drill.is_some() => NamespaceScope::All,
+        None => state.scope.clone(),
+    };
+    let target = WatchTarget {
+        kind: kind.clone(),
+        scope,
+        label_selector: drill.and_then(|d| d.label_selector.clone()),
+        field_selector: drill.and_then(|d| d.field_selector.clone()),
+    };
+    let generation = state.next_generation();
+    let title = title.unwrap_or_else(|| kind.plural.clone());
+    let mut table = TableView::new(kind, target, title, generation);
+    table.owner_uid = drill.and_then(|d| d.owner_uid.clone());
+    push(state, View::Table(Box::new(table)));
+    refresh_top(state)
+}
+
+fn push(state: &mut AppState, view: View) {
+    state.prompt = None;
+    state.stack.push(view);
+    if state.stack.len() > MAX_DEPTH {
+        state.stack.remove(1);
+    }
+    state.changed();
+}
+
+/// Starts the watch of the top view when it is a table, or refreshes the layers; other
+/// views keep the watch of the table below them.
+fn refresh_top(state: &mut AppState) -> Vec<Effect> {
+    let generation = state.next_generation();
+    let now = state.now;
+    let scope = state.scope.clone();
+    match state.top_mut() {
+        View::Table(table) => {
+            table.rewatch(generation);
+            vec![Effect::Watch {
+                generation,
+                target: table.target.clone(),
+            }]
+        }
+        View::Layers(layers) => {
+            layers.generation = generation;
+            layers.requested_at = Some(now);
+            vec![Effect::AssessLayers { generation, scope }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
+    let rows = state.viewport.rows.max(1);
+    let motion = match intent {
+        Intent::Quit => return vec![Effect::Quit],
+        Intent::MoveUp => Motion::Up(1),
+        Intent::MoveDown => Motion::Down(1),
+        Intent::PageUp => Motion::Up(rows),
+        Intent::PageDown => Motion::Down(rows),
+        Intent::Top => Motion::Top,
+        Intent::Bottom => Motion::Bottom,
+        // One pane per screen: nothing to switch to.
+        Intent::FocusNext | Intent::FocusPrevious => return Vec::new(),
+        Intent::Select => return select(state),
+        Intent::AllNamespaces => return show_scope(state, NamespaceScope::All),
+        Intent::FavoriteNamespace(slot) => {
+            let Some(name) = state
+                .favorites
+                .get(usize::from(slot).wrapping_sub(1))
+                .cloned()
+            else {
+                state.flash(format!("no favourite namespace on {slot} yet"), false);
+                state.changed();
+                return Vec::new();
+            };
+            return show_scope(state, NamespaceScope::Only(name));
+        }
+        Intent::Back => return back(state),
+        Intent::Command => {
+            let mut prompt = Prompt::new(PromptKind::Command, "");
+            prompt.before = None;
+            state.prompt = Some(prompt);
+            state.changed();
+            return Vec::new();
+        }
+        Intent::Filter | Intent::Search => {
+            let (kind, current) = match state.top() {
+                View::Table(table) => (
+                    PromptKind::Filter,
+                    table.filter.as_ref().map(|f| f.text.clone()),
+                ),
+                View::Document(doc) => (
+                    PromptKind::Search,
+                    doc.search.as_ref().map(|f| f.text.clone()),
+                ),
+                _ => return Vec::new(),
+            };
+            state.prompt = Some(Prompt::new(kind, current.as_deref().unwrap_or("")));
+            state.changed();
+            return Vec::new();
+        }
+        Intent::Help => {
+            let about = state.key_view();
+            push(state, View::Help(HelpView { about, offset: 0 }));
+            return Vec::new();
+        }
+        Intent::Describe => return open_document(state, DocumentKind::Describe, false),
+        Intent::Yaml => return open_document(state, DocumentKind::Yaml, false),
+        Intent::RevealSecret => {
+            let now = state.now;
+            if let View::Document(doc) = state.top_mut() {
+                if doc.is_secret() {
+                    doc.revealed = !doc.revealed;
+                    doc.refresh(now);
+                    state.changed();
+                }
+                return Vec::new();
+            }
+            let is_secrets = state
+                .table()
+                .is_some_and(|t| t.kind.group.is_empty() && t.kind.plural == "secrets");
+            return if is_secrets {
+                open_document(state, DocumentKind::Yaml, true)
+            } else {
+                Vec::new()
+            };
+        }
+        Intent::NextMatch | Intent::PreviousMatch => {
+            if let View::Document(doc) = state.top_mut() {
+                doc.next_match(intent == Intent::NextMatch, rows);
+                state.changed();
+            }
+            return Vec::new();
+        }
+        Intent::SortNext | Intent::SortReverse => {
+            if let Some(table) = state.table_mut() {
+                if intent == Intent::SortNext {
+                    table.sort_next(rows);
+                } else {
+                    table.sort_reverse(rows);
+                }
+                state.changed();
+            }
+            return Vec::new();
+        }
+        Intent::ToggleWrap => {
+            if let View::Document(doc) = state.top_mut() {
+                doc.wrap = !doc.wrap;
+                state.changed();
+            }
+            return Vec::new();
+        }
+    };
+    move_cursor(state, motion, rows);
     state.changed();
     Vec::new()
+}
+
+fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
+    match state.top_mut() {
+        View::Layers(layers) => {
+            let count = layers.report.as_ref().map_or(0, |r| r.component_count());
+            layers.selected = motion.apply(layers.selected, count);
+        }
+        View::Table(table) => table.move_cursor(motion, rows),
+        View::Document(doc) => match motion {
+            Motion::Up(n) => doc.scroll_by(-(n as isize), rows),
+            Motion::Down(n) => doc.scroll_by(n as isize, rows),
+            Motion::Top => doc.scroll_to(true, rows),
+            Motion::Bottom => doc.scroll_to(false, rows),
+        },
+        View::Contexts(view) => {
+            view.selected = motion.apply(view.selected, view.entries.len());
+            view.offset =
+                super::state::follow(view.offset, view.selected, rows, view.entries.len());
+        }
+        View::Help(help) => {
+            help.offset = match motion {
+                Motion::Up(n) => help.offset.saturating_sub(n),
+                Motion::Down(n) => help.offset.saturating_add(n),
+                Motion::Top => 0,
+                Motion::Bottom => usize::MAX / 2,
+            };
+        }
+    }
+}
+
+/// Shows `scope` in the top table (and every table opened after), rewatching it.
+fn show_scope(state: &mut AppState, scope: NamespaceScope) -> Vec<Effect> {
+    if let NamespaceScope::Only(name) = &scope {
+        let name = name.clone();
+        state.remember_namespace(&name);
+    }
+    state.scope = scope.clone();
+    state.changed();
+    if matches!(state.top(), View::Layers(_)) {
+        return refresh_top(state);
+    }
+    let generation = state.next_generation();
+    let Some(table) = state.table_mut() else {
+        return Vec::new();
+    };
+    if !table.kind.namespaced || table.target.scope == scope {
+        return Vec::new();
+    }
+    table.target.scope = scope;
+    // Rows of other namespaces go now; the new list fills in the rest.
+    let kept: Vec<_> = table
+        .window(0, usize::MAX)
+        .filter(|row| table.target.scope.contains(&row.key.namespace))
+        .cloned()
+        .collect();
+    let rows = state.viewport.rows;
+    let now = state.now;
+    let Some(table) = state.table_mut() else {
+        return Vec::new();
+    };
+    table.apply(WatchChange::Resynced(kept), now, rows);
+    table.selected = None;
+    table.offset = 0;
+    table.rewatch(generation);
+    vec![Effect::Watch {
+        generation,
+        target: table.target.clone(),
+    }]
+}
+
+fn back(state: &mut AppState) -> Vec<Effect> {
+    if state.stack.len() > 1 {
+        let leaving = state.stack.pop();
+        state.changed();
+        // Leaving a document or help keeps the table's watch below it running.
+        return match (leaving, state.top()) {
+            (Some(View::Table(_)), _) | (_, View::Layers(_)) => refresh_top(state),
+            _ => Vec::new(),
+        };
+    }
+    // At home, esc clears the filter like k9s.
+    if let Some(table) = state.table_mut()
+        && table.filter.is_some()
+    {
+        let rows = state.viewport.rows;
+        if let Some(table) = state.table_mut() {
+            table.set_filter(None, rows);
+        }
+        state.changed();
+    }
+    Vec::new()
+}
+
+fn select(state: &mut AppState) -> Vec<Effect> {
+    match state.top() {
+        View::Layers(layers) => {
+            let Some(component) = layers
+                .report
+                .as_ref()
+                .and_then(|r| r.components().nth(layers.selected))
+            else {
+                return Vec::new();
+            };
+            // A first version of "the component's resources": its namespace's pods,
+            // filtered to the component's name (Helm names its objects after the release).
+            let namespace = component.namespace.clone();
+            let name = component
+                .release
+                .clone()
+                .unwrap_or_else(|| component.name.clone());
+            let Some(kind) = state.catalog.resolve("pods").cloned() else {
+                return Vec::new();
+            };
+            let drill = Drill {
+                plural: "pods",
+                namespace: Some(namespace),
+                label_selector: None,
+                field_selector: None,
+                owner_uid: None,
+            };
+            let mut effects = open_kind(state, kind, Some(&drill), Some(format!("pods · {name}")));
+            let rows = state.viewport.rows;
+            if let Some(table) = state.table_mut() {
+                // Release names are DNS labels: as a pattern they match themselves.
+                table.set_filter(Filter::parse(&name).ok().flatten(), rows);
+            }
+            effects.shrink_to_fit();
+            effects
+        }
+        View::Contexts(view) => {
+            let Some(entry) = view.entries.get(view.selected) else {
+                return Vec::new();
+            };
+            let name = entry.name.clone();
+            state.flash(format!("connecting to context {name}…"), false);
+            state.changed();
+            vec![Effect::SwitchContext(name)]
+        }
+        View::Table(table) => {
+            let Some(row) = table.selected_row() else {
+                return Vec::new();
+            };
+            // A CRD opens its own kind.
+            if table.kind.plural == "customresourcedefinitions" {
+                let name = row.key.name.clone();
+                return match state.catalog.resolve(&name).cloned() {
+                    Some(kind) => open_kind(state, kind, None, None),
+                    None => {
+                        state.flash(format!("{name} is not served by the API server yet"), true);
+                        state.changed();
+                        Vec::new()
+                    }
+                };
+            }
+            let Some(drill) = row.drill.clone() else {
+                // Nothing below this kind: describe it, the next most useful thing.
+                return open_document(state, DocumentKind::Describe, false);
+            };
+            let title = format!("{} · {}", drill.plural, row.key.name);
+            let namespace_row = (table.kind.plural == "namespaces").then(|| row.key.name.clone());
+            let Some(kind) = state.catalog.resolve(drill.plural).cloned() else {
+                return Vec::new();
+            };
+            if let Some(name) = namespace_row {
+                state.scope = NamespaceScope::Only(name.clone());
+                state.remember_namespace(&name);
+            }
+            open_kind(state, kind, Some(&drill), Some(title))
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Vec<Effect> {
+    let Some(table) = state.table() else {
+        return Vec::new();
+    };
+    let Some(row) = table.selected_row() else {
+        return Vec::new();
+    };
+    let resource = table.kind.clone();
+    let key = row.key.clone();
+    let generation = state.next_generation();
+    let mut doc = DocumentView::new(kind, resource.clone(), key.clone(), generation);
+    doc.revealed = revealed;
+    push(state, View::Document(Box::new(doc)));
+    vec![Effect::FetchObject {
+        generation,
+        kind: resource,
+        key,
+    }]
 }
 
 /// The probe runs once; the watches keep retrying. When a watch gets through after the
@@ -130,360 +742,10 @@ fn reprobe_if_back(state: &mut AppState, watch_succeeded: bool) -> Vec<Effect> {
     }
 }
 
-/// Shows the pods of `scope`, restarting the pods watch when its scope changes: watching
-/// only the namespace on screen keeps a 10k-pod cluster from being streamed for nothing.
-fn show(state: &mut AppState, scope: NamespaceScope) -> Vec<Effect> {
-    let restart = state.show_scope(scope);
-    state.scroll_to_cursors();
-    if restart {
-        vec![Effect::WatchPods {
-            generation: state.pods.generation,
-            scope: state.pods.scope.clone(),
-        }]
-    } else {
-        Vec::new()
-    }
+/// Whether the top table is still listing (for tests and the UI's empty message).
+pub fn listing(state: &AppState) -> bool {
+    state.table().is_some_and(|t| t.sync == SyncState::Listing)
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::{DateTime, TimeZone, Utc};
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-    use super::*;
-    use crate::app::keymap::Keymap;
-    use crate::app::state::{ContextInfo, SyncState, Viewport};
-    use crate::cluster::{NamespaceInfo, PodHealth, PodInfo, PodKey};
-
-    fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-    }
-
-    fn state(scope: NamespaceScope) -> AppState {
-        let mut state = AppState::new(
-            ContextInfo {
-                name: "test".into(),
-                cluster_url: "http://127.0.0.1:1/".into(),
-            },
-            scope,
-            Keymap::builtin(),
-            t0(),
-        );
-        update(
-            &mut state,
-            Action::Resized(Viewport {
-                namespace_rows: 5,
-                pod_rows: 3,
-            }),
-        );
-        update(&mut state, Action::Started);
-        state
-    }
-
-    fn pod(namespace: &str, name: &str) -> PodInfo {
-        PodInfo {
-            key: PodKey::new(namespace, name),
-            ready: 1,
-            total: 1,
-            status: "Running".into(),
-            health: PodHealth::Running,
-            restarts: 0,
-            last_restart: None,
-            created: Some(t0()),
-        }
-    }
-
-    fn ns(name: &str) -> NamespaceInfo {
-        NamespaceInfo {
-            name: name.into(),
-            terminating: false,
-        }
-    }
-
-    fn pods(state: &mut AppState, change: WatchChange<PodInfo>) -> Vec<Effect> {
-        let generation = state.pods.generation;
-        update(state, Action::Pods { generation, change })
-    }
-
-    fn key(code: KeyCode) -> Action {
-        Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-    }
-
-    fn names(state: &AppState) -> Vec<String> {
-        state
-            .pods
-            .visible()
-            .iter()
-            .map(|p| p.key.name.clone())
-            .collect()
-    }
-
-    fn selected(state: &AppState) -> Option<String> {
-        state.pods.selected_pod().map(|p| p.key.name.clone())
-    }
-
-    #[test]
-    fn starting_probes_and_watches_the_launch_scope() {
-        let mut state = AppState::new(
-            ContextInfo {
-                name: "c".into(),
-                cluster_url: "u".into(),
-            },
-            NamespaceScope::Only("data".into()),
-            Keymap::builtin(),
-            t0(),
-        );
-        let effects = update(&mut state, Action::Started);
-        assert_eq!(
-            effects,
-            vec![
-                Effect::ProbeServer,
-                Effect::WatchNamespaces,
-                Effect::WatchPods {
-                    generation: 1,
-                    scope: NamespaceScope::Only("data".into())
-                },
-            ]
-        );
-        assert_eq!(state.namespaces.cursor.as_deref(), Some("data"));
-    }
-
-    #[test]
-    fn a_resync_sorts_rows_and_goes_live() {
-        let mut state = state(NamespaceScope::All);
-        assert_eq!(state.pods.sync, SyncState::Listing);
-        pods(
-            &mut state,
-            WatchChange::Resynced(vec![pod("b", "x"), pod("a", "z"), pod("a", "y")]),
-        );
-        assert_eq!(names(&state), ["y", "z", "x"]);
-        assert_eq!(state.pods.sync, SyncState::Live);
-    }
-
-    #[test]
-    fn the_cursor_stays_on_its_pod_when_rows_arrive_above_it() {
-        let mut state = state(NamespaceScope::All);
-        pods(
-            &mut state,
-            WatchChange::Resynced(vec![pod("a", "b"), pod("a", "c")]),
-        );
-        update(&mut state, key(KeyCode::Char('j')));
-        assert_eq!(selected(&state).as_deref(), Some("c"));
-        pods(&mut state, WatchChange::Applied(pod("a", "a")));
-        assert_eq!(selected(&state).as_deref(), Some("c"));
-        assert_eq!(state.pods.selected_index(), 2);
-    }
-
-    #[test]
-    fn deleting_the_selected_pod_selects_its_neighbour() {
-        let mut state = state(NamespaceScope::All);
-        pods(
-            &mut state,
-            WatchChange::Resynced(vec![pod("a", "1"), pod("a", "2"), pod("a", "3")]),
-        );
-        update(&mut state, Action::Intent(Intent::Bottom));
-        pods(&mut state, WatchChange::Deleted(pod("a", "3")));
-        assert_eq!(selected(&state).as_deref(), Some("2"));
-        update(&mut state, Action::Intent(Intent::Top));
-        pods(&mut state, WatchChange::Deleted(pod("a", "1")));
-        assert_eq!(selected(&state).as_deref(), Some("2"));
-    }
-
-    #[test]
-    fn moving_past_the_screen_scrolls_and_pages_use_the_viewport() {
-        let mut state = state(NamespaceScope::All);
-        let rows = (0..10).map(|i| pod("a", &format!("p{i}"))).collect();
-        pods(&mut state, WatchChange::Resynced(rows));
-        for _ in 0..4 {
-            update(&mut state, key(KeyCode::Down));
-        }
-        assert_eq!(state.pods.selected_index(), 4);
-        assert_eq!(
-            state.pods.offset, 2,
-            "three rows on screen, cursor on the last"
-        );
-        update(&mut state, key(KeyCode::PageDown));
-        assert_eq!(state.pods.selected_index(), 7);
-        update(&mut state, key(KeyCode::End));
-        assert_eq!((state.pods.selected_index(), state.pods.offset), (9, 7));
-        update(&mut state, key(KeyCode::Char('g')));
-        assert_eq!((state.pods.selected_index(), state.pods.offset), (0, 0));
-    }
-
-    #[test]
-    fn choosing_a_namespace_rewatches_pods_and_ignores_the_old_watch() {
-        let mut state = state(NamespaceScope::All);
-        update(
-            &mut state,
-            Action::Namespaces(WatchChange::Resynced(vec![ns("etl"), ns("bi")])),
-        );
-        pods(
-            &mut state,
-            WatchChange::Resynced(vec![pod("bi", "superset"), pod("etl", "airbyte")]),
-        );
-        let old = state.pods.generation;
-
-        update(&mut state, key(KeyCode::Tab));
-        assert_eq!(state.focus, Focus::Namespaces);
-        update(&mut state, key(KeyCode::Down)); // bi (sorted after "all")
-        update(&mut state, key(KeyCode::Down)); // etl
-        let effects = update(&mut state, key(KeyCode::Enter));
-        let scope = NamespaceScope::Only("etl".into());
-        assert_eq!(
-            effects,
-            vec![Effect::WatchPods {
-                generation: old + 1,
-                scope: scope.clone()
-            }]
-        );
-        assert_eq!(state.pods.scope, scope);
-        assert_eq!(state.focus, Focus::Pods);
-        // What we already had for etl stays on screen while the new list comes.
-        assert_eq!(names(&state), ["airbyte"]);
-        assert_eq!(state.pods.sync, SyncState::Listing);
-
-        let before = state.revision;
-        let late = update(
-            &mut state,
-            Action::Pods {
-                generation: old,
-                change: WatchChange::Applied(pod("bi", "metabase")),
-            },
-        );
-        assert!(late.is_empty());
-        assert_eq!(
-            state.revision, before,
-            "a stale change must not cost a frame"
-        );
-        assert_eq!(names(&state), ["airbyte"]);
-    }
-
-    #[test]
-    fn choosing_the_scope_already_shown_does_not_rewatch() {
-        let mut state = state(NamespaceScope::All);
-        update(&mut state, key(KeyCode::Tab));
-        assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
-        assert!(update(&mut state, key(KeyCode::Char('0'))).is_empty());
-    }
-
-    #[test]
-    fn zero_goes_back_to_all_namespaces() {
-        let mut state = state(NamespaceScope::Only("etl".into()));
-        let effects = update(&mut state, key(KeyCode::Char('0')));
-        assert!(matches!(
-            effects.as_slice(),
-            [Effect::WatchPods {
-                scope: NamespaceScope::All,
-                ..
-            }]
-        ));
-        assert_eq!(state.namespaces.cursor, None);
-    }
-
-    #[test]
-    fn a_watch_error_keeps_rows_and_marks_them_stale_until_the_next_change() {
-        let mut state = state(NamespaceScope::All);
-        pods(&mut state, WatchChange::Resynced(vec![pod("a", "x")]));
-        pods(&mut state, WatchChange::Failed("connection refused".into()));
-        let later = t0() + chrono::Duration::seconds(30);
-        update(&mut state, Action::Tick(later));
-        pods(&mut state, WatchChange::Failed("still refused".into()));
-        assert_eq!(
-            state.pods.sync,
-            SyncState::Stale {
-                error: "still refused".into(),
-                since: t0()
-            }
-        );
-        assert_eq!(names(&state), ["x"]);
-        pods(&mut state, WatchChange::Applied(pod("a", "y")));
-        assert_eq!(state.pods.sync, SyncState::Live);
-    }
-
-    #[test]
-    fn namespaces_keep_the_cursor_and_survive_deletion() {
-        let mut state = state(NamespaceScope::All);
-        update(
-            &mut state,
-            Action::Namespaces(WatchChange::Resynced(vec![ns("a"), ns("b"), ns("c")])),
-        );
-        update(&mut state, key(KeyCode::Tab));
-        update(&mut state, key(KeyCode::End));
-        assert_eq!(state.namespaces.cursor.as_deref(), Some("c"));
-        update(
-            &mut state,
-            Action::Namespaces(WatchChange::Deleted(ns("c"))),
-        );
-        assert_eq!(state.namespaces.cursor.as_deref(), Some("b"));
-        update(
-            &mut state,
-            Action::Namespaces(WatchChange::Applied(ns("aa"))),
-        );
-        assert_eq!(state.namespaces.cursor_index(), 3);
-    }
-
-    #[test]
-    fn quitting_and_signals_ask_the_runtime_to_stop() {
-        let mut state = state(NamespaceScope::All);
-        assert_eq!(update(&mut state, key(KeyCode::Char('q'))), [Effect::Quit]);
-        let ctrl_c = Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-        assert_eq!(update(&mut state, ctrl_c), [Effect::Quit]);
-        assert_eq!(update(&mut state, Action::Terminate), [Effect::Quit]);
-    }
-
-    #[test]
-    fn unbound_keys_change_nothing() {
-        let mut state = state(NamespaceScope::All);
-        let before = state.revision;
-        assert!(update(&mut state, key(KeyCode::Char('z'))).is_empty());
-        assert_eq!(state.revision, before);
-    }
-
-    #[test]
-    fn the_probe_result_reaches_the_header() {
-        let mut state = state(NamespaceScope::All);
-        update(&mut state, Action::ServerProbed(Ok("v1.35.0".into())));
-        assert_eq!(state.server, ServerStatus::Reachable("v1.35.0".into()));
-        update(&mut state, Action::ServerProbed(Err("refused".into())));
-        assert_eq!(state.server, ServerStatus::Unreachable("refused".into()));
-    }
-
-    #[test]
-    fn a_watch_getting_through_reprobes_an_unreachable_server() {
-        let mut state = state(NamespaceScope::All);
-        update(&mut state, Action::ServerProbed(Err("refused".into())));
-        assert!(pods(&mut state, WatchChange::Failed("refused".into())).is_empty());
-        let effects = pods(&mut state, WatchChange::Resynced(vec![pod("a", "x")]));
-        assert_eq!(effects, [Effect::ProbeServer]);
-        assert_eq!(state.server, ServerStatus::Connecting);
-        // Once is enough: the probe's answer decides what the header says.
-        assert!(pods(&mut state, WatchChange::Applied(pod("a", "y"))).is_empty());
-    }
-
-    #[test]
-    fn ten_thousand_pods_apply_and_filter_without_copying() {
-        let mut state = state(NamespaceScope::All);
-        let rows = (0..10_000)
-            .map(|i| pod(&format!("ns{:02}", i % 50), &format!("pod-{i:05}")))
-            .collect();
-        pods(&mut state, WatchChange::Resynced(rows));
-        assert_eq!(state.pods.visible().len(), 10_000);
-        update(&mut state, key(KeyCode::Tab));
-        update(
-            &mut state,
-            Action::Namespaces(WatchChange::Resynced(
-                (0..50).map(|i| ns(&format!("ns{i:02}"))).collect(),
-            )),
-        );
-        update(&mut state, key(KeyCode::Down));
-        update(&mut state, key(KeyCode::Enter));
-        assert_eq!(state.pods.visible().len(), 200);
-        assert!(
-            state
-                .pods
-                .visible()
-                .iter()
-                .all(|p| p.key.namespace == "ns00")
-        );
-    }
-}
+mod tests;

@@ -123,7 +123,7 @@ pub async fn probe(connection: &Connection) -> Result<String, ClusterError> {
     }
 }
 
-fn load_kubeconfig(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
+pub(crate) fn load_kubeconfig(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
     let origin = source.describe();
     let loaded = match source {
         KubeconfigSource::File(path) => {

@@ -1,17 +1,23 @@
 //! The cockpit's view of a cluster: connecting through a kubeconfig, watching resources into
 //! reflector stores, and projecting API objects into the small rows the app keeps. No UI here.
 
+pub mod catalog;
 pub mod connection;
+pub mod contexts;
 pub mod namespace;
 pub mod pod;
+pub mod resource;
+pub mod snapshot;
 pub mod watch;
 
 use std::path::PathBuf;
 
+pub use catalog::{Catalog, ResourceKind};
 pub use connection::{ConnectTarget, Connection, KubeconfigSource, connect, probe};
 pub use namespace::NamespaceInfo;
 pub use pod::{PodHealth, PodInfo, PodKey};
-pub use watch::{ClusterCache, NamespaceScope, WatchChange};
+pub use resource::{ColumnHeader, Drill, ResourceRow, RowKey};
+pub use watch::{ClusterCache, NamespaceScope, ResourceEvent, WatchChange, WatchTarget};
 
 /// Why the cockpit cannot reach a cluster. Each message says what failed and what to do.
 #[derive(Debug, thiserror::Error)]

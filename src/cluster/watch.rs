@@ -8,11 +8,14 @@ use std::fmt::Debug;
 use futures::stream::BoxStream;
 use futures::{StreamExt, future};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{DynamicObject, GetParams};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
+use super::catalog::ResourceKind;
+use super::resource::{ColumnHeader, Projector, ResourceRow};
 use super::{NamespaceInfo, PodInfo, with_causes};
 
 /// Which namespaces a namespaced watch covers.
@@ -92,6 +95,103 @@ where
     Watch { store, changes }
 }
 
+/// What a table view watches: a kind, a namespace scope and server-side selectors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchTarget {
+    pub kind: ResourceKind,
+    pub scope: NamespaceScope,
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+}
+
+/// What a resource watch reports: its columns once known, then row changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResourceEvent {
+    Columns(Vec<ColumnHeader>),
+    Change(WatchChange<ResourceRow>),
+}
+
+/// A running watch over any kind, as `DynamicObject`s.
+pub struct ResourceWatch {
+    pub store: Store<DynamicObject>,
+    pub changes: BoxStream<'static, ResourceEvent>,
+}
+
+/// Watches `target`: first its columns (a custom resource's printer columns come from its
+/// CRD, fetched once), then its rows. Cluster-scoped kinds ignore the namespace scope.
+pub fn watch_resource(client: Client, target: &WatchTarget) -> ResourceWatch {
+    let kind = target.kind.clone();
+    let resource = kind.api_resource();
+    let api: Api<DynamicObject> = match (&target.scope, kind.namespaced) {
+        (NamespaceScope::Only(namespace), true) => {
+            Api::namespaced_with(client.clone(), namespace, &resource)
+        }
+        _ => Api::all_with(client.clone(), &resource),
+    };
+    let mut config = watcher::Config::default();
+    if let Some(labels) = &target.label_selector {
+        config = config.labels(labels);
+    }
+    if let Some(fields) = &target.field_selector {
+        config = config.fields(fields);
+    }
+    let writer = reflector::store::Writer::new(resource);
+    let store = writer.as_reader();
+    let label = kind.plural.clone();
+    let changes = futures::stream::once(async move {
+        let projector = projector_for(&client, &kind).await;
+        let columns = ResourceEvent::Columns(projector.headers());
+        let mut relist = Relist::default();
+        let rows = watcher(api, config)
+            .default_backoff()
+            .modify(|object: &mut DynamicObject| object.managed_fields_mut().clear())
+            .reflect(writer)
+            .filter_map(move |event| {
+                let change = relist.step(event, &label, |object: &DynamicObject| {
+                    projector.row(&kind, object)
+                });
+                future::ready(change.map(ResourceEvent::Change))
+            });
+        futures::stream::once(future::ready(columns)).chain(rows)
+    })
+    .flatten()
+    .boxed();
+    ResourceWatch { store, changes }
+}
+
+/// The built-in printer, or a custom resource's `additionalPrinterColumns` from its CRD
+/// (`NAME`/`AGE` when the CRD cannot be read: the table still works).
+async fn projector_for(client: &Client, kind: &ResourceKind) -> Projector {
+    let projector = Projector::for_kind(kind);
+    if matches!(projector, Projector::Builtin(_)) {
+        return projector;
+    }
+    let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
+        Api::all(client.clone());
+    let Ok(crd) = crds
+        .get_with(&kind.qualified(), &GetParams::default())
+        .await
+    else {
+        return projector;
+    };
+    let columns: Vec<serde_json::Value> = crd
+        .spec
+        .versions
+        .iter()
+        .find(|v| v.name == kind.version)
+        .and_then(|v| v.additional_printer_columns.as_ref())
+        .map(|columns| {
+            columns
+                .iter()
+                .filter_map(|c| serde_json::to_value(c).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    Projector::Custom(std::sync::Arc::new(crate::printers::CustomColumns::new(
+        &columns,
+    )))
+}
+
 /// Gathers the objects of a (re)list so the app replaces its rows once, not object by object:
 /// 10k pods arrive as one change.
 struct Relist<T> {
@@ -109,7 +209,7 @@ impl<T> Relist<T> {
         &mut self,
         event: Result<watcher::Event<K>, watcher::Error>,
         kind: &str,
-        project: fn(&K) -> T,
+        project: impl Fn(&K) -> T,
     ) -> Option<WatchChange<T>> {
         match event {
             Ok(watcher::Event::Init) => {

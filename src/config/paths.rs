@@ -43,6 +43,16 @@ impl ConfigPaths {
         self.config_dir.join("keymap.toml")
     }
 
+    /// A user keymap picked with `--keymap NAME`, e.g. `keymaps/mine.toml`.
+    pub fn keymap_named(&self, name: &str) -> PathBuf {
+        self.config_dir.join("keymaps").join(format!("{name}.toml"))
+    }
+
+    /// The user's theme, laid over the default (or the theme it `extends`).
+    pub fn user_theme_file(&self) -> PathBuf {
+        self.config_dir.join("theme.toml")
+    }
+
     /// A user theme by name, e.g. `themes/solarized.toml`.
     pub fn theme_file(&self, name: &str) -> PathBuf {
         self.config_dir.join("themes").join(format!("{name}.toml"))
@@ -66,6 +76,11 @@ mod tests {
             Path::new("/r/config/themes/dark.toml")
         );
         assert_eq!(paths.audit_log(), Path::new("/r/state/audit.jsonl"));
+        assert_eq!(
+            paths.keymap_named("vim"),
+            Path::new("/r/config/keymaps/vim.toml")
+        );
+        assert_eq!(paths.user_theme_file(), Path::new("/r/config/theme.toml"));
     }
 
     #[test]

@@ -2,63 +2,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-/// kubectl's `HumanDuration`: `45s`, `3m12s`, `25m`, `5h10m`, `3d4h`, `45d`, `2y30d`.
+/// kubectl's `HumanDuration`: `45s`, `3m12s`, `25m`, `5h10m`, `3d4h`, `45d`, `2y30d` (the
+/// shared printers' implementation, so tables and badges read alike).
 pub fn human_duration(elapsed: Duration) -> String {
-    let seconds = elapsed.num_seconds();
-    // Up to a second of clock skew between us and the API server reads as "now".
-    if seconds < -1 {
-        return "<invalid>".to_string();
-    }
-    if seconds < 0 {
-        return "0s".to_string();
-    }
-    if seconds < 60 * 2 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        let s = seconds % 60;
-        return if s == 0 {
-            format!("{minutes}m")
-        } else {
-            format!("{minutes}m{s}s")
-        };
-    }
-    if minutes < 60 * 3 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        let m = minutes % 60;
-        return if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    if hours < 24 * 8 {
-        let h = hours % 24;
-        return if h == 0 {
-            format!("{}d", hours / 24)
-        } else {
-            format!("{}d{h}h", hours / 24)
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{}d", hours / 24);
-    }
-    if hours < 24 * 365 * 8 {
-        let days = (hours / 24) % 365;
-        return if days == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{days}d", hours / 24 / 365)
-        };
-    }
-    format!("{}y", hours / 24 / 365)
+    crate::printers::human_duration(elapsed)
 }
 
 /// The AGE column.

@@ -1,63 +1,81 @@
-//! Render tests: whole-screen snapshots at 120×40 and 80×24 from hand-built states, plus
-//! explicit checks where colour or safety carries meaning (snapshots do not capture styles).
+//! Render tests: whole-screen snapshots of every view at 120×40 and 80×24 from hand-built
+//! states (rows made by the real printers from API objects), plus explicit checks where
+//! colour or safety carries meaning (snapshots do not capture styles).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::style::Color;
+use serde_json::json;
 
 use super::{Theme, render, viewport};
-use crate::app::{Action, AppState, ContextInfo, Intent, Keymap, ServerStatus, update};
-use crate::cluster::{NamespaceInfo, NamespaceScope, PodHealth, PodInfo, PodKey, WatchChange};
+use crate::app::document::SharedObject;
+use crate::app::harness::key_event;
+use crate::app::{Action, AppState, ContextInfo, Effect, Keymap, ServerStatus, update};
+use crate::cluster::contexts::ContextEntry;
+use crate::cluster::resource::Projector;
+use crate::cluster::{Catalog, NamespaceScope, ResourceEvent, ResourceRow, WatchChange};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
 }
 
+fn ago(minutes: i64) -> String {
+    (now() - Duration::minutes(minutes)).to_rfc3339()
+}
+
+/// A pod as the API server would send it, with one container in `state`.
 fn pod(
     namespace: &str,
     name: &str,
-    status: &str,
-    ready: (u32, u32),
-    restarts: u32,
+    phase: &str,
+    state: serde_json::Value,
+    restarts: i64,
     age_minutes: i64,
-) -> PodInfo {
-    PodInfo {
-        key: PodKey::new(namespace, name),
-        ready: ready.0,
-        total: ready.1,
-        status: status.to_string(),
-        health: PodHealth::of_status(status, ready.0, ready.1),
-        restarts,
-        last_restart: (restarts > 0).then(|| now() - Duration::minutes(2)),
-        created: Some(now() - Duration::minutes(age_minutes)),
-    }
+) -> serde_json::Value {
+    let ready = state.get("running").is_some();
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "uid": format!("uid-{name}"),
+                     "creationTimestamp": ago(age_minutes), "labels": {"app": name.split('-').next()}},
+        "spec": {"containers": [{"name": "main", "image": "x:1"}], "nodeName": "worker-1"},
+        "status": {"phase": phase, "podIP": "10.244.0.7",
+                   "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+                   "containerStatuses": [{"name": "main", "ready": ready, "restartCount": restarts,
+                                          "state": state,
+                                          "lastState": if restarts > 0 { json!({"terminated": {"exitCode": 1, "finishedAt": ago(2)}}) } else { json!({}) }}]}
+    })
 }
 
-fn demo_pods() -> Vec<PodInfo> {
+fn running() -> serde_json::Value {
+    json!({"running": {"startedAt": ago(60)}})
+}
+
+fn demo_pods() -> Vec<serde_json::Value> {
     vec![
         pod(
             "ingestion",
             "airbyte-server-6c9f7d8b5-x2k4q",
             "Running",
-            (1, 1),
+            running(),
             0,
-            4 * 60 + 12,
+            252,
         ),
         pod(
             "ingestion",
             "airbyte-worker-5d8c6b7f9-7hjkl",
             "Running",
-            (1, 1),
+            running(),
             1,
-            4 * 60 + 12,
+            252,
         ),
         pod(
             "ingestion",
             "source-postgres-sync-4182-ab12c",
-            "Error",
-            (0, 1),
+            "Failed",
+            json!({"terminated": {"exitCode": 1, "reason": "Error"}}),
             0,
             7,
         ),
@@ -65,122 +83,121 @@ fn demo_pods() -> Vec<PodInfo> {
             "orchestration",
             "airflow-scheduler-0",
             "Running",
-            (2, 2),
+            running(),
             0,
             26 * 60,
         ),
         pod(
             "orchestration",
-            "airflow-webserver-7f9c8d6b4-qwert",
-            "Running",
-            (0, 1),
-            0,
-            3,
-        ),
-        pod(
-            "orchestration",
             "airflow-worker-0",
-            "CrashLoopBackOff",
-            (0, 1),
-            5,
-            58,
-        ),
-        pod(
-            "orchestration",
-            "daily-load-extract-run-8f2a1c",
-            "Completed",
-            (0, 1),
-            0,
-            35,
-        ),
-        pod(
-            "platform",
-            "postgresql-0",
             "Running",
-            (1, 1),
-            0,
-            3 * 24 * 60,
+            json!({"waiting": {"reason": "CrashLoopBackOff"}}),
+            12,
+            90,
         ),
-        pod("platform", "minio-7b5c9d8f6-m4n5p", "Pending", (0, 1), 0, 1),
         pod(
             "transformation",
-            "dbt-run-nightly-29170560-zx8vb",
-            "Init:0/1",
-            (0, 1),
+            "dbt-nightly-29518340-q8wz2",
+            "Succeeded",
+            json!({"terminated": {"exitCode": 0, "reason": "Completed"}}),
             0,
-            0,
+            45,
         ),
         pod(
             "warehouse",
             "clickhouse-shard0-0",
-            "Running",
-            (1, 1),
+            "Pending",
+            json!({"waiting": {"reason": "ContainerCreating"}}),
             0,
-            9 * 24 * 60,
+            1,
         ),
         pod(
-            "warehouse",
-            "trino-coordinator-6d7f8c9b5-rt6yu",
-            "Terminating",
-            (1, 1),
-            0,
-            2 * 60,
-        ),
-        pod(
-            "visualization",
-            "superset-8c7d6f5b4-9kl3m",
+            "bi",
+            "superset-7d9f8c6b5-abcde",
             "Running",
-            (1, 1),
+            running(),
             0,
-            45,
+            3 * 24 * 60,
         ),
     ]
 }
 
-fn namespaces() -> Vec<NamespaceInfo> {
-    [
-        "default",
-        "ingestion",
-        "kube-system",
-        "orchestration",
-        "platform",
-        "transformation",
-        "visualization",
-        "warehouse",
-    ]
-    .into_iter()
-    .map(|name| NamespaceInfo {
-        name: name.to_string(),
-        terminating: false,
-    })
-    .collect()
+fn rows_of(plural: &str, objects: &[serde_json::Value]) -> Vec<ResourceRow> {
+    let catalog = Catalog::builtin();
+    let kind = catalog.resolve(plural).unwrap();
+    let projector = Projector::for_kind(kind);
+    objects
+        .iter()
+        .map(|o| projector.row(kind, &serde_json::from_value(o.clone()).unwrap()))
+        .collect()
 }
 
-/// A cockpit connected to the demo cluster with its lists loaded, sized for `width`×`height`.
 fn cockpit(width: u16, height: u16, scope: NamespaceScope) -> AppState {
     let mut state = AppState::new(
         ContextInfo {
             name: "strata-sim".into(),
-            cluster_url: "http://127.0.0.1:40123/".into(),
+            cluster_url: "http://127.0.0.1:6443/".into(),
         },
         scope,
         Keymap::builtin(),
         now(),
+    )
+    .starting_on_pods();
+    update(
+        &mut state,
+        Action::Resized(viewport(Rect::new(0, 0, width, height))),
     );
-    let generation = state.pods.generation + 1;
-    for action in [
-        Action::Resized(viewport(ratatui::layout::Rect::new(0, 0, width, height))),
-        Action::Started,
-        Action::ServerProbed(Ok("v1.35.0".into())),
-        Action::Namespaces(WatchChange::Resynced(namespaces())),
-        Action::Pods {
-            generation,
-            change: WatchChange::Resynced(demo_pods()),
-        },
-    ] {
-        update(&mut state, action);
-    }
+    update(&mut state, Action::Started);
+    update(&mut state, Action::ServerProbed(Ok("v1.35.0".into())));
+    let ns = |name: &str| crate::cluster::NamespaceInfo {
+        name: name.into(),
+        terminating: false,
+    };
+    update(
+        &mut state,
+        Action::Namespaces(WatchChange::Resynced(
+            [
+                "bi",
+                "ingestion",
+                "kube-system",
+                "orchestration",
+                "transformation",
+                "warehouse",
+            ]
+            .map(ns)
+            .to_vec(),
+        )),
+    );
     state
+}
+
+fn resync(state: &mut AppState, rows: Vec<ResourceRow>) {
+    let generation = state.table().unwrap().generation;
+    update(
+        state,
+        Action::Resource {
+            generation,
+            event: ResourceEvent::Change(WatchChange::Resynced(rows)),
+        },
+    );
+}
+
+fn pods_cockpit(width: u16, height: u16) -> AppState {
+    let mut state = cockpit(width, height, NamespaceScope::All);
+    resync(&mut state, rows_of("pods", &demo_pods()));
+    state
+}
+
+fn press(state: &mut AppState, keys: &[&str]) -> Vec<Effect> {
+    keys.iter()
+        .flat_map(|key| update(state, Action::Key(key_event(key))))
+        .collect()
+}
+
+fn type_text(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        update(state, Action::Key(key_event(&c.to_string())));
+    }
 }
 
 fn draw(state: &AppState, theme: &Theme, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -190,152 +207,278 @@ fn draw(state: &AppState, theme: &Theme, width: u16, height: u16) -> Terminal<Te
 }
 
 fn screen_text(buffer: &Buffer) -> String {
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    let width = usize::from(buffer.area.width);
+    buffer
+        .content
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// The style of the first cell of the first occurrence of `needle` on screen.
+/// The style of the first cell of the first occurrence of `needle`.
 fn style_of(buffer: &Buffer, needle: &str) -> ratatui::style::Style {
-    for y in 0..buffer.area.height {
-        let row: String = (0..buffer.area.width)
-            .map(|x| buffer[(x, y)].symbol())
-            .collect();
-        if let Some(byte) = row.find(needle) {
-            let x = row[..byte].chars().count() as u16;
-            return buffer[(x, y)].style();
+    let text = screen_text(buffer);
+    let width = usize::from(buffer.area.width) + 1;
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"));
+    let chars = text[..at].chars().count();
+    let (y, x) = (chars / width, chars % width);
+    buffer[(x as u16, y as u16)].style()
+}
+
+/// Snapshots one scenario at both sizes.
+macro_rules! snapshots {
+    ($name:ident, $build:expr) => {
+        #[test]
+        fn $name() {
+            for (width, height) in [(120u16, 40u16), (80, 24)] {
+                let build: fn(u16, u16) -> AppState = $build;
+                let state = build(width, height);
+                insta::assert_snapshot!(
+                    format!("{}_{width}x{height}", stringify!($name)),
+                    draw(&state, &Theme::default(), width, height).backend()
+                );
+            }
         }
-    }
-    panic!("{needle:?} not on screen:\n{}", screen_text(buffer));
+    };
 }
 
-#[test]
-fn all_namespaces_120x40() {
-    let state = cockpit(120, 40, NamespaceScope::All);
-    insta::assert_snapshot!(draw(&state, &Theme::default(), 120, 40).backend());
-}
+snapshots!(pods_in_all_namespaces, |w, h| pods_cockpit(w, h));
 
-#[test]
-fn all_namespaces_80x24() {
-    let state = cockpit(80, 24, NamespaceScope::All);
-    insta::assert_snapshot!(draw(&state, &Theme::default(), 80, 24).backend());
-}
+snapshots!(pods_filtered_and_sorted, |w, h| {
+    let mut state = pods_cockpit(w, h);
+    press(&mut state, &["/"]);
+    type_text(&mut state, "air");
+    press(&mut state, &["enter", "s", "s", "s", "s", "S"]);
+    state
+});
 
-#[test]
-fn choosing_a_namespace_80x24() {
-    let mut state = cockpit(80, 24, NamespaceScope::All);
-    update(&mut state, Action::Intent(Intent::FocusNext));
-    update(&mut state, Action::Intent(Intent::MoveDown));
-    update(&mut state, Action::Intent(Intent::MoveDown));
-    insta::assert_snapshot!(draw(&state, &Theme::default(), 80, 24).backend());
-}
+snapshots!(command_line_with_completions, |w, h| {
+    let mut state = pods_cockpit(w, h);
+    press(&mut state, &[":"]);
+    type_text(&mut state, "de");
+    state
+});
 
-#[test]
-fn one_namespace_with_a_stale_watch_80x24() {
-    let mut state = cockpit(80, 24, NamespaceScope::All);
-    update(&mut state, Action::Intent(Intent::FocusNext));
-    for _ in 0..4 {
-        update(&mut state, Action::Intent(Intent::MoveDown));
-    }
-    update(&mut state, Action::Intent(Intent::Select));
-    // The new watch lists orchestration, then loses the server.
-    let generation = state.pods.generation;
-    let orchestration = demo_pods()
-        .into_iter()
-        .filter(|p| p.key.namespace == "orchestration")
-        .collect();
+snapshots!(deployments_in_one_namespace, |w, h| {
+    let mut state = cockpit(w, h, NamespaceScope::Only("orchestration".into()));
+    press(&mut state, &[":"]);
+    type_text(&mut state, "deploy");
+    press(&mut state, &["enter"]);
+    let deployment = |name: &str, ready: i64, replicas: i64| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": name, "namespace": "orchestration", "creationTimestamp": ago(3000)},
+               "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                        "template": {"spec": {"containers": [{"name": "main", "image": "apache/airflow:3.0.2"}]}}},
+               "status": {"readyReplicas": ready, "updatedReplicas": replicas, "availableReplicas": ready}})
+    };
+    resync(
+        &mut state,
+        rows_of(
+            "deployments",
+            &[
+                deployment("airflow-api-server", 1, 1),
+                deployment("airflow-scheduler", 0, 2),
+                deployment("airflow-statsd", 1, 1),
+            ],
+        ),
+    );
+    state
+});
+
+snapshots!(listing_with_an_unreachable_server, |w, h| {
+    let mut state = cockpit(w, h, NamespaceScope::Only("warehouse".into()));
     update(
         &mut state,
-        Action::Pods {
-            generation,
-            change: WatchChange::Resynced(orchestration),
-        },
+        Action::ServerProbed(Err(
+            "cannot reach the API server: connection refused; check that the cluster is up".into(),
+        )),
     );
+    state
+});
+
+snapshots!(a_forbidden_list, |w, h| {
+    let mut state = cockpit(w, h, NamespaceScope::All);
+    press(&mut state, &[":"]);
+    type_text(&mut state, "secrets");
+    press(&mut state, &["enter"]);
+    let generation = state.table().unwrap().generation;
     update(
         &mut state,
-        Action::Pods {
+        Action::Resource {
             generation,
-            change: WatchChange::Failed("pods: watch stream failed: connection refused".into()),
+            event: ResourceEvent::Change(WatchChange::Failed(
+                "not allowed to watch secrets here (secrets is forbidden: User \"viewer\" cannot list resource \"secrets\"); pick a namespace you can read".into(),
+            )),
         },
     );
-    update(&mut state, Action::Tick(now() + Duration::seconds(12)));
-    update(&mut state, Action::Intent(Intent::FocusNext));
-    update(&mut state, Action::Intent(Intent::MoveDown));
-    insta::assert_snapshot!(draw(&state, &Theme::default(), 80, 24).backend());
+    state
+});
+
+fn secret_yaml(width: u16, height: u16) -> AppState {
+    let mut state = cockpit(width, height, NamespaceScope::Only("platform".into()));
+    press(&mut state, &[":"]);
+    type_text(&mut state, "secrets");
+    press(&mut state, &["enter"]);
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "postgresql", "namespace": "platform", "creationTimestamp": ago(600),
+                     "labels": {"app.kubernetes.io/name": "postgresql"}},
+        "data": {"password": "aHVudGVyMg==", "username": "YWlyZmxvdw=="}});
+    resync(
+        &mut state,
+        rows_of("secrets", std::slice::from_ref(&secret)),
+    );
+    let effects = press(&mut state, &["y"]);
+    let Some(Effect::FetchObject { generation, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut state,
+        Action::ObjectFetched {
+            generation,
+            result: Ok(SharedObject::new(serde_json::from_value(secret).unwrap())),
+        },
+    );
+    state
 }
 
-#[test]
-fn listing_and_unreachable_server_80x24() {
+snapshots!(yaml_of_a_secret_masked, |w, h| secret_yaml(w, h));
+
+snapshots!(describe_with_search, |w, h| {
+    let mut state = pods_cockpit(w, h);
+    press(&mut state, &["/"]);
+    type_text(&mut state, "scheduler");
+    press(&mut state, &["enter"]);
+    let effects = press(&mut state, &["d"]);
+    let Some(Effect::FetchObject { generation, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let object = demo_pods()[3].clone();
+    update(
+        &mut state,
+        Action::ObjectFetched {
+            generation,
+            result: Ok(SharedObject::new(serde_json::from_value(object).unwrap())),
+        },
+    );
+    press(&mut state, &["/"]);
+    type_text(&mut state, "ready");
+    press(&mut state, &["enter"]);
+    state
+});
+
+snapshots!(contexts, |w, h| {
+    let mut state = pods_cockpit(w, h);
+    press(&mut state, &[":"]);
+    type_text(&mut state, "ctx");
+    press(&mut state, &["enter"]);
+    let entry = |name: &str, ns: &str| ContextEntry {
+        name: name.into(),
+        cluster: name.into(),
+        user: "admin".into(),
+        namespace: ns.into(),
+    };
+    update(
+        &mut state,
+        Action::ContextsListed(Ok(vec![entry("prod-eu", "data"), entry("strata-sim", "")])),
+    );
+    state
+});
+
+snapshots!(layers_home, |w, h| {
     let mut state = AppState::new(
         ContextInfo {
-            name: "prod-eu".into(),
-            cluster_url: "https://10.0.0.1:6443/".into(),
+            name: "strata-sim".into(),
+            cluster_url: "http://127.0.0.1:6443/".into(),
         },
         NamespaceScope::All,
         Keymap::builtin(),
         now(),
     );
+    update(&mut state, Action::Resized(viewport(Rect::new(0, 0, w, h))));
+    let effects = update(&mut state, Action::Started);
+    let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    let objects: Vec<crate::stack::StackObject> = demo_pods()
+        .iter()
+        .map(crate::stack::StackObject::from_json)
+        .collect();
+    let report = crate::stack::assess(&crate::stack::RuleSet::builtin(), &objects, &[], now());
     update(
         &mut state,
-        Action::Resized(viewport(ratatui::layout::Rect::new(0, 0, 80, 24))),
+        Action::LayersAssessed {
+            generation,
+            result: Ok((
+                std::sync::Arc::new(report),
+                vec!["cannot list secrets: forbidden".into()],
+            )),
+        },
     );
-    update(&mut state, Action::Started);
-    update(
-        &mut state,
-        Action::ServerProbed(Err(
-            "cannot reach the API server at https://10.0.0.1:6443/: \
-            no answer within 10 s"
-                .into(),
-        )),
-    );
-    insta::assert_snapshot!(draw(&state, &Theme::default(), 80, 24).backend());
-}
+    state
+});
+
+snapshots!(help, |w, h| {
+    let mut state = pods_cockpit(w, h);
+    press(&mut state, &["?"]);
+    state
+});
 
 #[test]
 fn statuses_are_coloured_by_meaning() {
-    let state = cockpit(120, 40, NamespaceScope::All);
-    let theme = Theme::default();
-    let terminal = draw(&state, &theme, 120, 40);
+    let state = pods_cockpit(120, 40);
+    let terminal = draw(&state, &Theme::default(), 120, 40);
     let buffer = terminal.backend().buffer();
     assert_eq!(style_of(buffer, "CrashLoopBackOff").fg, Some(Color::Red));
     assert_eq!(style_of(buffer, "Error").fg, Some(Color::Red));
     assert_eq!(style_of(buffer, "Completed").fg, Some(Color::Blue));
-    assert_eq!(style_of(buffer, "Pending").fg, Some(Color::Yellow));
-    assert_eq!(style_of(buffer, "Init:0/1").fg, Some(Color::Yellow));
-    assert_eq!(style_of(buffer, "Terminating").fg, Some(Color::Magenta));
-    // Running but 0/1 ready is not the same green as a healthy pod.
-    let webserver_status = {
-        let text = screen_text(buffer);
-        let line = text
-            .lines()
-            .position(|l| l.contains("airflow-webserver"))
-            .unwrap();
-        let row: String = text.lines().nth(line).unwrap().to_string();
-        let x = row[..row.find("Running").unwrap()].chars().count() as u16;
-        buffer[(x, line as u16)].style()
-    };
-    assert_eq!(webserver_status.fg, Some(Color::Yellow));
+    assert_eq!(
+        style_of(buffer, "ContainerCreating").fg,
+        Some(Color::Yellow)
+    );
 }
 
 #[test]
-fn the_cursor_row_is_highlighted_in_the_focused_pane() {
-    let state = cockpit(120, 40, NamespaceScope::All);
+fn filter_matches_are_highlighted() {
+    let mut state = pods_cockpit(120, 40);
+    press(&mut state, &["/"]);
+    type_text(&mut state, "sched");
+    press(&mut state, &["enter"]);
+    let terminal = draw(&state, &Theme::default(), 120, 40);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(
+        style_of(buffer, "sched").fg,
+        Theme::default().active_filter.fg
+    );
+    assert_ne!(
+        style_of(buffer, "airflow-").fg,
+        Theme::default().active_filter.fg
+    );
+}
+
+#[test]
+fn the_cursor_row_is_highlighted() {
+    let state = pods_cockpit(120, 40);
     let theme = Theme::default();
     let terminal = draw(&state, &theme, 120, 40);
-    let style = style_of(terminal.backend().buffer(), "airbyte-server");
-    assert_eq!(style.bg, theme.selection.bg);
+    // Namespace order puts `bi` first: its pod has the cursor.
+    assert_eq!(
+        style_of(terminal.backend().buffer(), "superset-7d9f").bg,
+        theme.selection.bg
+    );
+    assert_ne!(
+        style_of(terminal.backend().buffer(), "airbyte-server").bg,
+        theme.selection.bg
+    );
 }
 
 #[test]
 fn no_color_draws_without_colour() {
-    let state = cockpit(80, 24, NamespaceScope::All);
-    let terminal = draw(&state, &Theme::for_environment(true), 80, 24);
-    for cell in terminal.backend().buffer().content() {
+    let state = pods_cockpit(80, 24);
+    let terminal = draw(&state, &Theme::no_color(), 80, 24);
+    for cell in &terminal.backend().buffer().content {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
     }
 }
@@ -343,54 +486,40 @@ fn no_color_draws_without_colour() {
 #[test]
 fn hostile_names_cannot_reach_the_terminal() {
     let mut state = cockpit(120, 40, NamespaceScope::All);
-    let generation = state.pods.generation;
-    update(
-        &mut state,
-        Action::Pods {
-            generation,
-            change: WatchChange::Applied(pod(
-                "ingestion",
-                "aaa\u{1b}]0;owned\u{7}\u{1b}[2Jevil",
-                "Running\u{1b}[31m",
-                (1, 1),
-                0,
-                1,
-            )),
-        },
+    let evil = pod(
+        "bad\u{1b}]0;pwned\u{7}ns",
+        "aaa\u{1b}[2Jevil\u{202e}",
+        "Running",
+        running(),
+        0,
+        1,
     );
-    update(
-        &mut state,
-        Action::Namespaces(WatchChange::Applied(NamespaceInfo {
-            name: "bad\u{9b}2Jns".into(),
-            terminating: true,
-        })),
-    );
+    resync(&mut state, rows_of("pods", &[evil]));
     let terminal = draw(&state, &Theme::default(), 120, 40);
     let text = screen_text(terminal.backend().buffer());
     assert!(text.contains("aaaevil"), "{text}");
     assert!(text.contains("badns"), "{text}");
     assert!(
         !text.chars().any(|c| c.is_control() && c != '\n'),
-        "{text:?}"
+        "no control character reaches a cell"
     );
 }
 
 #[test]
 fn only_the_rows_on_screen_are_drawn_for_a_huge_cluster() {
-    let mut state = cockpit(80, 24, NamespaceScope::All);
-    let generation = state.pods.generation;
+    let mut state = cockpit(120, 40, NamespaceScope::All);
+    let template = rows_of("pods", &demo_pods()[..1]).remove(0);
     let rows = (0..50_000)
-        .map(|i| pod("bench", &format!("pod-{i:05}"), "Running", (1, 1), 0, 10))
+        .map(|i| {
+            let mut row = template.clone();
+            row.key.name = format!("pod-{i:05}");
+            row.cells[0] = crate::printers::Cell::Text(row.key.name.clone());
+            row
+        })
         .collect();
-    update(
-        &mut state,
-        Action::Pods {
-            generation,
-            change: WatchChange::Resynced(rows),
-        },
-    );
-    update(&mut state, Action::Intent(Intent::Bottom));
-    let terminal = draw(&state, &Theme::default(), 80, 24);
+    resync(&mut state, rows);
+    press(&mut state, &["G"]);
+    let terminal = draw(&state, &Theme::default(), 120, 40);
     let text = screen_text(terminal.backend().buffer());
     assert!(text.contains("pod-49999"), "{text}");
     assert!(text.contains("50000/50000"), "{text}");
@@ -399,29 +528,37 @@ fn only_the_rows_on_screen_are_drawn_for_a_huge_cluster() {
 
 #[test]
 fn every_size_from_tiny_to_wide_renders() {
-    for (width, height) in [(20, 5), (59, 24), (60, 10), (80, 24), (100, 30), (200, 60)] {
-        let state = cockpit(width, height, NamespaceScope::All);
-        let terminal = draw(&state, &Theme::default(), width, height);
-        let text = screen_text(terminal.backend().buffer());
+    for (width, height) in [(10, 3), (59, 24), (60, 10), (80, 24), (200, 60), (300, 100)] {
+        let state = pods_cockpit(width, height);
+        let text = screen_text(
+            draw(&state, &Theme::default(), width, height)
+                .backend()
+                .buffer(),
+        );
         if width < super::MIN_WIDTH || height < super::MIN_HEIGHT {
-            assert!(text.contains("Strata needs"), "{width}×{height}: {text}");
+            assert!(text.contains("Strata"), "{width}×{height}: {text}");
         } else {
-            assert!(
-                text.contains("Pods · all namespaces"),
-                "{width}×{height}: {text}"
-            );
+            assert!(text.contains("airbyte-server"), "{width}×{height}: {text}");
         }
     }
 }
 
 #[test]
-fn the_header_says_where_we_are() {
-    let mut state = cockpit(80, 24, NamespaceScope::Only("warehouse".into()));
-    state.server = ServerStatus::Reachable("v1.35.0".into());
-    let text = screen_text(draw(&state, &Theme::default(), 80, 24).backend().buffer());
+fn the_header_names_the_context_the_crumbs_and_the_favourites() {
+    let mut state = pods_cockpit(120, 40);
+    press(&mut state, &[":"]);
+    type_text(&mut state, "deploy");
+    press(&mut state, &["enter"]);
+    let text = screen_text(draw(&state, &Theme::default(), 120, 40).backend().buffer());
     let header: Vec<&str> = text.lines().take(2).collect();
-    assert!(header[0].contains("strata-sim"), "{header:?}");
-    assert!(header[0].contains("namespace warehouse"), "{header:?}");
-    assert!(header[0].contains("v1.35.0"), "{header:?}");
-    assert!(header[1].contains("http://127.0.0.1:40123/"), "{header:?}");
+    assert!(
+        header[0].contains("strata-sim") && header[0].contains("v1.35.0"),
+        "{header:?}"
+    );
+    assert!(header[1].contains("<pods> <deployments>"), "{header:?}");
+    assert!(
+        header[1].contains("0 all") && header[1].contains("1 bi"),
+        "{header:?}"
+    );
+    let _ = ServerStatus::Connecting;
 }

@@ -1,5 +1,9 @@
-//! The panes of the cockpit's first screen: header, namespaces, pods.
+//! The screens of the cockpit: the header above every view, then one view at a time from the
+//! top of the view stack.
 
+pub mod contexts;
+pub mod document;
 pub mod header;
-pub mod namespaces;
-pub mod pods;
+pub mod help;
+pub mod home;
+pub mod table;

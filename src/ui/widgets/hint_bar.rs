@@ -1,19 +1,42 @@
-//! The bottom line: the main key bindings, generated from the keymap so it always tells the
-//! truth about the keys.
+//! The bottom line: the current view's main key bindings, generated from the keymap so it
+//! always tells the truth about the keys.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::app::Keymap;
+use crate::app::keymap::KeyView;
+use crate::app::{Intent, Keymap};
 use crate::ui::Theme;
 use crate::ui::text::width;
 
-pub fn render(keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// `secrets`: whether the view shows a Secret (only then is `reveal_secret` worth a hint).
+pub fn render(
+    keymap: &Keymap,
+    view: KeyView,
+    secrets: bool,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let available = usize::from(area.width);
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (key, description) in keymap.hints() {
+    // The bar offers only keys that do something here: one pane per screen (no pane
+    // keys), no reveal where there is no Secret.
+    let hints = keymap.bindings_in(view).into_iter().filter(|shown| {
+        shown.binding.hint
+            && match shown.binding.intent() {
+                Some(Intent::FocusNext | Intent::FocusPrevious) => false,
+                Some(Intent::RevealSecret) => secrets,
+                _ => true,
+            }
+    });
+    for shown in hints {
+        let Some(key) = shown.keys.first().map(ToString::to_string) else {
+            continue;
+        };
+        let description = shown.binding.description.as_str();
         let needed = width(&key) + 1 + width(description) + 2;
         // Drop whole hints rather than cut one in half.
         if used + needed > available {

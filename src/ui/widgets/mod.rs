@@ -1,4 +1,5 @@
 //! Small pieces shared by views.
 
 pub mod hint_bar;
+pub mod status_line;
 pub mod sync_badge;

@@ -1,0 +1,110 @@
+//! The `:` command line: what a typed command means (`:po`, `:deploy airflow`, `:ctx`, `:q`)
+//! and what Tab completes it to.
+
+use crate::cluster::{Catalog, ResourceKind};
+
+/// A parsed command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    Contexts,
+    /// Switch straight to a context.
+    Context(String),
+    Layers,
+    Help,
+    /// Open a kind, optionally in a namespace (`:pods orchestration`).
+    Open {
+        kind: ResourceKind,
+        namespace: Option<String>,
+    },
+}
+
+/// Words that are commands rather than kinds, for completion.
+const WORDS: &[&str] = &["ctx", "contexts", "help", "layers", "q", "quit"];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CommandError {
+    #[error("unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :ctx, :layers or :q")]
+    Unknown(String),
+}
+
+/// Parses a command line (without the `:`); `Ok(None)` for an empty line.
+pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandError> {
+    let mut words = line.split_whitespace();
+    let Some(head) = words.next() else {
+        return Ok(None);
+    };
+    let argument = words.next().map(str::to_string);
+    let command = match head {
+        "q" | "q!" | "quit" | "exit" => Command::Quit,
+        "ctx" | "context" | "contexts" => match argument {
+            Some(name) => Command::Context(name),
+            None => Command::Contexts,
+        },
+        "layers" | "layer" | "home" => Command::Layers,
+        "help" | "?" => Command::Help,
+        name => match catalog.resolve(name) {
+            Some(kind) => Command::Open {
+                kind: kind.clone(),
+                namespace: argument,
+            },
+            None => return Err(CommandError::Unknown(name.to_string())),
+        },
+    };
+    Ok(Some(command))
+}
+
+/// Completions of the first word of `line`, shortest first; empty once a space was typed.
+pub fn complete(line: &str, catalog: &Catalog) -> Vec<String> {
+    let prefix = line.trim_start();
+    if prefix.is_empty() || prefix.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    let lower = prefix.to_lowercase();
+    let mut names: Vec<String> = WORDS
+        .iter()
+        .filter(|w| w.starts_with(&lower))
+        .map(|w| w.to_string())
+        .chain(catalog.complete(&lower))
+        .filter(|name| name.len() > lower.len())
+        .collect();
+    names.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_and_kinds_parse() {
+        let catalog = Catalog::builtin();
+        assert_eq!(parse("q", &catalog), Ok(Some(Command::Quit)));
+        assert_eq!(parse("  ", &catalog), Ok(None));
+        assert_eq!(parse("ctx", &catalog), Ok(Some(Command::Contexts)));
+        assert_eq!(
+            parse("ctx prod", &catalog),
+            Ok(Some(Command::Context("prod".into())))
+        );
+        match parse("deploy orchestration", &catalog) {
+            Ok(Some(Command::Open { kind, namespace })) => {
+                assert_eq!(kind.plural, "deployments");
+                assert_eq!(namespace.as_deref(), Some("orchestration"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let error = parse("bogus", &catalog).unwrap_err();
+        assert!(error.to_string().contains(":pods"), "{error}");
+    }
+
+    #[test]
+    fn completion_covers_commands_and_kinds() {
+        let catalog = Catalog::builtin();
+        assert_eq!(complete("dep", &catalog), ["deploy", "deployments"]);
+        assert_eq!(complete("c", &catalog)[..2], ["cj", "cm"]);
+        assert!(!complete("ctx", &catalog).contains(&"ctx".to_string()));
+        assert!(complete("pods ", &catalog).is_empty());
+        assert!(complete("la", &catalog).contains(&"layers".to_string()));
+    }
+}

@@ -1,0 +1,545 @@
+//! The state machine with plain values: keys in, state and effects out.
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::app::document::SharedObject;
+use crate::app::harness::key_event;
+use crate::app::keymap::Keymap;
+use crate::app::state::{ContextInfo, Viewport};
+use crate::cluster::{ColumnHeader, NamespaceInfo, PodHealth, ResourceRow, RowKey};
+use crate::printers::Cell;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+}
+
+fn started(scope: NamespaceScope) -> (AppState, Vec<Effect>) {
+    let mut state = AppState::new(
+        ContextInfo {
+            name: "test".into(),
+            cluster_url: "http://127.0.0.1:1/".into(),
+        },
+        scope,
+        Keymap::builtin(),
+        t0(),
+    )
+    .starting_on_pods();
+    update(
+        &mut state,
+        Action::Resized(Viewport {
+            rows: 3,
+            width: 100,
+        }),
+    );
+    let effects = update(&mut state, Action::Started);
+    (state, effects)
+}
+
+fn state() -> AppState {
+    started(NamespaceScope::All).0
+}
+
+fn press(state: &mut AppState, key: &str) -> Vec<Effect> {
+    update(state, Action::Key(key_event(key)))
+}
+
+fn type_text(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        update(
+            state,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+}
+
+fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
+    press(state, ":");
+    type_text(state, text);
+    press(state, "enter")
+}
+
+fn row(namespace: &str, name: &str) -> ResourceRow {
+    ResourceRow {
+        key: RowKey::new(namespace, name),
+        uid: format!("uid-{name}"),
+        cells: vec![
+            Cell::Text(name.into()),
+            Cell::Text("1/1".into()),
+            Cell::Text("Running".into()),
+            Cell::Restarts {
+                count: 0,
+                last: None,
+            },
+            Cell::Age(Some(t0())),
+        ],
+        labels: vec![("app".into(), name.into())],
+        owner_uids: vec![],
+        health: PodHealth::Running,
+        drill: None,
+    }
+}
+
+fn top_generation(state: &AppState) -> u64 {
+    state.table().map(|t| t.generation).unwrap_or_default()
+}
+
+fn rows(state: &mut AppState, change: WatchChange<ResourceRow>) -> Vec<Effect> {
+    let generation = top_generation(state);
+    update(
+        state,
+        Action::Resource {
+            generation,
+            event: ResourceEvent::Change(change),
+        },
+    )
+}
+
+fn names(state: &AppState) -> Vec<String> {
+    let table = state.table().expect("a table on top");
+    table
+        .window(0, usize::MAX)
+        .map(|r| r.key.name.clone())
+        .collect()
+}
+
+fn watched(effects: &[Effect]) -> Option<&WatchTarget> {
+    effects.iter().find_map(|e| match e {
+        Effect::Watch { target, .. } => Some(target),
+        _ => None,
+    })
+}
+
+#[test]
+fn starting_probes_discovers_and_watches_pods_in_the_launch_scope() {
+    let (state, effects) = started(NamespaceScope::Only("data".into()));
+    assert_eq!(
+        effects[..3],
+        [
+            Effect::ProbeServer,
+            Effect::WatchNamespaces,
+            Effect::Discover
+        ]
+    );
+    let target = watched(&effects).unwrap();
+    assert_eq!(target.kind.plural, "pods");
+    assert_eq!(target.scope, NamespaceScope::Only("data".into()));
+    assert_eq!(state.favorites, ["data"]);
+    assert_eq!(state.breadcrumbs(), ["pods"]);
+}
+
+#[test]
+fn changes_from_a_replaced_watch_cost_nothing() {
+    let mut state = state();
+    let old = top_generation(&state);
+    command(&mut state, "deploy");
+    let before = state.revision;
+    let effects = update(
+        &mut state,
+        Action::Resource {
+            generation: old + 1000,
+            event: ResourceEvent::Change(WatchChange::Applied(row("a", "late"))),
+        },
+    );
+    assert!(effects.is_empty());
+    assert_eq!(
+        state.revision, before,
+        "a stale change must not cost a frame"
+    );
+}
+
+#[test]
+fn a_command_opens_a_kind_and_esc_comes_back_to_the_same_place() {
+    let mut state = state();
+    rows(
+        &mut state,
+        WatchChange::Resynced(vec![row("a", "1"), row("a", "2"), row("a", "3")]),
+    );
+    press(&mut state, "j");
+    press(&mut state, "j");
+    let effects = command(&mut state, "deploy");
+    assert_eq!(watched(&effects).unwrap().kind.plural, "deployments");
+    assert_eq!(state.breadcrumbs(), ["pods", "deployments"]);
+    let effects = press(&mut state, "esc");
+    let target = watched(&effects).expect("the pods watch restarts");
+    assert_eq!(target.kind.plural, "pods");
+    assert_eq!(state.table().unwrap().selected_row().unwrap().key.name, "3");
+    assert_eq!(state.table().unwrap().sync, SyncState::Listing);
+}
+
+#[test]
+fn tab_completes_a_command_and_unknown_ones_are_explained() {
+    let mut state = state();
+    press(&mut state, ":");
+    type_text(&mut state, "sec");
+    assert_eq!(state.prompt.as_ref().unwrap().completions, ["secrets"]);
+    press(&mut state, "tab");
+    assert_eq!(state.prompt.as_ref().unwrap().text(), "secrets");
+    press(&mut state, "esc");
+    assert!(state.prompt.is_none());
+    command(&mut state, "nonsense");
+    let flash = state.flash.as_ref().unwrap();
+    assert!(flash.error && flash.text.contains("nonsense"), "{flash:?}");
+}
+
+#[test]
+fn filtering_is_live_and_esc_while_typing_restores_the_previous_filter() {
+    let mut state = state();
+    rows(
+        &mut state,
+        WatchChange::Resynced(vec![row("a", "airflow-web"), row("a", "superset")]),
+    );
+    press(&mut state, "/");
+    type_text(&mut state, "air");
+    assert_eq!(names(&state), ["airflow-web"]);
+    press(&mut state, "enter");
+    press(&mut state, "/");
+    type_text(&mut state, "x");
+    assert!(names(&state).is_empty());
+    press(&mut state, "esc");
+    assert_eq!(names(&state), ["airflow-web"], "back to /air");
+    // At the home view, esc clears the filter.
+    press(&mut state, "esc");
+    assert_eq!(names(&state), ["airflow-web", "superset"]);
+    press(&mut state, "/");
+    type_text(&mut state, "-l app=superset");
+    press(&mut state, "enter");
+    assert_eq!(names(&state), ["superset"]);
+}
+
+#[test]
+fn enter_on_a_deployment_opens_its_pods_by_selector() {
+    let mut state = state();
+    command(&mut state, "deploy");
+    let mut web = row("orchestration", "airflow-web");
+    web.drill = Some(Box::new(crate::cluster::Drill {
+        plural: "pods",
+        namespace: Some("orchestration".into()),
+        label_selector: Some("app=airflow,component=web".into()),
+        field_selector: None,
+        owner_uid: None,
+    }));
+    rows(&mut state, WatchChange::Resynced(vec![web]));
+    let effects = press(&mut state, "enter");
+    let target = watched(&effects).unwrap();
+    assert_eq!(target.kind.plural, "pods");
+    assert_eq!(target.scope, NamespaceScope::Only("orchestration".into()));
+    assert_eq!(
+        target.label_selector.as_deref(),
+        Some("app=airflow,component=web")
+    );
+    assert_eq!(state.breadcrumbs().last().unwrap(), "pods · airflow-web");
+}
+
+#[test]
+fn a_cronjobs_jobs_are_the_ones_it_owns() {
+    let mut state = state();
+    command(&mut state, "cj");
+    let mut nightly = row("transformation", "dbt-nightly");
+    nightly.drill = Some(Box::new(crate::cluster::Drill {
+        plural: "jobs",
+        namespace: Some("transformation".into()),
+        label_selector: None,
+        field_selector: None,
+        owner_uid: Some("uid-dbt-nightly".into()),
+    }));
+    rows(&mut state, WatchChange::Resynced(vec![nightly]));
+    press(&mut state, "enter");
+    let mut owned = row("transformation", "dbt-nightly-1");
+    owned.owner_uids = vec!["uid-dbt-nightly".into()];
+    rows(
+        &mut state,
+        WatchChange::Resynced(vec![owned, row("transformation", "other")]),
+    );
+    assert_eq!(names(&state), ["dbt-nightly-1"]);
+}
+
+#[test]
+fn favourites_come_from_the_cluster_and_digits_switch_namespace() {
+    let mut state = state();
+    let ns = |name: &str| NamespaceInfo {
+        name: name.into(),
+        terminating: false,
+    };
+    update(
+        &mut state,
+        Action::Namespaces(WatchChange::Resynced(vec![
+            ns("kube-system"),
+            ns("orchestration"),
+            ns("bi"),
+        ])),
+    );
+    assert_eq!(state.favorites, ["bi", "orchestration", "kube-system"]);
+    rows(
+        &mut state,
+        WatchChange::Resynced(vec![row("bi", "superset"), row("orchestration", "airflow")]),
+    );
+    let effects = press(&mut state, "2");
+    assert_eq!(
+        watched(&effects).unwrap().scope,
+        NamespaceScope::Only("orchestration".into())
+    );
+    assert_eq!(
+        names(&state),
+        ["airflow"],
+        "rows of other namespaces go at once"
+    );
+    assert_eq!(state.favorites[0], "orchestration", "most recent first");
+    let effects = press(&mut state, "0");
+    assert_eq!(watched(&effects).unwrap().scope, NamespaceScope::All);
+    assert!(press(&mut state, "9").is_empty());
+    assert!(state.flash.as_ref().unwrap().text.contains("no favourite"));
+}
+
+#[test]
+fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
+    let mut state = state();
+    command(&mut state, "secrets");
+    rows(
+        &mut state,
+        WatchChange::Resynced(vec![row("platform", "db")]),
+    );
+    let effects = press(&mut state, "y");
+    let Some(Effect::FetchObject {
+        generation, key, ..
+    }) = effects.first().cloned()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(key, RowKey::new("platform", "db"));
+    let object: kube::api::DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "db", "namespace": "platform"},
+        "data": {"password": "aHVudGVyMg=="}
+    }))
+    .unwrap();
+    update(
+        &mut state,
+        Action::ObjectFetched {
+            generation,
+            result: Ok(SharedObject::new(object)),
+        },
+    );
+    let text = |state: &AppState| match state.top() {
+        View::Document(doc) => doc.lines.join("\n"),
+        _ => panic!("a document on top"),
+    };
+    assert!(!text(&state).contains("hunter2"));
+    press(&mut state, "x");
+    assert!(text(&state).contains("hunter2"));
+    press(&mut state, "x");
+    assert!(!text(&state).contains("hunter2"));
+    assert!(
+        press(&mut state, "esc").is_empty(),
+        "the table's watch kept running"
+    );
+}
+
+#[test]
+fn a_fetch_error_is_shown_in_the_document() {
+    let mut state = state();
+    rows(&mut state, WatchChange::Resynced(vec![row("a", "gone")]));
+    let effects = press(&mut state, "d");
+    let Some(Effect::FetchObject { generation, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut state,
+        Action::ObjectFetched {
+            generation,
+            result: Err("cannot read pod gone: 404".into()),
+        },
+    );
+    match state.top() {
+        View::Document(doc) => assert_eq!(doc.error.as_deref(), Some("cannot read pod gone: 404")),
+        _ => panic!("a document on top"),
+    }
+}
+
+#[test]
+fn sort_keys_cycle_columns_and_direction() {
+    let mut state = state();
+    press(&mut state, "s");
+    assert_eq!(state.table().unwrap().sort.map(|s| s.column), Some(0));
+    press(&mut state, "S");
+    assert_eq!(
+        state.table().unwrap().sort.map(|s| s.descending),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_watch_error_keeps_rows_and_marks_them_stale_until_the_next_change() {
+    let mut state = state();
+    rows(&mut state, WatchChange::Resynced(vec![row("a", "x")]));
+    rows(&mut state, WatchChange::Failed("connection refused".into()));
+    update(
+        &mut state,
+        Action::Tick(t0() + chrono::Duration::seconds(30)),
+    );
+    rows(&mut state, WatchChange::Failed("still refused".into()));
+    assert_eq!(
+        state.table().unwrap().sync,
+        SyncState::Stale {
+            error: "still refused".into(),
+            since: t0()
+        }
+    );
+    assert_eq!(names(&state), ["x"]);
+    rows(&mut state, WatchChange::Applied(row("a", "y")));
+    assert_eq!(state.table().unwrap().sync, SyncState::Live);
+}
+
+#[test]
+fn custom_columns_replace_the_defaults() {
+    let mut state = state();
+    let generation = top_generation(&state);
+    update(
+        &mut state,
+        Action::Resource {
+            generation,
+            event: ResourceEvent::Columns(vec![ColumnHeader {
+                name: "NAME".into(),
+                wide: false,
+            }]),
+        },
+    );
+    assert_eq!(state.table().unwrap().columns.len(), 1);
+}
+
+#[test]
+fn a_context_switch_starts_over_on_the_new_cluster() {
+    let mut state = state();
+    command(&mut state, "deploy");
+    let effects = command(&mut state, "ctx");
+    assert_eq!(effects, [Effect::ListContexts]);
+    let effects = update(
+        &mut state,
+        Action::Reconnected(Ok(ContextInfo {
+            name: "prod".into(),
+            cluster_url: "https://prod".into(),
+        })),
+    );
+    assert_eq!(state.context.name, "prod");
+    assert_eq!(state.breadcrumbs(), ["layers"], "home is the layers screen");
+    assert!(effects.contains(&Effect::ProbeServer));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::AssessLayers { .. }))
+    );
+    update(&mut state, Action::Reconnected(Err("no route".into())));
+    assert!(state.flash.as_ref().unwrap().error);
+}
+
+#[test]
+fn quitting_and_signals_ask_the_runtime_to_stop() {
+    let mut state = state();
+    assert_eq!(command(&mut state, "q"), [Effect::Quit]);
+    let ctrl_c = Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut state, ctrl_c.clone()), [Effect::Quit]);
+    press(&mut state, ":");
+    assert_eq!(
+        update(&mut state, ctrl_c),
+        [Effect::Quit],
+        "even while typing"
+    );
+    assert_eq!(update(&mut state, Action::Terminate), [Effect::Quit]);
+}
+
+#[test]
+fn unbound_keys_change_nothing() {
+    let mut state = state();
+    let before = state.revision;
+    assert!(press(&mut state, "z").is_empty());
+    assert_eq!(state.revision, before);
+}
+
+#[test]
+fn a_watch_getting_through_reprobes_an_unreachable_server() {
+    let mut state = state();
+    update(&mut state, Action::ServerProbed(Err("refused".into())));
+    assert!(rows(&mut state, WatchChange::Failed("refused".into())).is_empty());
+    let effects = rows(&mut state, WatchChange::Resynced(vec![row("a", "x")]));
+    assert_eq!(effects, [Effect::ProbeServer]);
+    assert!(rows(&mut state, WatchChange::Applied(row("a", "y"))).is_empty());
+}
+
+#[test]
+fn help_lists_the_keys_of_the_view_it_was_opened_from() {
+    let mut state = state();
+    press(&mut state, "?");
+    match state.top() {
+        View::Help(help) => assert_eq!(help.about, crate::app::keymap::KeyView::Pods),
+        _ => panic!("help on top"),
+    }
+    press(&mut state, "esc");
+    assert!(matches!(state.top(), View::Table(_)));
+}
+
+#[test]
+fn the_product_opens_on_the_layers_and_refreshes_them_while_shown() {
+    let mut state = AppState::new(
+        ContextInfo {
+            name: "test".into(),
+            cluster_url: "http://127.0.0.1:1/".into(),
+        },
+        NamespaceScope::All,
+        Keymap::builtin(),
+        t0(),
+    );
+    let effects = update(&mut state, Action::Started);
+    let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(state.breadcrumbs(), ["layers"]);
+    update(
+        &mut state,
+        Action::LayersAssessed {
+            generation,
+            result: Err("cannot list pods: refused".into()),
+        },
+    );
+    match state.top() {
+        View::Layers(layers) => assert!(layers.error.as_deref().unwrap().contains("refused")),
+        _ => panic!("layers on top"),
+    }
+    assert!(
+        update(
+            &mut state,
+            Action::Tick(t0() + chrono::Duration::seconds(5))
+        )
+        .is_empty()
+    );
+    let effects = update(
+        &mut state,
+        Action::Tick(t0() + chrono::Duration::seconds(16)),
+    );
+    assert!(
+        matches!(effects[..], [Effect::AssessLayers { .. }]),
+        "{effects:?}"
+    );
+    // Away from the layers, no refresh; back on them, one at once.
+    command(&mut state, "pods");
+    assert!(
+        update(
+            &mut state,
+            Action::Tick(t0() + chrono::Duration::seconds(60))
+        )
+        .is_empty()
+    );
+    let effects = press(&mut state, "esc");
+    assert!(
+        matches!(effects[..], [Effect::AssessLayers { .. }]),
+        "{effects:?}"
+    );
+    command(&mut state, "deploy");
+    command(&mut state, "pods");
+    let effects = command(&mut state, "layers");
+    assert_eq!(state.breadcrumbs(), ["layers"], ":layers goes home");
+    assert!(
+        matches!(effects[..], [Effect::AssessLayers { .. }]),
+        "{effects:?}"
+    );
+}
