@@ -541,7 +541,16 @@ fn update(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
         .as_str()
         .map(str::to_string);
     let touched = obj.clone();
-    store_change(state, t, req, &old, obj, expect.as_deref(), &touched, "Update")
+    store_change(
+        state,
+        t,
+        req,
+        &old,
+        obj,
+        expect.as_deref(),
+        &touched,
+        "Update",
+    )
 }
 
 /// The common end of update and patch: split status ownership, keep server-set fields,
@@ -644,8 +653,21 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
     let expect = body["metadata"]["resourceVersion"]
         .as_str()
         .map(str::to_string);
-    let operation = if kind == PatchKind::Apply { "Apply" } else { "Update" };
-    store_change(state, t, req, &old, patched, expect.as_deref(), &body, operation)
+    let operation = if kind == PatchKind::Apply {
+        "Apply"
+    } else {
+        "Update"
+    };
+    store_change(
+        state,
+        t,
+        req,
+        &old,
+        patched,
+        expect.as_deref(),
+        &body,
+        operation,
+    )
 }
 
 fn builtin_group(group: &str) -> bool {
