@@ -23,7 +23,6 @@ pub use update::update;
 
 use crate::cluster::{self, ClusterError, ConnectTarget, KubeconfigSource, NamespaceScope};
 use crate::config;
-use crate::ui::Theme;
 
 /// Where the cockpit connects and how it starts; built by the CLI.
 #[derive(Clone, Debug, Default)]
@@ -80,14 +79,21 @@ pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
     // Kubeconfig mistakes are reported before the terminal switches to the cockpit, where
     // they can be read and copied; a server that does not answer is shown inside it instead.
     let connection = cluster::connect(&opts.connect_target()).await?;
-    let no_color = config::no_color_requested(std::env::var_os("NO_COLOR").as_deref());
-    let theme = Theme::for_environment(no_color);
+    // Theme and keymap files: embedded defaults, then the user's files, then the flags; a
+    // bad file falls back with a warning shown in the cockpit rather than stopping it.
+    let appearance = config::load_appearance(opts.theme.as_deref(), opts.keymap.as_deref());
+    let warnings = appearance
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     runtime::run(
         connection,
         opts.connect_target(),
         opts.initial_scope(),
-        theme,
-        Keymap::builtin(),
+        appearance.theme,
+        appearance.keymap,
+        warnings,
     )
     .await
 }

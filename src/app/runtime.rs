@@ -36,12 +36,16 @@ const INBOX_CAPACITY: usize = 4096;
 /// Actions applied before yielding to draw, so a flood of changes cannot starve the screen.
 const BATCH: usize = 1024;
 
+/// How long configuration warnings stay on screen: long enough to read and act on.
+const CONFIG_WARNING_SECONDS: i64 = 30;
+
 pub async fn run(
     connection: Connection,
     target: ConnectTarget,
     scope: NamespaceScope,
     theme: Theme,
     keymap: Keymap,
+    config_warnings: Vec<String>,
 ) -> Result<(), AppError> {
     let mut session = TerminalSession::enter()?;
     let (inbox, mut actions) = mpsc::channel(INBOX_CAPACITY);
@@ -49,6 +53,9 @@ pub async fn run(
     executor.spawn_sources();
 
     let mut state = AppState::new(context_info(&connection), scope, keymap, Utc::now());
+    if !config_warnings.is_empty() {
+        state.flash_for(config_warnings.join("; "), true, CONFIG_WARNING_SECONDS);
+    }
     let size = session.terminal.size()?;
     let opening = [
         Action::Resized(ui::viewport(Rect::new(0, 0, size.width, size.height))),

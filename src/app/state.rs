@@ -386,10 +386,15 @@ impl AppState {
     }
 
     pub(crate) fn flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash_for(text, error, FLASH_SECONDS);
+    }
+
+    /// A flash message that stays `seconds` long.
+    pub(crate) fn flash_for(&mut self, text: impl Into<String>, error: bool, seconds: i64) {
         self.flash = Some(Flash {
             text: text.into(),
             error,
-            until: self.now + Duration::seconds(FLASH_SECONDS),
+            until: self.now + Duration::seconds(seconds),
         });
     }
 

@@ -71,8 +71,15 @@ enum Work {
 }
 
 /// Starts the controllers on the current runtime.
-pub fn spawn(state: Arc<SimState>, shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move { Controllers::new(state).run(shutdown).await });
+/// Starts the controllers on the current runtime; the returned receiver fires once the
+/// first sync (the warm start) is done, so callers can serve a settled cluster.
+pub fn spawn(
+    state: Arc<SimState>,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::sync::oneshot::Receiver<()> {
+    let (ready, synced) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move { Controllers::new(state).run(shutdown, ready).await });
+    synced
 }
 
 /// Starts the scenario's run generators.
@@ -132,7 +139,11 @@ impl Controllers {
         }
     }
 
-    async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+    async fn run(
+        mut self,
+        mut shutdown: watch::Receiver<bool>,
+        ready: tokio::sync::oneshot::Sender<()>,
+    ) {
         let (_, mut rx) = self.state.store.subscribe();
         self.warm_start = true;
         self.resync();
@@ -140,7 +151,13 @@ impl Controllers {
         while let Ok(ev) = rx.try_recv() {
             self.on_event(&ev);
         }
+        // Pods due now (backdated starts) move on before anyone looks.
+        self.fire_due();
+        while let Ok(ev) = rx.try_recv() {
+            self.on_event(&ev);
+        }
         self.warm_start = false;
+        let _ = ready.send(());
         self.schedule(Work::EventGc, Utc::now() + chrono::Duration::minutes(5));
         loop {
             let wait = self

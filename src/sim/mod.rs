@@ -159,7 +159,9 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         state.seed(obj)?;
     }
     let (shutdown, rx) = watch::channel(false);
-    controllers::spawn(state.clone(), rx.clone());
+    let synced = controllers::spawn(state.clone(), rx.clone());
+    // Serve a settled cluster: controllers have made the pods of existing workloads.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), synced).await;
     if config.runs {
         controllers::spawn_runs(state.clone(), scenario.runs, rx.clone());
     }
