@@ -124,6 +124,8 @@ pub(crate) struct Executor {
     tasks: JoinSet<()>,
     namespaces_watch: Option<AbortHandle>,
     table_watch: Option<AbortHandle>,
+    /// The layer roll-up's watch of everything it classifies.
+    layers_watch: Option<AbortHandle>,
     /// Full objects of the watched views (describe and YAML read them from here).
     cache: ClusterCache,
     table_store: Option<(
@@ -147,6 +149,7 @@ impl Executor {
             tasks: JoinSet::new(),
             namespaces_watch: None,
             table_watch: None,
+            layers_watch: None,
             cache: ClusterCache::default(),
             table_store: None,
             pending_connection: Default::default(),
@@ -161,9 +164,13 @@ impl Executor {
                 .ok()
                 .and_then(|mut slot| slot.take())
         {
-            for watch in [self.table_watch.take(), self.namespaces_watch.take()]
-                .into_iter()
-                .flatten()
+            for watch in [
+                self.table_watch.take(),
+                self.namespaces_watch.take(),
+                self.layers_watch.take(),
+            ]
+            .into_iter()
+            .flatten()
             {
                 watch.abort();
             }
@@ -231,14 +238,29 @@ impl Executor {
                 key,
             } => self.fetch_object(generation, kind, key),
             Effect::AssessLayers { generation, scope } => {
-                let client = self.connection.client.clone();
-                let inbox = self.inbox.clone();
-                self.tasks.spawn(async move {
-                    let result = assess_layers(&client, &scope).await;
-                    let _ = inbox
-                        .send(Action::LayersAssessed { generation, result })
-                        .await;
+                // Watchers, not polling: the roll-up is re-classified after each burst of
+                // changes in the cluster. A new request (other scope, back to the view)
+                // replaces the previous watch.
+                if let Some(previous) = self.layers_watch.take() {
+                    previous.abort();
+                }
+                let mut warnings = Vec::new();
+                let rules = crate::status::load_rules(None).unwrap_or_else(|error| {
+                    warnings.push(format!("{error}; using the built-in rules"));
+                    crate::stack::RuleSet::builtin()
                 });
+                let snapshots =
+                    cluster::snapshot::watch(self.connection.client.clone(), scope.clone());
+                let handle = self.forward(snapshots.map(move |snapshot| {
+                    let report = crate::status::assess_snapshot(&rules, &snapshot, Utc::now());
+                    let mut all = warnings.clone();
+                    all.extend(snapshot.warnings);
+                    Action::LayersAssessed {
+                        generation,
+                        result: Ok((std::sync::Arc::new(report), all)),
+                    }
+                }));
+                self.layers_watch = Some(handle);
             }
             Effect::ListContexts => {
                 let result = list_contexts(&self.target.source).map_err(|e| e.to_string());
@@ -350,25 +372,6 @@ impl Executor {
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }
-}
-
-/// Reads the cluster once and classifies it (the same path as `strata status`), with the
-/// user's rules file when there is one.
-async fn assess_layers(
-    client: &kube::Client,
-    scope: &NamespaceScope,
-) -> Result<(std::sync::Arc<crate::stack::StackReport>, Vec<String>), String> {
-    let mut warnings = Vec::new();
-    let rules = crate::status::load_rules(None).unwrap_or_else(|error| {
-        warnings.push(format!("{error}; using the built-in rules"));
-        crate::stack::RuleSet::builtin()
-    });
-    let snapshot = cluster::snapshot::take(client, scope)
-        .await
-        .map_err(|error| error.to_string())?;
-    let report = crate::status::assess_snapshot(&rules, &snapshot, Utc::now());
-    warnings.extend(snapshot.warnings);
-    Ok((std::sync::Arc::new(report), warnings))
 }
 
 /// The events about one object, for describe; none when they cannot be read (describe is

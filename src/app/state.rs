@@ -128,14 +128,9 @@ pub struct LayersView {
     pub warnings: Vec<String>,
     /// The cursor, an index into the report's components.
     pub selected: usize,
-    /// When the report was asked for (a refresh is due after `LAYERS_REFRESH`).
-    pub requested_at: Option<DateTime<Utc>>,
     /// Identifies the latest request; older answers are ignored.
     pub generation: u64,
 }
-
-/// How often the layers screen is refreshed while shown.
-pub const LAYERS_REFRESH: Duration = Duration::seconds(15);
 
 /// One screen of the stack.
 #[derive(Clone, Debug)]

@@ -10,8 +10,8 @@ use super::command::{self, Command};
 use super::document::{DocumentKind, DocumentView};
 use super::filter::Filter;
 use super::state::{
-    AppState, ContextsView, HelpView, LAYERS_REFRESH, LayersView, Motion, Prompt, PromptKind,
-    ServerStatus, SyncState, View,
+    AppState, ContextsView, HelpView, LayersView, Motion, Prompt, PromptKind, ServerStatus,
+    SyncState, View,
 };
 use super::table::TableView;
 use crate::cluster::{
@@ -50,10 +50,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.flash = None;
             }
             state.changed();
-            // The layers come from a snapshot: refresh it while the operator looks at it.
-            let due = matches!(state.top(), View::Layers(layers)
-                if layers.requested_at.is_none_or(|at| now - at >= LAYERS_REFRESH));
-            if due { refresh_top(state) } else { Vec::new() }
+            Vec::new()
         }
         Action::LayersAssessed { generation, result } => {
             let Some(View::Layers(layers)) = state
@@ -413,7 +410,6 @@ fn push(state: &mut AppState, view: View) {
 /// views keep the watch of the table below them.
 fn refresh_top(state: &mut AppState) -> Vec<Effect> {
     let generation = state.next_generation();
-    let now = state.now;
     let scope = state.scope.clone();
     match state.top_mut() {
         View::Table(table) => {
@@ -425,7 +421,6 @@ fn refresh_top(state: &mut AppState) -> Vec<Effect> {
         }
         View::Layers(layers) => {
             layers.generation = generation;
-            layers.requested_at = Some(now);
             vec![Effect::AssessLayers { generation, scope }]
         }
         _ => Vec::new(),

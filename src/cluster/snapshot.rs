@@ -3,12 +3,16 @@
 //! revision of every Helm release (Secrets listed with `owner=helm`, only the newest one per
 //! release decoded). Lists are paged and run concurrently; what RBAC forbids becomes a
 //! warning, so a read-only user still gets a report that says what it could not see.
+//! [`watch`] keeps the same picture live for the cockpit's layers view with reflectors.
 
 use std::time::Duration;
 
 use futures::future::join_all;
+use futures::{Stream, StreamExt};
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
-use kube::{Api, Client};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, ResourceExt};
 use serde_json::Value;
 
 use super::{NamespaceScope, with_causes};
@@ -299,6 +303,164 @@ fn scope_flag(scope: &NamespaceScope) -> String {
     }
 }
 
+/// How long the cluster must be quiet before a new snapshot is taken from the stores, and
+/// the longest a burst of changes may delay one: at most one classification a second.
+const SETTLE: Duration = Duration::from_millis(250);
+const MAX_DELAY: Duration = Duration::from_secs(1);
+
+/// One watched kind: its reflector's store and what its watch last said.
+struct WatchedKind {
+    resource: ApiResource,
+    plural: &'static str,
+    required: bool,
+    store: Store<DynamicObject>,
+    /// The initial list has arrived (or the kind cannot be listed: absent CRD, forbidden).
+    settled: bool,
+    problem: Option<String>,
+}
+
+/// What a kind's watch reported.
+enum Signal {
+    Changed(usize),
+    Ready(usize),
+    Failed(usize, u16, String),
+}
+
+/// Watches everything the layer view classifies (the kinds of [`take`] and the Helm release
+/// Secrets) with reflectors, and yields a fresh [`ClusterSnapshot`] from the stores after each
+/// burst of changes — no polling. Watch errors are retried with back-off and become
+/// warnings (a forbidden or absent kind), never the end of the stream.
+pub fn watch(client: Client, scope: NamespaceScope) -> impl Stream<Item = ClusterSnapshot> + Send {
+    let mut kinds = Vec::new();
+    let mut signals = Vec::new();
+    let secrets = ("", "v1", "Secret", "secrets", true);
+    for (i, &(group, version, kind, plural, required)) in KINDS.iter().chain([&secrets]).enumerate()
+    {
+        let resource =
+            ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+        let api: Api<DynamicObject> = match &scope {
+            NamespaceScope::All => Api::all_with(client.clone(), &resource),
+            NamespaceScope::Only(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        };
+        let mut config = watcher::Config::default();
+        if kind == "Secret" {
+            // Only Helm's release records, never other Secrets.
+            config = config.labels("owner=helm");
+        }
+        let writer = reflector::store::Writer::new(resource.clone());
+        let store = writer.as_reader();
+        let stream = watcher(api, config)
+            .default_backoff()
+            .modify(|object: &mut DynamicObject| object.managed_fields_mut().clear())
+            .reflect(writer)
+            .map(move |event| match event {
+                Ok(watcher::Event::InitDone) => Signal::Ready(i),
+                Ok(_) => Signal::Changed(i),
+                Err(error) => {
+                    let (code, message) = match &error {
+                        watcher::Error::InitialListFailed(kube::Error::Api(status))
+                        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+                        | watcher::Error::WatchFailed(kube::Error::Api(status)) => {
+                            (status.code, status.message.clone())
+                        }
+                        watcher::Error::WatchError(status) => (status.code, status.message.clone()),
+                        other => (0, with_causes(other)),
+                    };
+                    Signal::Failed(i, code, message)
+                }
+            })
+            .boxed();
+        signals.push(stream);
+        kinds.push(WatchedKind {
+            resource,
+            plural,
+            required,
+            store,
+            settled: false,
+            problem: None,
+        });
+    }
+    let merged = futures::stream::select_all(signals);
+    futures::stream::unfold(
+        (merged, kinds, scope),
+        |(mut merged, mut kinds, scope)| async move {
+            loop {
+                // Wait for a change, then let the burst settle (bounded) before reading stores.
+                let first = merged.next().await?;
+                let mut changed = apply_signal(&mut kinds, first, &scope);
+                let deadline = tokio::time::Instant::now() + MAX_DELAY;
+                loop {
+                    let quiet = tokio::time::Instant::now() + SETTLE;
+                    match tokio::time::timeout_at(quiet.min(deadline), merged.next()).await {
+                        Ok(Some(signal)) => changed |= apply_signal(&mut kinds, signal, &scope),
+                        Ok(None) => return None,
+                        Err(_) => break,
+                    }
+                }
+                if changed && kinds.iter().all(|k| k.settled) {
+                    let snapshot = snapshot_of(&kinds);
+                    return Some((snapshot, (merged, kinds, scope)));
+                }
+            }
+        },
+    )
+}
+
+/// Records a signal; whether the snapshot may have changed.
+fn apply_signal(kinds: &mut [WatchedKind], signal: Signal, scope: &NamespaceScope) -> bool {
+    match signal {
+        Signal::Changed(i) => kinds[i].settled,
+        Signal::Ready(i) => {
+            kinds[i].settled = true;
+            kinds[i].problem = None;
+            true
+        }
+        Signal::Failed(i, code, message) => {
+            let kind = &mut kinds[i];
+            let problem = match code {
+                // The CRD is not installed: the tool is not in this cluster.
+                404 if !kind.required => None,
+                403 => Some(format!(
+                    "not allowed to watch {} {}: {message}; components using them may be \
+                     missing or show as unknown",
+                    kind.plural,
+                    scope_words(scope)
+                )),
+                _ => Some(format!(
+                    "cannot watch {} {}: {message} (retrying)",
+                    kind.plural,
+                    scope_words(scope)
+                )),
+            };
+            let changed = !kind.settled || kind.problem != problem;
+            kind.settled = true;
+            kind.problem = problem;
+            changed
+        }
+    }
+}
+
+/// A snapshot from the reflectors' stores.
+fn snapshot_of(kinds: &[WatchedKind]) -> ClusterSnapshot {
+    let mut snapshot = ClusterSnapshot::default();
+    for kind in kinds {
+        if let Some(problem) = &kind.problem {
+            snapshot.warnings.push(problem.clone());
+        }
+        let items: Vec<DynamicObject> = kind.store.state().iter().map(|o| (**o).clone()).collect();
+        if kind.resource.kind == "Secret" {
+            read_releases(items, &mut snapshot);
+        } else {
+            snapshot.objects.extend(
+                items
+                    .into_iter()
+                    .map(|item| into_json(item, &kind.resource)),
+            );
+        }
+    }
+    snapshot
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +481,50 @@ mod tests {
         .await
         .unwrap();
         (sim, connection.client)
+    }
+
+    #[tokio::test]
+    async fn the_watched_snapshot_follows_changes() {
+        let (_sim, client) = demo().await;
+        let mut snapshots = Box::pin(watch(client.clone(), NamespaceScope::All));
+        let first = tokio::time::timeout(Duration::from_secs(20), snapshots.next())
+            .await
+            .unwrap()
+            .unwrap();
+        let taken = take(&client, &NamespaceScope::All).await.unwrap();
+        assert_eq!(first.objects.len(), taken.objects.len());
+        assert_eq!(first.releases.len(), taken.releases.len());
+        // A new workload shows up in the next snapshot, without polling.
+        let api: Api<DynamicObject> = Api::namespaced_with(
+            client.clone(),
+            "bi",
+            &ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk("", "v1", "Service"),
+                "services",
+            ),
+        );
+        let svc: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "watched-svc", "namespace": "bi"},
+            "spec": {"ports": [{"port": 80}]}}))
+        .unwrap();
+        api.create(&kube::api::PostParams::default(), &svc)
+            .await
+            .unwrap();
+        let next = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                let s = snapshots.next().await.unwrap();
+                if s.objects
+                    .iter()
+                    .any(|o| o["metadata"]["name"] == "watched-svc")
+                {
+                    return s;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(next.releases.len(), taken.releases.len());
     }
 
     #[tokio::test]

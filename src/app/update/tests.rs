@@ -479,7 +479,7 @@ fn help_lists_the_keys_of_the_view_it_was_opened_from() {
 }
 
 #[test]
-fn the_product_opens_on_the_layers_and_refreshes_them_while_shown() {
+fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
     let mut state = AppState::new(
         ContextInfo {
             name: "test".into(),
@@ -505,22 +505,17 @@ fn the_product_opens_on_the_layers_and_refreshes_them_while_shown() {
         View::Layers(layers) => assert!(layers.error.as_deref().unwrap().contains("refused")),
         _ => panic!("layers on top"),
     }
-    assert!(
-        update(
-            &mut state,
-            Action::Tick(t0() + chrono::Duration::seconds(5))
-        )
-        .is_empty()
-    );
-    let effects = update(
-        &mut state,
-        Action::Tick(t0() + chrono::Duration::seconds(16)),
-    );
-    assert!(
-        matches!(effects[..], [Effect::AssessLayers { .. }]),
-        "{effects:?}"
-    );
-    // Away from the layers, no refresh; back on them, one at once.
+    // The report follows the cluster through a watch: the clock never asks again.
+    for seconds in [5, 16, 600] {
+        assert!(
+            update(
+                &mut state,
+                Action::Tick(t0() + chrono::Duration::seconds(seconds))
+            )
+            .is_empty()
+        );
+    }
+    // Away from the layers, no refresh; back on them, the watch starts again.
     command(&mut state, "pods");
     assert!(
         update(
