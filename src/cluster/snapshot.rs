@@ -353,21 +353,29 @@ pub fn watch(client: Client, scope: NamespaceScope) -> impl Stream<Item = Cluste
             .default_backoff()
             .modify(|object: &mut DynamicObject| object.managed_fields_mut().clear())
             .reflect(writer)
-            .map(move |event| match event {
-                Ok(watcher::Event::InitDone) => Signal::Ready(i),
-                Ok(_) => Signal::Changed(i),
-                Err(error) => {
-                    let (code, message) = match &error {
-                        watcher::Error::InitialListFailed(kube::Error::Api(status))
-                        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-                        | watcher::Error::WatchFailed(kube::Error::Api(status)) => {
-                            (status.code, status.message.clone())
-                        }
-                        watcher::Error::WatchError(status) => (status.code, status.message.clone()),
-                        other => (0, with_causes(other)),
-                    };
-                    Signal::Failed(i, code, message)
-                }
+            .filter_map(move |event| {
+                futures::future::ready(match event {
+                    // A (re)list in progress is not a change yet; its end is. A kind whose
+                    // list keeps failing (absent CRD) re-lists with back-off and must not cause
+                    // a new snapshot each time.
+                    Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => None,
+                    Ok(watcher::Event::InitDone) => Some(Signal::Ready(i)),
+                    Ok(_) => Some(Signal::Changed(i)),
+                    Err(error) => {
+                        let (code, message) = match &error {
+                            watcher::Error::InitialListFailed(kube::Error::Api(status))
+                            | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+                            | watcher::Error::WatchFailed(kube::Error::Api(status)) => {
+                                (status.code, status.message.clone())
+                            }
+                            watcher::Error::WatchError(status) => {
+                                (status.code, status.message.clone())
+                            }
+                            other => (0, with_causes(other)),
+                        };
+                        Some(Signal::Failed(i, code, message))
+                    }
+                })
             })
             .boxed();
         signals.push(stream);
