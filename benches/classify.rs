@@ -56,6 +56,8 @@ fn ago(minutes: i64) -> String {
     (now() - Duration::minutes(minutes)).to_rfc3339()
 }
 
+// A manifest builder: positional arguments read like the manifest they make.
+#[allow(clippy::too_many_arguments)]
 fn workload(
     kind: &str,
     ns: &str,
@@ -116,6 +118,7 @@ fn service(ns: &str, name: &str, labels: &Value) -> Value {
 }
 
 /// A deployment with `pods` pods and a Service.
+#[allow(clippy::too_many_arguments)]
 fn deployed(
     out: &mut Vec<Value>,
     ns: &str,
@@ -165,7 +168,8 @@ fn team(k: usize, out: &mut Vec<Value>, releases: &mut Vec<ReleaseFacts>) {
         ("triggerer", 2),
     ] {
         let labels = json!({"tier": "airflow", "component": component, "release": af, "chart": "airflow-1.18.0", "heritage": "Helm"});
-        let waiting = (k % 10 == 0 && component == "scheduler").then_some("CrashLoopBackOff");
+        let waiting =
+            (k.is_multiple_of(10) && component == "scheduler").then_some("CrashLoopBackOff");
         deployed(
             out,
             &ns,
@@ -217,10 +221,14 @@ fn team(k: usize, out: &mut Vec<Value>, releases: &mut Vec<ReleaseFacts>) {
             None,
         );
     }
-    for s in 0..10 {
+    for s in 0..10u32 {
         let labels = json!({"airbyte": "job-pod", "job_id": (1000 + s).to_string(), "attempt_id": "0",
             "connection_id": format!("conn-{}", s % 3), "job_type": "sync"});
-        let phase = if s % 3 == 0 { "Failed" } else { "Succeeded" };
+        let phase = if s.is_multiple_of(3) {
+            "Failed"
+        } else {
+            "Succeeded"
+        };
         out.push(pod(
             &ns,
             &format!("replication-job-{}-attempt-0", 1000 + s),
@@ -234,7 +242,11 @@ fn team(k: usize, out: &mut Vec<Value>, releases: &mut Vec<ReleaseFacts>) {
     let tr = format!("tr-{k}");
     for (component, pods, waiting) in [
         ("coordinator", 1, None),
-        ("worker", 4, (k % 7 == 0).then_some("ImagePullBackOff")),
+        (
+            "worker",
+            4,
+            k.is_multiple_of(7).then_some("ImagePullBackOff"),
+        ),
     ] {
         let labels = json!({"app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": tr, "app.kubernetes.io/component": component});
         deployed(
@@ -294,7 +306,7 @@ fn team(k: usize, out: &mut Vec<Value>, releases: &mut Vec<ReleaseFacts>) {
         (
             &tr,
             "trino",
-            if k % 5 == 0 {
+            if k.is_multiple_of(5) {
                 ReleaseStatus::PendingUpgrade
             } else {
                 ReleaseStatus::Deployed

@@ -355,14 +355,14 @@ fn airflow_task_pods_are_runs_of_the_airflow_component() {
         .iter()
         .position(|d| name(d) == "airflow-scheduler")
         .expect("scheduler");
-    for i in first..docs.len() {
+    for (doc, placement) in docs.iter().zip(&classification.placements).skip(first) {
         assert_eq!(
-            classification.placements[i].component,
+            placement.component,
             classification.placements[scheduler].component,
             "{}",
-            name(&docs[i])
+            name(doc)
         );
-        assert_eq!(classification.placements[i].part, Part::Run);
+        assert_eq!(placement.part, Part::Run);
     }
     // A failed try followed by a successful retry is one successful run: the component
     // stays healthy and counts one run.

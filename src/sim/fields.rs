@@ -10,7 +10,9 @@ fn list_key(field: &str, item: &Value) -> Option<Value> {
     let key = match field {
         "containers" | "initContainers" | "env" | "volumes" | "imagePullSecrets" => "name",
         "ports" if item.get("containerPort").is_some() => {
-            return Some(json!({"containerPort": item["containerPort"], "protocol": item.get("protocol").cloned().unwrap_or(json!("TCP"))}));
+            return Some(
+                json!({"containerPort": item["containerPort"], "protocol": item.get("protocol").cloned().unwrap_or(json!("TCP"))}),
+            );
         }
         "ports" => "port",
         "volumeMounts" => "mountPath",
@@ -59,7 +61,15 @@ pub fn record(obj: &mut Value, manager: &str, operation: &str, fields_of: &Value
         // Status and server-set metadata are not the manager's fields.
         m.remove("f:status");
         if let Some(meta) = m.get_mut("f:metadata").and_then(Value::as_object_mut) {
-            for k in ["f:name", "f:namespace", "f:uid", "f:resourceVersion", "f:creationTimestamp", "f:generation", "f:managedFields"] {
+            for k in [
+                "f:name",
+                "f:namespace",
+                "f:uid",
+                "f:resourceVersion",
+                "f:creationTimestamp",
+                "f:generation",
+                "f:managedFields",
+            ] {
                 meta.remove(k);
             }
         }
@@ -113,8 +123,15 @@ mod tests {
         let entries = obj["metadata"]["managedFields"].as_array().unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0]["fieldsV1"]["f:data"]["f:k"], json!({}));
-        assert!(entries[0]["fieldsV1"]["f:metadata"].get("f:managedFields").is_none());
-        assert_eq!(manager_of(None, "kubectl/v1.35.2 (linux/amd64)").as_deref(), Some("kubectl"));
+        assert!(
+            entries[0]["fieldsV1"]["f:metadata"]
+                .get("f:managedFields")
+                .is_none()
+        );
+        assert_eq!(
+            manager_of(None, "kubectl/v1.35.2 (linux/amd64)").as_deref(),
+            Some("kubectl")
+        );
         assert_eq!(manager_of(Some("helm"), "x").as_deref(), Some("helm"));
     }
 }

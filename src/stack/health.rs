@@ -21,6 +21,11 @@ use crate::release::ReleaseStatus;
 /// run's problem, a streak is the component's.
 pub const FAILED_RUN_STREAK: usize = 3;
 
+/// A ready workload whose pods restarted this often, the last time within
+/// [`RESTART_WINDOW_MINUTES`], is flapping: a crash loop caught between two crashes.
+pub const RESTART_THRESHOLD: u32 = 3;
+pub const RESTART_WINDOW_MINUTES: i64 = 15;
+
 /// A Helm operation pending longer than this is stuck (Helm's own default timeout is 5 min).
 pub const PENDING_RELEASE_GRACE_MINUTES: i64 = 10;
 
@@ -399,14 +404,21 @@ impl Judge<'_> {
             };
         }
         if ready >= desired {
-            return match stalled {
-                Some(message) => Verdict::new(Health::Degraded, counts).because(format!(
+            if let Some(message) = stalled {
+                return Verdict::new(Health::Degraded, counts).because(format!(
                     "rollout of {} is stuck: {}",
                     o.name,
                     quote(message)
-                )),
-                None => Verdict::new(Health::Healthy, counts),
-            };
+                ));
+            }
+            if let Some((restarts, last)) = self.flapping(i) {
+                return Verdict::new(Health::Degraded, counts.clone()).because(format!(
+                    "{} {counts} ready but restarting: {restarts} restarts, the last {} ago",
+                    o.name,
+                    duration(self.now - last)
+                ));
+            }
+            return Verdict::new(Health::Healthy, counts);
         }
         let health = if ready == 0 {
             Health::Down
@@ -415,6 +427,21 @@ impl Judge<'_> {
         };
         let why = pods_problem(&self.pods_of(i));
         Verdict::new(health, counts.clone()).because(format!("{} {counts} ready: {why}", o.name))
+    }
+
+    /// The restarts and last restart of the pod restarting most, when it keeps restarting.
+    fn flapping(&self, i: usize) -> Option<(u32, DateTime<Utc>)> {
+        let window = self.now - Duration::minutes(RESTART_WINDOW_MINUTES);
+        self.pods_of(i)
+            .into_iter()
+            .filter_map(|p| match &p.state {
+                ObjectState::Pod(s) if s.restarts >= RESTART_THRESHOLD => s
+                    .last_restart
+                    .filter(|t| *t >= window)
+                    .map(|t| (s.restarts, t)),
+                _ => None,
+            })
+            .max_by_key(|(restarts, _)| *restarts)
     }
 
     fn cronjob(&self, i: usize, suspended: bool, active: u32) -> Verdict {

@@ -152,6 +152,8 @@ pub struct PodState {
     pub containers: u32,
     pub containers_ready: u32,
     pub restarts: u32,
+    /// When a container last terminated before a restart (kubectl's "(2m ago)").
+    pub last_restart: Option<DateTime<Utc>>,
     /// The most telling problem of a container: a waiting reason other than the normal
     /// start-up ones (`CrashLoopBackOff`, `ImagePullBackOff`, `CreateContainerConfigError`…)
     /// or a terminated reason (`Error`, `OOMKilled`), with the container and its image.
@@ -568,6 +570,9 @@ fn pod_state(pod: &Value) -> PodState {
         for c in list {
             let name = str_at(c, &["name"]);
             state.restarts = state.restarts.saturating_add(u32_at(c, "restartCount"));
+            state.last_restart = state
+                .last_restart
+                .max(time_at(&c["lastState"]["terminated"], &["finishedAt"]));
             if !init {
                 state.containers += 1;
                 if c["ready"].as_bool().unwrap_or(false) {

@@ -657,3 +657,34 @@ fn an_ownership_cycle_alone_is_still_classified() {
             .all(|p| p.component < classification.components.len())
     );
 }
+
+#[test]
+fn a_crash_loop_caught_between_two_crashes_is_still_reported() {
+    let mut objects = healthy_airflow("orchestration", "airflow");
+    let mut pod = pod_of(
+        "orchestration",
+        "airflow-scheduler",
+        "x2k4q",
+        "apache/airflow:3.0.2",
+        json!({"running": {"startedAt": ts(0)}}),
+        57,
+        true,
+    );
+    pod["status"]["containerStatuses"][0]["lastState"] =
+        json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": ts(1)}});
+    objects.push(pod.clone());
+    let c = component(&assess_json(&objects, &[]), "airflow").clone();
+    assert_eq!(c.health, Health::Degraded);
+    assert_eq!(
+        c.reasons,
+        ["airflow-scheduler 1/1 ready but restarting: 57 restarts, the last 1 min ago"]
+    );
+    // Restarts long ago are history, not a problem.
+    pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["finishedAt"] = json!(ts(600));
+    objects.pop();
+    objects.push(pod);
+    assert_eq!(
+        component(&assess_json(&objects, &[]), "airflow").health,
+        Health::Healthy
+    );
+}
