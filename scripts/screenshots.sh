@@ -249,12 +249,19 @@ for y, line in enumerate(lines[:rows]):
 img.save(dst)
 PY
 
-wait_for "live"
+# Home: the data-stack layers with the selected component's health reasons.
+wait_for "Platform"
+sleep 1
 shot home
 
 keys "?"
 shot help
 keys Escape
+
+keys ":"
+keys "pods" Enter
+wait_for "live"
+shot pods
 
 # Describe and YAML of the crash-looping Dagster pod, found through the filter.
 keys "/"
