@@ -58,8 +58,17 @@ fn image_id(image: &str) -> String {
         h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
     }
     let repo = image.split(':').next().unwrap_or(image);
+    // Images without a registry come from Docker Hub; others keep theirs.
+    let first = repo.split('/').next().unwrap_or_default();
+    let has_registry =
+        repo.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let repo = if has_registry {
+        repo.to_string()
+    } else {
+        format!("docker.io/{repo}")
+    };
     format!(
-        "docker.io/{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}",
+        "{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}",
         h.rotate_left(17),
         h.rotate_left(41)
     )
