@@ -179,7 +179,7 @@ async fn unknown_commands_and_contexts_are_explained() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_component_on_the_layers_opens_its_pods() {
+async fn a_component_on_the_layers_shows_its_workloads() {
     let (_sim, mut ui) = cockpit(120, 40).await;
     ui.wait_for_text("Orchestration").await.unwrap();
     // Ingestion: airbyte, meltano; Transformation: analytics; Orchestration: airflow.
@@ -189,16 +189,50 @@ async fn a_component_on_the_layers_opens_its_pods() {
     let screen = ui.screen().unwrap();
     assert!(screen.contains("▸ airflow"), "{screen}");
     ui.press("enter").unwrap();
+    let screen = ui.screen().unwrap();
+    assert!(screen.contains("<layers> <airflow>"), "{screen}");
+    assert!(screen.contains("airflow(orchestration)"), "{screen}");
+    assert!(
+        screen.contains("Deployments (") && screen.contains("airflow-scheduler"),
+        "the component's workloads by kind:\n{screen}"
+    );
+    assert!(!screen.contains("dagster"), "only airflow's:\n{screen}");
+    ui.press("esc").unwrap();
+    let screen = ui.wait_for_text("▸ airflow").await.unwrap();
+    assert!(screen.contains("Orchestration"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_components_workload_opens_its_pods() {
+    let (_sim, mut ui) = cockpit(120, 40).await;
+    ui.wait_for_text("Orchestration").await.unwrap();
+    for _ in 0..3 {
+        ui.press("j").unwrap();
+    }
+    ui.press("enter").unwrap();
+    // The cursor onto the scheduler, wherever the sim lists it.
+    for _ in 0..12 {
+        if ui.screen().unwrap().contains("▸ airflow-scheduler") {
+            break;
+        }
+        ui.press("j").unwrap();
+    }
+    let screen = ui.screen().unwrap();
+    assert!(screen.contains("▸ airflow-scheduler"), "{screen}");
+    ui.press("enter").unwrap();
     let screen = ui
-        .wait_for("the component's pods", Duration::from_secs(20), |s| {
-            s.contains("pods · airflow(orchestration)") && s.contains("airflow-scheduler")
+        .wait_for("the workload's pods", Duration::from_secs(20), |s| {
+            s.contains("pods · airflow-scheduler(orchestration)") && s.contains("● live")
         })
         .await
         .unwrap();
+    assert!(screen.contains("airflow-scheduler-"), "{screen}");
     assert!(
-        !screen.contains("dagster"),
-        "only airflow's pods:\n{screen}"
+        !screen.contains("airflow-worker"),
+        "only the scheduler's:\n{screen}"
     );
+    ui.press("esc").unwrap();
+    ui.wait_for_text("▸ airflow-scheduler").await.unwrap();
     ui.press("esc").unwrap();
     ui.wait_for_text("▸ airflow").await.unwrap();
 }

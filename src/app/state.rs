@@ -12,7 +12,7 @@ use super::keymap::{KeyView, Keymap};
 use super::table::TableView;
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::{Catalog, NamespaceScope};
-use crate::stack::StackReport;
+use crate::stack::{ComponentReport, StackReport, WorkloadReport};
 
 /// The connection the header shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,10 +132,60 @@ pub struct LayersView {
     pub generation: u64,
 }
 
+/// One component of the layers (after Enter on it): its workloads grouped by kind, from the
+/// report the layers showed when it was opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComponentView {
+    pub component: ComponentReport,
+    /// The cursor, an index into [`ComponentView::workloads`].
+    pub selected: usize,
+}
+
+/// The order kinds are listed in: workloads, then runs, then bare pods (anything else comes
+/// after, alphabetically).
+const KIND_ORDER: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "CronJob",
+    "Job",
+    "Pod",
+];
+
+impl ComponentView {
+    pub fn new(component: ComponentReport) -> ComponentView {
+        ComponentView {
+            component,
+            selected: 0,
+        }
+    }
+
+    /// The workloads in display order: grouped by kind (see `KIND_ORDER`), then by name.
+    pub fn workloads(&self) -> Vec<&WorkloadReport> {
+        let rank = |kind: &str| {
+            KIND_ORDER
+                .iter()
+                .position(|k| *k == kind)
+                .unwrap_or(KIND_ORDER.len())
+        };
+        let mut workloads: Vec<&WorkloadReport> = self.component.workloads.iter().collect();
+        workloads.sort_by(|a, b| {
+            (rank(&a.kind), &a.kind, &a.name).cmp(&(rank(&b.kind), &b.kind, &b.name))
+        });
+        workloads
+    }
+
+    /// The workload under the cursor.
+    pub fn selected_workload(&self) -> Option<&WorkloadReport> {
+        self.workloads().get(self.selected).copied()
+    }
+}
+
 /// One screen of the stack.
 #[derive(Clone, Debug)]
 pub enum View {
     Layers(LayersView),
+    Component(Box<ComponentView>),
     Table(Box<TableView>),
     Document(Box<DocumentView>),
     Contexts(ContextsView),
@@ -147,6 +197,7 @@ impl View {
     pub fn title(&self) -> String {
         match self {
             View::Layers(_) => "layers".to_string(),
+            View::Component(view) => view.component.name.clone(),
             View::Table(table) => table.title.clone(),
             View::Document(doc) => doc.title(),
             View::Contexts(_) => "contexts".to_string(),
@@ -158,6 +209,7 @@ impl View {
     pub fn key_view(&self) -> KeyView {
         match self {
             View::Layers(_) => KeyView::Layers,
+            View::Component(_) => KeyView::Component,
             View::Table(table) => key_view_of(&table.kind.group, &table.kind.plural),
             View::Document(doc) => match doc.kind {
                 super::document::DocumentKind::Describe => KeyView::Describe,

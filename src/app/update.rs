@@ -10,12 +10,12 @@ use super::command::{self, Command};
 use super::document::{DocumentKind, DocumentView};
 use super::filter::Filter;
 use super::state::{
-    AppState, ContextsView, HelpView, LayersView, Motion, Prompt, PromptKind, ServerStatus,
-    SyncState, View,
+    AppState, ComponentView, ContextsView, HelpView, LayersView, Motion, Prompt, PromptKind,
+    ServerStatus, SyncState, View,
 };
 use super::table::TableView;
 use crate::cluster::{
-    Catalog, Drill, NamespaceScope, ResourceEvent, ResourceKind, WatchChange, WatchTarget,
+    Catalog, Drill, NamespaceScope, ResourceEvent, ResourceKind, RowKey, WatchChange, WatchTarget,
 };
 
 /// The deepest the view stack grows; older views fall off the bottom (after the home view).
@@ -540,6 +540,10 @@ fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
             let count = layers.report.as_ref().map_or(0, |r| r.component_count());
             layers.selected = motion.apply(layers.selected, count);
         }
+        View::Component(view) => {
+            let count = view.component.workloads.len();
+            view.selected = motion.apply(view.selected, count);
+        }
         View::Table(table) => table.move_cursor(motion, rows),
         View::Document(doc) => match motion {
             Motion::Up(n) => doc.scroll_by(-(n as isize), rows),
@@ -636,31 +640,27 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             else {
                 return Vec::new();
             };
-            // A first version of "the component's resources": its namespace's pods,
-            // filtered to the component's name (Helm names its objects after the release).
-            let namespace = component.namespace.clone();
-            let name = component
-                .release
-                .clone()
-                .unwrap_or_else(|| component.name.clone());
-            let Some(kind) = state.catalog.resolve("pods").cloned() else {
+            // The component's workloads, from the report the layers show; the layers keep
+            // refreshing only while they are on top.
+            let view = ComponentView::new(component.clone());
+            push(state, View::Component(Box::new(view)));
+            Vec::new()
+        }
+        View::Component(view) => {
+            let Some(workload) = view.selected_workload() else {
                 return Vec::new();
             };
-            let drill = Drill {
-                plural: "pods",
-                namespace: Some(namespace),
-                label_selector: None,
-                field_selector: None,
-                owner_uid: None,
+            let namespace = if workload.namespace.is_empty() {
+                view.component.namespace.clone()
+            } else {
+                workload.namespace.clone()
             };
-            let mut effects = open_kind(state, kind, Some(&drill), Some(format!("pods · {name}")));
-            let rows = state.viewport.rows;
-            if let Some(table) = state.table_mut() {
-                // Release names are DNS labels: as a pattern they match themselves.
-                table.set_filter(Filter::parse(&name).ok().flatten(), rows);
+            // A pod has nothing below it: describe it.
+            if workload.kind == "Pod" {
+                return open_document(state, DocumentKind::Describe, false);
             }
-            effects.shrink_to_fit();
-            effects
+            let name = workload.name.clone();
+            open_pods_named(state, namespace, name)
         }
         View::Contexts(view) => {
             let Some(entry) = view.entries.get(view.selected) else {
@@ -706,15 +706,56 @@ fn select(state: &mut AppState) -> Vec<Effect> {
     }
 }
 
+/// Pushes the pods of `namespace` filtered to `name` (pods are named after the workload that
+/// owns them, and Helm names its objects after the release).
+fn open_pods_named(state: &mut AppState, namespace: String, name: String) -> Vec<Effect> {
+    let Some(kind) = state.catalog.resolve("pods").cloned() else {
+        return Vec::new();
+    };
+    let drill = Drill {
+        plural: "pods",
+        namespace: Some(namespace),
+        label_selector: None,
+        field_selector: None,
+        owner_uid: None,
+    };
+    let mut effects = open_kind(state, kind, Some(&drill), Some(format!("pods · {name}")));
+    let rows = state.viewport.rows;
+    if let Some(table) = state.table_mut() {
+        // Kubernetes names are DNS labels: as a pattern they match themselves.
+        table.set_filter(Filter::parse(&name).ok().flatten(), rows);
+    }
+    effects.shrink_to_fit();
+    effects
+}
+
 fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Vec<Effect> {
-    let Some(table) = state.table() else {
-        return Vec::new();
+    let (resource, key) = match state.top() {
+        View::Table(table) => {
+            let Some(row) = table.selected_row() else {
+                return Vec::new();
+            };
+            (table.kind.clone(), row.key.clone())
+        }
+        // The workload under the cursor of a component.
+        View::Component(view) => {
+            let Some(workload) = view.selected_workload() else {
+                return Vec::new();
+            };
+            let Some(resource) = state.catalog.resolve(&workload.kind).cloned() else {
+                return Vec::new();
+            };
+            let namespace = if !resource.namespaced {
+                String::new()
+            } else if workload.namespace.is_empty() {
+                view.component.namespace.clone()
+            } else {
+                workload.namespace.clone()
+            };
+            (resource, RowKey::new(namespace, workload.name.clone()))
+        }
+        _ => return Vec::new(),
     };
-    let Some(row) = table.selected_row() else {
-        return Vec::new();
-    };
-    let resource = table.kind.clone();
-    let key = row.key.clone();
     let generation = state.next_generation();
     let mut doc = DocumentView::new(kind, resource.clone(), key.clone(), generation);
     doc.revealed = revealed;

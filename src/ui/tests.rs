@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{Theme, render, viewport};
 use crate::app::document::SharedObject;
 use crate::app::harness::key_event;
-use crate::app::{Action, AppState, ContextInfo, Effect, Keymap, ServerStatus, update};
+use crate::app::{Action, AppState, ContextInfo, Effect, Keymap, ServerStatus, View, update};
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::resource::Projector;
 use crate::cluster::{Catalog, NamespaceScope, ResourceEvent, ResourceRow, WatchChange};
@@ -387,7 +387,28 @@ snapshots!(contexts, |w, h| {
     state
 });
 
-snapshots!(layers_home, |w, h| {
+snapshots!(layers_home, |w, h| layers_cockpit(w, h));
+
+// Enter on the layers' airflow: its workloads grouped by kind.
+snapshots!(component_workloads, |w, h| {
+    let mut state = layers_cockpit(w, h);
+    let View::Layers(layers) = state.top() else {
+        panic!("layers on top");
+    };
+    let report = layers.report.clone().unwrap();
+    let at = report
+        .components()
+        .position(|c| c.name == "airflow")
+        .expect("airflow in the demo");
+    for _ in 0..at {
+        press(&mut state, &["j"]);
+    }
+    press(&mut state, &["enter", "j"]);
+    assert!(matches!(state.top(), View::Component(_)));
+    state
+});
+
+fn layers_cockpit(w: u16, h: u16) -> AppState {
     let mut state = AppState::new(
         ContextInfo {
             name: "strata-sim".into(),
@@ -418,7 +439,7 @@ snapshots!(layers_home, |w, h| {
         },
     );
     state
-});
+}
 
 snapshots!(help, |w, h| {
     let mut state = pods_cockpit(w, h);
@@ -502,6 +523,44 @@ fn hostile_names_cannot_reach_the_terminal() {
     assert!(
         !text.chars().any(|c| c.is_control() && c != '\n'),
         "no control character reaches a cell"
+    );
+}
+
+#[test]
+fn hostile_names_cannot_reach_the_terminal_from_a_component() {
+    use crate::stack::{ComponentReport, Health, Layer, RunSummary, WorkloadReport};
+    let mut state = cockpit(120, 40, NamespaceScope::All);
+    let evil = "aaa\u{1b}[2Jevil\u{202e}";
+    let component = ComponentReport {
+        name: evil.into(),
+        tool: None,
+        tool_name: Some(evil.into()),
+        namespace: "bad\u{1b}]0;pwned\u{7}ns".into(),
+        release: Some(evil.into()),
+        release_revision: None,
+        layer: Layer::Orchestration,
+        health: Health::Down,
+        reasons: vec![format!("{evil} is down")],
+        workloads: vec![WorkloadReport {
+            kind: "Deployment\u{7}".into(),
+            name: evil.into(),
+            namespace: "bad\u{1b}]0;pwned\u{7}ns".into(),
+            role: evil.into(),
+            ready: "0/1\u{1b}[5m".into(),
+            health: Health::Down,
+        }],
+        runs: RunSummary::default(),
+    };
+    state.stack.push(View::Component(Box::new(
+        crate::app::state::ComponentView::new(component),
+    )));
+    let terminal = draw(&state, &Theme::default(), 120, 40);
+    let text = screen_text(terminal.backend().buffer());
+    assert!(text.contains("aaaevil"), "{text}");
+    assert!(text.contains("badns"), "{text}");
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "no control character reaches a cell:\n{text}"
     );
 }
 

@@ -538,3 +538,192 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
         "{effects:?}"
     );
 }
+
+/// The layers home with a report of two components, the second with three workloads.
+fn layers_with_a_report() -> AppState {
+    use crate::stack::{
+        ComponentReport, Health, Layer, LayerReport, RunSummary, StackReport, WorkloadReport,
+    };
+    let workload = |kind: &str, name: &str, role: &str, ready: &str, health| WorkloadReport {
+        kind: kind.into(),
+        name: name.into(),
+        namespace: "orchestration".into(),
+        role: role.into(),
+        ready: ready.into(),
+        health,
+    };
+    let component = |name: &str, workloads: Vec<WorkloadReport>| ComponentReport {
+        name: name.into(),
+        tool: Some(name.into()),
+        tool_name: Some(name.into()),
+        namespace: "orchestration".into(),
+        release: Some(name.into()),
+        release_revision: None,
+        layer: Layer::Orchestration,
+        health: Health::Healthy,
+        reasons: Vec::new(),
+        workloads,
+        runs: RunSummary::default(),
+    };
+    let report = StackReport {
+        layers: vec![LayerReport {
+            layer: Layer::Orchestration,
+            health: Health::Degraded,
+            components: vec![
+                component("dagster", Vec::new()),
+                component(
+                    "airflow",
+                    vec![
+                        workload(
+                            "StatefulSet",
+                            "airflow-triggerer",
+                            "triggerer",
+                            "1/1",
+                            Health::Healthy,
+                        ),
+                        workload(
+                            "Deployment",
+                            "airflow-scheduler",
+                            "scheduler",
+                            "0/1",
+                            Health::Down,
+                        ),
+                        workload(
+                            "Deployment",
+                            "airflow-api-server",
+                            "api",
+                            "1/1",
+                            Health::Healthy,
+                        ),
+                    ],
+                ),
+            ],
+        }],
+        generated: t0(),
+    };
+    let mut state = AppState::new(
+        ContextInfo {
+            name: "test".into(),
+            cluster_url: "http://127.0.0.1:1/".into(),
+        },
+        NamespaceScope::All,
+        Keymap::builtin(),
+        t0(),
+    );
+    update(
+        &mut state,
+        Action::Resized(Viewport {
+            rows: 10,
+            width: 100,
+        }),
+    );
+    let effects = update(&mut state, Action::Started);
+    let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut state,
+        Action::LayersAssessed {
+            generation,
+            result: Ok((std::sync::Arc::new(report), Vec::new())),
+        },
+    );
+    state
+}
+
+#[test]
+fn enter_on_a_component_opens_its_workloads_and_esc_keeps_the_selection() {
+    let mut state = layers_with_a_report();
+    press(&mut state, "j");
+    let effects = press(&mut state, "enter");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(state.breadcrumbs(), ["layers", "airflow"]);
+    assert_eq!(state.key_view(), crate::app::keymap::KeyView::Component);
+    let View::Component(view) = state.top() else {
+        panic!("the component view on top");
+    };
+    // Grouped by kind (Deployments first), then by name.
+    let listed: Vec<&str> = view.workloads().iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(
+        listed,
+        [
+            "airflow-api-server",
+            "airflow-scheduler",
+            "airflow-triggerer"
+        ]
+    );
+    assert_eq!(view.selected, 0);
+    press(&mut state, "j");
+    press(&mut state, "j");
+    press(&mut state, "j");
+    let View::Component(view) = state.top() else {
+        panic!("the component view on top");
+    };
+    assert_eq!(view.selected, 2, "the cursor stops at the last workload");
+
+    let effects = press(&mut state, "esc");
+    assert!(
+        matches!(effects[..], [Effect::AssessLayers { .. }]),
+        "{effects:?}"
+    );
+    assert_eq!(state.breadcrumbs(), ["layers"]);
+    let View::Layers(layers) = state.top() else {
+        panic!("the layers on top");
+    };
+    assert_eq!(layers.selected, 1, "the same component stays selected");
+}
+
+#[test]
+fn enter_on_a_workload_opens_its_pods() {
+    let mut state = layers_with_a_report();
+    press(&mut state, "j");
+    press(&mut state, "enter");
+    press(&mut state, "j");
+    let effects = press(&mut state, "enter");
+    assert_eq!(
+        state.breadcrumbs(),
+        ["layers", "airflow", "pods · airflow-scheduler"]
+    );
+    let target = watched(&effects).expect("the pods are watched");
+    assert_eq!(target.kind.plural, "pods");
+    assert_eq!(target.scope, NamespaceScope::Only("orchestration".into()));
+    let table = state.table().unwrap();
+    assert_eq!(
+        table.filter.as_ref().map(|f| f.text.as_str()),
+        Some("airflow-scheduler")
+    );
+    // Back on the component, the cursor is where it was.
+    let effects = press(&mut state, "esc");
+    assert!(effects.is_empty(), "{effects:?}");
+    let View::Component(view) = state.top() else {
+        panic!("the component view on top");
+    };
+    assert_eq!(view.selected_workload().unwrap().name, "airflow-scheduler");
+}
+
+#[test]
+fn enter_on_a_component_without_workloads_does_nothing_more() {
+    let mut state = layers_with_a_report();
+    press(&mut state, "enter");
+    assert_eq!(state.breadcrumbs(), ["layers", "dagster"]);
+    assert!(press(&mut state, "enter").is_empty());
+    assert_eq!(state.breadcrumbs(), ["layers", "dagster"]);
+}
+
+#[test]
+fn describe_on_a_workload_fetches_it() {
+    let mut state = layers_with_a_report();
+    press(&mut state, "j");
+    press(&mut state, "enter");
+    press(&mut state, "j");
+    let effects = press(&mut state, "d");
+    let [Effect::FetchObject { kind, key, .. }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        (kind.group.as_str(), kind.plural.as_str()),
+        ("apps", "deployments")
+    );
+    assert_eq!(key, &RowKey::new("orchestration", "airflow-scheduler"));
+    assert_eq!(state.key_view(), crate::app::keymap::KeyView::Describe);
+}

@@ -1,0 +1,210 @@
+//! One component of the stack (Enter on the layers screen): what it is and how it is, then
+//! its workloads grouped by kind, a section line per kind, in the style of the layers list.
+//! Enter on a workload opens its pods.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::app::state::ComponentView;
+use crate::stack::WorkloadReport;
+use crate::ui::Theme;
+use crate::ui::layers::badge;
+use crate::ui::text::{cell, sanitize, width};
+
+/// Space between columns.
+const GAP: usize = 1;
+/// Reasons shown above the workloads (the layers' details show them all).
+const REASONS_MAX: usize = 3;
+
+pub fn render(view: &ComponentView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let component = &view.component;
+    let workloads = view.workloads();
+    let count = workloads.len();
+    let selected = view.selected.min(count.saturating_sub(1));
+    let position = if count == 0 {
+        " 0 ".to_string()
+    } else {
+        format!(" {}/{count} ", selected + 1)
+    };
+    let namespace = if component.namespace.is_empty() {
+        "cluster".to_string()
+    } else {
+        sanitize(&component.namespace).into_owned()
+    };
+    let block = Block::bordered()
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            format!(" {}({namespace}) ", sanitize(&component.name)),
+            theme.title_focused,
+        ))
+        .title_top(Line::styled(position, theme.muted).right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let total = usize::from(inner.width);
+
+    // What it is, how it is and why.
+    let mut head: Vec<Line> = Vec::new();
+    let mut about = vec![badge(component.health, theme)];
+    let mut facts = Vec::new();
+    if let Some(tool) = &component.tool_name {
+        facts.push(format!("tool {}", sanitize(tool)));
+    }
+    if let Some(release) = &component.release {
+        facts.push(format!("release {}", sanitize(release)));
+    }
+    if let Some((revision, status)) = &component.release_revision {
+        facts.push(format!("revision {revision} ({status})"));
+    }
+    facts.push(format!("layer {}", component.layer.title()));
+    if component.runs.total() > 0 {
+        facts.push(format!(
+            "runs {} running, {} ok, {} failed",
+            component.runs.running, component.runs.succeeded, component.runs.failed
+        ));
+    }
+    about.push(Span::styled(
+        cell(
+            &format!("  {}", facts.join(" · ")),
+            total.saturating_sub(12),
+        ),
+        theme.text,
+    ));
+    head.push(Line::from(about));
+    for reason in component.reasons.iter().take(REASONS_MAX) {
+        head.push(Line::styled(
+            cell(&format!("! {reason}"), total),
+            theme.message_warning,
+        ));
+    }
+    if component.reasons.len() > REASONS_MAX {
+        head.push(Line::styled(
+            format!("  … {} more", component.reasons.len() - REASONS_MAX),
+            theme.muted,
+        ));
+    }
+    head.push(Line::raw(""));
+
+    if count == 0 {
+        head.push(Line::styled(
+            "No workloads: nothing of this component runs in the cluster.",
+            theme.muted,
+        ));
+        frame.render_widget(Paragraph::new(head).style(theme.text), inner);
+        return;
+    }
+
+    let columns = Columns::fit(&workloads, total);
+    let mut rows: Vec<Line> = vec![columns.header(theme)];
+    let mut selected_row = 0;
+    let mut kind: Option<&str> = None;
+    for (index, workload) in workloads.iter().enumerate() {
+        if kind != Some(workload.kind.as_str()) {
+            kind = Some(workload.kind.as_str());
+            let of_kind = workloads.iter().filter(|w| w.kind == workload.kind).count();
+            rows.push(Line::styled(
+                cell(&format!("{} ({of_kind})", plural(&workload.kind)), total),
+                theme.title,
+            ));
+        }
+        if index == selected {
+            selected_row = rows.len();
+        }
+        rows.push(columns.row(workload, index == selected, theme));
+    }
+
+    // The head and the column header stay; the rows scroll to keep the cursor on screen.
+    let height = usize::from(inner.height);
+    let fixed = head.len() + 1;
+    let body = height.saturating_sub(fixed).max(1);
+    let selected_row = selected_row - 1;
+    let offset = if selected_row >= body {
+        selected_row + 1 - body
+    } else {
+        0
+    };
+    let mut visible = head;
+    visible.push(rows[0].clone());
+    visible.extend(rows.into_iter().skip(1 + offset).take(body));
+    frame.render_widget(Paragraph::new(visible).style(theme.text), inner);
+}
+
+/// `Deployments` for `Deployment`.
+fn plural(kind: &str) -> String {
+    format!("{}s", sanitize(kind))
+}
+
+/// Column widths at this width.
+struct Columns {
+    name: usize,
+    role: usize,
+    ready: usize,
+    health: usize,
+}
+
+impl Columns {
+    fn fit(workloads: &[&WorkloadReport], total: usize) -> Columns {
+        let widest = |f: &dyn Fn(&WorkloadReport) -> usize, header: &str| {
+            workloads
+                .iter()
+                .map(|w| f(w))
+                .max()
+                .unwrap_or(0)
+                .max(width(header))
+        };
+        let role = widest(&|w| width(&w.role), "ROLE").min(16);
+        let ready = widest(&|w| width(&w.ready), "READY").min(16);
+        let health = width("▲ degraded");
+        // Two columns of indent for the cursor marker.
+        let fixed = 2 + role + ready + health + 3 * GAP;
+        let name = widest(&|w| width(&w.name), "NAME")
+            .min(total.saturating_sub(fixed))
+            .max(8);
+        Columns {
+            name,
+            role,
+            ready,
+            health,
+        }
+    }
+
+    fn line(&self, name: &str, role: &str, ready: &str) -> String {
+        let mut text = String::new();
+        for (value, w) in [(name, self.name), (role, self.role), (ready, self.ready)] {
+            let value = cell(value, w);
+            text.push_str(&value);
+            text.push_str(&" ".repeat(w.saturating_sub(width(&value)) + GAP));
+        }
+        text
+    }
+
+    fn header(&self, theme: &Theme) -> Line<'static> {
+        let mut text = format!("  {}", self.line("NAME", "ROLE", "READY"));
+        text.push_str("HEALTH");
+        Line::styled(text, theme.table_header)
+    }
+
+    fn row(&self, w: &WorkloadReport, selected: bool, theme: &Theme) -> Line<'static> {
+        let mut text = String::from(if selected { "▸ " } else { "  " });
+        let role = if w.role.is_empty() { "-" } else { &w.role };
+        text.push_str(&self.line(&w.name, role, &w.ready));
+        let row_style = if selected {
+            theme.selection
+        } else {
+            theme.text
+        };
+        let badge = badge(w.health, theme);
+        let badge = if selected {
+            Span::styled(badge.content, row_style)
+        } else {
+            badge
+        };
+        let tail = self.health.saturating_sub(badge.width());
+        Line::from(vec![
+            Span::styled(text, row_style),
+            badge,
+            Span::styled(" ".repeat(tail), row_style),
+        ])
+    }
+}
