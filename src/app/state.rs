@@ -137,6 +137,8 @@ pub struct LayersView {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComponentView {
     pub component: ComponentReport,
+    /// The component's Services as rows (no health of their own: shown, not judged).
+    services: Vec<WorkloadReport>,
     /// The cursor, an index into [`ComponentView::workloads`].
     pub selected: usize,
 }
@@ -154,8 +156,21 @@ const KIND_ORDER: &[&str] = &[
 
 impl ComponentView {
     pub fn new(component: ComponentReport) -> ComponentView {
+        let services = component
+            .services
+            .iter()
+            .map(|name| WorkloadReport {
+                kind: "Service".into(),
+                name: name.clone(),
+                namespace: component.namespace.clone(),
+                role: String::new(),
+                ready: String::new(),
+                health: crate::stack::Health::Unknown,
+            })
+            .collect();
         ComponentView {
             component,
+            services,
             selected: 0,
         }
     }
@@ -172,6 +187,7 @@ impl ComponentView {
         workloads.sort_by(|a, b| {
             (rank(&a.kind), &a.kind, &a.name).cmp(&(rank(&b.kind), &b.kind, &b.name))
         });
+        workloads.extend(self.services.iter());
         workloads
     }
 

@@ -655,8 +655,8 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             } else {
                 workload.namespace.clone()
             };
-            // A pod has nothing below it: describe it.
-            if workload.kind == "Pod" {
+            // A pod has nothing below it, and a Service is shown, not drilled: describe them.
+            if matches!(workload.kind.as_str(), "Pod" | "Service") {
                 return open_document(state, DocumentKind::Describe, false);
             }
             let name = workload.name.clone();

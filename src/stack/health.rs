@@ -211,10 +211,15 @@ impl Judge<'_> {
         let mut long_running = 0usize;
         let mut long_running_down = 0usize;
         let mut runs: Vec<RunRecord> = Vec::new();
+        let mut services: Vec<String> = Vec::new();
 
         for &i in &component.members {
             let placement = &self.classification.placements[i];
             let o = &self.objects[i];
+            if o.kind == ObjectKind::Service {
+                services.push(o.name.clone());
+                continue;
+            }
             if placement.part == Part::Run {
                 runs.push(self.run_record(i));
                 continue;
@@ -320,6 +325,10 @@ impl Judge<'_> {
             health,
             reasons,
             workloads,
+            services: {
+                services.sort();
+                services
+            },
             runs: summary,
         }
     }

@@ -39,6 +39,8 @@ pub struct ComponentReport {
     /// Most severe first.
     pub reasons: Vec<String>,
     pub workloads: Vec<WorkloadReport>,
+    /// Names of its Services (shown in the cockpit's component view, not judged).
+    pub services: Vec<String>,
     pub runs: RunSummary,
 }
 
@@ -254,6 +256,7 @@ mod tests {
                 health,
             }],
             runs: RunSummary::default(),
+            services: Vec::new(),
         }
     }
 

@@ -550,6 +550,7 @@ fn hostile_names_cannot_reach_the_terminal_from_a_component() {
             health: Health::Down,
         }],
         runs: RunSummary::default(),
+        services: Vec::new(),
     };
     state.stack.push(View::Component(Box::new(
         crate::app::state::ComponentView::new(component),

@@ -564,6 +564,7 @@ fn layers_with_a_report() -> AppState {
         reasons: Vec::new(),
         workloads,
         runs: RunSummary::default(),
+        services: Vec::new(),
     };
     let report = StackReport {
         layers: vec![LayerReport {
@@ -726,4 +727,45 @@ fn describe_on_a_workload_fetches_it() {
     );
     assert_eq!(key, &RowKey::new("orchestration", "airflow-scheduler"));
     assert_eq!(state.key_view(), crate::app::keymap::KeyView::Describe);
+}
+
+#[test]
+fn a_component_lists_its_services_after_its_workloads() {
+    use crate::app::state::ComponentView;
+    use crate::stack::{ComponentReport, RunSummary, WorkloadReport};
+    let workload = WorkloadReport {
+        kind: "Deployment".into(),
+        name: "web".into(),
+        namespace: "bi".into(),
+        role: "web".into(),
+        ready: "1/1".into(),
+        health: crate::stack::Health::Healthy,
+    };
+    let component = ComponentReport {
+        name: "superset".into(),
+        tool: Some("superset".into()),
+        tool_name: Some("Superset".into()),
+        namespace: "bi".into(),
+        release: None,
+        release_revision: None,
+        layer: crate::stack::Layer::Visualization,
+        health: crate::stack::Health::Healthy,
+        reasons: Vec::new(),
+        workloads: vec![workload],
+        runs: RunSummary::default(),
+        services: vec!["superset".into()],
+    };
+    let view = ComponentView::new(component);
+    let rows: Vec<(String, String)> = view
+        .workloads()
+        .iter()
+        .map(|w| (w.kind.clone(), w.name.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Deployment".to_string(), "web".to_string()),
+            ("Service".to_string(), "superset".to_string())
+        ]
+    );
 }

@@ -194,7 +194,12 @@ impl Columns {
         } else {
             theme.text
         };
-        let badge = badge(w.health, theme);
+        // Services are listed, not judged: no badge.
+        let badge = if w.kind == "Service" {
+            Span::raw("")
+        } else {
+            badge(w.health, theme)
+        };
         let badge = if selected {
             Span::styled(badge.content, row_style)
         } else {
