@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use super::document::SharedObject;
-use super::state::{ContextInfo, Viewport};
+use super::state::{ComponentEvent, ContextInfo, Viewport};
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::{
     Catalog, NamespaceInfo, NamespaceScope, ResourceEvent, ResourceKind, RowKey, WatchChange,
@@ -53,6 +53,11 @@ pub enum Action {
     },
     /// A context switch finished.
     Reconnected(Result<ContextInfo, String>),
+    /// The events of the component view `generation`.
+    ComponentEvents {
+        generation: u64,
+        result: Result<Vec<ComponentEvent>, String>,
+    },
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -155,6 +160,12 @@ pub enum Effect {
     AssessLayers {
         generation: u64,
         scope: NamespaceScope,
+    },
+    /// Read the recent events of a component's objects (names and what they make).
+    FetchComponentEvents {
+        generation: u64,
+        namespace: String,
+        names: Vec<String>,
     },
     /// Connect to another context of the kubeconfig.
     SwitchContext(String),

@@ -262,6 +262,20 @@ impl Executor {
                 }));
                 self.layers_watch = Some(handle);
             }
+            Effect::FetchComponentEvents {
+                generation,
+                namespace,
+                names,
+            } => {
+                let client = self.connection.client.clone();
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let result = component_events(&client, &namespace, &names).await;
+                    let _ = inbox
+                        .send(Action::ComponentEvents { generation, result })
+                        .await;
+                });
+            }
             Effect::ListContexts => {
                 let result = list_contexts(&self.target.source).map_err(|e| e.to_string());
                 let inbox = self.inbox.clone();
@@ -372,6 +386,71 @@ impl Executor {
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }
+}
+
+/// Most events the component view lists.
+const COMPONENT_EVENTS: usize = 20;
+
+/// The newest events in `namespace` about the named objects or what they made (pods and
+/// ReplicaSets carry their owner's name as a prefix).
+async fn component_events(
+    client: &kube::Client,
+    namespace: &str,
+    names: &[String],
+) -> Result<Vec<crate::app::state::ComponentEvent>, String> {
+    use k8s_openapi::api::core::v1::Event;
+    let api: kube::Api<Event> = kube::Api::namespaced(client.clone(), namespace);
+    let list = api
+        .list(&kube::api::ListParams::default())
+        .await
+        .map_err(|error| {
+            format!(
+                "cannot read events in {namespace}: {}",
+                cluster::with_causes(&error)
+            )
+        })?;
+    let ours = |object: &str| {
+        names.iter().any(|n| {
+            object == n
+                || object
+                    .strip_prefix(n.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+        })
+    };
+    let mut events: Vec<crate::app::state::ComponentEvent> = list
+        .items
+        .into_iter()
+        .filter(|e| ours(e.involved_object.name.as_deref().unwrap_or_default()))
+        .map(|e| {
+            let last_seen = e
+                .last_timestamp
+                .as_ref()
+                .map(|t| t.0)
+                .or_else(|| e.event_time.as_ref().map(|t| t.0))
+                .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
+                .and_then(|t| {
+                    chrono::DateTime::from_timestamp(
+                        t.as_second(),
+                        t.subsec_nanosecond().max(0) as u32,
+                    )
+                });
+            crate::app::state::ComponentEvent {
+                last_seen,
+                warning: e.type_.as_deref() == Some("Warning"),
+                reason: e.reason.unwrap_or_default(),
+                object: format!(
+                    "{}/{}",
+                    e.involved_object.kind.unwrap_or_default().to_lowercase(),
+                    e.involved_object.name.unwrap_or_default()
+                ),
+                message: e.message.unwrap_or_default(),
+                count: i64::from(e.count.unwrap_or(1)),
+            }
+        })
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
+    events.truncate(COMPONENT_EVENTS);
+    Ok(events)
 }
 
 /// The events about one object, for describe; none when they cannot be read (describe is

@@ -137,10 +137,26 @@ pub struct LayersView {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComponentView {
     pub component: ComponentReport,
+    /// Tags the events fetch made for this view.
+    pub generation: u64,
+    /// Recent events about the component's objects, newest first (None while loading).
+    pub events: Option<Result<Vec<ComponentEvent>, String>>,
     /// The component's Services as rows (no health of their own: shown, not judged).
     services: Vec<WorkloadReport>,
     /// The cursor, an index into [`ComponentView::workloads`].
     pub selected: usize,
+}
+
+/// One event about a component's object, as the component view lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComponentEvent {
+    pub last_seen: Option<DateTime<Utc>>,
+    pub warning: bool,
+    pub reason: String,
+    /// `kind/name` of the object it is about.
+    pub object: String,
+    pub message: String,
+    pub count: i64,
 }
 
 /// The order kinds are listed in: workloads, then runs, then bare pods (anything else comes
@@ -172,6 +188,8 @@ impl ComponentView {
             component,
             services,
             selected: 0,
+            generation: 0,
+            events: None,
         }
     }
 
@@ -189,6 +207,12 @@ impl ComponentView {
         });
         workloads.extend(self.services.iter());
         workloads
+    }
+
+    /// The names whose events belong to this component: its workloads, Services, and what
+    /// they make (pods and ReplicaSets are named after their owners).
+    pub fn event_names(&self) -> Vec<String> {
+        self.workloads().iter().map(|w| w.name.clone()).collect()
     }
 
     /// The workload under the cursor.

@@ -52,6 +52,18 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.changed();
             Vec::new()
         }
+        Action::ComponentEvents { generation, result } => {
+            let Some(View::Component(view)) = state
+                .stack
+                .iter_mut()
+                .find(|v| matches!(v, View::Component(c) if c.generation == generation))
+            else {
+                return Vec::new();
+            };
+            view.events = Some(result);
+            state.changed();
+            Vec::new()
+        }
         Action::LayersAssessed { generation, result } => {
             let Some(View::Layers(layers)) = state
                 .stack
@@ -642,9 +654,16 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             };
             // The component's workloads, from the report the layers show; the layers keep
             // refreshing only while they are on top.
-            let view = ComponentView::new(component.clone());
+            let mut view = ComponentView::new(component.clone());
+            let generation = state.next_generation();
+            view.generation = generation;
+            let effect = Effect::FetchComponentEvents {
+                generation,
+                namespace: view.component.namespace.clone(),
+                names: view.event_names(),
+            };
             push(state, View::Component(Box::new(view)));
-            Vec::new()
+            vec![effect]
         }
         View::Component(view) => {
             let Some(workload) = view.selected_workload() else {

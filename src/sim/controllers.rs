@@ -376,7 +376,7 @@ impl Controllers {
         }
     }
 
-    fn create(&self, plural_group: (&str, &str), mut obj: Value) -> Option<Obj> {
+    fn create(&mut self, plural_group: (&str, &str), mut obj: Value) -> Option<Obj> {
         let info = self
             .state
             .by_key(&ResKey::new(plural_group.0, plural_group.1))?;
@@ -404,12 +404,25 @@ impl Controllers {
                 obj["metadata"]["creationTimestamp"] = t;
             }
         }
-        self.state.create_object(&info, obj).ok()
+        let created = self.state.create_object(&info, obj).ok()?;
+        // Index it now, not when its event arrives: a reconcile in between must count it,
+        // or it would create the same dependent twice.
+        self.index(&info.key(), &created, true);
+        Some(created)
     }
 
     // ---- kubelet ----
 
     fn kubelet(&mut self, pod: &Value) {
+        // Act on the stored version: an event may carry one we already moved past.
+        let fresh =
+            self.state
+                .store
+                .get(&pods(), meta_str(pod, "namespace"), meta_str(pod, "name"));
+        let Some(fresh) = fresh else {
+            return;
+        };
+        let pod = fresh.as_ref();
         let needs_node = pod["status"]["startTime"].is_null();
         let node = if needs_node {
             self.next_node()

@@ -90,7 +90,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     views::header::render(state, theme, frame, layout.header);
     match state.top() {
         View::Layers(layers) => views::home::render(layers, theme, frame, layout.body),
-        View::Component(view) => views::component::render(view, theme, frame, layout.body),
+        View::Component(view) => {
+            views::component::render(view, state.now, theme, frame, layout.body)
+        }
         View::Table(table) => views::table::render(state, table, theme, frame, layout.body),
         View::Document(doc) => views::document::render(doc, theme, frame, layout.body),
         View::Contexts(contexts) => {

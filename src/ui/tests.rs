@@ -404,7 +404,44 @@ snapshots!(component_workloads, |w, h| {
         press(&mut state, &["j"]);
     }
     press(&mut state, &["enter", "j"]);
-    assert!(matches!(state.top(), View::Component(_)));
+    let View::Component(view) = state.top() else {
+        panic!("the component view on top");
+    };
+    // Its recent events, as the fetch delivers them.
+    let generation = view.generation;
+    let now = state.now;
+    let event = |minutes: i64, warning: bool, reason: &str, object: &str, message: &str| {
+        crate::app::state::ComponentEvent {
+            last_seen: Some(now - chrono::Duration::minutes(minutes)),
+            warning,
+            reason: reason.into(),
+            object: object.into(),
+            message: message.into(),
+            count: if warning { 14 } else { 1 },
+        }
+    };
+    update(
+        &mut state,
+        Action::ComponentEvents {
+            generation,
+            result: Ok(vec![
+                event(
+                    2,
+                    true,
+                    "BackOff",
+                    "pod/airflow-scheduler-7d9f-x2x",
+                    "Back-off restarting failed container scheduler",
+                ),
+                event(
+                    9,
+                    false,
+                    "ScalingReplicaSet",
+                    "deployment/airflow-webserver",
+                    "Scaled up replica set airflow-webserver-5c to 1",
+                ),
+            ]),
+        },
+    );
     state
 });
 

@@ -637,8 +637,52 @@ fn enter_on_a_component_opens_its_workloads_and_esc_keeps_the_selection() {
     let mut state = layers_with_a_report();
     press(&mut state, "j");
     let effects = press(&mut state, "enter");
-    assert!(effects.is_empty(), "{effects:?}");
+    // The view comes from the report at once; only its events are fetched.
+    let [
+        Effect::FetchComponentEvents {
+            generation,
+            namespace,
+            names,
+        },
+    ] = &effects[..]
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(namespace, "orchestration");
+    assert!(names.iter().any(|n| n == "airflow-scheduler"), "{names:?}");
+    let generation = *generation;
     assert_eq!(state.breadcrumbs(), ["layers", "airflow"]);
+    // Events for this view land in it; a stale generation is ignored.
+    let event = crate::app::state::ComponentEvent {
+        last_seen: None,
+        warning: true,
+        reason: "BackOff".into(),
+        object: "pod/airflow-scheduler-1".into(),
+        message: "Back-off restarting failed container".into(),
+        count: 3,
+    };
+    update(
+        &mut state,
+        Action::ComponentEvents {
+            generation: generation + 99,
+            result: Ok(vec![]),
+        },
+    );
+    match state.top() {
+        View::Component(view) => assert!(view.events.is_none()),
+        _ => panic!("the component view on top"),
+    }
+    update(
+        &mut state,
+        Action::ComponentEvents {
+            generation,
+            result: Ok(vec![event.clone()]),
+        },
+    );
+    match state.top() {
+        View::Component(view) => assert_eq!(view.events, Some(Ok(vec![event]))),
+        _ => panic!("the component view on top"),
+    }
     assert_eq!(state.key_view(), crate::app::keymap::KeyView::Component);
     let View::Component(view) = state.top() else {
         panic!("the component view on top");

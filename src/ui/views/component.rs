@@ -2,6 +2,7 @@
 //! its workloads grouped by kind, a section line per kind, in the style of the layers list.
 //! Enter on a workload opens its pods.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -18,7 +19,13 @@ const GAP: usize = 1;
 /// Reasons shown above the workloads (the layers' details show them all).
 const REASONS_MAX: usize = 3;
 
-pub fn render(view: &ComponentView, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(
+    view: &ComponentView,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let component = &view.component;
     let workloads = view.workloads();
     let count = workloads.len();
@@ -124,10 +131,70 @@ pub fn render(view: &ComponentView, theme: &Theme, frame: &mut Frame, area: Rect
     } else {
         0
     };
+    let shown_rows = rows.len().saturating_sub(1 + offset).min(body);
     let mut visible = head;
     visible.push(rows[0].clone());
     visible.extend(rows.into_iter().skip(1 + offset).take(body));
+    // Recent events fill the room left under the rows.
+    let room = body.saturating_sub(shown_rows);
+    if room >= 3 {
+        visible.push(Line::raw(""));
+        visible.extend(event_lines(view, now, total, room - 1, theme));
+    }
     frame.render_widget(Paragraph::new(visible).style(theme.text), inner);
+}
+
+/// The "Events" section: newest first, warnings highlighted, at most `room` lines.
+fn event_lines(
+    view: &ComponentView,
+    now: DateTime<Utc>,
+    total: usize,
+    room: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match &view.events {
+        None => out.push(Line::styled("Events: loading…", theme.muted)),
+        Some(Err(error)) => out.push(Line::styled(
+            cell(&format!("Events: {}", sanitize(error)), total),
+            theme.message_warning,
+        )),
+        Some(Ok(events)) if events.is_empty() => {
+            out.push(Line::styled("Events: none in the last hour", theme.muted))
+        }
+        Some(Ok(events)) => {
+            out.push(Line::styled(
+                cell(&format!("Events ({})", events.len()), total),
+                theme.title,
+            ));
+            for event in events.iter().take(room.saturating_sub(1)) {
+                let age = event
+                    .last_seen
+                    .map(|t| crate::printers::human_duration(now - t))
+                    .unwrap_or_else(|| "-".into());
+                let count = if event.count > 1 {
+                    format!(" (x{})", event.count)
+                } else {
+                    String::new()
+                };
+                let text = format!(
+                    "  {age:>6}  {:<8} {:<18} {:<40} {}{count}",
+                    if event.warning { "Warning" } else { "Normal" },
+                    sanitize(&event.reason),
+                    sanitize(&event.object),
+                    sanitize(&event.message),
+                );
+                let style = if event.warning {
+                    theme.message_warning
+                } else {
+                    theme.text
+                };
+                out.push(Line::styled(cell(&text, total), style));
+            }
+        }
+    }
+    out.truncate(room);
+    out
 }
 
 /// `Deployments` for `Deployment`.
