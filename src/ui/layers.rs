@@ -21,6 +21,28 @@ pub const SIDE_BY_SIDE_WIDTH: u16 = 110;
 /// Space between columns.
 const GAP: usize = 1;
 
+/// A table row: its text, then a health badge padded to `health_width` (the selection
+/// colours the badge too, so the highlighted row reads as one bar).
+pub fn badged_row(
+    text: String,
+    badge: Span<'static>,
+    row_style: ratatui::style::Style,
+    selected: bool,
+    health_width: usize,
+) -> Line<'static> {
+    let badge = if selected {
+        Span::styled(badge.content, row_style)
+    } else {
+        badge
+    };
+    let tail = health_width.saturating_sub(badge.width());
+    Line::from(vec![
+        Span::styled(text, row_style),
+        badge,
+        Span::styled(" ".repeat(tail), row_style),
+    ])
+}
+
 /// The badge of a health: a symbol (so meaning survives without colour) and the word.
 pub fn badge(health: Health, theme: &Theme) -> Span<'static> {
     let symbol = match health {
@@ -225,18 +247,13 @@ impl Columns {
         } else {
             theme.text
         };
-        let badge = badge(c.health, theme);
-        let badge = if selected {
-            Span::styled(badge.content, row_style)
-        } else {
-            badge
-        };
-        let tail = self.health.saturating_sub(badge.width());
-        Line::from(vec![
-            Span::styled(text, row_style),
-            badge,
-            Span::styled(" ".repeat(tail), row_style),
-        ])
+        badged_row(
+            text,
+            badge(c.health, theme),
+            row_style,
+            selected,
+            self.health,
+        )
     }
 }
 

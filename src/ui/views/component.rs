@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::app::state::ComponentView;
 use crate::stack::WorkloadReport;
 use crate::ui::Theme;
-use crate::ui::layers::badge;
+use crate::ui::layers::{badge, badged_row};
 use crate::ui::text::{cell, sanitize, width};
 
 /// Space between columns.
@@ -267,16 +267,6 @@ impl Columns {
         } else {
             badge(w.health, theme)
         };
-        let badge = if selected {
-            Span::styled(badge.content, row_style)
-        } else {
-            badge
-        };
-        let tail = self.health.saturating_sub(badge.width());
-        Line::from(vec![
-            Span::styled(text, row_style),
-            badge,
-            Span::styled(" ".repeat(tail), row_style),
-        ])
+        badged_row(text, badge, row_style, selected, self.health)
     }
 }
