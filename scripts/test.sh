@@ -27,4 +27,12 @@ case "$rc" in
 esac
 
 # --no-fail-fast: one failing target must not hide the results of the others.
-cargo test --all-targets --no-fail-fast
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --all-targets --no-fail-fast 2>&1 | tee "$log" || status=$?
+# One closing line over every test target (criterion's bench smoke runs print after the
+# last cargo summary, so the totals are repeated here).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
