@@ -747,10 +747,9 @@ mod tests {
                 press(KeyCode::Char('g'), KeyModifiers::NONE),
                 Some(Intent::Top),
             ),
-            (
-                press(KeyCode::BackTab, KeyModifiers::SHIFT),
-                Some(Intent::FocusPrevious),
-            ),
+            // One pane per screen: tab and backtab are not bound.
+            (press(KeyCode::BackTab, KeyModifiers::SHIFT), None),
+            (press(KeyCode::Tab, KeyModifiers::NONE), None),
             (
                 press(KeyCode::Enter, KeyModifiers::NONE),
                 Some(Intent::Select),
