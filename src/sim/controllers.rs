@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::cron::Schedule;
 use super::http::SimState;
+use super::ids::{self, name_digits};
 use super::kubelet;
 use super::resources::ResKey;
 use super::scenario::RunGenerator;
@@ -1413,9 +1414,7 @@ fn pod_from_template(
 /// A stable hash of a pod template, in the API server's short alphabet (pod-template-hash).
 pub fn template_hash(template: &Value) -> String {
     fn eat(h: &mut u64, bytes: &[u8]) {
-        for b in bytes {
-            *h = (*h ^ u64::from(*b)).wrapping_mul(0x100000001b3);
-        }
+        *h = ids::fnv1a_from(*h, bytes.iter().copied());
     }
     fn feed(h: &mut u64, v: &Value) {
         match v {
@@ -1440,15 +1439,9 @@ pub fn template_hash(template: &Value) -> String {
             other => eat(h, other.to_string().as_bytes()),
         }
     }
-    let mut h: u64 = 0xcbf29ce484222325;
+    let mut h = ids::fnv1a([]);
     feed(&mut h, template);
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut out = String::new();
-    for _ in 0..10 {
-        out.push(ALPHABET[(h % ALPHABET.len() as u64) as usize] as char);
-        h /= ALPHABET.len() as u64;
-    }
-    out
+    name_digits(h, 10)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use super::ids::{fnv1a, fnv1a_from};
 use super::script::PodScript;
 
 /// What the kubelet wants to change now, and when to look at the pod again.
@@ -53,10 +54,7 @@ fn containers(pod: &Value, list: &str) -> Vec<(String, String)> {
 }
 
 fn image_id(image: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in image.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
-    }
+    let h = fnv1a(image.bytes());
     let repo = image.split(':').next().unwrap_or(image);
     // Images without a registry come from Docker Hub; others keep theirs.
     let first = repo.split('/').next().unwrap_or_default();
@@ -80,12 +78,10 @@ fn container_id(name: &str, restarts: u64, at: DateTime<Utc>) -> String {
         "{name}/{restarts}/{}",
         at.timestamp_nanos_opt().unwrap_or_default()
     );
-    let mut h: u64 = 0xcbf29ce484222325;
+    let mut h = fnv1a([]);
     let mut out = String::new();
     for round in 0..4u8 {
-        for b in seed.bytes().chain([round]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
-        }
+        h = fnv1a_from(h, seed.bytes().chain([round]));
         out.push_str(&format!("{h:016x}"));
     }
     out

@@ -10,6 +10,7 @@ pub mod controllers;
 pub mod cron;
 pub mod fields;
 pub mod http;
+pub mod ids;
 pub mod kubelet;
 pub mod logstream;
 pub mod openapi;

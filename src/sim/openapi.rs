@@ -28,9 +28,7 @@ pub fn root(resources: &[ResourceInfo]) -> Value {
 }
 
 fn hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
+    super::ids::fnv1a(s.bytes())
 }
 
 /// `GET /openapi/v3/<gv>`: PATCH/PUT/POST operations tagged with their kind, each accepting

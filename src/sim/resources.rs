@@ -111,12 +111,7 @@ impl ResKey {
 }
 
 fn fnv(a: &str, b: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for byte in a.bytes().chain([0u8]).chain(b.bytes()) {
-        h ^= u64::from(byte);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
+    super::ids::fnv1a(a.bytes().chain([0u8]).chain(b.bytes()))
 }
 
 const RW: &[&str] = &[

@@ -124,9 +124,7 @@ impl PodScript {
 
 /// A stable fraction in [0, 1) from a name (FNV-1a).
 fn name_fraction(name: &str) -> f64 {
-    let h = name.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    });
+    let h = super::ids::fnv1a(name.bytes());
     (h % 10_000) as f64 / 10_000.0
 }
 

@@ -9,6 +9,7 @@ use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+use super::ids::{mix, name_digits};
 use super::resources::ResKey;
 
 /// A stored object; shared between the table, the history and watchers.
@@ -573,30 +574,15 @@ pub fn key_of(obj: &Value) -> (String, String) {
     )
 }
 
-/// Five characters from the API server's generateName alphabet (no vowels, no look-alikes).
+/// Five characters from the API server's generateName alphabet.
 fn suffix(seq: u64) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut h = splitmix(seq);
-    (0..5)
-        .map(|_| {
-            let c = ALPHABET[(h % ALPHABET.len() as u64) as usize] as char;
-            h /= ALPHABET.len() as u64;
-            c
-        })
-        .collect()
-}
-
-fn splitmix(seq: u64) -> u64 {
-    let mut z = seq.wrapping_add(0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-    z ^ (z >> 31)
+    name_digits(mix(seq), 5)
 }
 
 /// A UUID-shaped unique id.
 fn uid(seq: u64) -> String {
-    let a = splitmix(seq);
-    let b = splitmix(a);
+    let a = mix(seq);
+    let b = mix(a);
     format!(
         "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
         a >> 32,

@@ -523,21 +523,11 @@ fn push_text(lines: &mut Vec<LogLine>, at: DateTime<Utc>, text: String) {
 
 /// FNV-1a: a stable hash (std's hasher may change between releases).
 pub(crate) fn hash_str(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    crate::sim::ids::fnv1a(s.bytes())
 }
 
 /// SplitMix64 finaliser: spreads close inputs (slot 7 vs 8) over the whole range.
-pub(crate) fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+pub(crate) use crate::sim::ids::mix;
 
 /// A tiny xorshift64* generator for the choices made while building a plan.
 pub(crate) struct Rng(u64);
@@ -585,15 +575,7 @@ impl Rng {
 
     /// A UUID-shaped id (version 4 layout).
     pub(crate) fn uuid(&mut self) -> String {
-        let h = self.hex(32);
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
+        crate::sim::ids::uuid_from_hex(&self.hex(32))
     }
 
     /// A UUID v7-shaped id, as Airflow 3 uses for task instances.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
+use crate::sim::ids;
 use crate::sim::script::SCRIPT_ANNOTATION;
 
 /// A `metav1.Time` string: RFC 3339 in UTC with whole seconds, as the API server writes it.
@@ -97,62 +98,15 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
     )
 }
 
-/// FNV-1a: a stable hash so names, delays and ids are the same on every run of the demo.
+/// FNV-1a over the parts (each ended by 0xff): a stable hash so names, delays and ids are
+/// the same on every run of the demo.
 pub fn stable_hash(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain([0xff]) {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
+    parts.iter().fold(ids::fnv1a([]), |h, part| {
+        ids::fnv1a_from(h, part.bytes().chain([0xff]))
+    })
 }
 
-/// splitmix64 step, to draw several values from one seed.
-pub fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// `len` lowercase hex digits drawn from `seed`.
-pub fn hex_id(seed: u64, len: usize) -> String {
-    let mut out = String::with_capacity(len);
-    let mut state = seed;
-    while out.len() < len {
-        state = mix(state);
-        out.push_str(&format!("{state:016x}"));
-    }
-    out.truncate(len);
-    out
-}
-
-/// `len` characters of `[a-z0-9]`, like the random suffixes Kubernetes and Airflow add.
-pub fn alnum_id(seed: u64, len: usize) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state = mix(state);
-            ALPHABET[(state % ALPHABET.len() as u64) as usize] as char
-        })
-        .collect()
-}
-
-/// A version-4-shaped UUID drawn from `seed`.
-pub fn uuid(seed: u64) -> String {
-    let h = hex_id(seed, 32);
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
-}
+pub use crate::sim::ids::{alnum_id, hex_id, mix, uuid};
 
 #[cfg(test)]
 mod tests {
