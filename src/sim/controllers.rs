@@ -8,7 +8,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, watch};
 
@@ -19,6 +19,7 @@ use super::kubelet;
 use super::resources::ResKey;
 use super::scenario::RunGenerator;
 use super::store::{EventKind, Obj, WatchEvent};
+use super::store::{kube_time as ts, parse_kube_time as parse_ts};
 
 fn pods() -> ResKey {
     ResKey::new("", "pods")
@@ -46,16 +47,6 @@ fn job_key() -> ResKey {
 }
 fn cj_key() -> ResKey {
     ResKey::new("batch", "cronjobs")
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn parse_ts(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
 }
 
 fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {

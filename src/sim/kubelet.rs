@@ -3,11 +3,12 @@
 //! failures, driven by the pod's [`PodScript`]. It reads the stage from the pod's own status,
 //! so it survives controller restarts.
 
-use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use serde_json::{Value, json};
 
 use super::ids::{fnv1a, fnv1a_from};
 use super::script::PodScript;
+use super::store::{kube_time as ts, parse_kube_time as parse_ts};
 
 /// What the kubelet wants to change now, and when to look at the pod again.
 #[derive(Debug, Default)]
@@ -17,16 +18,6 @@ pub struct Advance {
     pub next: Option<DateTime<Utc>>,
     /// Events to record: (type, reason, message).
     pub events: Vec<(&'static str, &'static str, String)>,
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn parse_ts(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
 }
 
 fn dur(d: std::time::Duration) -> ChronoDuration {

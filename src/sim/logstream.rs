@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::http::{ApiRequest, Body, SimState, Target, stream_response, text_response};
 use super::podlogs::{self, ContainerRun, LogLine};
-use super::store::ApiError;
+use super::store::{ApiError, parse_kube_time as ts};
 
 /// A container run as read from pod status.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,12 +20,6 @@ struct RunInfo {
     attempt: u32,
     started: DateTime<Utc>,
     finished: Option<(DateTime<Utc>, i32)>,
-}
-
-fn ts(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
 }
 
 fn container_status<'a>(pod: &'a Value, name: &str) -> Option<&'a Value> {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
@@ -217,7 +217,19 @@ impl Default for Store {
 
 /// Now as Kubernetes writes timestamps (RFC 3339, seconds, `Z`).
 pub fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+    kube_time(Utc::now())
+}
+
+/// A time as Kubernetes writes it in objects (RFC 3339, whole seconds, `Z`).
+pub fn kube_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A timestamp field of an object, if it is one.
+pub fn parse_kube_time(v: &Value) -> Option<DateTime<Utc>> {
+    v.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
 }
 
 impl Store {

@@ -1,16 +1,14 @@
 //! Object-level edits the scenario builders share: metadata maps, pod templates and their
 //! script annotation, timestamps as Kubernetes writes them, and stable pseudo-random ids.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::sim::ids;
 use crate::sim::script::SCRIPT_ANNOTATION;
 
 /// A `metav1.Time` string: RFC 3339 in UTC with whole seconds, as the API server writes it.
-pub fn kube_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::sim::store::kube_time;
 
 pub fn kind(obj: &Value) -> &str {
     obj["kind"].as_str().unwrap_or_default()
