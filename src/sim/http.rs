@@ -65,24 +65,25 @@ impl SimState {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
+    /// The first resource matching `pred`, looked up in place (requests and controllers do
+    /// this often; copying the whole registry each time is waste).
+    pub fn find_resource(&self, pred: impl Fn(&ResourceInfo) -> bool) -> Option<ResourceInfo> {
+        let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
+        registry.iter().find(|r| pred(r)).cloned()
+    }
+
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<ResourceInfo> {
-        self.resources()
-            .into_iter()
-            .find(|r| r.group == group && r.version == version && r.plural == plural)
+        self.find_resource(|r| r.group == group && r.version == version && r.plural == plural)
     }
 
     /// The resource of an object's `apiVersion` and `kind`.
     pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<ResourceInfo> {
-        self.resources()
-            .into_iter()
-            .find(|r| r.api_version() == api_version && r.kind == kind)
+        self.find_resource(|r| r.api_version() == api_version && r.kind == kind)
     }
 
     /// The preferred (first) resource of a storage key.
     pub fn by_key(&self, key: &ResKey) -> Option<ResourceInfo> {
-        self.resources()
-            .into_iter()
-            .find(|r| r.group == key.group && r.plural == key.resource)
+        self.find_resource(|r| r.group == key.group && r.plural == key.resource)
     }
 
     /// A fresh ClusterIP from 10.96.0.0/12.
