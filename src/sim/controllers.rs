@@ -377,12 +377,7 @@ impl Controllers {
                 .and_then(|r| {
                     let kind = r["kind"].as_str()?;
                     let name = r["name"].as_str()?;
-                    let key = self
-                        .state
-                        .resources()
-                        .into_iter()
-                        .find(|x| x.kind == kind)?
-                        .key();
+                    let key = self.state.find_resource(|x| x.kind == kind)?.key();
                     self.state.store.get(
                         &key,
                         obj["metadata"]["namespace"].as_str().unwrap_or_default(),
