@@ -362,16 +362,9 @@ pub fn watch(client: Client, scope: NamespaceScope) -> impl Stream<Item = Cluste
                     Ok(watcher::Event::InitDone) => Some(Signal::Ready(i)),
                     Ok(_) => Some(Signal::Changed(i)),
                     Err(error) => {
-                        let (code, message) = match &error {
-                            watcher::Error::InitialListFailed(kube::Error::Api(status))
-                            | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-                            | watcher::Error::WatchFailed(kube::Error::Api(status)) => {
-                                (status.code, status.message.clone())
-                            }
-                            watcher::Error::WatchError(status) => {
-                                (status.code, status.message.clone())
-                            }
-                            other => (0, with_causes(other)),
+                        let (code, message) = match super::watch::api_status(&error) {
+                            Some(status) => (status.code, status.message.clone()),
+                            None => (0, with_causes(&error)),
                         };
                         Some(Signal::Failed(i, code, message))
                     }

@@ -236,17 +236,21 @@ impl<T> Relist<T> {
     }
 }
 
-/// A one-line account of a watch failure, with the cause chain (kube's top-level message
-/// alone often says only "client error").
-fn describe_error(kind: &str, error: &watcher::Error) -> String {
-    let status = match error {
+/// The API server's `Status` behind a watch failure, when the server answered with one.
+pub(crate) fn api_status(error: &watcher::Error) -> Option<&kube::core::Status> {
+    match error {
         watcher::Error::InitialListFailed(kube::Error::Api(status))
         | watcher::Error::WatchStartFailed(kube::Error::Api(status))
         | watcher::Error::WatchFailed(kube::Error::Api(status)) => Some(status.as_ref()),
         watcher::Error::WatchError(status) => Some(status.as_ref()),
         _ => None,
-    };
-    if let Some(status) = status
+    }
+}
+
+/// A one-line account of a watch failure, with the cause chain (kube's top-level message
+/// alone often says only "client error").
+fn describe_error(kind: &str, error: &watcher::Error) -> String {
+    if let Some(status) = api_status(error)
         && status.code == 403
     {
         return format!(
