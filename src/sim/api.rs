@@ -844,8 +844,3 @@ fn rules_review(req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     review["status"] = json!({"resourceRules": rules, "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["*"]}], "incomplete": false});
     Ok(json_response(201, &review))
 }
-
-/// Sends a whole byte chunk stream; used by log streaming.
-pub fn chunked(rx: mpsc::Receiver<Bytes>) -> Response<Body> {
-    stream_response("text/plain", rx)
-}
