@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generate src/sim/protobuf/schema.txt, the compact Kubernetes protobuf schema that
-src/sim/protobuf.rs uses to turn protobuf request bodies into the JSON the API server
+"""Generate crates/sim/src/protobuf/schema.txt, the compact Kubernetes protobuf schema that
+crates/sim/src/protobuf.rs uses to turn protobuf request bodies into the JSON the API server
 would have read.
 
 Run by hand from the repository root (the output is committed; rerun it when bumping
@@ -9,7 +9,7 @@ k8s-openapi or the pinned kubectl/helm):
     python3 scripts/gen-proto-schema.py
 
 Options:
-    --out PATH        output file (default src/sim/protobuf/schema.txt)
+    --out PATH        output file (default crates/sim/src/protobuf/schema.txt)
     --kubectl PATH    kubectl binary (default $STRATA_TOOLS_DIR or ~/.cache/strata/tools)
     --helm PATH       helm binary (same default folder)
     --cargo-registry  folder holding k8s-pb-0.9.0 and k8s-openapi-0.29.0 sources
@@ -399,7 +399,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     tools = os.environ.get("STRATA_TOOLS_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "strata", "tools")
-    ap.add_argument("--out", default="src/sim/protobuf/schema.txt")
+    ap.add_argument("--out", default="crates/sim/src/protobuf/schema.txt")
     ap.add_argument("--kubectl", default=os.path.join(tools, "kubectl"))
     ap.add_argument("--helm", default=os.path.join(tools, "helm"))
     ap.add_argument("--cargo-registry", default=None)
@@ -523,7 +523,7 @@ def main():
         sys.exit(1)
 
     header = [
-        "# Kubernetes protobuf schema for src/sim/protobuf.rs. GENERATED, do not edit:",
+        "# Kubernetes protobuf schema for crates/sim/src/protobuf.rs. GENERATED, do not edit:",
         "#   python3 scripts/gen-proto-schema.py",
         "# Sources: k8s-pb 0.9.0 (tags, wire types), k8s-openapi 0.29.0 v1_35 (JSON names),",
         "# Go type descriptors in the pinned kubectl/helm (pointer/omitempty/inline flags).",

@@ -30,7 +30,7 @@ esac
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --all-targets --no-fail-fast 2>&1 | tee "$log" || status=$?
+cargo test --workspace --all-targets --no-fail-fast 2>&1 | tee "$log" || status=$?
 # One closing line over every test target (criterion's bench smoke runs print after the
 # last cargo summary, so the totals are repeated here).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

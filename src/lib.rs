@@ -3,9 +3,13 @@
 pub mod app;
 pub mod cluster;
 pub mod config;
-pub mod printers;
-pub mod release;
-pub mod sim;
 pub mod stack;
 pub mod status;
 pub mod ui;
+
+/// kubectl's printers and Helm's release codec live in the crate the simulator shares.
+pub use strata_common::{printers, release};
+
+/// The embedded simulator (`strata demo`, `strata sim`).
+#[cfg(feature = "sim")]
+pub use strata_sim as sim;

@@ -1,12 +1,14 @@
 //! The `strata` command line: the cockpit (default), the demo, the simulator and the
 //! scriptable subcommands.
 
+#[cfg(feature = "sim")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use strata::app::{self, LaunchOptions};
+#[cfg(feature = "sim")]
 use strata::sim::{self, ScenarioName, ScenarioOptions, SimConfig};
 
 #[derive(Parser, Debug)]
@@ -55,12 +57,14 @@ enum Command {
     /// Open the cockpit on the cluster of your kubeconfig (the default).
     Tui,
     /// Open the cockpit on an embedded demo cluster (no cluster needed).
+    #[cfg(feature = "sim")]
     Demo {
         /// Extra pods in the demo cluster, to feel a big cluster.
         #[arg(long, default_value_t = 0)]
         pods: usize,
     },
     /// The embedded Kubernetes API simulator.
+    #[cfg(feature = "sim")]
     Sim {
         #[command(subcommand)]
         command: SimCommand,
@@ -80,6 +84,7 @@ enum Command {
     },
 }
 
+#[cfg(feature = "sim")]
 #[derive(Subcommand, Debug)]
 enum SimCommand {
     /// Serve the simulator until interrupted; prints its URL on the first line.
@@ -156,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::process::exit(strata::status::main(options).await);
         }
         Command::Tui => app::run(launch).await?,
+        #[cfg(feature = "sim")]
         Command::Demo { pods } => {
             let sim = sim::start(SimConfig {
                 options: ScenarioOptions { extra_pods: pods },
@@ -169,6 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             app::run(launch).await?;
         }
+        #[cfg(feature = "sim")]
         Command::Sim {
             command:
                 SimCommand::Serve {

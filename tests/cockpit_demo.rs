@@ -17,7 +17,7 @@ use strata::cluster::{
     self, ClusterError, ConnectTarget, Connection, KubeconfigSource, NamespaceScope, PodInfo,
     PodKey, WatchChange,
 };
-use strata::sim::{self, RunningSim, SimConfig};
+use strata_sim::{self as sim, RunningSim, SimConfig};
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use strata::app::harness::Harness;
 use strata::cluster::{ConnectTarget, KubeconfigSource, NamespaceScope};
-use strata::sim::{self, RunningSim, SimConfig};
+use strata_sim::{self as sim, RunningSim, SimConfig};
 
 async fn cockpit(width: u16, height: u16) -> (RunningSim, Harness) {
     let sim = sim::start(SimConfig {

@@ -225,7 +225,7 @@ fn charts_applied_with_kubectl_land_in_their_layers_and_components() {
         sim.namespace(ns);
     }
     // The operators' CRDs (the charts install them from `crds/`, which renders skip).
-    let crds = std::fs::read_to_string(repo_file("src/sim/scenario/charts/crds.yaml"))
+    let crds = std::fs::read_to_string(repo_file("crates/sim/src/scenario/charts/crds.yaml"))
         .expect("the simulator's CRD file");
     sim.create("default", &crds);
     let mut expected: Vec<(String, String, String, &str, &str, &str)> = Vec::new();

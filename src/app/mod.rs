@@ -5,6 +5,7 @@ pub mod action;
 pub mod command;
 pub mod document;
 pub mod filter;
+#[cfg(any(test, feature = "harness"))]
 pub mod harness;
 pub mod keymap;
 mod runtime;

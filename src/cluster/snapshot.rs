@@ -466,7 +466,7 @@ fn snapshot_of(kinds: &[WatchedKind]) -> ClusterSnapshot {
 mod tests {
     use super::*;
     use crate::cluster::{ConnectTarget, KubeconfigSource, connect};
-    use crate::sim::{self, SimConfig};
+    use strata_sim::{self as sim, SimConfig};
 
     async fn demo() -> (sim::RunningSim, Client) {
         let sim = sim::start(SimConfig {

@@ -523,11 +523,11 @@ fn push_text(lines: &mut Vec<LogLine>, at: DateTime<Utc>, text: String) {
 
 /// FNV-1a: a stable hash (std's hasher may change between releases).
 pub(crate) fn hash_str(s: &str) -> u64 {
-    crate::sim::ids::fnv1a(s.bytes())
+    crate::ids::fnv1a(s.bytes())
 }
 
 /// SplitMix64 finaliser: spreads close inputs (slot 7 vs 8) over the whole range.
-pub(crate) use crate::sim::ids::mix;
+pub(crate) use crate::ids::mix;
 
 /// A tiny xorshift64* generator for the choices made while building a plan.
 pub(crate) struct Rng(u64);
@@ -575,7 +575,7 @@ impl Rng {
 
     /// A UUID-shaped id (version 4 layout).
     pub(crate) fn uuid(&mut self) -> String {
-        crate::sim::ids::uuid_from_hex(&self.hex(32))
+        crate::ids::uuid_from_hex(&self.hex(32))
     }
 
     /// A UUID v7-shaped id, as Airflow 3 uses for task instances.

@@ -89,7 +89,7 @@ mod tests {
 
     use super::*;
     use crate::release::{ReleaseStatus, decode_release};
-    use crate::sim::script::{PodScript, SCRIPT_ANNOTATION};
+    use crate::script::{PodScript, SCRIPT_ANNOTATION};
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
 
@@ -423,7 +423,7 @@ mod tests {
     /// and the runs' objects too.
     #[test]
     fn the_simulator_seeds_the_demo_and_its_runs() {
-        let state = crate::sim::http::SimState::new();
+        let state = crate::http::SimState::new();
         let s = build(ScenarioName::Demo, &ScenarioOptions { extra_pods: 10 });
         for obj in s.objects {
             state.seed(obj).unwrap_or_else(|e| panic!("{e}"));
@@ -438,7 +438,7 @@ mod tests {
                 }
             }
         }
-        let empty = crate::sim::http::SimState::new();
+        let empty = crate::http::SimState::new();
         for obj in build(ScenarioName::Empty, &ScenarioOptions::default()).objects {
             empty.seed(obj).unwrap_or_else(|e| panic!("{e}"));
         }

@@ -79,7 +79,7 @@ pub fn group_version(resources: &[ResourceInfo], gv: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::builtin;
+    use crate::resources::builtin;
 
     #[test]
     fn kinds_accept_field_validation_on_patch() {

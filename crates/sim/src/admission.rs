@@ -332,7 +332,7 @@ fn valid_name(info: &ResourceInfo, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::builtin;
+    use crate::resources::builtin;
 
     fn info(plural: &str) -> ResourceInfo {
         builtin().into_iter().find(|r| r.plural == plural).unwrap()

@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::sim::ids;
-use crate::sim::script::SCRIPT_ANNOTATION;
+use crate::ids;
+use crate::script::SCRIPT_ANNOTATION;
 
 /// A `metav1.Time` string: RFC 3339 in UTC with whole seconds, as the API server writes it.
-pub use crate::sim::store::kube_time;
+pub use crate::store::kube_time;
 
 pub fn kind(obj: &Value) -> &str {
     obj["kind"].as_str().unwrap_or_default()
@@ -104,7 +104,7 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
     })
 }
 
-pub use crate::sim::ids::{alnum_id, hex_id, mix, uuid};
+pub use crate::ids::{alnum_id, hex_id, mix, uuid};
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,8 @@
 //! pods. It is the demo cluster and the test cluster; clients reach it through a kubeconfig
 //! exactly as they reach a real cluster.
 
+pub(crate) use strata_common::{printers, release};
+
 pub mod access;
 pub mod admission;
 pub mod api;

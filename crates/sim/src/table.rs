@@ -106,7 +106,7 @@ mod tests {
 
     use super::*;
     use crate::printers::CREATION_TIMESTAMP_DOC;
-    use crate::sim::resources::builtin;
+    use crate::resources::builtin;
 
     fn now() -> DateTime<Utc> {
         "2025-06-01T12:00:00Z".parse().unwrap()

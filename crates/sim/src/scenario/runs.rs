@@ -573,7 +573,7 @@ pub fn spark_spec() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::script::{PodScript, SCRIPT_ANNOTATION};
+    use crate::script::{PodScript, SCRIPT_ANNOTATION};
 
     fn script_of(obj: &Value) -> PodScript {
         let text = obj["metadata"]["annotations"][SCRIPT_ANNOTATION]
