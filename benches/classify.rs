@@ -323,6 +323,7 @@ fn team(k: usize, out: &mut Vec<Value>, releases: &mut Vec<ReleaseFacts>) {
             app_version: String::new(),
             description: "Upgrade complete".into(),
             updated: Some(now() - Duration::hours(2)),
+            unreadable: None,
         });
     }
 }

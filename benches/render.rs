@@ -17,7 +17,7 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use serde_json::json;
 use strata::app::{Action, AppState, ContextInfo, Keymap, update};
 use strata::cluster::resource::Projector;
-use strata::cluster::{Catalog, NamespaceScope, ResourceEvent, ResourceRow, WatchChange};
+use strata::cluster::{CacheEvent, Catalog, NamespaceScope, ResourceRow};
 use strata::ui::{self, Theme};
 
 const WIDTH: u16 = 200;
@@ -45,7 +45,7 @@ fn pod(i: usize, waiting: Option<&str>) -> ResourceRow {
     });
     let catalog = Catalog::builtin();
     let kind = catalog.resolve("pods").unwrap();
-    Projector::for_kind(kind).row(kind, &serde_json::from_value(object).unwrap())
+    Projector::for_kind(kind).row(kind, &object, true)
 }
 
 fn cockpit() -> AppState {
@@ -71,11 +71,11 @@ fn cockpit() -> AppState {
         Action::Resource {
             generation,
             // Like a real cluster, a few pods are crash-looping already.
-            event: ResourceEvent::Change(WatchChange::Resynced(
+            event: CacheEvent::Reset(
                 (0..PODS)
-                    .map(|i| pod(i, (i % 97 == 50).then_some("CrashLoopBackOff")))
+                    .map(|i| Arc::new(pod(i, (i % 97 == 50).then_some("CrashLoopBackOff"))))
                     .collect(),
-            )),
+            ),
         },
     );
     state
@@ -87,7 +87,7 @@ fn change(state: &mut AppState, row: ResourceRow) {
         state,
         Action::Resource {
             generation,
-            event: ResourceEvent::Change(WatchChange::Applied(row)),
+            event: CacheEvent::Applied(Arc::new(row)),
         },
     );
 }

@@ -1,19 +1,17 @@
-//! `strata status`: the layer report for runbooks and scripts. Reads the cluster once (see
-//! `cluster::snapshot`), classifies with the built-in rules plus the user's `rules.toml`,
-//! and prints a table or JSON (shape in docs/rules.md). Exit codes: 0 all healthy, 1 some
-//! component degraded or down (`--fail-on down`: only down), 2 the report could not be made.
+//! `strata status`: the layer report for runbooks and scripts. Reads the cluster once through
+//! the same cache and layer feed as the cockpit (`cluster::layers::assess_once`), classifies
+//! with the built-in rules plus the user's `rules.toml`, and prints a table or JSON (shape in
+//! docs/rules.md), with what could not be read. Exit codes: 0 all healthy, 1 some component
+//! degraded or down (`--fail-on down`: only down), 2 the report could not be made.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
-use crate::cluster::snapshot::{self, ClusterSnapshot, SnapshotError};
-use crate::cluster::{ClusterError, ConnectTarget, NamespaceScope, connect, probe};
+use crate::cluster::layers::{self, LayersError, ReadWarning};
+use crate::cluster::{Cache, ClusterError, ConnectTarget, NamespaceScope, connect, probe};
 use crate::config::ConfigPaths;
-use crate::stack::{
-    self, FailOn, ReleaseFacts, RuleSet, RulesError, StackObject, StackReport, newest_revisions,
-};
+use crate::stack::{self, FailOn, RuleSet, RulesError};
 
 /// Exit code when the report could not be made.
 pub const EXIT_ERROR: i32 = 2;
@@ -62,7 +60,7 @@ pub enum StatusError {
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
+    Layers(#[from] LayersError),
     #[error(transparent)]
     Rules(#[from] RulesError),
 }
@@ -72,8 +70,8 @@ pub enum StatusError {
 pub struct StatusOutcome {
     /// What goes to stdout.
     pub output: String,
-    /// What could not be seen (goes to stderr).
-    pub warnings: Vec<String>,
+    /// What could not be seen (goes to stderr, and into the JSON).
+    pub warnings: Vec<ReadWarning>,
     /// Whether `--fail-on` is met.
     pub failing: bool,
 }
@@ -118,12 +116,14 @@ pub async fn run(options: &StatusOptions) -> Result<StatusOutcome, StatusError> 
     // The version probe turns "connection refused" and bad credentials into the messages
     // the cockpit gives too.
     probe(&connection).await?;
-    let snapshot = snapshot::take(&connection.client, &options.scope).await?;
-    let report = assess_snapshot(&rules, &snapshot, Utc::now());
+    let cache = Cache::new(connection.client.clone());
+    let update = layers::assess_once(cache, options.scope.clone(), Arc::new(rules)).await?;
+    let report = update.report;
     let output = match options.output {
         OutputFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&report.to_json(&connection.context))
-                .unwrap_or_else(|_| "{}".to_string());
+            let mut json = report.to_json(&connection.context);
+            json["warnings"] = serde_json::to_value(&update.warnings).unwrap_or_default();
+            let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "{}".to_string());
             text.push('\n');
             text
         }
@@ -137,7 +137,7 @@ pub async fn run(options: &StatusOptions) -> Result<StatusOutcome, StatusError> 
     };
     Ok(StatusOutcome {
         output,
-        warnings: snapshot.warnings.clone(),
+        warnings: update.warnings,
         failing: report.fails(options.fail_on.into()),
     })
 }
@@ -163,32 +163,6 @@ pub fn load_rules(explicit: Option<&Path>) -> Result<RuleSet, RulesError> {
             reason: error.to_string(),
         }),
     }
-}
-
-/// Classifies and judges a snapshot.
-pub fn assess_snapshot(
-    rules: &RuleSet,
-    snapshot: &ClusterSnapshot,
-    now: DateTime<Utc>,
-) -> StackReport {
-    let objects: Vec<StackObject> = snapshot
-        .objects
-        .iter()
-        .map(StackObject::from_json)
-        .collect();
-    let releases = newest_revisions(
-        snapshot
-            .releases
-            .iter()
-            .map(ReleaseFacts::from_release)
-            .chain(
-                snapshot
-                    .undecodable_releases
-                    .iter()
-                    .filter_map(ReleaseFacts::from_secret_labels),
-            ),
-    );
-    stack::assess(rules, &objects, &releases, now)
 }
 
 #[cfg(test)]

@@ -1,22 +1,23 @@
-//! The cockpit's data path against the embedded simulator: connect through the demo's
-//! kubeconfig exactly as `strata demo` does, watch namespaces and pods, and see the demo stack
-//! arrive both as row changes (what the app applies) and in the reflector stores (what later
-//! views read). Every wait has a timeout so a stuck simulator fails instead of hanging.
+//! The cockpit's data path against the embedded simulator, as the product runs it: connect
+//! through the demo's kubeconfig exactly as `strata demo` does, subscribe to the shared cache
+//! (namespaces, pods; a namespace's pods served from the all-namespaces watch), and follow the
+//! layers feed; through a relay that can cut the connection, see an outage reported as stale
+//! and recovered. Every wait has a timeout so a stuck simulator fails instead of hanging.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use futures::stream::BoxStream;
 use k8s_openapi::api::core::v1::Pod;
-use kube::ResourceExt;
 use kube::api::{Api, PostParams};
-use strata::cluster::watch::{watch_namespaces, watch_pods};
+use strata::cluster::layers::{self, Freshness};
 use strata::cluster::{
-    self, ClusterError, ConnectTarget, Connection, KubeconfigSource, NamespaceScope, PodInfo,
-    PodKey, WatchChange,
+    self, Cache, CacheEvent, Catalog, ClusterError, ConnectTarget, Connection, KubeconfigSource,
+    NamespaceScope, ResourceRow, RowKey, Subscription, WatchStatus, WatchTarget,
 };
+use strata::stack::RuleSet;
 use strata_sim::{self as sim, RunningSim, SimConfig};
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
@@ -40,60 +41,69 @@ async fn demo() -> (RunningSim, Connection) {
     (sim, connection)
 }
 
-/// The next change that is not a failure, failing the test on timeout.
-async fn next_change<T>(changes: &mut BoxStream<'static, WatchChange<T>>) -> WatchChange<T> {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            match changes.next().await {
-                Some(WatchChange::Failed(error)) => eprintln!("retrying after: {error}"),
-                Some(change) => return change,
-                None => panic!("a watch stream must never end"),
-            }
-        }
-    })
-    .await
-    .expect("a watch change within the timeout")
+fn target(plural: &str, scope: NamespaceScope) -> WatchTarget {
+    let kind = Catalog::builtin()
+        .resolve(plural)
+        .cloned()
+        .expect("a built-in kind");
+    WatchTarget::of(kind, scope)
 }
 
-/// Applies pod changes the way the app does until `done` holds for the rows, failing the
-/// test on timeout. The demo's controllers create most pods after start-up, so the first
-/// list is not the whole stack.
-async fn pods_until(
-    changes: &mut BoxStream<'static, WatchChange<PodInfo>>,
-    done: impl Fn(&BTreeMap<PodKey, PodInfo>) -> bool,
-) -> BTreeMap<PodKey, PodInfo> {
-    let mut rows = BTreeMap::new();
+/// Rows as a subscriber keeps them, with the last status seen.
+#[derive(Default)]
+struct Seen {
+    rows: BTreeMap<RowKey, Arc<ResourceRow>>,
+    status: Option<WatchStatus>,
+    statuses: Vec<WatchStatus>,
+}
+
+impl Seen {
+    fn apply(&mut self, event: CacheEvent) {
+        match event {
+            CacheEvent::Reset(rows) => {
+                self.rows = rows.into_iter().map(|r| (r.key.clone(), r)).collect();
+            }
+            CacheEvent::Applied(row) => {
+                self.rows.insert(row.key.clone(), row);
+            }
+            CacheEvent::Deleted(row) => {
+                self.rows.remove(&row.key);
+            }
+            CacheEvent::Status(status) => {
+                self.statuses.push(status.clone());
+                self.status = Some(status);
+            }
+            CacheEvent::Columns(_) => {}
+        }
+    }
+}
+
+/// Applies events until `done` holds, failing the test on timeout. The demo's controllers
+/// create most pods after start-up, so the first list is not the whole stack.
+async fn until(subscription: &mut Subscription, seen: &mut Seen, done: impl Fn(&Seen) -> bool) {
     let waited = tokio::time::timeout(WAIT, async {
-        while !done(&rows) {
-            match changes.next().await {
-                Some(WatchChange::Resynced(all)) => {
-                    rows = all.into_iter().map(|p| (p.key.clone(), p)).collect();
-                }
-                Some(WatchChange::Applied(pod)) => {
-                    rows.insert(pod.key.clone(), pod);
-                }
-                Some(WatchChange::Deleted(pod)) => {
-                    rows.remove(&pod.key);
-                }
-                Some(WatchChange::Failed(error)) => eprintln!("retrying after: {error}"),
-                None => panic!("a watch stream must never end"),
+        while !done(seen) {
+            match subscription.events.recv().await {
+                Some(event) => seen.apply(event),
+                None => panic!("a subscription never ends while held"),
             }
         }
     })
     .await;
-    assert!(waited.is_ok(), "timed out; pods so far: {:?}", rows.keys());
-    rows
+    assert!(
+        waited.is_ok(),
+        "timed out; rows so far: {:?}, status {:?}",
+        seen.rows.keys().take(20).collect::<Vec<_>>(),
+        seen.status
+    );
 }
 
-fn resynced<T>(change: WatchChange<T>) -> Vec<T> {
-    match change {
-        WatchChange::Resynced(rows) => rows,
-        _ => panic!("the first change of a watch is the complete list"),
-    }
+fn live(seen: &Seen) -> bool {
+    seen.status == Some(WatchStatus::Live)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_stack_arrives_in_rows_and_stores() {
+async fn the_demo_stack_arrives_in_the_shared_cache() {
     let (_sim, connection) = demo().await;
     assert_eq!(connection.context, "strata-sim");
     assert!(connection.cluster_url.starts_with("http://127.0.0.1:"));
@@ -101,12 +111,12 @@ async fn the_demo_stack_arrives_in_rows_and_stores() {
         .await
         .expect("the simulator answers /version");
     assert!(version.starts_with('v'), "{version}");
+    let cache = Cache::new(connection.client.clone());
 
-    let mut namespaces = watch_namespaces(connection.client.clone());
-    let listed: BTreeSet<String> = resynced(next_change(&mut namespaces.changes).await)
-        .into_iter()
-        .map(|ns| ns.name)
-        .collect();
+    let mut namespaces = cache.subscribe(&target("namespaces", NamespaceScope::All));
+    let mut seen = Seen::default();
+    until(&mut namespaces, &mut seen, live).await;
+    let listed: BTreeSet<String> = seen.rows.keys().map(|k| k.name.to_string()).collect();
     for expected in [
         "kube-system",
         "ingestion",
@@ -119,49 +129,57 @@ async fn the_demo_stack_arrives_in_rows_and_stores() {
             "{expected} missing from {listed:?}"
         );
     }
-    let stored: BTreeSet<String> = namespaces
-        .store
-        .state()
-        .iter()
-        .map(|ns| ns.name_any())
-        .collect();
-    assert_eq!(stored, listed, "the reflector holds what the rows show");
 
-    let mut pods = watch_pods(connection.client.clone(), &NamespaceScope::All);
+    let mut pods = cache.subscribe(&target("pods", NamespaceScope::All));
+    let mut seen = Seen::default();
     let stack = ["ingestion", "orchestration", "warehouse", "platform"];
-    let rows = pods_until(&mut pods.changes, |rows| {
+    until(&mut pods, &mut seen, |seen| {
         stack
             .iter()
-            .all(|ns| rows.keys().any(|key| key.namespace == *ns))
+            .all(|ns| seen.rows.keys().any(|key| key.namespace == *ns))
     })
     .await;
-    assert!(
-        rows.values()
-            .all(|p| !p.key.name.is_empty() && !p.status.is_empty())
-    );
-    let cached = pods.store.state();
+    assert!(seen.rows.values().all(|p| !p.key.name.is_empty()
+        && p.cells.len() >= 5
+        && p.facts.as_ref().is_some_and(|f| f.name == p.key.name)));
+    // A second view of all pods, and one of a namespace, are served by the same watch.
+    let mut again = cache.subscribe(&target("pods", NamespaceScope::All));
+    let mut orchestration = cache.subscribe(&target(
+        "pods",
+        NamespaceScope::Only("orchestration".into()),
+    ));
+    let (mut all, mut one) = (Seen::default(), Seen::default());
+    until(&mut again, &mut all, live).await;
+    until(&mut orchestration, &mut one, live).await;
     assert_eq!(
-        cached.len(),
-        rows.len(),
-        "the reflector holds what the rows show"
+        cache.running().len(),
+        2,
+        "namespaces and pods: {:?}",
+        cache.running()
     );
+    assert!(!one.rows.is_empty());
+    assert!(one.rows.keys().all(|k| k.namespace == "orchestration"));
+    let shared = one.rows.values().next().expect("a pod");
     assert!(
-        cached.iter().all(|pod| pod.managed_fields().is_empty()),
-        "managedFields are stripped before caching"
+        Arc::ptr_eq(shared, &all.rows[&shared.key]),
+        "one copy of each object, shared by every view"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_namespace_watch_sees_only_its_namespace() {
     let (_sim, connection) = demo().await;
-    let mut pods = watch_pods(
-        connection.client.clone(),
-        &NamespaceScope::Only("orchestration".into()),
-    );
-    let rows = pods_until(&mut pods.changes, |rows| rows.len() >= 3).await;
+    let cache = Cache::new(connection.client.clone());
+    let mut pods = cache.subscribe(&target(
+        "pods",
+        NamespaceScope::Only("orchestration".into()),
+    ));
+    let mut seen = Seen::default();
+    until(&mut pods, &mut seen, |s| s.rows.len() >= 3).await;
     assert!(
-        rows.keys().all(|key| key.namespace == "orchestration"),
-        "{rows:?}"
+        seen.rows.keys().all(|key| key.namespace == "orchestration"),
+        "{:?}",
+        seen.rows.keys()
     );
 }
 
@@ -247,10 +265,11 @@ impl Relay {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_network_outage_is_reported_retried_and_recovered() {
+/// The demo through a relay that can cut it: (simulator, direct connection, relay, relayed
+/// connection).
+async fn relayed() -> (RunningSim, Connection, Relay, Connection) {
     let (sim, direct) = demo().await;
-    let mut relay = Relay::start(sim.addr).await;
+    let relay = Relay::start(sim.addr).await;
     let through_relay = sim
         .kubeconfig_yaml()
         .replace(&sim.url(), &format!("http://{}", relay.addr));
@@ -260,47 +279,128 @@ async fn a_network_outage_is_reported_retried_and_recovered() {
     })
     .await
     .expect("the relayed kubeconfig is usable");
-    let mut pods = watch_pods(connection.client.clone(), &NamespaceScope::All);
-    pods_until(&mut pods.changes, |rows| !rows.is_empty()).await;
+    (sim, direct, relay, connection)
+}
 
-    relay.cut();
-    let mut failures = Vec::new();
-    let reported = tokio::time::timeout(WAIT, async {
-        // Two failures in a row: the watch is retried, not abandoned.
-        while failures.len() < 2 {
-            match pods.changes.next().await {
-                Some(WatchChange::Failed(error)) => failures.push(error),
-                Some(_) => {}
-                None => panic!("a watch stream must never end"),
-            }
-        }
-    })
-    .await;
-    assert!(reported.is_ok(), "the outage is reported, got {failures:?}");
-    assert!(
-        failures.iter().all(|f| f.starts_with("pods: ")),
-        "{failures:?}"
-    );
-    assert!(
-        failures
-            .iter()
-            .any(|f| f.to_lowercase().contains("refused")),
-        "the cause is named: {failures:?}"
-    );
-
-    relay.restore().await;
-    let probe: Pod = serde_json::from_value(serde_json::json!({
-        "metadata": {"name": "after-the-outage", "namespace": "default"},
+async fn create_pod(connection: &Connection, name: &str) {
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name, "namespace": "default"},
         "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]}
     }))
     .expect("a valid pod");
-    Api::<Pod>::namespaced(direct.client.clone(), "default")
-        .create(&PostParams::default(), &probe)
+    Api::<Pod>::namespaced(connection.client.clone(), "default")
+        .create(&PostParams::default(), &pod)
         .await
         .expect("the simulator accepts a pod");
-    let rows = pods_until(&mut pods.changes, |rows| {
-        rows.contains_key(&PodKey::new("default", "after-the-outage"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_outage_is_reported_retried_and_recovered() {
+    let (_sim, direct, mut relay, connection) = relayed().await;
+    let cache = Cache::new(connection.client.clone());
+    let mut pods = cache.subscribe(&target("pods", NamespaceScope::All));
+    let mut seen = Seen::default();
+    until(&mut pods, &mut seen, |s| live(s) && !s.rows.is_empty()).await;
+    let before = seen.rows.len();
+
+    relay.cut();
+    until(&mut pods, &mut seen, |s| {
+        matches!(s.status, Some(WatchStatus::Stale { .. }))
     })
     .await;
-    assert!(rows.contains_key(&PodKey::new("default", "after-the-outage")));
+    let Some(WatchStatus::Stale { error, .. }) = &seen.status else {
+        unreachable!()
+    };
+    assert!(error.starts_with("pods: "), "{error}");
+    // The rows stay, marked stale, while the watch is retried.
+    assert_eq!(seen.rows.len(), before);
+
+    relay.restore().await;
+    create_pod(&direct, "after-the-outage").await;
+    until(&mut pods, &mut seen, |s| {
+        live(s)
+            && s.rows
+                .contains_key(&RowKey::new("default", "after-the-outage"))
+    })
+    .await;
+}
+
+async fn next_update(
+    updates: &mut (impl futures::Stream<Item = layers::LayersUpdate> + Unpin),
+    limit: Duration,
+) -> layers::LayersUpdate {
+    tokio::time::timeout(limit, updates.next())
+        .await
+        .expect("a layers update in time")
+        .expect("the feed never ends")
+}
+
+/// An outage of `seconds` under the layers: stale during it (never plain live), live again
+/// within 5 s of the server answering, and no warning left behind.
+async fn layers_through_an_outage(seconds: u64) {
+    let (_sim, _direct, mut relay, connection) = relayed().await;
+    let cache = Cache::new(connection.client.clone());
+    let mut updates = Box::pin(layers::watch(
+        cache,
+        NamespaceScope::All,
+        Arc::new(RuleSet::builtin()),
+    ));
+    let limit = Duration::from_secs(seconds + 30);
+    let mut first: layers::LayersUpdate = next_update(&mut updates, limit).await;
+    while !first.freshness.is_live() {
+        first = next_update(&mut updates, limit).await;
+    }
+    assert!(first.report.component_count() > 5);
+
+    relay.cut();
+    let cut_at = Instant::now();
+    let mut update: layers::LayersUpdate = next_update(&mut updates, limit).await;
+    while !matches!(update.freshness, Freshness::Stale { .. }) {
+        assert!(
+            cut_at.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            update.freshness
+        );
+        update = next_update(&mut updates, limit).await;
+    }
+    let Freshness::Stale { kinds, .. } = &update.freshness else {
+        unreachable!()
+    };
+    assert!(kinds.iter().any(|k| k == "pods"), "{kinds:?}");
+    // While the server is away nothing claims to be live.
+    let away = Duration::from_secs(seconds).saturating_sub(cut_at.elapsed());
+    let _ = tokio::time::timeout(away, async {
+        loop {
+            let update: layers::LayersUpdate = next_update(&mut updates, limit).await;
+            assert!(!update.freshness.is_live(), "live during the outage");
+        }
+    })
+    .await;
+
+    relay.restore().await;
+    let back = Instant::now();
+    let mut update: layers::LayersUpdate = next_update(&mut updates, limit).await;
+    while !update.freshness.is_live() {
+        update = next_update(&mut updates, limit).await;
+    }
+    let recovered = back.elapsed();
+    assert!(
+        recovered <= Duration::from_secs(5),
+        "live again {recovered:?} after the server answered"
+    );
+    assert!(update.warnings.is_empty(), "{:?}", update.warnings);
+    assert_eq!(
+        update.report.component_count(),
+        first.report.component_count()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_layers_survive_a_15_second_outage() {
+    layers_through_an_outage(15).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_layers_survive_a_60_second_outage() {
+    layers_through_an_outage(60).await;
 }

@@ -6,16 +6,11 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde::Deserialize;
 
-use std::sync::Arc;
-
 use super::document::SharedObject;
 use super::state::{ComponentEvent, ContextInfo, Viewport};
 use crate::cluster::contexts::ContextEntry;
-use crate::cluster::{
-    Catalog, NamespaceInfo, NamespaceScope, ResourceEvent, ResourceKind, RowKey, WatchChange,
-    WatchTarget,
-};
-use crate::stack::StackReport;
+use crate::cluster::layers::LayersUpdate;
+use crate::cluster::{CacheEvent, Catalog, NamespaceScope, ResourceKind, RowKey, WatchTarget};
 
 /// Something that happened; the only input of `update`.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,13 +27,14 @@ pub enum Action {
     Tick(DateTime<Utc>),
     /// The API server answered the probe with its version, or could not be reached.
     ServerProbed(Result<String, String>),
-    Namespaces(WatchChange<NamespaceInfo>),
+    /// The namespaces watch (rows of kind Namespace).
+    Namespaces(CacheEvent),
     /// Discovery answered: the kinds the cluster serves, or why not.
     Discovered(Result<Catalog, String>),
-    /// Columns or a row change from the table watch started as `generation`.
+    /// Columns, rows or status from the table subscription started as `generation`.
     Resource {
         generation: u64,
-        event: ResourceEvent,
+        event: CacheEvent,
     },
     /// The object a document asked for (generation of the document).
     ObjectFetched {
@@ -46,10 +42,11 @@ pub enum Action {
         result: Result<SharedObject, String>,
     },
     ContextsListed(Result<Vec<ContextEntry>, String>),
-    /// The layers report asked for as `generation`, with what could not be read.
-    LayersAssessed {
+    /// A new state of the layers asked for as `generation`: the report, how fresh it is
+    /// and what could not be read.
+    LayersUpdated {
         generation: u64,
-        result: Result<(Arc<StackReport>, Vec<String>), String>,
+        update: Box<LayersUpdate>,
     },
     /// A context switch finished.
     Reconnected(Result<ContextInfo, String>),
@@ -58,6 +55,8 @@ pub enum Action {
         generation: u64,
         result: Result<Vec<ComponentEvent>, String>,
     },
+    /// Something the operator should know that is not tied to a view (a bad rules file).
+    Warn(String),
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }

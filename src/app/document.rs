@@ -141,7 +141,7 @@ impl DocumentView {
                 .lines
                 .iter()
                 .enumerate()
-                .filter(|(_, line)| search.keeps(std::iter::once(line.as_str()), &[]))
+                .filter(|(_, line)| search.keeps(std::iter::once(line.as_str()), |_| None))
                 .map(|(i, _)| i)
                 .collect(),
         };

@@ -5,32 +5,7 @@
 use std::ops::Range;
 
 use regex::{Regex, RegexBuilder};
-
-/// One label requirement of `-l`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LabelRequirement {
-    Equals(String, String),
-    NotEquals(String, String),
-    Exists(String),
-    Missing(String),
-}
-
-impl LabelRequirement {
-    fn matches(&self, labels: &[(String, String)]) -> bool {
-        let value = |key: &str| {
-            labels
-                .binary_search_by(|(k, _)| k.as_str().cmp(key))
-                .ok()
-                .map(|i| labels[i].1.as_str())
-        };
-        match self {
-            LabelRequirement::Equals(k, v) => value(k) == Some(v.as_str()),
-            LabelRequirement::NotEquals(k, v) => value(k) != Some(v.as_str()),
-            LabelRequirement::Exists(k) => value(k).is_some(),
-            LabelRequirement::Missing(k) => value(k).is_none(),
-        }
-    }
-}
+use strata_common::selector::LabelSelector;
 
 /// How the text of a filter matches.
 #[derive(Clone, Debug)]
@@ -38,7 +13,8 @@ pub enum Pattern {
     Regex(Regex),
     /// Lower-cased; used when the text is not a valid regular expression.
     Plain(String),
-    Labels(Vec<LabelRequirement>),
+    /// `-l`: a label selector, in the API server's syntax.
+    Labels(LabelSelector),
 }
 
 /// A parsed filter; `text` is what the operator typed.
@@ -71,8 +47,11 @@ impl Filter {
             return Ok(None);
         }
         if let Some(selector) = trimmed.strip_prefix("-l") {
-            let requirements = parse_labels(selector.trim())
-                .ok_or_else(|| FilterError::Labels(selector.trim().to_string()))?;
+            let selector = selector.trim();
+            let requirements = LabelSelector::parse(selector)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| FilterError::Labels(selector.to_string()))?;
             return Ok(Some(Filter {
                 text: trimmed.to_string(),
                 pattern: Pattern::Labels(requirements),
@@ -109,15 +88,15 @@ impl Filter {
     }
 
     /// Whether a row with these words and labels is kept.
-    pub fn keeps<'a>(
+    /// Whether a row with these words (its cells) and labels (`label(key)` is a label's
+    /// value) is kept.
+    pub fn keeps<'a, 'l>(
         &self,
         mut words: impl Iterator<Item = &'a str>,
-        labels: &[(String, String)],
+        label: impl Fn(&str) -> Option<&'l str>,
     ) -> bool {
         let found = match &self.pattern {
-            Pattern::Labels(requirements) => {
-                return requirements.iter().all(|r| r.matches(labels));
-            }
+            Pattern::Labels(selector) => return selector.matches_with(label),
             Pattern::Regex(regex) => words.any(|w| regex.is_match(w)),
             Pattern::Plain(needle) => words.any(|w| w.to_lowercase().contains(needle.as_str())),
         };
@@ -160,34 +139,6 @@ fn plain_matches(text: &str, needle: &str) -> Vec<Range<usize>> {
     out
 }
 
-fn parse_labels(selector: &str) -> Option<Vec<LabelRequirement>> {
-    if selector.is_empty() {
-        return None;
-    }
-    selector
-        .split(',')
-        .map(|part| {
-            let part = part.trim();
-            let valid = |s: &str| {
-                !s.is_empty()
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-            };
-            if let Some((k, v)) = part.split_once("!=") {
-                (valid(k.trim()))
-                    .then(|| LabelRequirement::NotEquals(k.trim().into(), v.trim().into()))
-            } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
-                (valid(k.trim()))
-                    .then(|| LabelRequirement::Equals(k.trim().into(), v.trim().into()))
-            } else if let Some(k) = part.strip_prefix('!') {
-                valid(k.trim()).then(|| LabelRequirement::Missing(k.trim().into()))
-            } else {
-                valid(part).then(|| LabelRequirement::Exists(part.into()))
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,7 +147,7 @@ mod tests {
         Filter::parse(filter)
             .unwrap()
             .unwrap()
-            .keeps(words.iter().copied(), &[])
+            .keeps(words.iter().copied(), |_| None)
     }
 
     #[test]
@@ -221,27 +172,29 @@ mod tests {
                 .unwrap()
                 .contains("not a valid regular expression")
         );
-        assert!(filter.keeps(["airflow-worker-[1]"].into_iter(), &[]));
+        assert!(filter.keeps(["airflow-worker-[1]"].into_iter(), |_| None));
         assert_eq!(filter.matches_in("x-WORKER-[y"), vec![2..10]);
     }
 
     #[test]
     fn label_selectors() {
-        let labels = vec![
-            ("app".to_string(), "airflow".to_string()),
-            ("tier".to_string(), "web".to_string()),
-        ];
+        let label = |key: &str| match key {
+            "app" => Some("airflow"),
+            "tier" => Some("web"),
+            _ => None,
+        };
         let keeps = |f: &str| {
             Filter::parse(f)
                 .unwrap()
                 .unwrap()
-                .keeps(std::iter::empty(), &labels)
+                .keeps(std::iter::empty(), label)
         };
         assert!(keeps("-l app=airflow"));
         assert!(keeps("-l app=airflow,tier"));
         assert!(!keeps("-l app=airflow,tier!=web"));
         assert!(keeps("-l !release"));
         assert!(!keeps("-l release"));
+        assert!(keeps("-l tier in (web,worker)"));
         assert!(Filter::parse("-l").is_err());
         assert!(Filter::parse("-l =x").is_err());
     }

@@ -2,6 +2,8 @@
 //! one-second clock and signals; `update` applies them, effects run on tokio, and a frame is
 //! drawn only when the state changed, at most every 33 ms. Idle, it wakes once a second.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -20,9 +22,10 @@ use super::state::{AppState, ContextInfo};
 use super::terminal::TerminalSession;
 use super::update::update;
 use crate::cluster::contexts::list_contexts;
-use crate::cluster::watch::{watch_namespaces, watch_resource};
+use crate::cluster::layers::LayersUpdate;
 use crate::cluster::{
-    self, ClusterCache, ConnectTarget, Connection, NamespaceScope, ResourceKind, RowKey,
+    self, Cache, Catalog, ConnectTarget, Connection, NamespaceScope, ResourceKind, RowKey,
+    WatchTarget,
 };
 use crate::ui::{self, Theme};
 
@@ -115,6 +118,15 @@ pub(crate) enum Flow {
     Quit,
 }
 
+/// The layers' feed: its scope, the task forwarding it (its subscriptions live as long as
+/// the task), the generation its updates are tagged with, and the latest update.
+struct LayersFeed {
+    scope: NamespaceScope,
+    task: AbortHandle,
+    generation: Arc<AtomicU64>,
+    latest: Arc<Mutex<Option<LayersUpdate>>>,
+}
+
 /// Runs effects and the long-lived sources; every task it starts ends when it is dropped.
 pub(crate) struct Executor {
     connection: Connection,
@@ -122,18 +134,14 @@ pub(crate) struct Executor {
     target: ConnectTarget,
     inbox: mpsc::Sender<Action>,
     tasks: JoinSet<()>,
+    /// The one cache of this connection's watches, shared by every view.
+    cache: Cache,
     namespaces_watch: Option<AbortHandle>,
+    /// The subscription of the table on screen.
     table_watch: Option<AbortHandle>,
-    /// The layer roll-up's watch of everything it classifies.
-    layers_watch: Option<AbortHandle>,
-    /// Full objects of the watched views (describe and YAML read them from here).
-    cache: ClusterCache,
-    table_store: Option<(
-        ResourceKind,
-        kube::runtime::reflector::Store<kube::api::DynamicObject>,
-    )>,
+    layers: Option<LayersFeed>,
     /// A connection made by a context switch, waiting for its `Reconnected` action.
-    pending_connection: std::sync::Arc<std::sync::Mutex<Option<Connection>>>,
+    pending_connection: Arc<Mutex<Option<Connection>>>,
 }
 
 impl Executor {
@@ -143,15 +151,14 @@ impl Executor {
         inbox: mpsc::Sender<Action>,
     ) -> Executor {
         Executor {
+            cache: Cache::new(connection.client.clone()),
             connection,
             target,
             inbox,
             tasks: JoinSet::new(),
             namespaces_watch: None,
             table_watch: None,
-            layers_watch: None,
-            cache: ClusterCache::default(),
-            table_store: None,
+            layers: None,
             pending_connection: Default::default(),
         }
     }
@@ -167,14 +174,14 @@ impl Executor {
             for watch in [
                 self.table_watch.take(),
                 self.namespaces_watch.take(),
-                self.layers_watch.take(),
+                self.layers.take().map(|feed| feed.task),
             ]
             .into_iter()
             .flatten()
             {
                 watch.abort();
             }
-            self.table_store = None;
+            self.cache = Cache::new(connection.client.clone());
             self.connection = connection;
         }
         let mut flow = Flow::Continue;
@@ -200,13 +207,15 @@ impl Executor {
                 });
             }
             Effect::WatchNamespaces => {
-                if let Some(previous) = self.namespaces_watch.take() {
+                let Some(kind) = Catalog::builtin().resolve("namespaces").cloned() else {
+                    return Flow::Continue;
+                };
+                let target = WatchTarget::of(kind, NamespaceScope::All);
+                let events = self.cache.subscribe(&target).into_stream();
+                let handle = self.forward(events.map(Action::Namespaces));
+                if let Some(previous) = self.namespaces_watch.replace(handle) {
                     previous.abort();
                 }
-                let watch = watch_namespaces(self.connection.client.clone());
-                self.cache.namespaces = Some(watch.store);
-                let handle = self.forward(watch.changes.map(Action::Namespaces));
-                self.namespaces_watch = Some(handle);
             }
             Effect::Discover => {
                 let client = self.connection.client.clone();
@@ -219,49 +228,21 @@ impl Executor {
                 });
             }
             Effect::Watch { generation, target } => {
-                // Latest wins: the previous watch stops streaming for a view nobody looks at.
-                if let Some(previous) = self.table_watch.take() {
+                // Latest wins: the previous subscription ends (after the new one started, so a
+                // watch both share keeps running) and a view nobody looks at stops streaming.
+                let events = self.cache.subscribe(&target).into_stream();
+                let handle =
+                    self.forward(events.map(move |event| Action::Resource { generation, event }));
+                if let Some(previous) = self.table_watch.replace(handle) {
                     previous.abort();
                 }
-                let watch = watch_resource(self.connection.client.clone(), &target);
-                self.table_store = Some((target.kind.clone(), watch.store));
-                let handle = self.forward(
-                    watch
-                        .changes
-                        .map(move |event| Action::Resource { generation, event }),
-                );
-                self.table_watch = Some(handle);
             }
             Effect::FetchObject {
                 generation,
                 kind,
                 key,
             } => self.fetch_object(generation, kind, key),
-            Effect::AssessLayers { generation, scope } => {
-                // Watchers, not polling: the roll-up is re-classified after each burst of
-                // changes in the cluster. A new request (other scope, back to the view)
-                // replaces the previous watch.
-                if let Some(previous) = self.layers_watch.take() {
-                    previous.abort();
-                }
-                let mut warnings = Vec::new();
-                let rules = crate::status::load_rules(None).unwrap_or_else(|error| {
-                    warnings.push(format!("{error}; using the built-in rules"));
-                    crate::stack::RuleSet::builtin()
-                });
-                let snapshots =
-                    cluster::snapshot::watch(self.connection.client.clone(), scope.clone());
-                let handle = self.forward(snapshots.map(move |snapshot| {
-                    let report = crate::status::assess_snapshot(&rules, &snapshot, Utc::now());
-                    let mut all = warnings.clone();
-                    all.extend(snapshot.warnings);
-                    Action::LayersAssessed {
-                        generation,
-                        result: Ok((std::sync::Arc::new(report), all)),
-                    }
-                }));
-                self.layers_watch = Some(handle);
-            }
+            Effect::AssessLayers { generation, scope } => self.follow_layers(generation, scope),
             Effect::FetchComponentEvents {
                 generation,
                 namespace,
@@ -308,64 +289,91 @@ impl Executor {
         Flow::Continue
     }
 
-    /// Describe and YAML read the object from the table's store (no request) when it is
-    /// there, else ask the API server for it.
+    /// Describe and YAML read the object from the API server when opened (the cache keeps
+    /// only compact rows), with the events about it.
     fn fetch_object(&mut self, generation: u64, kind: ResourceKind, key: RowKey) {
-        let cached = self.table_store.as_ref().and_then(|(watched, store)| {
-            if *watched != kind {
-                return None;
-            }
-            let reference =
-                kube::runtime::reflector::ObjectRef::new_with(&key.name, kind.api_resource())
-                    .within(&key.namespace);
-            store.get(&reference)
-        });
         let inbox = self.inbox.clone();
         let client = self.connection.client.clone();
         self.tasks.spawn(async move {
-            if let Some(object) = cached {
-                let events = events_about(&client, &kind, &key).await;
-                let result = Ok(SharedObject(object, std::sync::Arc::new(events)));
-                let _ = inbox
-                    .send(Action::ObjectFetched { generation, result })
-                    .await;
-                return;
-            }
             let resource = kind.api_resource();
             let api: kube::Api<kube::api::DynamicObject> = if kind.namespaced {
                 kube::Api::namespaced_with(client.clone(), &key.namespace, &resource)
             } else {
                 kube::Api::all_with(client.clone(), &resource)
             };
-            let result = api
-                .get(&key.name)
-                .await
-                .map(|mut object| {
+            let result = match api.get(&key.name).await {
+                Ok(mut object) => {
                     object.metadata.managed_fields = None;
-                    object
-                })
-                .map_err(|error| {
-                    format!(
-                        "cannot read {} {}: {}",
-                        kind.singular,
-                        key.name,
-                        cluster::with_causes(&error)
-                    )
-                });
-            let result = match result {
-                Ok(object) => {
                     let events = events_about(&client, &kind, &key).await;
-                    Ok(SharedObject(
-                        std::sync::Arc::new(object),
-                        std::sync::Arc::new(events),
-                    ))
+                    Ok(SharedObject(Arc::new(object), Arc::new(events)))
                 }
-                Err(error) => Err(error),
+                Err(error) => Err(format!(
+                    "cannot read {} {}: {}",
+                    kind.singular,
+                    key.name,
+                    cluster::with_causes(&error)
+                )),
             };
             let _ = inbox
                 .send(Action::ObjectFetched { generation, result })
                 .await;
         });
+    }
+
+    /// Follows the layers in `scope`. Back on the layers, or asked again for the same scope,
+    /// the running feed is kept (its watches are warm) and its latest state re-sent under
+    /// the new generation; another scope replaces it.
+    fn follow_layers(&mut self, generation: u64, scope: NamespaceScope) {
+        if let Some(feed) = &self.layers
+            && feed.scope == scope
+        {
+            feed.generation.store(generation, Ordering::Relaxed);
+            let latest = feed.latest.lock().ok().and_then(|l| l.clone());
+            if let Some(update) = latest {
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let _ = inbox
+                        .send(Action::LayersUpdated {
+                            generation,
+                            update: Box::new(update),
+                        })
+                        .await;
+                });
+            }
+            return;
+        }
+        let rules = match crate::status::load_rules(None) {
+            Ok(rules) => rules,
+            Err(error) => {
+                let inbox = self.inbox.clone();
+                let message = format!("{error}; using the built-in rules");
+                self.tasks.spawn(async move {
+                    let _ = inbox.send(Action::Warn(message)).await;
+                });
+                crate::stack::RuleSet::builtin()
+            }
+        };
+        let tag = Arc::new(AtomicU64::new(generation));
+        let latest: Arc<Mutex<Option<LayersUpdate>>> = Arc::default();
+        let updates = cluster::layers::watch(self.cache.clone(), scope.clone(), Arc::new(rules));
+        let (tag_in, latest_in) = (tag.clone(), latest.clone());
+        let task = self.forward(updates.map(move |update| {
+            if let Ok(mut slot) = latest_in.lock() {
+                *slot = Some(update.clone());
+            }
+            Action::LayersUpdated {
+                generation: tag_in.load(Ordering::Relaxed),
+                update: Box::new(update),
+            }
+        }));
+        if let Some(previous) = self.layers.replace(LayersFeed {
+            scope,
+            task,
+            generation: tag,
+            latest,
+        }) {
+            previous.task.abort();
+        }
     }
 
     fn forward(&mut self, stream: impl Stream<Item = Action> + Send + 'static) -> AbortHandle {

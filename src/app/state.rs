@@ -11,7 +11,8 @@ use super::document::DocumentView;
 use super::keymap::{KeyView, Keymap};
 use super::table::TableView;
 use crate::cluster::contexts::ContextEntry;
-use crate::cluster::{Catalog, NamespaceScope};
+use crate::cluster::layers::{Freshness, LayersUpdate, ReadWarning};
+use crate::cluster::{Catalog, NamespaceScope, WatchStatus};
 use crate::stack::{ComponentReport, StackReport, WorkloadReport};
 
 /// The connection the header shows.
@@ -42,15 +43,28 @@ pub enum SyncState {
         error: String,
         since: DateTime<Utc>,
     },
+    /// Nothing to show, and waiting will not help soon: forbidden by RBAC, or not served.
+    /// Not staleness: nothing shown is out of date.
+    Unavailable(String),
 }
 
 impl SyncState {
-    pub(crate) fn failed(&mut self, error: String, now: DateTime<Utc>) {
-        let since = match self {
-            SyncState::Stale { since, .. } => *since,
-            _ => now,
-        };
-        *self = SyncState::Stale { error, since };
+    /// What a cache watch's status means for a view.
+    pub(crate) fn of(status: &WatchStatus) -> SyncState {
+        match status {
+            WatchStatus::Listing => SyncState::Listing,
+            WatchStatus::Live => SyncState::Live,
+            WatchStatus::Stale { since, error } | WatchStatus::Failed { since, error } => {
+                SyncState::Stale {
+                    error: error.clone(),
+                    since: *since,
+                }
+            }
+            WatchStatus::Forbidden(why) => SyncState::Unavailable(why.clone()),
+            WatchStatus::Absent => {
+                SyncState::Unavailable("the API server does not serve this kind".into())
+            }
+        }
     }
 }
 
@@ -122,10 +136,10 @@ pub struct HelpView {
 #[derive(Clone, Debug, Default)]
 pub struct LayersView {
     pub report: Option<Arc<StackReport>>,
-    /// Why the last refresh failed; the previous report stays on screen.
-    pub error: Option<String>,
-    /// What the snapshot could not read (forbidden kinds…).
-    pub warnings: Vec<String>,
+    /// How current the report is (syncing, live, stale since when and for which kinds).
+    pub freshness: Option<Freshness>,
+    /// What could not be read (forbidden kinds, undecodable Helm releases).
+    pub warnings: Vec<ReadWarning>,
     /// The cursor, an index into the report's components.
     pub selected: usize,
     /// Identifies the latest request; older answers are ignored.
@@ -169,6 +183,18 @@ const KIND_ORDER: &[&str] = &[
     "Job",
     "Pod",
 ];
+
+impl LayersView {
+    /// Takes in a new state of the layers, keeping the cursor in range.
+    pub(crate) fn show(&mut self, update: LayersUpdate) {
+        self.selected = self
+            .selected
+            .min(update.report.component_count().saturating_sub(1));
+        self.report = Some(update.report);
+        self.freshness = Some(update.freshness);
+        self.warnings = update.warnings;
+    }
+}
 
 impl ComponentView {
     pub fn new(component: ComponentReport) -> ComponentView {
@@ -409,12 +435,7 @@ impl AppState {
             .cloned()
             .unwrap_or_else(|| Catalog::builtin().kinds()[0].clone());
         let generation = self.next_generation();
-        let target = crate::cluster::WatchTarget {
-            kind: kind.clone(),
-            scope: self.scope.clone(),
-            label_selector: None,
-            field_selector: None,
-        };
+        let target = crate::cluster::WatchTarget::of(kind.clone(), self.scope.clone());
         TableView::new(kind, target, "pods".into(), generation)
     }
 

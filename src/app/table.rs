@@ -3,12 +3,14 @@
 //! to date change by change (a binary search and a shift, never a full re-sort), so a 10k-row
 //! table stays smooth while pods churn; only sort or filter changes rebuild it.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::filter::Filter;
 use super::state::{Motion, SyncState, follow};
 use crate::cluster::{
-    ColumnHeader, NamespaceScope, ResourceKind, ResourceRow, RowKey, WatchChange, WatchTarget,
+    CacheEvent, ColumnHeader, NamespaceScope, ResourceKind, ResourceRow, RowKey, WatchTarget,
 };
 
 /// The column and direction rows are sorted by; none means namespace, then name.
@@ -29,8 +31,8 @@ pub struct TableView {
     /// What the breadcrumb says (`pods`, `pods · airflow-web`).
     pub title: String,
     pub columns: Vec<ColumnHeader>,
-    /// Every row, by key.
-    rows: Vec<ResourceRow>,
+    /// Every row, by key (shared with the cache: a pointer each).
+    rows: Vec<Arc<ResourceRow>>,
     /// Indices into `rows` of the rows shown, in display order.
     order: Vec<usize>,
     pub sort: Option<Sort>,
@@ -118,7 +120,7 @@ impl TableView {
 
     /// The shown row at display position `index`.
     pub fn row(&self, index: usize) -> Option<&ResourceRow> {
-        self.order.get(index).map(|&i| &self.rows[i])
+        self.order.get(index).map(|&i| &*self.rows[i])
     }
 
     /// The shown rows from `start`, at most `count`: what one screen formats.
@@ -126,7 +128,7 @@ impl TableView {
         let end = self.order.len().min(start.saturating_add(count));
         self.order[start.min(end)..end]
             .iter()
-            .map(|&i| &self.rows[i])
+            .map(|&i| &*self.rows[i])
     }
 
     pub fn selected_index(&self) -> usize {
@@ -157,7 +159,7 @@ impl TableView {
 
     fn keeps(&self, row: &ResourceRow) -> bool {
         if let Some(owner) = &self.owner_uid
-            && !row.owner_uids.contains(owner)
+            && !row.owner_uids.iter().any(|uid| uid == owner)
         {
             return false;
         }
@@ -170,7 +172,7 @@ impl TableView {
                         crate::printers::Cell::Text(text) => Some(text.as_str()),
                         _ => None,
                     }));
-                filter.keeps(words, &row.labels)
+                filter.keeps(words, |key| row.label(key))
             }
         }
     }
@@ -221,15 +223,18 @@ impl TableView {
         }
     }
 
-    pub(crate) fn apply(
-        &mut self,
-        change: WatchChange<ResourceRow>,
-        now: DateTime<Utc>,
-        rows: usize,
-    ) {
+    pub(crate) fn apply(&mut self, event: CacheEvent, now: DateTime<Utc>, rows: usize) {
         let previous = self.selected_index();
-        match change {
-            WatchChange::Resynced(mut all) => {
+        match event {
+            CacheEvent::Columns(columns) => {
+                self.set_columns(columns);
+                return;
+            }
+            CacheEvent::Status(status) => {
+                self.sync = SyncState::of(&status);
+                return;
+            }
+            CacheEvent::Reset(mut all) => {
                 // One sort per relist is cheaper than keeping a tree for every change.
                 all.sort_unstable_by(|a, b| a.key.cmp(&b.key));
                 all.dedup_by(|a, b| a.key == b.key);
@@ -239,30 +244,30 @@ impl TableView {
                     self.measure(index, now);
                 }
                 self.rebuild();
-                self.sync = SyncState::Live;
-            }
-            WatchChange::Applied(row) => {
-                match self.rows.binary_search_by(|r| r.key.cmp(&row.key)) {
-                    Ok(index) => {
-                        self.hide(index);
-                        self.rows[index] = row;
-                        self.measure(index, now);
-                        self.show(index);
-                    }
-                    Err(index) => {
-                        for i in &mut self.order {
-                            if *i >= index {
-                                *i += 1;
-                            }
-                        }
-                        self.rows.insert(index, row);
-                        self.measure(index, now);
-                        self.show(index);
-                    }
+                // Rows arrived; the status that follows says how current they are.
+                if self.sync == SyncState::Listing {
+                    self.sync = SyncState::Live;
                 }
-                self.sync = SyncState::Live;
             }
-            WatchChange::Deleted(row) => {
+            CacheEvent::Applied(row) => match self.rows.binary_search_by(|r| r.key.cmp(&row.key)) {
+                Ok(index) => {
+                    self.hide(index);
+                    self.rows[index] = row;
+                    self.measure(index, now);
+                    self.show(index);
+                }
+                Err(index) => {
+                    for i in &mut self.order {
+                        if *i >= index {
+                            *i += 1;
+                        }
+                    }
+                    self.rows.insert(index, row);
+                    self.measure(index, now);
+                    self.show(index);
+                }
+            },
+            CacheEvent::Deleted(row) => {
                 if let Ok(index) = self.rows.binary_search_by(|r| r.key.cmp(&row.key)) {
                     self.hide(index);
                     self.rows.remove(index);
@@ -272,9 +277,7 @@ impl TableView {
                         }
                     }
                 }
-                self.sync = SyncState::Live;
             }
-            WatchChange::Failed(error) => self.sync.failed(error, now),
         }
         self.keep_cursor_near(previous);
         self.scroll(rows);
@@ -355,6 +358,17 @@ impl TableView {
         self.generation = generation;
         self.sync = SyncState::Listing;
     }
+
+    /// Drops the rows outside the target's (new) namespace scope.
+    pub(crate) fn keep_scope(&mut self, now: DateTime<Utc>, rows: usize) {
+        let kept: Vec<Arc<ResourceRow>> = self
+            .rows
+            .iter()
+            .filter(|row| self.target.scope.contains(&row.key.namespace))
+            .cloned()
+            .collect();
+        self.apply(CacheEvent::Reset(kept), now, rows);
+    }
 }
 
 #[cfg(test)]
@@ -366,20 +380,18 @@ mod tests {
 
     fn view() -> TableView {
         let kind = Catalog::builtin().resolve("pods").unwrap().clone();
-        let target = WatchTarget {
-            kind: kind.clone(),
-            scope: NamespaceScope::All,
-            label_selector: None,
-            field_selector: None,
-        };
+        let target = WatchTarget::of(kind.clone(), NamespaceScope::All);
         TableView::new(kind, target, "pods".into(), 1)
     }
 
-    fn row(ns: &str, name: &str, restarts: i64) -> ResourceRow {
-        ResourceRow {
-            key: RowKey::new(ns, name),
-            uid: format!("{ns}/{name}"),
-            cells: vec![
+    fn reset(rows: Vec<Arc<ResourceRow>>) -> CacheEvent {
+        CacheEvent::Reset(rows)
+    }
+
+    fn row(ns: &str, name: &str, restarts: i64) -> Arc<ResourceRow> {
+        Arc::new(ResourceRow::bare(
+            RowKey::new(ns, name),
+            vec![
                 Cell::Text(name.into()),
                 Cell::Text("1/1".into()),
                 Cell::Text("Running".into()),
@@ -389,16 +401,13 @@ mod tests {
                 },
                 Cell::Age(None),
             ],
-            labels: vec![],
-            owner_uids: vec![],
-            health: PodHealth::Running,
-            drill: None,
-        }
+            PodHealth::Running,
+        ))
     }
 
     fn names(view: &TableView) -> Vec<String> {
         view.window(0, usize::MAX)
-            .map(|r| r.key.name.clone())
+            .map(|r| r.key.name.to_string())
             .collect()
     }
 
@@ -410,7 +419,7 @@ mod tests {
     fn sorted_and_filtered_views_stay_right_through_changes() {
         let mut view = view();
         view.apply(
-            WatchChange::Resynced(vec![
+            reset(vec![
                 row("a", "web-2", 5),
                 row("a", "web-1", 0),
                 row("b", "db", 2),
@@ -425,16 +434,16 @@ mod tests {
         });
         view.rebuild();
         assert_eq!(names(&view), ["web-2", "db", "web-1"]);
-        view.apply(WatchChange::Applied(row("a", "api", 3)), now(), 10);
+        view.apply(CacheEvent::Applied(row("a", "api", 3)), now(), 10);
         assert_eq!(names(&view), ["web-2", "api", "db", "web-1"]);
-        view.apply(WatchChange::Applied(row("a", "web-1", 9)), now(), 10);
+        view.apply(CacheEvent::Applied(row("a", "web-1", 9)), now(), 10);
         assert_eq!(names(&view), ["web-1", "web-2", "api", "db"]);
         view.set_filter(Filter::parse("web").unwrap(), 10);
         assert_eq!(names(&view), ["web-1", "web-2"]);
-        view.apply(WatchChange::Applied(row("c", "web-0", 4)), now(), 10);
-        view.apply(WatchChange::Deleted(row("a", "web-2", 0)), now(), 10);
+        view.apply(CacheEvent::Applied(row("c", "web-0", 4)), now(), 10);
+        view.apply(CacheEvent::Deleted(row("a", "web-2", 0)), now(), 10);
         assert_eq!(names(&view), ["web-1", "web-0"]);
-        view.apply(WatchChange::Applied(row("0", "zzz", 100)), now(), 10);
+        view.apply(CacheEvent::Applied(row("0", "zzz", 100)), now(), 10);
         assert_eq!(names(&view), ["web-1", "web-0"], "filtered out");
         assert_eq!(view.total(), 5);
     }
@@ -469,16 +478,16 @@ mod tests {
     fn the_cursor_follows_its_row_and_survives_its_deletion() {
         let mut view = view();
         view.apply(
-            WatchChange::Resynced(vec![row("a", "1", 0), row("a", "2", 0), row("a", "3", 0)]),
+            reset(vec![row("a", "1", 0), row("a", "2", 0), row("a", "3", 0)]),
             now(),
             2,
         );
         view.move_cursor(Motion::Bottom, 2);
         assert_eq!(view.selected_row().unwrap().key.name, "3");
         assert_eq!(view.offset, 1);
-        view.apply(WatchChange::Applied(row("a", "0", 0)), now(), 2);
+        view.apply(CacheEvent::Applied(row("a", "0", 0)), now(), 2);
         assert_eq!(view.selected_row().unwrap().key.name, "3");
-        view.apply(WatchChange::Deleted(row("a", "3", 0)), now(), 2);
+        view.apply(CacheEvent::Deleted(row("a", "3", 0)), now(), 2);
         assert_eq!(view.selected_row().unwrap().key.name, "2");
     }
 
@@ -488,7 +497,7 @@ mod tests {
         let rows = (0..10_000)
             .map(|i| row(&format!("ns{:02}", i % 50), &format!("pod-{i:05}"), i % 7))
             .collect();
-        view.apply(WatchChange::Resynced(rows), now(), 40);
+        view.apply(reset(rows), now(), 40);
         view.sort_next(40);
         view.sort_next(40);
         view.sort_next(40);
@@ -496,7 +505,7 @@ mod tests {
         for i in 0..200 {
             let ns = format!("ns{:02}", i % 50);
             view.apply(
-                WatchChange::Applied(row(&ns, &format!("pod-{i:05}"), 50 + i)),
+                CacheEvent::Applied(row(&ns, &format!("pod-{i:05}"), 50 + i)),
                 now(),
                 40,
             );

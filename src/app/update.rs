@@ -15,7 +15,7 @@ use super::state::{
 };
 use super::table::TableView;
 use crate::cluster::{
-    Catalog, Drill, NamespaceScope, ResourceEvent, ResourceKind, RowKey, WatchChange, WatchTarget,
+    CacheEvent, Catalog, Drill, NamespaceScope, ResourceKind, RowKey, WatchStatus, WatchTarget,
 };
 
 /// The deepest the view stack grows; older views fall off the bottom (after the home view).
@@ -64,7 +64,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.changed();
             Vec::new()
         }
-        Action::LayersAssessed { generation, result } => {
+        Action::LayersUpdated { generation, update } => {
             let Some(View::Layers(layers)) = state
                 .stack
                 .iter_mut()
@@ -72,19 +72,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             else {
                 return Vec::new();
             };
-            match result {
-                Ok((report, warnings)) => {
-                    layers.selected = layers
-                        .selected
-                        .min(report.component_count().saturating_sub(1));
-                    layers.report = Some(report);
-                    layers.warnings = warnings;
-                    layers.error = None;
-                }
-                Err(error) => layers.error = Some(error),
-            }
+            let live = update.freshness.is_live();
+            layers.show(*update);
             state.changed();
-            Vec::new()
+            reprobe_if_back(state, live)
         }
         Action::ServerProbed(result) => {
             state.server = match result {
@@ -94,24 +85,25 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.changed();
             Vec::new()
         }
-        Action::Namespaces(change) => {
-            let recovered = !matches!(change, WatchChange::Failed(_));
-            match change {
-                WatchChange::Resynced(items) => {
-                    state.namespaces = items.into_iter().map(|ns| ns.name).collect();
+        Action::Namespaces(event) => {
+            let recovered = event == CacheEvent::Status(WatchStatus::Live);
+            match event {
+                CacheEvent::Reset(rows) => {
+                    state.namespaces = rows.iter().map(|ns| ns.key.name.to_string()).collect();
                     state.namespaces.sort();
                     state.namespaces.dedup();
                     state.seed_favorites();
                 }
-                WatchChange::Applied(ns) => {
-                    if let Err(at) = state.namespaces.binary_search(&ns.name) {
-                        state.namespaces.insert(at, ns.name);
+                CacheEvent::Applied(ns) => {
+                    let name = ns.key.name.to_string();
+                    if let Err(at) = state.namespaces.binary_search(&name) {
+                        state.namespaces.insert(at, name);
                     }
                 }
-                WatchChange::Deleted(ns) => {
-                    state.namespaces.retain(|n| *n != ns.name);
+                CacheEvent::Deleted(ns) => {
+                    state.namespaces.retain(|n| *n != ns.key.name);
                 }
-                WatchChange::Failed(_) => {}
+                CacheEvent::Columns(_) | CacheEvent::Status(_) => {}
             }
             state.changed();
             reprobe_if_back(state, recovered)
@@ -131,17 +123,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 // A late change from a watch we already replaced: no frame for it.
                 return Vec::new();
             };
-            let recovered = match event {
-                ResourceEvent::Columns(columns) => {
-                    table.set_columns(columns);
-                    true
-                }
-                ResourceEvent::Change(change) => {
-                    let recovered = !matches!(change, WatchChange::Failed(_));
-                    table.apply(change, now, rows);
-                    recovered
-                }
-            };
+            let recovered = event == CacheEvent::Status(WatchStatus::Live);
+            table.apply(event, now, rows);
             state.changed();
             reprobe_if_back(state, recovered)
         }
@@ -201,6 +184,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     Vec::new()
                 }
             }
+        }
+        Action::Warn(text) => {
+            state.flash_for(text, true, 30);
+            state.changed();
+            Vec::new()
         }
         Action::Terminate => vec![Effect::Quit],
     }
@@ -396,10 +384,9 @@ fn open_kind(
         None => state.scope.clone(),
     };
     let target = WatchTarget {
-        kind: kind.clone(),
-        scope,
         label_selector: drill.and_then(|d| d.label_selector.clone()),
         field_selector: drill.and_then(|d| d.field_selector.clone()),
+        ..WatchTarget::of(kind.clone(), scope)
     };
     let generation = state.next_generation();
     let title = title.unwrap_or_else(|| kind.plural.clone());
@@ -598,18 +585,13 @@ fn show_scope(state: &mut AppState, scope: NamespaceScope) -> Vec<Effect> {
         return Vec::new();
     }
     table.target.scope = scope;
-    // Rows of other namespaces go now; the new list fills in the rest.
-    let kept: Vec<_> = table
-        .window(0, usize::MAX)
-        .filter(|row| table.target.scope.contains(&row.key.namespace))
-        .cloned()
-        .collect();
+    // Rows of other namespaces go now; the new subscription fills in the rest.
     let rows = state.viewport.rows;
     let now = state.now;
     let Some(table) = state.table_mut() else {
         return Vec::new();
     };
-    table.apply(WatchChange::Resynced(kept), now, rows);
+    table.keep_scope(now, rows);
     table.selected = None;
     table.offset = 0;
     table.rewatch(generation);
@@ -711,7 +693,8 @@ fn select(state: &mut AppState) -> Vec<Effect> {
                 return open_document(state, DocumentKind::Describe, false);
             };
             let title = format!("{} · {}", drill.plural, row.key.name);
-            let namespace_row = (table.kind.plural == "namespaces").then(|| row.key.name.clone());
+            let namespace_row =
+                (table.kind.plural == "namespaces").then(|| row.key.name.to_string());
             let Some(kind) = state.catalog.resolve(drill.plural).cloned() else {
                 return Vec::new();
             };

@@ -1,23 +1,63 @@
-//! The cockpit's view of a cluster: connecting through a kubeconfig, watching resources into
-//! reflector stores, and projecting API objects into the small rows the app keeps. No UI here.
+//! The cockpit's view of a cluster: connecting through a kubeconfig, the one shared cache of
+//! watched objects (projected into compact rows), and the live layer report on top of it. No
+//! UI here.
 
+pub mod cache;
 pub mod catalog;
 pub mod connection;
 pub mod contexts;
-pub mod namespace;
+pub mod layers;
 pub mod pod;
 pub mod resource;
-pub mod snapshot;
-pub mod watch;
 
 use std::path::PathBuf;
 
+pub use cache::{Cache, CacheEvent, Subscription, WatchStatus};
 pub use catalog::{Catalog, ResourceKind};
 pub use connection::{ConnectTarget, Connection, KubeconfigSource, connect, probe};
-pub use namespace::NamespaceInfo;
-pub use pod::{PodHealth, PodInfo, PodKey};
+pub use pod::PodHealth;
 pub use resource::{ColumnHeader, Drill, ResourceRow, RowKey};
-pub use watch::{ClusterCache, NamespaceScope, ResourceEvent, WatchChange, WatchTarget};
+
+/// Which namespaces a namespaced watch covers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NamespaceScope {
+    All,
+    Only(String),
+}
+
+impl NamespaceScope {
+    pub fn contains(&self, namespace: &str) -> bool {
+        match self {
+            NamespaceScope::All => true,
+            NamespaceScope::Only(only) => only == namespace,
+        }
+    }
+}
+
+/// What a view watches: a kind, a namespace scope and server-side selectors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchTarget {
+    pub kind: ResourceKind,
+    pub scope: NamespaceScope,
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+    /// Only metadata (`PartialObjectMetadata`): what the labels say is enough, and the rest
+    /// (a Helm release's payload) must not cross the wire.
+    pub metadata_only: bool,
+}
+
+impl WatchTarget {
+    /// Every object of `kind` in `scope`.
+    pub fn of(kind: ResourceKind, scope: NamespaceScope) -> WatchTarget {
+        WatchTarget {
+            kind,
+            scope,
+            label_selector: None,
+            field_selector: None,
+            metadata_only: false,
+        }
+    }
+}
 
 /// Why the cockpit cannot reach a cluster. Each message says what failed and what to do.
 #[derive(Debug, thiserror::Error)]

@@ -1,28 +1,31 @@
-//! Rows of any kind: an API object projected through the shared printers into kubectl's cells,
-//! plus what the cockpit needs besides (labels for `-l` filters, owners and selectors for
-//! drilling down). The full object stays in the watch's reflector store.
+//! The compact entry the cache keeps for one object, projected once when it changes: its
+//! identity, kubectl's cells from the shared printers, what the cockpit needs besides (labels
+//! for `-l` filters, owners and selectors for drilling down) and, for the kinds the layers
+//! classify, the stack's facts. The full object is not kept: describe and YAML fetch it.
 
 use std::sync::Arc;
 
-use kube::api::DynamicObject;
 use serde_json::Value;
+use strata_common::sym::{Sym, SymMap};
 
 use super::PodHealth;
 use super::catalog::ResourceKind;
 use crate::printers::{self, Cell, CustomColumns, Printer};
+use crate::stack::StackObject;
 
 /// Identity of a row; cluster-scoped objects have an empty namespace.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RowKey {
-    pub namespace: String,
-    pub name: String,
+    pub namespace: Sym,
+    pub name: Sym,
 }
 
 impl RowKey {
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> RowKey {
+    pub fn new(namespace: impl AsRef<str>, name: impl AsRef<str>) -> RowKey {
         RowKey {
-            namespace: namespace.into(),
-            name: name.into(),
+            // Thousands of objects share a namespace; a name is its object's own.
+            namespace: Sym::intern(namespace.as_ref()),
+            name: Sym::unique(name.as_ref()),
         }
     }
 }
@@ -50,19 +53,43 @@ pub struct Drill {
     pub owner_uid: Option<String>,
 }
 
-/// One row of a resource table.
+/// One object as the cache keeps it (shared by every view through an `Arc`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceRow {
     pub key: RowKey,
-    pub uid: String,
-    pub cells: Vec<Cell>,
-    /// Sorted by key.
-    pub labels: Vec<(String, String)>,
-    pub owner_uids: Vec<String>,
+    pub uid: Sym,
+    pub resource_version: Sym,
+    pub cells: Box<[Cell]>,
+    pub labels: SymMap,
+    pub owner_uids: Box<[Sym]>,
     /// For colouring: what the row's status means.
     pub health: PodHealth,
-    /// Boxed: most rows have none, and rows travel through the inbox by value.
+    /// Boxed: most rows have none.
     pub drill: Option<Box<Drill>>,
+    /// The stack's projection, for the kinds the layers classify.
+    pub facts: Option<Arc<StackObject>>,
+}
+
+impl ResourceRow {
+    /// A row of cells alone, with no object behind it (tests, benches, synthetic rows).
+    pub fn bare(key: RowKey, cells: Vec<Cell>, health: PodHealth) -> ResourceRow {
+        ResourceRow {
+            uid: Sym::unique(&format!("{}/{}", key.namespace, key.name)),
+            resource_version: Sym::default(),
+            key,
+            cells: cells.into_boxed_slice(),
+            labels: SymMap::new(),
+            owner_uids: Box::default(),
+            health,
+            drill: None,
+            facts: None,
+        }
+    }
+
+    /// A label's value.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(Sym::as_str)
+    }
 }
 
 /// How objects of one kind become cells: a built-in printer or a custom resource's columns.
@@ -107,40 +134,45 @@ impl Projector {
         }
     }
 
-    /// The row of one object of `kind`.
-    pub fn row(&self, kind: &ResourceKind, object: &DynamicObject) -> ResourceRow {
-        // The printers read JSON as the API server sends it; one conversion per change.
-        let value = serde_json::to_value(object).unwrap_or(Value::Null);
-        let meta = &object.metadata;
-        let key = RowKey::new(
-            meta.namespace.clone().unwrap_or_default(),
-            meta.name.clone().unwrap_or_default(),
-        );
-        let cells = self.cells(&value);
+    /// The entry of one object of `kind`, as the API server sent it; with the stack's facts
+    /// when `facts` (the kinds the layers classify).
+    pub fn row(&self, kind: &ResourceKind, object: &Value, facts: bool) -> ResourceRow {
+        let meta = &object["metadata"];
+        let text = |key: &str| meta[key].as_str().unwrap_or_default();
+        let key = RowKey::new(text("namespace"), text("name"));
+        let cells = self.cells(object);
         let headers = self.headers();
         let health = health_of(&kind.plural, &headers, &cells);
-        let mut labels: Vec<(String, String)> = meta
-            .labels
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        labels.sort();
-        let owner_uids = meta
-            .owner_references
-            .iter()
-            .flatten()
-            .map(|o| o.uid.clone())
-            .collect();
-        let drill = drill_of(kind, &key, meta.uid.as_deref(), &value).map(Box::new);
+        let labels: SymMap = meta["labels"]
+            .as_object()
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|(k, v)| Some((Sym::intern(k), Sym::intern(v.as_str()?))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let owner_uids = meta["ownerReferences"]
+            .as_array()
+            .map(|owners| {
+                owners
+                    .iter()
+                    .filter_map(|o| o["uid"].as_str().map(Sym::unique))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let uid = meta["uid"].as_str();
+        let drill = drill_of(kind, &key, uid, object).map(Box::new);
         ResourceRow {
+            uid: uid.map(Sym::unique).unwrap_or_default(),
+            resource_version: Sym::unique(text("resourceVersion")),
             key,
-            uid: meta.uid.clone().unwrap_or_default(),
-            cells,
+            cells: cells.into_boxed_slice(),
             labels,
             owner_uids,
             health,
             drill,
+            facts: facts.then(|| Arc::new(StackObject::from_json(object))),
         }
     }
 }
@@ -203,7 +235,7 @@ fn health_of(plural: &str, headers: &[ColumnHeader], cells: &[Cell]) -> PodHealt
 
 /// Where Enter leads from an object of `kind`.
 fn drill_of(kind: &ResourceKind, key: &RowKey, uid: Option<&str>, object: &Value) -> Option<Drill> {
-    let namespace = Some(key.namespace.clone()).filter(|ns| !ns.is_empty());
+    let namespace = Some(key.namespace.to_string()).filter(|ns| !ns.is_empty());
     let pods_selected_by = |selector: &Value| {
         let selector = printers::label_selector_string(selector)?;
         // An empty selector selects everything: never what the operator means here.
@@ -218,7 +250,7 @@ fn drill_of(kind: &ResourceKind, key: &RowKey, uid: Option<&str>, object: &Value
     match (kind.group.as_str(), kind.plural.as_str()) {
         ("", "namespaces") => Some(Drill {
             plural: "pods",
-            namespace: Some(key.name.clone()),
+            namespace: Some(key.name.to_string()),
             label_selector: None,
             field_selector: None,
             owner_uid: None,
@@ -252,8 +284,8 @@ mod tests {
     use super::*;
     use crate::cluster::catalog::Catalog;
 
-    fn object(value: serde_json::Value) -> DynamicObject {
-        serde_json::from_value(value).unwrap()
+    fn object(value: serde_json::Value) -> serde_json::Value {
+        value
     }
 
     #[test]
@@ -276,11 +308,12 @@ mod tests {
             .map(|h| h.name)
             .collect();
         assert_eq!(headers, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
-        let row = projector.row(kind, &deploy);
+        let row = projector.row(kind, &deploy, false);
         assert_eq!(row.key, RowKey::new("orchestration", "airflow-web"));
         assert_eq!(row.cells[1], Cell::Text("1/2".into()));
         assert_eq!(row.health, PodHealth::Degraded);
-        assert_eq!(row.labels, [("app".to_string(), "airflow".to_string())]);
+        assert_eq!(row.label("app"), Some("airflow"));
+        assert_eq!(row.labels.len(), 1);
         let drill = row.drill.unwrap();
         assert_eq!(drill.plural, "pods");
         assert_eq!(drill.namespace.as_deref(), Some("orchestration"));
@@ -299,7 +332,7 @@ mod tests {
             "metadata": {"name": "db", "namespace": "platform"},
             "data": {"password": "aHVudGVyMg=="}
         }));
-        let row = Projector::for_kind(kind).row(kind, &secret);
+        let row = Projector::for_kind(kind).row(kind, &secret, false);
         let shown = format!("{:?}", row.cells);
         assert!(!shown.contains("aHVudGVyMg"), "{shown}");
         assert_eq!(row.cells[2], Cell::Int(1));
@@ -314,7 +347,10 @@ mod tests {
             "metadata": {"name": "dbt-nightly", "namespace": "transformation", "uid": "cj-1"},
             "spec": {"schedule": "0 2 * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}
         }));
-        let drill = Projector::for_kind(kind).row(kind, &cj).drill.unwrap();
+        let drill = Projector::for_kind(kind)
+            .row(kind, &cj, false)
+            .drill
+            .unwrap();
         assert_eq!(
             (drill.plural, drill.owner_uid.as_deref()),
             ("jobs", Some("cj-1"))
@@ -323,7 +359,10 @@ mod tests {
         let ns = object(
             serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "etl"}}),
         );
-        let drill = Projector::for_kind(kind).row(kind, &ns).drill.unwrap();
+        let drill = Projector::for_kind(kind)
+            .row(kind, &ns, false)
+            .drill
+            .unwrap();
         assert_eq!(drill.namespace.as_deref(), Some("etl"));
     }
 }

@@ -6,6 +6,7 @@
 //! prefixes its own, or forms one per namespace and tool. Stores a chart embeds join the
 //! product installed with them; runs join their tool's component.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use super::Layer;
@@ -123,11 +124,13 @@ struct Group {
 
 /// Classifies objects and releases. Pure and deterministic: the same input gives the same
 /// components in the same order.
-pub fn classify(
+pub fn classify<O: Borrow<StackObject>>(
     rules: &RuleSet,
-    objects: &[StackObject],
+    objects: &[O],
     releases: &[ReleaseFacts],
 ) -> Classification {
+    let objects: Vec<&StackObject> = objects.iter().map(Borrow::borrow).collect();
+    let objects = objects.as_slice();
     let n = objects.len();
     // What owners and link labels can name (a Service owns nothing).
     let mut index: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(n);
@@ -147,7 +150,7 @@ pub fn classify(
     let mut verdicts: Vec<Option<Verdict>> = vec![None; n];
     for i in 0..n {
         if roots[i] == i {
-            verdicts[i] = Some(rules.judge(&objects[i]));
+            verdicts[i] = Some(rules.judge(objects[i]));
         }
     }
     let parts = parts(objects, &parents, &roots, &verdicts);
@@ -162,7 +165,7 @@ pub fn classify(
         let Some(verdict) = &verdicts[i] else {
             continue;
         };
-        match instance_key(rules, &objects[i], verdict) {
+        match instance_key(rules, objects[i], verdict) {
             Some(key) => {
                 key_sources[i] = Some(key.source);
                 let g = *group_index
@@ -323,7 +326,7 @@ fn root_of(i: usize, parents: &[Option<usize>]) -> usize {
 }
 
 fn parts(
-    objects: &[StackObject],
+    objects: &[&StackObject],
     parents: &[Option<usize>],
     roots: &[usize],
     verdicts: &[Option<Verdict>],
@@ -446,7 +449,7 @@ fn merge_cluster_scoped(groups: &mut Vec<Group>) {
 
 struct Builder<'a> {
     rules: &'a RuleSet,
-    objects: &'a [StackObject],
+    objects: &'a [&'a StackObject],
     components: Vec<Component>,
     /// Per root object: its component.
     assigned: Vec<Option<usize>>,
@@ -592,7 +595,11 @@ impl Builder<'_> {
             let tool = tool_of(i);
             match self.prefixed_component(o, |c| c.tool == tool) {
                 Some(c) => self.assigned[i] = Some(c),
-                None => push_bucket(&mut buckets, (o.namespace.clone(), tool.unwrap_or(0)), i),
+                None => push_bucket(
+                    &mut buckets,
+                    (o.namespace.to_string(), tool.unwrap_or(0)),
+                    i,
+                ),
             }
         }
         self.bucket_components(buckets, Some);
@@ -616,10 +623,10 @@ impl Builder<'_> {
                 continue;
             }
             match tool_of(i) {
-                Some(t) => push_bucket(&mut supporting, (o.namespace.clone(), t), i),
+                Some(t) => push_bucket(&mut supporting, (o.namespace.to_string(), t), i),
                 None => push_bucket(
                     &mut unknown,
-                    (o.namespace.clone(), fallback_name(o).to_string()),
+                    (o.namespace.to_string(), fallback_name(o).to_string()),
                     i,
                 ),
             }
@@ -661,7 +668,7 @@ impl Builder<'_> {
                 .or_else(|| only_one(same_tool.iter().copied()));
             match (found, tool) {
                 (Some(c), _) => self.assigned[i] = Some(c),
-                (None, Some(t)) => push_bucket(&mut run_buckets, (o.namespace.clone(), t), i),
+                (None, Some(t)) => push_bucket(&mut run_buckets, (o.namespace.to_string(), t), i),
                 (None, None) => {
                     let c = self.new_component(fallback_name(o), &o.namespace, None);
                     self.assigned[i] = Some(c);
@@ -732,7 +739,7 @@ impl Builder<'_> {
             .get(service.namespace.as_str())?
             .iter()
             .find_map(|&i| {
-                let labels = pod_labels(&self.objects[i]);
+                let labels = pod_labels(self.objects[i]);
                 let selects = service
                     .selector
                     .iter()
@@ -853,7 +860,7 @@ fn common_dash_prefix<'a>(names: &[&'a str]) -> &'a str {
 
 fn release_name(
     c: &Component,
-    objects: &[StackObject],
+    objects: &[&StackObject],
     releases: &[ReleaseFacts],
     key_sources: &[Option<KeySource>],
     roots: &[usize],

@@ -4,6 +4,7 @@
 //! component (only a streak of them degrades it); a completed Job is fine; a non-core part
 //! scaled to zero is a design choice, a core one is an outage.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -78,9 +79,9 @@ impl std::fmt::Display for Health {
 }
 
 /// Classifies and judges in one go: what the cockpit and `strata status` call.
-pub fn assess(
+pub fn assess<O: Borrow<StackObject>>(
     rules: &RuleSet,
-    objects: &[StackObject],
+    objects: &[O],
     releases: &[ReleaseFacts],
     now: DateTime<Utc>,
 ) -> StackReport {
@@ -89,30 +90,60 @@ pub fn assess(
 }
 
 /// Judges a classification.
-pub fn report(
+pub fn report<O: Borrow<StackObject>>(
     rules: &RuleSet,
     classification: &Classification,
-    objects: &[StackObject],
+    objects: &[O],
     releases: &[ReleaseFacts],
     now: DateTime<Utc>,
 ) -> StackReport {
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); objects.len()];
+    let objects: Vec<&StackObject> = objects.iter().map(Borrow::borrow).collect();
+    let children = children_of(classification);
+    let reports = (0..classification.components.len())
+        .map(|c| component_report(rules, classification, &objects, &children, releases, now, c))
+        .collect();
+    assemble(reports, now)
+}
+
+/// Each object's direct children in the classification (what a workload's health walks to
+/// find its pods). Depends only on the classification, so it is kept with it.
+pub fn children_of(classification: &Classification) -> Vec<Vec<usize>> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); classification.placements.len()];
     for (i, p) in classification.placements.iter().enumerate() {
         if let Some(parent) = p.parent {
             children[parent].push(i);
         }
     }
-    let judge = Judge {
+    children
+}
+
+/// The report of one component (index into the classification's components): its
+/// workloads' health, its runs and its release. What changes when a member's status does.
+pub fn component_report(
+    rules: &RuleSet,
+    classification: &Classification,
+    objects: &[&StackObject],
+    children: &[Vec<usize>],
+    releases: &[ReleaseFacts],
+    now: DateTime<Utc>,
+    c: usize,
+) -> ComponentReport {
+    Judge {
         rules,
         classification,
         objects,
-        children: &children,
+        children,
         now,
-    };
+    }
+    .component(c, releases)
+}
+
+/// The layer report from every component's report: layers in DESIGN order, components by
+/// namespace and name, each layer's health rolled up.
+pub fn assemble(components: Vec<ComponentReport>, now: DateTime<Utc>) -> StackReport {
     let mut by_layer: HashMap<Layer, Vec<ComponentReport>> = HashMap::new();
-    for (c, component) in classification.components.iter().enumerate() {
-        let report = judge.component(c, releases);
-        by_layer.entry(component.layer).or_default().push(report);
+    for report in components {
+        by_layer.entry(report.layer).or_default().push(report);
     }
     let mut layers = Vec::new();
     for layer in Layer::ALL {
@@ -157,7 +188,7 @@ fn layer_health(components: &[ComponentReport]) -> Health {
 struct Judge<'a> {
     rules: &'a RuleSet,
     classification: &'a Classification,
-    objects: &'a [StackObject],
+    objects: &'a [&'a StackObject],
     children: &'a [Vec<usize>],
     now: DateTime<Utc>,
 }
@@ -217,7 +248,7 @@ impl Judge<'_> {
             let placement = &self.classification.placements[i];
             let o = &self.objects[i];
             if o.kind == ObjectKind::Service {
-                services.push(o.name.clone());
+                services.push(o.name.to_string());
                 continue;
             }
             if placement.part == Part::Run {
@@ -269,8 +300,8 @@ impl Judge<'_> {
             }
             workloads.push(WorkloadReport {
                 kind: o.kind.as_str().to_string(),
-                name: o.name.clone(),
-                namespace: o.namespace.clone(),
+                name: o.name.to_string(),
+                namespace: o.namespace.to_string(),
                 role: placement.role.clone(),
                 ready: verdict.ready,
                 health: verdict.health,
@@ -308,6 +339,18 @@ impl Judge<'_> {
         if let Some(reason) = release.and_then(|r| self.release_problem(r)) {
             degraded.push(reason);
             health = health.worst(Health::Degraded);
+        }
+        // Said, not judged: the Secret's labels still tell the release's status.
+        if let Some(release) = release
+            && let Some(why) = &release.unreadable
+        {
+            degraded.push(format!(
+                "Helm release {} revision {} cannot be read: {}; its status comes from the \
+                 Secret's labels",
+                release.name,
+                release.revision,
+                quote(why)
+            ));
         }
 
         // Workloads sorted the way people scan them: long-running first, then by name.
@@ -363,7 +406,7 @@ impl Judge<'_> {
             }
             for &child in &self.children[at] {
                 if self.objects[child].kind == ObjectKind::Pod {
-                    out.push(&self.objects[child]);
+                    out.push(self.objects[child]);
                 } else {
                     stack.push(child);
                 }
@@ -545,7 +588,7 @@ impl Judge<'_> {
         let title = naming
             .and_then(|n| join(&n.title))
             .or_else(|| series.clone())
-            .unwrap_or_else(|| o.name.clone());
+            .unwrap_or_else(|| o.name.to_string());
         RunRecord {
             series,
             title,

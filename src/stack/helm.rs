@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::object::{ObjectKind, ObjectState, StackObject};
 use crate::release::{HelmRelease, ReleaseStatus};
+use strata_common::sym::Sym;
 
 /// One revision of a Helm release, without its manifest and values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub struct ReleaseFacts {
     pub description: String,
     /// When this revision was deployed (for a pending one: when the operation began).
     pub updated: Option<DateTime<Utc>>,
+    /// Why the revision's payload could not be read (the rest comes from the Secret's
+    /// labels then).
+    pub unreadable: Option<String>,
 }
 
 impl ReleaseFacts {
@@ -44,6 +48,7 @@ impl ReleaseFacts {
             app_version: release.app_version().to_string(),
             description: release.info.description.clone(),
             updated: release.info.last_deployed.or(release.info.first_deployed),
+            unreadable: None,
         }
     }
 
@@ -51,43 +56,54 @@ impl ReleaseFacts {
     /// `modifiedAt`/`createdAt`) say, for Secrets whose payload cannot be decoded.
     pub fn from_secret_labels(secret: &Value) -> Option<ReleaseFacts> {
         let labels = &secret["metadata"]["labels"];
-        let name = labels["name"].as_str()?;
-        let revision = labels["version"].as_str()?.parse().ok()?;
-        let updated = labels["modifiedAt"]
-            .as_str()
-            .or_else(|| labels["createdAt"].as_str())
+        ReleaseFacts::from_labels(
+            secret["metadata"]["namespace"].as_str().unwrap_or_default(),
+            |key| labels[key].as_str(),
+        )
+    }
+
+    /// [`ReleaseFacts::from_secret_labels`] over labels read through `label`.
+    pub fn from_labels<'a>(
+        namespace: &str,
+        label: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<ReleaseFacts> {
+        let name = label("name")?;
+        let revision = label("version")?.parse().ok()?;
+        let updated = label("modifiedAt")
+            .or_else(|| label("createdAt"))
             .and_then(|t| t.parse::<i64>().ok())
             .and_then(|t| DateTime::from_timestamp(t, 0));
         Some(ReleaseFacts {
             name: name.to_string(),
-            namespace: secret["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            namespace: namespace.to_string(),
             revision,
-            status: ReleaseStatus::parse(labels["status"].as_str().unwrap_or_default()),
+            status: ReleaseStatus::parse(label("status").unwrap_or_default()),
             chart: String::new(),
             chart_version: String::new(),
             app_version: String::new(),
             description: String::new(),
             updated,
+            unreadable: None,
         })
     }
 
     /// The release as an object the rules can judge (by its chart, as for any object
     /// carrying `helm.sh/chart`).
     pub fn as_object(&self) -> StackObject {
-        let mut labels = super::object::Labels::new();
-        if !self.chart.is_empty() {
-            labels.insert(
-                "helm.sh/chart".to_string(),
+        let labels: super::object::Labels = if self.chart.is_empty() {
+            Default::default()
+        } else {
+            [(
+                "helm.sh/chart",
                 format!("{}-{}", self.chart, self.chart_version),
-            );
-        }
+            )]
+            .into_iter()
+            .collect()
+        };
         StackObject {
-            kind: ObjectKind::Other("HelmRelease".to_string()),
-            name: self.name.clone(),
-            namespace: self.namespace.clone(),
+            kind: ObjectKind::Other(Sym::intern("HelmRelease")),
+            name: Sym::intern(&self.name),
+            namespace: Sym::intern(&self.namespace),
             labels,
             template_labels: Default::default(),
             annotations: Default::default(),
@@ -137,6 +153,7 @@ mod tests {
             app_version: String::new(),
             description: String::new(),
             updated: None,
+            unreadable: None,
         }
     }
 

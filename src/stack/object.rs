@@ -4,13 +4,13 @@
 //! images and command lines, and a kind-specific status digest. Big fields (managedFields,
 //! `last-applied-configuration`, env, volumes) are never copied.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use strata_common::sym::{Sym, SymMap};
 
-/// Labels or annotations, sorted (so lookups are cheap and output is stable).
-pub type Labels = BTreeMap<String, String>;
+/// Labels or annotations: sorted (lookups are cheap, output is stable) and made of shared
+/// strings, since the same keys and values repeat across thousands of objects.
+pub type Labels = SymMap;
 
 /// Annotations longer than this are not kept: nothing classification reads is that long, and
 /// `kubectl.kubernetes.io/last-applied-configuration` would otherwise copy whole objects.
@@ -28,7 +28,7 @@ pub enum ObjectKind {
     CronJob,
     Pod,
     Service,
-    Other(String),
+    Other(Sym),
 }
 
 impl ObjectKind {
@@ -42,7 +42,7 @@ impl ObjectKind {
             "CronJob" => ObjectKind::CronJob,
             "Pod" => ObjectKind::Pod,
             "Service" => ObjectKind::Service,
-            other => ObjectKind::Other(other.to_string()),
+            other => ObjectKind::Other(Sym::intern(other)),
         }
     }
 
@@ -78,8 +78,8 @@ impl ObjectKind {
 /// An `ownerReferences` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnerRef {
-    pub kind: String,
-    pub name: String,
+    pub kind: Sym,
+    pub name: Sym,
     pub controller: bool,
 }
 
@@ -87,15 +87,15 @@ pub struct OwnerRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {
     /// As written in the spec.
-    pub full: String,
+    pub full: Sym,
     /// Without registry host, tag or digest, and without Docker Hub's `library/`:
     /// `apachesuperset.docker.scarf.sh/apache/superset:5.0.0` → `apache/superset`.
-    pub repository: String,
+    pub repository: Sym,
     /// The tag (`5.0.0`), empty when absent.
-    pub tag: String,
+    pub tag: Sym,
     /// `repository:tag` (just the repository without a tag): what a rule with a tag in
     /// its pattern matches.
-    pub reference: String,
+    pub reference: Sym,
 }
 
 impl ImageRef {
@@ -119,13 +119,13 @@ impl ImageRef {
         };
         let repo = repo.strip_prefix("library/").unwrap_or(repo);
         ImageRef {
-            full: full.to_string(),
-            repository: repo.to_string(),
-            tag: tag.to_string(),
+            full: Sym::intern(full),
+            repository: Sym::intern(repo),
+            tag: Sym::intern(tag),
             reference: if tag.is_empty() {
-                repo.to_string()
+                Sym::intern(repo)
             } else {
-                format!("{repo}:{tag}")
+                Sym::intern(&format!("{repo}:{tag}"))
             },
         }
     }
@@ -134,11 +134,11 @@ impl ImageRef {
 /// One container (init containers included: they identify tools too).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerFacts {
-    pub name: String,
+    pub name: Sym,
     pub image: ImageRef,
     /// `command` then `args`, joined by spaces, with the program's directory dropped
     /// (`/usr/local/bin/dbt run` → `dbt run`).
-    pub command_line: String,
+    pub command_line: Sym,
     pub init: bool,
 }
 
@@ -146,7 +146,7 @@ pub struct ContainerFacts {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodState {
     /// `Pending`, `Running`, `Succeeded`, `Failed`, `Unknown` (empty when not reported).
-    pub phase: String,
+    pub phase: Sym,
     /// The pod's Ready condition.
     pub ready: bool,
     pub containers: u32,
@@ -157,9 +157,9 @@ pub struct PodState {
     /// The most telling problem of a container: a waiting reason other than the normal
     /// start-up ones (`CrashLoopBackOff`, `ImagePullBackOff`, `CreateContainerConfigError`…)
     /// or a terminated reason (`Error`, `OOMKilled`), with the container and its image.
-    pub problem: Option<ContainerProblem>,
+    pub problem: Option<Box<ContainerProblem>>,
     /// Why the scheduler cannot place the pod (`0/3 nodes are available: …`).
-    pub unschedulable: Option<String>,
+    pub unschedulable: Option<Sym>,
     /// The exit code of a finished main container.
     pub exit_code: Option<i32>,
     pub deleting: bool,
@@ -169,10 +169,10 @@ pub struct PodState {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerProblem {
-    pub reason: String,
-    pub container: String,
-    pub image: String,
-    pub message: String,
+    pub reason: Sym,
+    pub container: Sym,
+    pub image: Sym,
+    pub message: Sym,
 }
 
 /// What a workload's status says, per kind.
@@ -186,7 +186,7 @@ pub enum ObjectState {
         desired: u32,
         ready: u32,
         /// Set when a rollout exceeded its progress deadline (the condition's message).
-        stalled: Option<String>,
+        stalled: Option<Sym>,
     },
     Job(JobState),
     CronJob {
@@ -198,7 +198,7 @@ pub enum ObjectState {
     Pod(PodState),
     /// A custom resource's phase or state word (`Completed`, `RUNNING`, `FAILED`…).
     Custom {
-        state: String,
+        state: Sym,
     },
 }
 
@@ -210,7 +210,7 @@ pub struct JobState {
     pub completions: u32,
     pub complete: bool,
     /// Reason and message of the `Failed` condition.
-    pub failure: Option<(String, String)>,
+    pub failure: Option<(Sym, Sym)>,
     pub suspended: bool,
     pub started: Option<DateTime<Utc>>,
     pub finished: Option<DateTime<Utc>>,
@@ -220,9 +220,9 @@ pub struct JobState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackObject {
     pub kind: ObjectKind,
-    pub name: String,
+    pub name: Sym,
     /// Empty for cluster-scoped objects.
-    pub namespace: String,
+    pub namespace: Sym,
     /// The object's own labels merged with its pod template's (own labels win): charts put
     /// the telling labels on one or the other.
     pub labels: Labels,
@@ -250,28 +250,26 @@ impl StackObject {
             ObjectKind::CronJob => Some(&object["spec"]["jobTemplate"]["spec"]["template"]),
             _ => object["spec"].get("template").filter(|t| t.is_object()),
         };
-        let mut labels = string_map(&metadata["labels"], usize::MAX);
+        let own_labels = string_map(&metadata["labels"], usize::MAX);
+        let mut labels = own_labels.clone();
         let mut template_labels = Labels::new();
         let mut annotations = string_map(&metadata["annotations"], MAX_ANNOTATION_BYTES);
         if let Some(template) = pod_template
             && kind != ObjectKind::Pod
         {
             template_labels = string_map(&template["metadata"]["labels"], usize::MAX);
-            for (k, v) in &template_labels {
-                labels.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in string_map(&template["metadata"]["annotations"], MAX_ANNOTATION_BYTES) {
-                annotations.entry(k).or_insert(v);
-            }
+            labels = labels.merged_under(&template_labels);
+            annotations = annotations.merged_under(&string_map(
+                &template["metadata"]["annotations"],
+                MAX_ANNOTATION_BYTES,
+            ));
         }
         if kind == ObjectKind::CronJob {
             // The Job template's own labels identify the runs too.
-            for (k, v) in string_map(
+            labels = labels.merged_under(&string_map(
                 &object["spec"]["jobTemplate"]["metadata"]["labels"],
                 usize::MAX,
-            ) {
-                labels.entry(k).or_insert(v);
-            }
+            ));
         }
         let containers = pod_template
             .map(|t| containers(&t["spec"]))
@@ -281,8 +279,9 @@ impl StackObject {
             .map(|refs| {
                 refs.iter()
                     .map(|r| OwnerRef {
-                        kind: str_at(r, &["kind"]).to_string(),
-                        name: str_at(r, &["name"]).to_string(),
+                        kind: Sym::intern(str_at(r, &["kind"])),
+                        // ReplicaSets and Jobs own many pods each: their names repeat.
+                        name: Sym::intern(str_at(r, &["name"])),
                         controller: r["controller"].as_bool().unwrap_or(false),
                     })
                     .collect()
@@ -295,8 +294,8 @@ impl StackObject {
         };
         let state = state(&kind, object);
         StackObject {
-            name: str_at(metadata, &["name"]).to_string(),
-            namespace: str_at(metadata, &["namespace"]).to_string(),
+            name: Sym::unique(str_at(metadata, &["name"])),
+            namespace: Sym::intern(str_at(metadata, &["namespace"])),
             created: time_at(metadata, &["creationTimestamp"]),
             kind,
             labels,
@@ -311,11 +310,11 @@ impl StackObject {
 
     /// A label of the object or its pod template.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.get(key).map(String::as_str)
+        self.labels.get(key).map(Sym::as_str)
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.get(key).map(String::as_str)
+        self.annotations.get(key).map(Sym::as_str)
     }
 
     /// A value the tools write as a label and, unshortened, as an annotation (Airflow's
@@ -368,7 +367,7 @@ fn string_map(value: &Value, max_value_bytes: usize) -> Labels {
             map.iter()
                 .filter_map(|(k, v)| {
                     let v = v.as_str()?;
-                    (v.len() <= max_value_bytes).then(|| (k.clone(), v.to_string()))
+                    (v.len() <= max_value_bytes).then(|| (Sym::intern(k), Sym::intern(v)))
                 })
                 .collect()
         })
@@ -402,9 +401,9 @@ fn containers(pod_spec: &Value) -> Vec<ContainerFacts> {
                 command_line.push_str(word);
             }
             out.push(ContainerFacts {
-                name: str_at(c, &["name"]).to_string(),
+                name: Sym::intern(str_at(c, &["name"])),
                 image: ImageRef::parse(str_at(c, &["image"])),
-                command_line,
+                command_line: Sym::intern(&command_line),
                 init,
             });
         }
@@ -433,7 +432,7 @@ fn state(kind: &ObjectKind, object: &Value) -> ObjectState {
                             && c["status"] == "False"
                             && c["reason"] == "ProgressDeadlineExceeded"
                     })
-                    .map(|c| str_at(c, &["message"]).to_string())
+                    .map(|c| Sym::unique(str_at(c, &["message"])))
             });
             ObjectState::Replicated {
                 desired,
@@ -461,8 +460,8 @@ fn state(kind: &ObjectKind, object: &Value) -> ObjectState {
             };
             let failure = condition("Failed").map(|c| {
                 (
-                    str_at(c, &["reason"]).to_string(),
-                    str_at(c, &["message"]).to_string(),
+                    Sym::intern(str_at(c, &["reason"])),
+                    Sym::unique(str_at(c, &["message"])),
                 )
             });
             if !reported && !spec.is_object() {
@@ -515,7 +514,7 @@ fn state(kind: &ObjectKind, object: &Value) -> ObjectState {
                 ObjectState::Unreported
             } else {
                 ObjectState::Custom {
-                    state: state.to_string(),
+                    state: Sym::intern(state),
                 }
             }
         }
@@ -539,11 +538,11 @@ fn pod_state(pod: &Value) -> PodState {
         images
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, i)| i.to_string())
+            .map(|(_, i)| Sym::intern(i))
             .unwrap_or_default()
     };
     let mut state = PodState {
-        phase: str_at(status, &["phase"]).to_string(),
+        phase: Sym::intern(str_at(status, &["phase"])),
         ready: condition("Ready").is_some_and(|c| c["status"] == "True"),
         deleting: !pod["metadata"]["deletionTimestamp"].is_null(),
         started: time_at(status, &["startTime"]),
@@ -554,9 +553,9 @@ fn pod_state(pod: &Value) -> PodState {
     {
         let message = str_at(c, &["message"]);
         state.unschedulable = Some(if message.is_empty() {
-            str_at(c, &["reason"]).to_string()
+            Sym::intern(str_at(c, &["reason"]))
         } else {
-            message.to_string()
+            Sym::intern(message)
         });
     }
     let mut finished: Option<DateTime<Utc>> = None;
@@ -606,12 +605,12 @@ fn pod_state(pod: &Value) -> PodState {
             if let Some((reason, message)) = problem
                 && state.problem.is_none()
             {
-                state.problem = Some(ContainerProblem {
-                    reason: reason.to_string(),
-                    container: name.to_string(),
+                state.problem = Some(Box::new(ContainerProblem {
+                    reason: Sym::intern(reason),
+                    container: Sym::intern(name),
                     image: image_of(name),
-                    message: message.to_string(),
-                });
+                    message: Sym::unique(message),
+                }));
             }
         }
     }

@@ -381,7 +381,7 @@ impl RuleSet {
             }
             if verdict.instance.is_none() {
                 verdict.instance = if detail.instance_from_name {
-                    Some(object.name.clone())
+                    Some(object.name.to_string())
                 } else {
                     detail
                         .instance_label

@@ -78,6 +78,7 @@ fn release(
         app_version: String::new(),
         description: description.into(),
         updated: Some(now() - Duration::minutes(minutes_ago)),
+        unreadable: None,
     }
 }
 

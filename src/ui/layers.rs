@@ -45,16 +45,37 @@ pub fn badged_row(
 
 /// The badge of a health: a symbol (so meaning survives without colour) and the word.
 pub fn badge(health: Health, theme: &Theme) -> Span<'static> {
-    let symbol = match health {
+    Span::styled(
+        format!("{} {}", symbol(health), health.as_str()),
+        health_style(health, theme),
+    )
+}
+
+fn symbol(health: Health) -> &'static str {
+    match health {
         Health::Healthy => "●",
         Health::Degraded => "▲",
         Health::Down => "✖",
         Health::Unknown => "?",
+    }
+}
+
+/// The badge of a health judged from a partial or stale picture: dimmed, with a question
+/// mark, so it never reads as a plain "healthy".
+pub fn provisional_badge(health: Health, theme: &Theme) -> Span<'static> {
+    let symbol = match health {
+        Health::Healthy => "○",
+        other => symbol(other),
     };
-    Span::styled(
-        format!("{symbol} {}", health.as_str()),
-        health_style(health, theme),
-    )
+    Span::styled(format!("{symbol} {}?", health.as_str()), theme.muted)
+}
+
+fn badge_of(health: Health, provisional: bool, theme: &Theme) -> Span<'static> {
+    if provisional {
+        provisional_badge(health, theme)
+    } else {
+        badge(health, theme)
+    }
 }
 
 pub fn health_style(health: Health, theme: &Theme) -> Style {
@@ -67,8 +88,16 @@ pub fn health_style(health: Health, theme: &Theme) -> Style {
 }
 
 /// Draws the screen into `area`. `selected` indexes [`StackReport::components`] and is
-/// clamped, so a report that shrank under the cursor still draws.
-pub fn render(report: &StackReport, selected: usize, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// clamped, so a report that shrank under the cursor still draws. `provisional`: the report
+/// comes from a partial or stale picture (badges say so).
+pub fn render(
+    report: &StackReport,
+    selected: usize,
+    provisional: bool,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let count = report.component_count();
     let selected = selected.min(count.saturating_sub(1));
     let (list_area, detail_area) = if area.width >= SIDE_BY_SIDE_WIDTH {
@@ -84,13 +113,20 @@ pub fn render(report: &StackReport, selected: usize, theme: &Theme, frame: &mut 
             Layout::vertical([Constraint::Min(0), Constraint::Length(detail_height)]).areas(area);
         (list, detail)
     };
-    render_list(report, selected, theme, frame, list_area);
-    render_details(report.components().nth(selected), theme, frame, detail_area);
+    render_list(report, selected, provisional, theme, frame, list_area);
+    render_details(
+        report.components().nth(selected),
+        provisional,
+        theme,
+        frame,
+        detail_area,
+    );
 }
 
 fn render_list(
     report: &StackReport,
     selected: usize,
+    provisional: bool,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -129,13 +165,13 @@ fn render_list(
                 pad(title, columns.health_column().max(width(title) + 1)),
                 theme.title,
             ),
-            badge(layer.health, theme),
+            badge_of(layer.health, provisional, theme),
         ]));
         for component in &layer.components {
             if index == selected {
                 selected_row = rows.len();
             }
-            rows.push(columns.row(component, index == selected, theme));
+            rows.push(columns.row(component, index == selected, provisional, theme));
             index += 1;
         }
     }
@@ -178,7 +214,7 @@ impl Columns {
         let namespace = widest(&|c| width(&c.namespace), "NAMESPACE").min(16);
         let release = widest(&|c| c.release.as_deref().map_or(1, width), "RELEASE").min(16);
         let parts = widest(&|c| width(&parts(c)), "PARTS");
-        let health = width("▲ degraded");
+        let health = width("▲ degraded?");
         // Two columns of indent for the cursor marker.
         let fixed = 2 + tool + namespace + parts + health + 4 * GAP;
         let name_wanted = widest(&|c| width(&c.name), "COMPONENT");
@@ -230,7 +266,13 @@ impl Columns {
         Line::styled(text, theme.table_header)
     }
 
-    fn row(&self, c: &ComponentReport, selected: bool, theme: &Theme) -> Line<'static> {
+    fn row(
+        &self,
+        c: &ComponentReport,
+        selected: bool,
+        provisional: bool,
+        theme: &Theme,
+    ) -> Line<'static> {
         let mut text = String::from(if selected { "▸ " } else { "  " });
         let release = c.release.as_deref().unwrap_or("-");
         let tool = c.tool_name.as_deref().unwrap_or("-");
@@ -249,7 +291,7 @@ impl Columns {
         };
         badged_row(
             text,
-            badge(c.health, theme),
+            badge_of(c.health, provisional, theme),
             row_style,
             selected,
             self.health,
@@ -290,6 +332,7 @@ fn pad(text: &str, to: usize) -> String {
 
 fn render_details(
     component: Option<&ComponentReport>,
+    provisional: bool,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -318,7 +361,7 @@ fn render_details(
         ));
     }
     lines.push(Line::from(about));
-    let mut health = vec![badge(c.health, theme)];
+    let mut health = vec![badge_of(c.health, provisional, theme)];
     if let Some(release) = &c.release {
         let revision = c
             .release_revision
@@ -519,6 +562,7 @@ mod tests {
                 app_version: "5.0.0".into(),
                 description: "Upgrade \"superset\" failed: post-upgrade hooks failed".into(),
                 updated: Some(now() - Duration::minutes(52)),
+                unreadable: None,
             },
             ReleaseFacts {
                 name: "trino".into(),
@@ -530,6 +574,7 @@ mod tests {
                 app_version: "480".into(),
                 description: "Preparing upgrade".into(),
                 updated: Some(now() - Duration::minutes(38)),
+                unreadable: None,
             },
         ];
         let objects: Vec<StackObject> = objects.iter().map(StackObject::from_json).collect();
@@ -545,7 +590,7 @@ mod tests {
     ) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
-            .draw(|frame| render(report, selected, theme, frame, frame.area()))
+            .draw(|frame| render(report, selected, false, theme, frame, frame.area()))
             .unwrap();
         terminal
     }

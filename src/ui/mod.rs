@@ -89,7 +89,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     };
     views::header::render(state, theme, frame, layout.header);
     match state.top() {
-        View::Layers(layers) => views::home::render(layers, theme, frame, layout.body),
+        View::Layers(layers) => views::home::render(layers, state.now, theme, frame, layout.body),
         View::Component(view) => {
             views::component::render(view, state.now, theme, frame, layout.body)
         }

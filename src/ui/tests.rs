@@ -16,7 +16,9 @@ use crate::app::harness::key_event;
 use crate::app::{Action, AppState, ContextInfo, Effect, Keymap, ServerStatus, View, update};
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::resource::Projector;
-use crate::cluster::{Catalog, NamespaceScope, ResourceEvent, ResourceRow, WatchChange};
+use std::sync::Arc;
+
+use crate::cluster::{CacheEvent, Catalog, NamespaceScope, ResourceRow, RowKey, WatchStatus};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
@@ -128,7 +130,7 @@ fn rows_of(plural: &str, objects: &[serde_json::Value]) -> Vec<ResourceRow> {
     let projector = Projector::for_kind(kind);
     objects
         .iter()
-        .map(|o| projector.row(kind, &serde_json::from_value(o.clone()).unwrap()))
+        .map(|o| projector.row(kind, o, false))
         .collect()
 }
 
@@ -149,13 +151,16 @@ fn cockpit(width: u16, height: u16, scope: NamespaceScope) -> AppState {
     );
     update(&mut state, Action::Started);
     update(&mut state, Action::ServerProbed(Ok("v1.35.0".into())));
-    let ns = |name: &str| crate::cluster::NamespaceInfo {
-        name: name.into(),
-        terminating: false,
+    let ns = |name: &str| {
+        Arc::new(ResourceRow::bare(
+            RowKey::new("", name),
+            Vec::new(),
+            crate::cluster::PodHealth::Running,
+        ))
     };
     update(
         &mut state,
-        Action::Namespaces(WatchChange::Resynced(
+        Action::Namespaces(CacheEvent::Reset(
             [
                 "bi",
                 "ingestion",
@@ -177,7 +182,7 @@ fn resync(state: &mut AppState, rows: Vec<ResourceRow>) {
         state,
         Action::Resource {
             generation,
-            event: ResourceEvent::Change(WatchChange::Resynced(rows)),
+            event: CacheEvent::Reset(rows.into_iter().map(Arc::new).collect()),
         },
     );
 }
@@ -309,8 +314,8 @@ snapshots!(a_forbidden_list, |w, h| {
         &mut state,
         Action::Resource {
             generation,
-            event: ResourceEvent::Change(WatchChange::Failed(
-                "not allowed to watch secrets here (secrets is forbidden: User \"viewer\" cannot list resource \"secrets\"); pick a namespace you can read".into(),
+            event: CacheEvent::Status(WatchStatus::Forbidden(
+                "not allowed to watch secrets: secrets is forbidden: User \"viewer\" cannot list resource \"secrets\"; ask for read access or pick a namespace you can read".into(),
             )),
         },
     );
@@ -467,12 +472,18 @@ fn layers_cockpit(w: u16, h: u16) -> AppState {
     let report = crate::stack::assess(&crate::stack::RuleSet::builtin(), &objects, &[], now());
     update(
         &mut state,
-        Action::LayersAssessed {
+        Action::LayersUpdated {
             generation,
-            result: Ok((
-                std::sync::Arc::new(report),
-                vec!["cannot list secrets: forbidden".into()],
-            )),
+            update: Box::new(crate::cluster::layers::LayersUpdate {
+                report: Arc::new(report),
+                freshness: crate::cluster::layers::Freshness::Live,
+                warnings: vec![crate::cluster::layers::ReadWarning {
+                    kind: "secrets".into(),
+                    namespace: None,
+                    name: None,
+                    reason: "cannot list secrets: forbidden".into(),
+                }],
+            }),
         },
     );
     state
@@ -609,8 +620,8 @@ fn only_the_rows_on_screen_are_drawn_for_a_huge_cluster() {
     let rows = (0..50_000)
         .map(|i| {
             let mut row = template.clone();
-            row.key.name = format!("pod-{i:05}");
-            row.cells[0] = crate::printers::Cell::Text(row.key.name.clone());
+            row.key.name = format!("pod-{i:05}").into();
+            row.cells[0] = crate::printers::Cell::Text(row.key.name.to_string());
             row
         })
         .collect();

@@ -3,3 +3,5 @@
 
 pub mod printers;
 pub mod release;
+pub mod selector;
+pub mod sym;

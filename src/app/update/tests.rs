@@ -8,7 +8,10 @@ use crate::app::document::SharedObject;
 use crate::app::harness::key_event;
 use crate::app::keymap::Keymap;
 use crate::app::state::{ContextInfo, Viewport};
-use crate::cluster::{ColumnHeader, NamespaceInfo, PodHealth, ResourceRow, RowKey};
+use std::sync::Arc;
+
+use crate::cluster::layers::{Freshness, LayersUpdate};
+use crate::cluster::{ColumnHeader, PodHealth, ResourceRow, RowKey};
 use crate::printers::Cell;
 
 fn t0() -> DateTime<Utc> {
@@ -61,10 +64,9 @@ fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
 }
 
 fn row(namespace: &str, name: &str) -> ResourceRow {
-    ResourceRow {
-        key: RowKey::new(namespace, name),
-        uid: format!("uid-{name}"),
-        cells: vec![
+    let mut row = ResourceRow::bare(
+        RowKey::new(namespace, name),
+        vec![
             Cell::Text(name.into()),
             Cell::Text("1/1".into()),
             Cell::Text("Running".into()),
@@ -74,33 +76,47 @@ fn row(namespace: &str, name: &str) -> ResourceRow {
             },
             Cell::Age(Some(t0())),
         ],
-        labels: vec![("app".into(), name.into())],
-        owner_uids: vec![],
-        health: PodHealth::Running,
-        drill: None,
-    }
+        PodHealth::Running,
+    );
+    row.uid = format!("uid-{name}").as_str().into();
+    row.labels = [("app", name)].into_iter().collect();
+    row
+}
+
+fn resynced(rows: Vec<ResourceRow>) -> CacheEvent {
+    CacheEvent::Reset(rows.into_iter().map(Arc::new).collect())
+}
+
+fn applied(row: ResourceRow) -> CacheEvent {
+    CacheEvent::Applied(Arc::new(row))
+}
+
+fn stale(error: &str) -> CacheEvent {
+    CacheEvent::Status(WatchStatus::Stale {
+        since: t0(),
+        error: error.into(),
+    })
+}
+
+/// Namespace rows as the namespaces watch delivers them.
+fn namespaces(names: &[&str]) -> CacheEvent {
+    resynced(names.iter().map(|n| row("", n)).collect())
 }
 
 fn top_generation(state: &AppState) -> u64 {
     state.table().map(|t| t.generation).unwrap_or_default()
 }
 
-fn rows(state: &mut AppState, change: WatchChange<ResourceRow>) -> Vec<Effect> {
+fn rows(state: &mut AppState, event: CacheEvent) -> Vec<Effect> {
     let generation = top_generation(state);
-    update(
-        state,
-        Action::Resource {
-            generation,
-            event: ResourceEvent::Change(change),
-        },
-    )
+    update(state, Action::Resource { generation, event })
 }
 
 fn names(state: &AppState) -> Vec<String> {
     let table = state.table().expect("a table on top");
     table
         .window(0, usize::MAX)
-        .map(|r| r.key.name.clone())
+        .map(|r| r.key.name.to_string())
         .collect()
 }
 
@@ -139,7 +155,7 @@ fn changes_from_a_replaced_watch_cost_nothing() {
         &mut state,
         Action::Resource {
             generation: old + 1000,
-            event: ResourceEvent::Change(WatchChange::Applied(row("a", "late"))),
+            event: applied(row("a", "late")),
         },
     );
     assert!(effects.is_empty());
@@ -154,7 +170,7 @@ fn a_command_opens_a_kind_and_esc_comes_back_to_the_same_place() {
     let mut state = state();
     rows(
         &mut state,
-        WatchChange::Resynced(vec![row("a", "1"), row("a", "2"), row("a", "3")]),
+        resynced(vec![row("a", "1"), row("a", "2"), row("a", "3")]),
     );
     press(&mut state, "j");
     press(&mut state, "j");
@@ -188,7 +204,7 @@ fn filtering_is_live_and_esc_while_typing_restores_the_previous_filter() {
     let mut state = state();
     rows(
         &mut state,
-        WatchChange::Resynced(vec![row("a", "airflow-web"), row("a", "superset")]),
+        resynced(vec![row("a", "airflow-web"), row("a", "superset")]),
     );
     press(&mut state, "/");
     type_text(&mut state, "air");
@@ -220,7 +236,7 @@ fn enter_on_a_deployment_opens_its_pods_by_selector() {
         field_selector: None,
         owner_uid: None,
     }));
-    rows(&mut state, WatchChange::Resynced(vec![web]));
+    rows(&mut state, resynced(vec![web]));
     let effects = press(&mut state, "enter");
     let target = watched(&effects).unwrap();
     assert_eq!(target.kind.plural, "pods");
@@ -244,13 +260,13 @@ fn a_cronjobs_jobs_are_the_ones_it_owns() {
         field_selector: None,
         owner_uid: Some("uid-dbt-nightly".into()),
     }));
-    rows(&mut state, WatchChange::Resynced(vec![nightly]));
+    rows(&mut state, resynced(vec![nightly]));
     press(&mut state, "enter");
     let mut owned = row("transformation", "dbt-nightly-1");
-    owned.owner_uids = vec!["uid-dbt-nightly".into()];
+    owned.owner_uids = vec!["uid-dbt-nightly".into()].into();
     rows(
         &mut state,
-        WatchChange::Resynced(vec![owned, row("transformation", "other")]),
+        resynced(vec![owned, row("transformation", "other")]),
     );
     assert_eq!(names(&state), ["dbt-nightly-1"]);
 }
@@ -258,22 +274,14 @@ fn a_cronjobs_jobs_are_the_ones_it_owns() {
 #[test]
 fn favourites_come_from_the_cluster_and_digits_switch_namespace() {
     let mut state = state();
-    let ns = |name: &str| NamespaceInfo {
-        name: name.into(),
-        terminating: false,
-    };
     update(
         &mut state,
-        Action::Namespaces(WatchChange::Resynced(vec![
-            ns("kube-system"),
-            ns("orchestration"),
-            ns("bi"),
-        ])),
+        Action::Namespaces(namespaces(&["kube-system", "orchestration", "bi"])),
     );
     assert_eq!(state.favorites, ["bi", "orchestration", "kube-system"]);
     rows(
         &mut state,
-        WatchChange::Resynced(vec![row("bi", "superset"), row("orchestration", "airflow")]),
+        resynced(vec![row("bi", "superset"), row("orchestration", "airflow")]),
     );
     let effects = press(&mut state, "2");
     assert_eq!(
@@ -296,10 +304,7 @@ fn favourites_come_from_the_cluster_and_digits_switch_namespace() {
 fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
     let mut state = state();
     command(&mut state, "secrets");
-    rows(
-        &mut state,
-        WatchChange::Resynced(vec![row("platform", "db")]),
-    );
+    rows(&mut state, resynced(vec![row("platform", "db")]));
     let effects = press(&mut state, "y");
     let Some(Effect::FetchObject {
         generation, key, ..
@@ -339,7 +344,7 @@ fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
 #[test]
 fn a_fetch_error_is_shown_in_the_document() {
     let mut state = state();
-    rows(&mut state, WatchChange::Resynced(vec![row("a", "gone")]));
+    rows(&mut state, resynced(vec![row("a", "gone")]));
     let effects = press(&mut state, "d");
     let Some(Effect::FetchObject { generation, .. }) = effects.first().cloned() else {
         panic!("{effects:?}");
@@ -372,13 +377,13 @@ fn sort_keys_cycle_columns_and_direction() {
 #[test]
 fn a_watch_error_keeps_rows_and_marks_them_stale_until_the_next_change() {
     let mut state = state();
-    rows(&mut state, WatchChange::Resynced(vec![row("a", "x")]));
-    rows(&mut state, WatchChange::Failed("connection refused".into()));
+    rows(&mut state, resynced(vec![row("a", "x")]));
+    rows(&mut state, stale("connection refused"));
     update(
         &mut state,
         Action::Tick(t0() + chrono::Duration::seconds(30)),
     );
-    rows(&mut state, WatchChange::Failed("still refused".into()));
+    rows(&mut state, stale("still refused"));
     assert_eq!(
         state.table().unwrap().sync,
         SyncState::Stale {
@@ -387,8 +392,22 @@ fn a_watch_error_keeps_rows_and_marks_them_stale_until_the_next_change() {
         }
     );
     assert_eq!(names(&state), ["x"]);
-    rows(&mut state, WatchChange::Applied(row("a", "y")));
+    rows(&mut state, applied(row("a", "y")));
+    assert!(matches!(
+        state.table().unwrap().sync,
+        SyncState::Stale { .. }
+    ));
+    rows(&mut state, CacheEvent::Status(WatchStatus::Live));
     assert_eq!(state.table().unwrap().sync, SyncState::Live);
+    rows(
+        &mut state,
+        CacheEvent::Status(WatchStatus::Forbidden("not allowed".into())),
+    );
+    assert_eq!(
+        state.table().unwrap().sync,
+        SyncState::Unavailable("not allowed".into()),
+        "a permission error is not staleness"
+    );
 }
 
 #[test]
@@ -399,7 +418,7 @@ fn custom_columns_replace_the_defaults() {
         &mut state,
         Action::Resource {
             generation,
-            event: ResourceEvent::Columns(vec![ColumnHeader {
+            event: CacheEvent::Columns(vec![ColumnHeader {
                 name: "NAME".into(),
                 wide: false,
             }]),
@@ -460,10 +479,11 @@ fn unbound_keys_change_nothing() {
 fn a_watch_getting_through_reprobes_an_unreachable_server() {
     let mut state = state();
     update(&mut state, Action::ServerProbed(Err("refused".into())));
-    assert!(rows(&mut state, WatchChange::Failed("refused".into())).is_empty());
-    let effects = rows(&mut state, WatchChange::Resynced(vec![row("a", "x")]));
+    assert!(rows(&mut state, stale("refused")).is_empty());
+    assert!(rows(&mut state, resynced(vec![row("a", "x")])).is_empty());
+    let effects = rows(&mut state, CacheEvent::Status(WatchStatus::Live));
     assert_eq!(effects, [Effect::ProbeServer]);
-    assert!(rows(&mut state, WatchChange::Applied(row("a", "y"))).is_empty());
+    assert!(rows(&mut state, applied(row("a", "y"))).is_empty());
 }
 
 #[test]
@@ -496,13 +516,26 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
     assert_eq!(state.breadcrumbs(), ["layers"]);
     update(
         &mut state,
-        Action::LayersAssessed {
+        Action::LayersUpdated {
             generation,
-            result: Err("cannot list pods: refused".into()),
+            update: Box::new(LayersUpdate {
+                report: Arc::new(crate::stack::assess::<crate::stack::StackObject>(
+                    &crate::stack::RuleSet::builtin(),
+                    &[],
+                    &[],
+                    t0(),
+                )),
+                freshness: Freshness::Stale {
+                    since: t0(),
+                    kinds: vec!["pods".into()],
+                    error: "pods: connection refused".into(),
+                },
+                warnings: Vec::new(),
+            }),
         },
     );
     match state.top() {
-        View::Layers(layers) => assert!(layers.error.as_deref().unwrap().contains("refused")),
+        View::Layers(layers) => assert!(matches!(layers.freshness, Some(Freshness::Stale { .. }))),
         _ => panic!("layers on top"),
     }
     // The report follows the cluster through a watch: the clock never asks again.
@@ -624,9 +657,13 @@ fn layers_with_a_report() -> AppState {
     };
     update(
         &mut state,
-        Action::LayersAssessed {
+        Action::LayersUpdated {
             generation,
-            result: Ok((std::sync::Arc::new(report), Vec::new())),
+            update: Box::new(LayersUpdate {
+                report: Arc::new(report),
+                freshness: Freshness::Live,
+                warnings: Vec::new(),
+            }),
         },
     );
     state

@@ -1,68 +1,96 @@
-//! The home screen: the layers of the data stack (drawn by `ui::layers`) framed with what
-//! the cockpit knows about the snapshot it came from: loading, a failed refresh, what the
-//! snapshot could not read.
+//! The home screen: the layers of the data stack (drawn by `ui::layers`) framed with how much
+//! of it can be trusted right now — still syncing, stale since when and for which kinds — and
+//! what could not be read. Health from a partial or stale picture is drawn as provisional,
+//! never as plain healthy.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::state::LayersView;
+use crate::cluster::layers::Freshness;
+use crate::printers::human_duration;
 use crate::ui::Theme;
 use crate::ui::text::sanitize;
 
-pub fn render(layers: &LayersView, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let problem = layers
-        .error
-        .as_ref()
-        .map(|error| format!("✗ refresh failed: {}", sanitize(error)))
-        .or_else(|| {
-            (!layers.warnings.is_empty()).then(|| {
-                format!(
-                    "⚠ not everything could be read: {}",
-                    sanitize(&layers.warnings.join("; "))
-                )
-            })
-        });
-    let (body, note) = match problem {
-        Some(text) => {
-            let [body, note] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-            (body, Some((note, text)))
-        }
-        None => (area, None),
-    };
+pub fn render(
+    layers: &LayersView,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let mut notes: Vec<(String, Style)> = Vec::new();
+    match &layers.freshness {
+        Some(Freshness::Syncing { waiting }) => notes.push((
+            format!(
+                "⟳ syncing: still reading {}; health is not final yet",
+                waiting.join(", ")
+            ),
+            theme.sync_pending,
+        )),
+        Some(Freshness::Stale {
+            since,
+            kinds,
+            error,
+        }) => notes.push((
+            format!(
+                "⚠ stale for {}: {} could not be read since {} ({}); health shown is from before (retrying)",
+                human_duration(now - *since),
+                kinds.join(", "),
+                since.format("%H:%M:%S"),
+                sanitize(error)
+            ),
+            theme.sync_error,
+        )),
+        Some(Freshness::Live) | None => {}
+    }
+    if !layers.warnings.is_empty() {
+        let reasons: Vec<&str> = layers.warnings.iter().map(|w| w.reason.as_str()).collect();
+        notes.push((
+            format!(
+                "⚠ not everything could be read: {}",
+                sanitize(&reasons.join("; "))
+            ),
+            theme.sync_pending,
+        ));
+    }
+    let rows = notes.len() as u16;
+    let [body, note_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(area);
+    let provisional = !layers.freshness.as_ref().is_some_and(Freshness::is_live);
     match &layers.report {
-        Some(report) => crate::ui::layers::render(report, layers.selected, theme, frame, body),
+        Some(report) => {
+            crate::ui::layers::render(report, layers.selected, provisional, theme, frame, body)
+        }
         None => {
             let block = Block::bordered()
                 .border_style(theme.border_focused)
                 .title(Line::styled(" layers ", theme.title_focused));
             let inner = block.inner(body);
             frame.render_widget(block, body);
-            let text = if layers.error.is_some() {
-                "The stack could not be read yet; retrying."
-            } else {
-                "Reading the stack…"
-            };
             frame.render_widget(
-                Paragraph::new(Line::styled(text, theme.muted)).wrap(Wrap { trim: true }),
+                Paragraph::new(Line::styled("Reading the stack…", theme.muted))
+                    .wrap(Wrap { trim: true }),
                 inner,
             );
         }
     }
-    if let Some((area, text)) = note {
-        let style = if layers.error.is_some() {
-            theme.sync_error
-        } else {
-            theme.sync_pending
+    for (i, (text, style)) in notes.into_iter().enumerate() {
+        let line = Rect {
+            y: note_area.y + i as u16,
+            height: 1,
+            ..note_area
         };
         frame.render_widget(
             Line::styled(
-                crate::ui::text::truncate(&text, usize::from(area.width)).into_owned(),
+                crate::ui::text::truncate(&text, usize::from(line.width)).into_owned(),
                 style,
             ),
-            area,
+            line,
         );
     }
 }

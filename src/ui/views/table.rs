@@ -195,7 +195,7 @@ fn render_empty(table: &TableView, theme: &Theme, frame: &mut Frame, area: Rect,
             theme.muted,
         ),
         SyncState::Live => Line::styled(format!("No {what} in {scope}."), theme.muted),
-        SyncState::Stale { error, .. } => {
+        SyncState::Stale { error, .. } | SyncState::Unavailable(error) => {
             Line::styled(format!("✗ {}", sanitize(error)), theme.sync_error)
         }
     };

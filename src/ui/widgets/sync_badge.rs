@@ -15,5 +15,6 @@ pub fn badge(sync: &SyncState, now: DateTime<Utc>, theme: &Theme) -> Span<'stati
             format!(" ⚠ stale {} ", human_duration(now - *since)),
             theme.sync_error,
         ),
+        SyncState::Unavailable(_) => Span::styled(" ✗ not readable ", theme.sync_error),
     }
 }

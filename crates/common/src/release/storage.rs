@@ -460,9 +460,10 @@ pub fn decode_release(data: &[u8]) -> Result<HelmRelease, ReleaseDecodeError> {
     let mut bytes = STANDARD
         .decode(text)
         .map_err(|source| ReleaseDecodeError::Base64 { source })?;
-    // "H4sI" is the base64 of the gzip magic: this was the Secret's raw API value, with
-    // Kubernetes' base64 layer still on.
-    if bytes.starts_with(b"H4sI") {
+    // Neither gzip nor JSON: this was the Secret's raw API value, with Kubernetes' base64
+    // layer still on (Helm's own base64 is under it, "H4sI…" for gzip). A second layer that
+    // does not decode is a base64 problem, not a JSON one.
+    if !bytes.starts_with(&GZIP_MAGIC) && !bytes.trim_ascii_start().starts_with(b"{") {
         bytes = STANDARD
             .decode(bytes.trim_ascii())
             .map_err(|source| ReleaseDecodeError::Base64 { source })?;
@@ -857,8 +858,14 @@ mod tests {
                 .unwrap_err();
         assert!(err.to_string().contains("RFC 3339"), "{err}");
 
+        // Neither JSON nor gzip under Kubernetes' layer: Helm's base64 is what is broken.
         let err = decode_release(STANDARD.encode([0xffu8, 0x00, 0x13]).as_bytes()).unwrap_err();
-        assert!(matches!(err, ReleaseDecodeError::Json { .. }), "{err}");
+        assert!(matches!(err, ReleaseDecodeError::Base64 { .. }), "{err}");
+        // `kubectl create secret generic --from-literal=release='not base64!!'`, as an API
+        // response carries it.
+        let err = decode_release(STANDARD.encode("not base64!!").as_bytes()).unwrap_err();
+        assert!(matches!(err, ReleaseDecodeError::Base64 { .. }), "{err}");
+        assert!(!err.to_string().contains("JSON"), "{err}");
     }
 
     #[test]
