@@ -37,7 +37,7 @@ wait_for() {
   done
   echo "not reached"
 }
-layers=$(wait_for 'grep -q "Platform" <<<"$screen" && grep -Eq "Layers .* 1/[0-9]+" <<<"$screen"' "$start")
+layers=$(wait_for 'grep -q "Platform" <<<"$screen" && grep -Eq "Layers .* 1/[0-9]+" <<<"$screen" && ! grep -q "syncing" <<<"$screen"' "$start")
 # Then the pods table with every pod listed and the watch live.
 tmux send-keys -t "$session" ":pods" Enter
 t_pods=$(date +%s%N)

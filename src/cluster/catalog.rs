@@ -41,6 +41,11 @@ impl ResourceKind {
         }
     }
 
+    /// Whether both name the same resource of the API (whatever names people type for it).
+    pub fn same_resource(&self, other: &ResourceKind) -> bool {
+        self.group == other.group && self.version == other.version && self.plural == other.plural
+    }
+
     /// `deployments.apps`, as kubectl names a kind unambiguously.
     pub fn qualified(&self) -> String {
         if self.group.is_empty() {

@@ -404,10 +404,14 @@ impl Cache {
 
 /// Whether a running watch over `running` can serve `wanted`, and with what filter.
 fn covers(running: &WatchTarget, wanted: &WatchTarget) -> Option<Want> {
-    if running.kind != wanted.kind || running.metadata_only != wanted.metadata_only {
+    if !running.kind.same_resource(&wanted.kind) || running.metadata_only != wanted.metadata_only
+    {
         return None;
     }
-    if running == wanted {
+    if running.scope == wanted.scope
+        && running.label_selector == wanted.label_selector
+        && running.field_selector == wanted.field_selector
+    {
         return Some(Want::default());
     }
     // Only a watch without selectors holds everything a narrower one would; field selectors

@@ -19,6 +19,10 @@ fn an_all_namespaces_watch_covers_a_namespace_and_a_label_selection() {
     let want = covers(&all, &drill).unwrap();
     assert!(want.labels.is_some());
     assert!(covers(&all, &all).unwrap().everything());
+    // The layers name the kind without its short names; it is the same resource.
+    let mut bare = pods(NamespaceScope::All);
+    bare.kind.short_names.clear();
+    assert!(covers(&bare, &all).unwrap().everything());
 }
 
 #[test]
