@@ -1,5 +1,7 @@
 //! What the cockpit and the simulator share, so neither depends on the other: kubectl's
-//! printers (columns and cells of every built-in kind) and Helm's release storage codec.
+//! printers (columns and cells of every built-in kind), Helm's release storage codec, and the
+//! sanitizing of cluster text for a terminal.
 
 pub mod printers;
 pub mod release;
+pub mod text;
