@@ -17,7 +17,7 @@
 //! cell reads as it would against a real cluster.
 
 mod custom;
-mod json;
+mod fields;
 mod kinds;
 
 use std::borrow::Cow;
@@ -27,7 +27,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 pub use custom::CustomColumns;
-pub use json::label_selector_string;
+pub use fields::label_selector_string;
 pub use kinds::{CREATION_TIMESTAMP_DOC, NAME, printer_for};
 
 /// One `TableColumnDefinition`.
