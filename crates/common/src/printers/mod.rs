@@ -305,6 +305,37 @@ mod tests {
     }
 
     #[test]
+    fn durations_read_like_kubectl() {
+        let cases = [
+            (-5, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (192, "3m12s"),
+            (600, "10m"),
+            (3 * 3600 - 1, "179m"),
+            (3 * 3600, "3h"),
+            (5 * 3600 + 600, "5h10m"),
+            (30 * 3600, "30h"),
+            (3 * 86400 + 4 * 3600, "3d4h"),
+            (7 * 86400, "7d"),
+            (45 * 86400, "45d"),
+            (2 * 365 * 86400 + 30 * 86400, "2y30d"),
+            (9 * 365 * 86400, "9y"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(
+                human_duration(TimeDelta::seconds(seconds)),
+                expected,
+                "{seconds}s"
+            );
+        }
+        assert_eq!(age(None, now()), "<unknown>");
+        assert_eq!(age(Some(now() - TimeDelta::seconds(192)), now()), "3m12s");
+    }
+
+    #[test]
     fn sorting_compares_like_a_person_would() {
         assert_eq!(natural_cmp("pod-9", "pod-10"), Ordering::Less);
         assert_eq!(natural_cmp("1/2", "10/12"), Ordering::Less);
