@@ -126,6 +126,8 @@ mod tests {
         for text in [
             "[[binding]\n",
             "[[binding]]\nrun = \"launch_missiles\"\non = [\"m\"]\n",
+            // Logs are not an action yet: named like any unknown action, the file is ignored.
+            "[[binding]]\nrun = \"logs\"\non = [\"l\"]\n",
             "[[binding]]\nrun = \"quit\"\non = [\"ctrl-shift-banana\"]\n",
         ] {
             let (_dir, paths) = setup(Some(text));
