@@ -1,7 +1,8 @@
 //! Key bindings as data: each binding names an action, the keys that trigger it, the views it
 //! applies to and the words the help screen and hint bar show, so neither can drift from what
 //! the keys do. The defaults are `keymaps/default.toml` (k9s conventions), embedded in the
-//! binary; user files are overlays on top of them (see `Keymap::overlay`).
+//! binary; user files are overlays on top of them (see `Keymap::overlay`), laid in the order
+//! `config::keymap_layers` chooses by [`load_keymap`].
 //!
 //! The file format:
 //!
@@ -21,6 +22,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
 use super::action::Intent;
+
+mod load;
+
+pub use load::load_keymap;
 
 /// The keymaps shipped in the binary, by the name `--keymap NAME` uses.
 pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
