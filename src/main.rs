@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use strata::app::{self, LaunchOptions};
+use strata::app::{self, Appearance, LaunchOptions};
+use strata::config::{self, TermEnv};
 #[cfg(feature = "sim")]
 use strata::sim::{self, ScenarioName, ScenarioOptions, SimConfig};
+use strata::ui;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -123,6 +125,28 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The keymap and theme for the cockpit: embedded defaults, then the user's files, then
+/// `--keymap`/`--theme`. `config` chooses and reads the files; `app::keymap` and `ui::theme`
+/// parse them. They meet here, above all three, so that `config` depends on neither.
+fn appearance(conn: &ConnectionArgs) -> Appearance {
+    let mut warnings = Vec::new();
+    let paths = config::discover_paths(&mut warnings);
+    let (keymap, keymap_warnings) =
+        app::keymap::load_keymap(paths.as_ref(), conn.keymap.as_deref());
+    let (theme, theme_warnings) = ui::theme::load_theme(
+        paths.as_ref(),
+        conn.theme.as_deref(),
+        &TermEnv::from_process(),
+    );
+    warnings.extend(keymap_warnings);
+    warnings.extend(theme_warnings);
+    Appearance {
+        keymap,
+        theme,
+        warnings,
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let launch = LaunchOptions {
         kubeconfig: cli.conn.kubeconfig.clone(),
@@ -130,8 +154,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         namespace: cli.conn.namespace.clone(),
         all_namespaces: cli.conn.all_namespaces,
         demo_config: None,
-        theme: cli.conn.theme.clone(),
-        keymap: cli.conn.keymap.clone(),
         readonly: cli.conn.readonly,
     };
     match cli.command.unwrap_or(Command::Tui) {
@@ -160,7 +182,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             std::process::exit(strata::status::main(options).await);
         }
-        Command::Tui => app::run(launch).await?,
+        Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]
         Command::Demo { pods } => {
             let sim = sim::start(SimConfig {
@@ -173,7 +195,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 context: Some("strata-sim".into()),
                 ..launch
             };
-            app::run(launch).await?;
+            app::run(launch, appearance(&cli.conn)).await?;
         }
         #[cfg(feature = "sim")]
         Command::Sim {

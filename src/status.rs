@@ -132,7 +132,7 @@ pub async fn run(options: &StatusOptions) -> Result<StatusOutcome, StatusError> 
         OutputFormat::Table => report
             .to_table(&connection.context)
             .lines()
-            .map(|line| crate::ui::text::sanitize(line).into_owned() + "\n")
+            .map(|line| strata_common::text::sanitize(line).into_owned() + "\n")
             .collect(),
     };
     Ok(StatusOutcome {

@@ -1,4 +1,4 @@
-//! Classification against the Helm renders in ../shared/fixtures/charts: every object of
+//! Classification against the Helm renders in tests/fixtures/charts: every object of
 //! every file lands in the layer of INDEX.md and in its chart's component, alone and with all
 //! charts side by side (three orchestrators share `orchestration`), with the Helm labels
 //! and with none (images and commands only); Airflow task pods made from the chart's pod
@@ -107,7 +107,7 @@ const WORKLOAD_KINDS: [&str; 6] = [
 ];
 
 fn charts_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/charts")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts")
 }
 
 /// The documents of a fixture, placed in `namespace` as `kubectl apply -n` would place them.

@@ -18,9 +18,10 @@ use serde_json::Value;
 use strata::release::{
     Chart, ChartMetadata, HelmRelease, ReleaseInfo, ReleaseStatus, release_secret,
 };
-use support::{Sim, SimOptions, wait_until};
+use support::{Sim, SimOptions, fixtures_dir, wait_until};
 
-/// (fixture, namespace, layer, component, tool) — the layer column of INDEX.md.
+/// (fixture, namespace, layer, component, tool) — the layer column of
+/// tests/fixtures/charts/INDEX.md.
 const CHARTS: [(&str, &str, &str, &str, &str); 10] = [
     (
         "airbyte.yaml",
@@ -126,10 +127,6 @@ fn private_dirs() -> tempfile::TempDir {
         std::fs::create_dir_all(dir.path().join(sub)).expect("private dirs");
     }
     dir
-}
-
-fn fixtures_dir() -> PathBuf {
-    repo_file("../shared/fixtures")
 }
 
 fn status_with(kubeconfig: &Path, dir: &Path, args: &[&str]) -> Status {

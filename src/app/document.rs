@@ -102,18 +102,18 @@ impl DocumentView {
             // in the YAML view only, where the operator asked for them.
             DocumentKind::Describe => {
                 let value = serde_json::to_value(&*object.0).unwrap_or_default();
-                crate::ui::describe::describe(&value, &object.1, now)
+                strata_common::describe::describe(&value, &object.1, now)
             }
             DocumentKind::Yaml => {
                 let value = serde_json::to_value(&*object.0).unwrap_or_default();
-                let mut lines: Vec<String> = crate::ui::yaml::to_yaml(&value, self.revealed)
+                let mut lines: Vec<String> = strata_common::yaml::to_yaml(&value, self.revealed)
                     .lines()
                     .map(str::to_string)
                     .collect();
                 if self.revealed && self.is_secret() {
                     // What k9s's `x` shows: the values decoded, not just un-masked base64.
                     lines.push("# decoded values (x hides them again)".to_string());
-                    for (key, text) in crate::ui::yaml::secret_values(&value) {
+                    for (key, text) in strata_common::yaml::secret_values(&value) {
                         lines.push(format!("# {key}: {text}"));
                     }
                 }

@@ -1,7 +1,8 @@
 //! Key bindings as data: each binding names an action, the keys that trigger it, the views it
 //! applies to and the words the help screen and hint bar show, so neither can drift from what
 //! the keys do. The defaults are `keymaps/default.toml` (k9s conventions), embedded in the
-//! binary; user files are overlays on top of them (see `Keymap::overlay`).
+//! binary; user files are overlays on top of them (see `Keymap::overlay`), laid in the order
+//! `config::keymap_layers` chooses by [`load_keymap`].
 //!
 //! The file format:
 //!
@@ -22,34 +23,14 @@ use serde::Deserialize;
 
 use super::action::Intent;
 
+mod load;
+
+pub use load::load_keymap;
+
 /// The keymaps shipped in the binary, by the name `--keymap NAME` uses.
 pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
     ("default", include_str!("../../keymaps/default.toml")),
     ("vim", include_str!("../../keymaps/vim.toml")),
-];
-
-/// Actions that keymap files may name although the cockpit does not perform them yet: a file
-/// that binds them stays valid, the keys do nothing until the matching `Intent` exists (its
-/// serde name must be the same), and neither help nor the hint bar advertises them meanwhile.
-pub const PLANNED_ACTIONS: &[&str] = &[
-    "back",
-    "command",
-    "filter",
-    "help",
-    "logs",
-    "logs_previous",
-    "describe",
-    "yaml",
-    "favorite_namespace",
-    "sort_next",
-    "sort_reverse",
-    "reveal_secret",
-    "search",
-    "next_match",
-    "previous_match",
-    "toggle_wrap",
-    "toggle_follow",
-    "toggle_timestamps",
 ];
 
 /// Why a keymap file could not be used. The file is then ignored as a whole (the keys before
@@ -327,47 +308,24 @@ impl KeyView {
     }
 }
 
-/// What a binding does: an `Intent` the cockpit performs, or a planned action (see
-/// `PLANNED_ACTIONS`) kept so that files naming it stay valid.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyAction {
-    Intent(Intent),
-    Planned(String),
-}
-
-impl KeyAction {
-    /// The action as a keymap file names it (`favorite_namespace 1` for one with an argument).
-    pub fn name(&self) -> String {
-        match self {
-            KeyAction::Intent(intent) => intent.name().to_string(),
-            KeyAction::Planned(name) => name.clone(),
-        }
-    }
-
-    fn parse(run: &toml::Value) -> Result<KeyAction, KeymapError> {
-        if let Ok(intent) = Intent::deserialize(run.clone()) {
-            return Ok(KeyAction::Intent(intent));
-        }
-        // `"name"` or `{ name = argument }` (an action with an argument, e.g. a favourite).
-        let (name, argument) = match run {
-            toml::Value::String(name) => (name.clone(), None),
-            toml::Value::Table(table) if table.len() == 1 => match table.iter().next() {
-                Some((name, value)) => (name.clone(), Some(scalar(value))),
-                None => (String::new(), None),
-            },
-            other => (scalar(other), None),
+/// The action a file's `run` names: an `Intent` by its serde name (`"describe"`, or
+/// `{ favorite_namespace = 1 }` for one with an argument). Any other name is an error, so a
+/// file never binds a key that would do nothing.
+fn parse_action(run: &toml::Value) -> Result<Intent, KeymapError> {
+    Intent::deserialize(run.clone()).map_err(|_| {
+        // `"name"` or `{ name = argument }`: the error names the action as written.
+        let name = match run {
+            toml::Value::String(name) => name.clone(),
+            toml::Value::Table(table) if table.len() == 1 => {
+                table.keys().next().cloned().unwrap_or_default()
+            }
+            other => scalar(other),
         };
-        if PLANNED_ACTIONS.contains(&name.as_str()) {
-            return Ok(KeyAction::Planned(match argument {
-                Some(argument) => format!("{name} {argument}"),
-                None => name,
-            }));
-        }
-        Err(KeymapError::UnknownAction {
+        KeymapError::UnknownAction {
             name,
             known: known_actions(),
-        })
-    }
+        }
+    })
 }
 
 /// A TOML value as a person wrote it (the crate's `display` feature is not enabled).
@@ -381,8 +339,8 @@ fn scalar(value: &toml::Value) -> String {
     }
 }
 
-/// Every action name a file may use: the `Intent`s (read from serde's own error message, so
-/// new intents appear without a list to maintain) and the planned ones.
+/// Every action name a file may use: the `Intent`s, read from serde's own error message so
+/// new intents appear without a list to maintain.
 fn known_actions() -> String {
     let mut names: Vec<String> = Vec::new();
     if let Err(error) = Intent::deserialize(toml::Value::String(String::new())) {
@@ -394,18 +352,13 @@ fn known_actions() -> String {
             );
         }
     }
-    for planned in PLANNED_ACTIONS {
-        if !names.iter().any(|name| name == planned) {
-            names.push((*planned).to_string());
-        }
-    }
     names.join(", ")
 }
 
 /// One binding: what it does, the keys that do it, where, and the words help shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Binding {
-    pub action: KeyAction,
+    pub action: Intent,
     pub keys: Vec<KeyChord>,
     pub description: String,
     pub views: Vec<KeyView>,
@@ -414,14 +367,6 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// The intent the cockpit performs, `None` for a planned action.
-    pub fn intent(&self) -> Option<Intent> {
-        match self.action {
-            KeyAction::Intent(intent) => Some(intent),
-            KeyAction::Planned(_) => None,
-        }
-    }
-
     /// The keys as help writes them: `j, down`.
     pub fn keys_label(&self) -> String {
         let keys: Vec<String> = self.keys.iter().map(KeyChord::to_string).collect();
@@ -526,11 +471,10 @@ impl Keymap {
         self.resolve_in(KeyView::Pods, key)
     }
 
-    /// The intent of a key in `view`: the most specific binding wins. A key bound to a planned
-    /// action resolves to nothing (and does not fall through to a less specific binding).
+    /// The intent of a key in `view`: the most specific binding wins.
     pub fn resolve_in(&self, view: KeyView, key: &KeyEvent) -> Option<Intent> {
         self.binding_for(view, KeyChord::from(key))
-            .and_then(Binding::intent)
+            .map(|binding| binding.action)
     }
 
     fn binding_for(&self, view: KeyView, chord: KeyChord) -> Option<&Binding> {
@@ -545,13 +489,12 @@ impl Keymap {
         &self.bindings
     }
 
-    /// The bindings that work in `view` and that the cockpit performs, in file order, each
-    /// with the keys that reach it there (a key rebound by a more specific view does not);
-    /// bindings left with no key are left out. This is what help and the hint bar show.
+    /// The bindings that work in `view`, in file order, each with the keys that reach it there
+    /// (a key rebound by a more specific view does not); bindings left with no key are left
+    /// out. This is what help and the hint bar show.
     pub fn bindings_in(&self, view: KeyView) -> Vec<ViewBinding<'_>> {
         self.bindings
             .iter()
-            .filter(|binding| binding.intent().is_some())
             .filter(|binding| binding.views.iter().any(|v| view.chain().any(|c| c == *v)))
             .filter_map(|binding| {
                 let keys: Vec<KeyChord> = binding
@@ -570,8 +513,7 @@ impl Keymap {
         self.hints_in(KeyView::Pods).into_iter()
     }
 
-    /// (first reachable key, description) of the hint-bar bindings of `view`, in file order;
-    /// planned actions are left out so the bar never offers a key that does nothing.
+    /// (first reachable key, description) of the hint-bar bindings of `view`, in file order.
     pub fn hints_in(&self, view: KeyView) -> Vec<(String, &str)> {
         self.bindings_in(view)
             .into_iter()
@@ -623,8 +565,8 @@ fn apply(bindings: &mut Vec<Binding>, entry: &Entry, views: Vec<KeyView>) {
             description: entry
                 .description
                 .clone()
-                .unwrap_or_else(|| entry.action.name()),
-            action: entry.action.clone(),
+                .unwrap_or_else(|| entry.action.name().to_string()),
+            action: entry.action,
             keys: entry.keys.clone(),
             views,
             hint: entry.hint.unwrap_or(false),
@@ -634,7 +576,7 @@ fn apply(bindings: &mut Vec<Binding>, entry: &Entry, views: Vec<KeyView>) {
 
 /// A parsed file entry, before it is merged; `None` fields keep what the base keymap says.
 struct Entry {
-    action: KeyAction,
+    action: Intent,
     keys: Vec<KeyChord>,
     description: Option<String>,
     /// `global` when the file names no views.
@@ -645,7 +587,7 @@ struct Entry {
 
 impl Entry {
     fn parse(raw: BindingEntry) -> Result<Entry, KeymapError> {
-        let action = KeyAction::parse(&raw.run)?;
+        let action = parse_action(&raw.run)?;
         let keys = raw
             .on
             .iter()
@@ -684,8 +626,8 @@ fn check_conflicts(entries: &[Entry]) -> Result<(), KeymapError> {
                     return Err(KeymapError::Conflict {
                         key: key.to_string(),
                         view: view.name(),
-                        first: earlier.action.name(),
-                        second: entry.action.name(),
+                        first: earlier.action.name().to_string(),
+                        second: entry.action.name().to_string(),
                     });
                 }
             }
@@ -707,7 +649,7 @@ mod tests {
         KeyEvent::new(chord.code, chord.modifiers)
     }
 
-    fn action_of(keymap: &Keymap, view: KeyView, text: &str) -> Option<String> {
+    fn action_of(keymap: &Keymap, view: KeyView, text: &str) -> Option<&'static str> {
         keymap
             .binding_for(view, text.parse().unwrap())
             .map(|b| b.action.name())
@@ -779,7 +721,6 @@ mod tests {
             (KeyView::Describe, "n", "next_match"),
             (KeyView::Help, "?", "help"),
             (KeyView::Yaml, "esc", "back"),
-            (KeyView::Pods, "l", "logs"),
             (KeyView::Pods, "d", "describe"),
             (KeyView::Deployments, "y", "yaml"),
             (KeyView::Pods, "0", "all_namespaces"),
@@ -794,7 +735,7 @@ mod tests {
         ];
         for (view, text, action) in expected {
             assert_eq!(
-                action_of(&keymap, view, text).as_deref(),
+                action_of(&keymap, view, text),
                 Some(action),
                 "{text} in {view:?}"
             );
@@ -803,32 +744,25 @@ mod tests {
             keymap.resolve_in(KeyView::Pods, &key("3")),
             Some(Intent::FavoriteNamespace(3))
         );
-        // Logs and reveal are not offered where they mean nothing.
-        assert_eq!(action_of(&keymap, KeyView::Services, "l"), None);
+        // Reveal is not offered where it means nothing; logs (`l`) are not bound until the
+        // cockpit shows them, so no key is claimed that does nothing.
         assert_eq!(action_of(&keymap, KeyView::Pods, "x"), None);
+        assert_eq!(action_of(&keymap, KeyView::Pods, "l"), None);
     }
 
     #[test]
-    fn planned_actions_resolve_to_nothing_yet() {
-        let keymap = Keymap::builtin();
-        // Logs are planned: the key is claimed but does nothing, and is not advertised.
-        assert_eq!(
-            action_of(&keymap, KeyView::Pods, "l").as_deref(),
-            Some("logs")
-        );
-        assert_eq!(keymap.resolve_in(KeyView::Pods, &key("l")), None);
-        assert!(
-            keymap
-                .hints_in(KeyView::Pods)
-                .iter()
-                .all(|(_, d)| *d != "logs")
-        );
-        assert!(
-            keymap
-                .bindings_in(KeyView::Pods)
-                .iter()
-                .all(|shown| shown.binding.intent().is_some())
-        );
+    fn actions_the_cockpit_does_not_perform_are_unknown() {
+        // Logs are not an action (yet): a file naming them is rejected like any typo, and
+        // the loader shows that error (see `config::keymap`).
+        for run in ["\"logs\"", "\"toggle_follow\"", "{ logs_previous = 1 }"] {
+            let error = Keymap::builtin()
+                .overlay(&format!("[[binding]]\nrun = {run}\non = [\"l\"]\n"))
+                .unwrap_err();
+            assert!(
+                matches!(&error, KeymapError::UnknownAction { name, .. } if run.contains(name.as_str())),
+                "{run}: {error:?}"
+            );
+        }
     }
 
     #[test]
@@ -927,7 +861,7 @@ mod tests {
         let quit = keymap
             .bindings()
             .iter()
-            .find(|b| b.intent() == Some(Intent::Quit))
+            .find(|b| b.action == Intent::Quit)
             .unwrap();
         assert_eq!(quit.description, "quit");
         // `t` was added for tables, where `g` still works from the defaults too.
@@ -964,11 +898,11 @@ mod tests {
 
     #[test]
     fn an_overlay_takes_its_keys_from_other_actions() {
-        // Binding `l` to select in every table must not leave logs on `l` in pods.
-        let user = "[[binding]]\nrun = \"select\"\non = [\"l\", \"enter\"]\nviews = [\"table\"]\n";
+        // Binding `x` to select in every table must not leave reveal on `x` in secrets.
+        let user = "[[binding]]\nrun = \"select\"\non = [\"x\", \"enter\"]\nviews = [\"table\"]\n";
         let keymap = Keymap::builtin().overlay(user).unwrap();
         assert_eq!(
-            keymap.resolve_in(KeyView::Pods, &key("l")),
+            keymap.resolve_in(KeyView::Secrets, &key("x")),
             Some(Intent::Select)
         );
         // An empty `on` unbinds.
@@ -981,21 +915,11 @@ mod tests {
     #[test]
     fn the_vim_keymap_differs_where_vim_users_expect() {
         let keymap = Keymap::builtin_named("vim").unwrap().unwrap();
-        assert_eq!(
-            action_of(&keymap, KeyView::Pods, "h").as_deref(),
-            Some("back")
-        );
-        assert_eq!(
-            action_of(&keymap, KeyView::Pods, "q").as_deref(),
-            Some("back")
-        );
+        assert_eq!(action_of(&keymap, KeyView::Pods, "h"), Some("back"));
+        assert_eq!(action_of(&keymap, KeyView::Pods, "q"), Some("back"));
         assert_eq!(
             keymap.resolve_in(KeyView::Pods, &key("l")),
             Some(Intent::Select)
-        );
-        assert_eq!(
-            action_of(&keymap, KeyView::Pods, "L").as_deref(),
-            Some("logs")
         );
         assert_eq!(keymap.resolve(&key("ctrl-d")), Some(Intent::PageDown));
         assert_eq!(keymap.resolve(&key("ctrl-c")), Some(Intent::Quit));
@@ -1003,16 +927,15 @@ mod tests {
     }
 
     #[test]
-    fn hints_follow_the_file_and_skip_planned_actions() {
+    fn hints_follow_the_file() {
         let keymap = Keymap::builtin();
         let hints: Vec<(String, &str)> = keymap.hints().collect();
         let words: Vec<&str> = hints.iter().map(|(_, d)| *d).collect();
-        // File order, live actions only, each with its first key that reaches it.
+        // File order, hint bindings only, each with its first key that reaches it.
         let open = words.iter().position(|w| *w == "open").unwrap();
         let quit = words.iter().position(|w| *w == "quit").unwrap();
         assert!(open < quit, "{words:?}");
         assert_eq!(hints[open].0, "enter");
-        assert!(!words.contains(&"logs"), "{words:?}");
         assert!(!words.contains(&"page down"), "{words:?}");
         // In a document the table keys give way to the document's.
         let words: Vec<&str> = keymap
@@ -1034,7 +957,7 @@ mod tests {
         let tops: Vec<String> = keymap
             .bindings_in(KeyView::Pods)
             .iter()
-            .filter(|shown| shown.binding.intent() == Some(Intent::Top))
+            .filter(|shown| shown.binding.action == Intent::Top)
             .map(|shown| shown.keys_label())
             .collect();
         assert_eq!(tops, ["home", "g"]);

@@ -23,7 +23,9 @@ pub use state::{AppState, ContextInfo, ServerStatus, SyncState, View, Viewport};
 pub use update::update;
 
 use crate::cluster::{self, ClusterError, ConnectTarget, KubeconfigSource, NamespaceScope};
-use crate::config;
+use crate::config::ConfigWarning;
+// The runtime draws with the theme; app only hands it over (it never styles anything).
+use crate::ui::Theme;
 
 /// Where the cockpit connects and how it starts; built by the CLI.
 #[derive(Clone, Debug, Default)]
@@ -35,10 +37,6 @@ pub struct LaunchOptions {
     pub all_namespaces: bool,
     /// A ready-made client configuration (the embedded demo cluster).
     pub demo_config: Option<String>,
-    /// `--theme NAME|FILE` (see `config::load_appearance`).
-    pub theme: Option<String>,
-    /// `--keymap NAME|FILE` (see `config::load_appearance`).
-    pub keymap: Option<String>,
     /// `--readonly`: no mutating action runs (enforced where effects run).
     pub readonly: bool,
 }
@@ -66,6 +64,16 @@ impl LaunchOptions {
     }
 }
 
+/// The keymap and theme the cockpit starts with, and every problem met loading them (shown in
+/// the cockpit). The launch path (`main`) loads them: `keymap::load_keymap` and
+/// `ui::theme::load_theme`, over the files `config` chose.
+#[derive(Clone, Debug, Default)]
+pub struct Appearance {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub warnings: Vec<ConfigWarning>,
+}
+
 /// Errors that end the cockpit before or after the terminal session.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -75,14 +83,12 @@ pub enum AppError {
     Cluster(#[from] ClusterError),
 }
 
-/// Runs the cockpit until the user quits.
-pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
+/// Runs the cockpit until the user quits. A bad theme or keymap file has already fallen back
+/// to the defaults; its warning is shown in the cockpit rather than stopping it.
+pub async fn run(opts: LaunchOptions, appearance: Appearance) -> Result<(), AppError> {
     // Kubeconfig mistakes are reported before the terminal switches to the cockpit, where
     // they can be read and copied; a server that does not answer is shown inside it instead.
     let connection = cluster::connect(&opts.connect_target()).await?;
-    // Theme and keymap files: embedded defaults, then the user's files, then the flags; a
-    // bad file falls back with a warning shown in the cockpit rather than stopping it.
-    let appearance = config::load_appearance(opts.theme.as_deref(), opts.keymap.as_deref());
     let warnings = appearance
         .warnings
         .iter()

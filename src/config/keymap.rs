@@ -1,44 +1,42 @@
-//! Assembling the keymap: the embedded `keymaps/default.toml`, then the user's
-//! `keymap.toml`, then `--keymap NAME|PATH`, each laid over the one before. A layer that
-//! cannot be used is skipped with a warning, so the keys before it keep working.
+//! Which keymap files apply, in order: the user's `keymap.toml`, then `--keymap NAME|PATH` (a
+//! path, a keymap saved in the config directory, or one shipped in the binary). Each is laid
+//! over the one before, the embedded defaults first, by `app::keymap::load_keymap`.
 
-use super::{ConfigPaths, ConfigWarning, is_path, read};
-use crate::app::Keymap;
-use crate::app::keymap::BUILTIN_KEYMAPS;
+use std::path::Path;
 
-/// The keymap for `choice` (the `--keymap` flag) and what went wrong on the way.
-pub fn load_keymap(
+use super::{ConfigPaths, ConfigText, ConfigWarning, is_path, read};
+
+/// The keymap files for `choice` (the `--keymap` flag), in the order they are laid over the
+/// defaults; a file that cannot be read, or a name that matches nothing, is a warning in its
+/// place. `builtin` are the keymaps shipped in the binary, as (name, text).
+pub fn keymap_layers(
     paths: Option<&ConfigPaths>,
     choice: Option<&str>,
-) -> (Keymap, Vec<ConfigWarning>) {
-    let mut warnings = Vec::new();
-    let mut keymap = Keymap::builtin();
+    builtin: &[(&str, &str)],
+) -> Vec<Result<ConfigText, ConfigWarning>> {
+    let mut layers = Vec::new();
     if let Some(paths) = paths {
         let file = paths.keymap_file();
         if file.is_file() {
-            keymap = layer(
-                keymap,
-                &file.display().to_string(),
-                read(&file),
-                &mut warnings,
-            );
+            let source = file.display().to_string();
+            layers.push(read(&file).map(|text| ConfigText { source, text }));
         }
     }
     let Some(choice) = choice else {
-        return (keymap, warnings);
+        return layers;
     };
     let source = format!("--keymap {choice}");
     let text = if is_path(choice) {
-        read(std::path::Path::new(choice))
+        read(Path::new(choice))
     } else if let Some(file) = paths
         .map(|paths| paths.keymap_named(choice))
         .filter(|file| file.is_file())
     {
         read(&file)
-    } else if let Some((_, text)) = BUILTIN_KEYMAPS.iter().find(|(name, _)| *name == choice) {
+    } else if let Some((_, text)) = builtin.iter().find(|(name, _)| *name == choice) {
         Ok((*text).to_string())
     } else {
-        let names: Vec<&str> = BUILTIN_KEYMAPS.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = builtin.iter().map(|(name, _)| *name).collect();
         let mut message = format!("no keymap named {choice:?}; built in: {}", names.join(", "));
         if let Some(paths) = paths {
             message.push_str(&format!(
@@ -49,46 +47,15 @@ pub fn load_keymap(
         message.push_str(" (using the default keys)");
         Err(ConfigWarning::new(source.clone(), message))
     };
-    keymap = layer(keymap, &source, text, &mut warnings);
-    (keymap, warnings)
-}
-
-fn layer(
-    keymap: Keymap,
-    source: &str,
-    text: Result<String, ConfigWarning>,
-    warnings: &mut Vec<ConfigWarning>,
-) -> Keymap {
-    let text = match text {
-        Ok(text) => text,
-        Err(warning) => {
-            warnings.push(warning);
-            return keymap;
-        }
-    };
-    match keymap.overlay(&text) {
-        Ok(keymap) => keymap,
-        Err(error) => {
-            warnings.push(ConfigWarning::new(
-                source,
-                format!("{error} (this file is ignored; the other keys still apply)"),
-            ));
-            keymap
-        }
-    }
+    layers.push(text.map(|text| ConfigText { source, text }));
+    layers
 }
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
     use super::*;
-    use crate::app::Intent;
-    use crate::app::keymap::KeyView;
 
-    fn press(c: char) -> KeyEvent {
-        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-    }
+    const BUILTIN: &[(&str, &str)] = &[("default", "# default\n"), ("vim", "# vim\n")];
 
     fn setup(user_keymap: Option<&str>) -> (tempfile::TempDir, ConfigPaths) {
         let dir = tempfile::tempdir().unwrap();
@@ -100,82 +67,73 @@ mod tests {
         (dir, paths)
     }
 
+    /// (source, text) of each layer; a warning as ("!" + source, message).
+    fn layers(paths: Option<&ConfigPaths>, choice: Option<&str>) -> Vec<(String, String)> {
+        keymap_layers(paths, choice, BUILTIN)
+            .into_iter()
+            .map(|layer| match layer {
+                Ok(file) => (file.source, file.text),
+                Err(warning) => (format!("!{}", warning.source), warning.message),
+            })
+            .collect()
+    }
+
     #[test]
-    fn without_files_the_defaults_apply() {
-        let (keymap, warnings) = load_keymap(None, None);
-        assert!(warnings.is_empty());
-        assert_eq!(keymap, Keymap::builtin());
+    fn without_files_or_a_flag_there_is_nothing_to_lay_over_the_defaults() {
+        assert!(layers(None, None).is_empty());
         let (_dir, paths) = setup(None);
-        let (keymap, warnings) = load_keymap(Some(&paths), None);
-        assert!(warnings.is_empty());
-        assert_eq!(keymap, Keymap::builtin());
+        assert!(layers(Some(&paths), None).is_empty());
     }
 
     #[test]
-    fn the_user_keymap_is_laid_over_the_defaults() {
-        let (_dir, paths) = setup(Some("[[binding]]\nrun = \"quit\"\non = [\"Q\"]\n"));
-        let (keymap, warnings) = load_keymap(Some(&paths), None);
-        assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(keymap.resolve(&press('Q')), Some(Intent::Quit));
-        assert_eq!(keymap.resolve(&press('q')), None);
-        assert_eq!(keymap.resolve(&press('j')), Some(Intent::MoveDown));
-    }
-
-    #[test]
-    fn a_bad_user_keymap_falls_back_with_a_warning() {
-        for text in [
-            "[[binding]\n",
-            "[[binding]]\nrun = \"launch_missiles\"\non = [\"m\"]\n",
-            "[[binding]]\nrun = \"quit\"\non = [\"ctrl-shift-banana\"]\n",
-        ] {
-            let (_dir, paths) = setup(Some(text));
-            let (keymap, warnings) = load_keymap(Some(&paths), None);
-            assert_eq!(keymap, Keymap::builtin(), "{text}");
-            assert_eq!(warnings.len(), 1, "{text}");
-            assert!(warnings[0].source.ends_with("keymap.toml"), "{warnings:?}");
-            assert!(warnings[0].message.contains("ignored"), "{warnings:?}");
-        }
-    }
-
-    #[test]
-    fn the_flag_picks_a_builtin_a_user_file_or_a_path() {
-        let (_dir, paths) = setup(None);
-        let (keymap, warnings) = load_keymap(Some(&paths), Some("vim"));
-        assert!(warnings.is_empty());
+    fn the_user_keymap_comes_before_the_flag() {
+        let (_dir, paths) = setup(Some("# mine\n"));
+        let user = paths.keymap_file().display().to_string();
         assert_eq!(
-            keymap.resolve_in(KeyView::Pods, &press('l')),
-            Some(Intent::Select)
+            layers(Some(&paths), None),
+            [(user.clone(), "# mine\n".into())]
         );
-
-        let mine = paths.keymap_named("mine");
-        std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
-        std::fs::write(&mine, "[[binding]]\nrun = \"top\"\non = [\"t\"]\n").unwrap();
-        let (keymap, warnings) = load_keymap(Some(&paths), Some("mine"));
-        assert!(warnings.is_empty());
-        assert_eq!(keymap.resolve(&press('t')), Some(Intent::Top));
-
-        let path = mine.display().to_string();
-        let (keymap, _) = load_keymap(Some(&paths), Some(&path));
-        assert_eq!(keymap.resolve(&press('t')), Some(Intent::Top));
+        assert_eq!(
+            layers(Some(&paths), Some("vim")),
+            [
+                (user, "# mine\n".into()),
+                ("--keymap vim".into(), "# vim\n".into())
+            ]
+        );
     }
 
     #[test]
-    fn the_flag_is_laid_over_the_user_keymap() {
-        let (_dir, paths) = setup(Some("[[binding]]\nrun = \"top\"\non = [\"t\"]\n"));
-        let (keymap, warnings) = load_keymap(Some(&paths), Some("vim"));
-        assert!(warnings.is_empty());
-        assert_eq!(keymap.resolve(&press('t')), Some(Intent::Top));
-        assert_eq!(keymap.resolve(&press('h')), Some(Intent::Back));
-    }
-
-    #[test]
-    fn an_unknown_or_missing_choice_is_reported() {
+    fn the_flag_picks_a_path_a_saved_keymap_then_a_builtin() {
         let (_dir, paths) = setup(None);
-        let (keymap, warnings) = load_keymap(Some(&paths), Some("emacs"));
-        assert_eq!(keymap, Keymap::builtin());
-        assert_eq!(warnings[0].source, "--keymap emacs");
-        assert!(warnings[0].message.contains("vim"), "{warnings:?}");
-        let (_, warnings) = load_keymap(Some(&paths), Some("/nonexistent/keys.toml"));
-        assert!(warnings[0].message.contains("cannot read"), "{warnings:?}");
+        assert_eq!(
+            layers(Some(&paths), Some("vim")),
+            [("--keymap vim".into(), "# vim\n".into())]
+        );
+        // A keymap saved under a built-in's name wins over the built-in.
+        let saved = paths.keymap_named("vim");
+        std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+        std::fs::write(&saved, "# my vim\n").unwrap();
+        assert_eq!(
+            layers(Some(&paths), Some("vim")),
+            [("--keymap vim".into(), "# my vim\n".into())]
+        );
+        let path = saved.display().to_string();
+        assert_eq!(
+            layers(Some(&paths), Some(&path)),
+            [(format!("--keymap {path}"), "# my vim\n".into())]
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_or_unreadable_file_is_a_warning_in_its_place() {
+        let (_dir, paths) = setup(None);
+        let found = layers(Some(&paths), Some("emacs"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "!--keymap emacs");
+        assert!(found[0].1.contains("built in: default, vim"), "{found:?}");
+        assert!(found[0].1.contains("keymaps/emacs.toml"), "{found:?}");
+        let found = layers(None, Some("/nonexistent/keys.toml"));
+        assert_eq!(found[0].0, "!/nonexistent/keys.toml");
+        assert!(found[0].1.contains("cannot read"), "{found:?}");
     }
 }

@@ -1,7 +1,14 @@
 //! User configuration: where Strata's files live, the settings read from the environment, and
-//! the keymap and theme assembled from the embedded defaults and the user's files. Nothing
-//! here fails: a file that cannot be used becomes a `ConfigWarning` the cockpit shows, and the
-//! defaults apply.
+//! which keymap and theme files apply, in which order, with what fallback. Nothing here fails:
+//! a file that cannot be used becomes a `ConfigWarning` the cockpit shows, and the defaults
+//! apply.
+//!
+//! This module deals in files and their text only; it knows neither the `Keymap` nor the
+//! `Theme` type, so it sits below `app` and `ui` and both may use it. The formats are parsed
+//! where the types live: `app::keymap::load_keymap` lays the keymap files chosen here
+//! ([`keymap::keymap_layers`]) over the defaults, `ui::theme::load_theme` builds the theme from
+//! the source chosen here ([`theme::choose_theme`]), each adding a warning for a file it cannot
+//! parse. The launch path (`main`) calls both and hands the result to the cockpit.
 
 pub mod keymap;
 pub mod paths;
@@ -11,12 +18,9 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::path::Path;
 
-pub use keymap::load_keymap;
+pub use keymap::keymap_layers;
 pub use paths::ConfigPaths;
-pub use theme::{TermEnv, load_theme};
-
-use crate::app::Keymap;
-use crate::ui::Theme;
+pub use theme::{BuiltinThemes, TermEnv, ThemeSource, choose_theme};
 
 /// Why the configuration could not be located or read.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +49,7 @@ impl fmt::Display for ConfigWarning {
 }
 
 impl ConfigWarning {
-    fn new(source: impl Into<String>, message: impl Into<String>) -> ConfigWarning {
+    pub fn new(source: impl Into<String>, message: impl Into<String>) -> ConfigWarning {
         ConfigWarning {
             source: source.into(),
             message: message.into(),
@@ -53,34 +57,23 @@ impl ConfigWarning {
     }
 }
 
-/// The keymap and theme the cockpit starts with, and every problem met assembling them.
-#[derive(Clone, Debug)]
-pub struct Appearance {
-    pub keymap: Keymap,
-    pub theme: Theme,
-    pub warnings: Vec<ConfigWarning>,
+/// A configuration file's text and where it came from, for the warning should it not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigText {
+    /// The file, or the flag that named it (`--keymap vim`).
+    pub source: String,
+    pub text: String,
 }
 
-/// Loads the keymap and theme for this process: embedded defaults, the user's files in the
-/// config directory, then `--keymap` and `--theme` (`NAME` or a path to a `.toml` file), with
-/// `NO_COLOR` and the terminal's colour depth taken from the environment.
-pub fn load_appearance(theme: Option<&str>, keymap: Option<&str>) -> Appearance {
-    let mut warnings = Vec::new();
-    let paths = match ConfigPaths::discover() {
+/// Where the user's files are, or `None` with a warning saying why they cannot be found (the
+/// defaults then apply).
+pub fn discover_paths(warnings: &mut Vec<ConfigWarning>) -> Option<ConfigPaths> {
+    match ConfigPaths::discover() {
         Ok(paths) => Some(paths),
         Err(error) => {
             warnings.push(ConfigWarning::new("configuration", error.to_string()));
             None
         }
-    };
-    let (keymap, keymap_warnings) = load_keymap(paths.as_ref(), keymap);
-    let (theme, theme_warnings) = load_theme(paths.as_ref(), theme, &TermEnv::from_process());
-    warnings.extend(keymap_warnings);
-    warnings.extend(theme_warnings);
-    Appearance {
-        keymap,
-        theme,
-        warnings,
     }
 }
 

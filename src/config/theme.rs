@@ -1,13 +1,12 @@
 //! Choosing the theme: `--theme NAME|PATH` first; otherwise no colour when `NO_COLOR` is set,
 //! else the user's `theme.toml` laid over the default for the terminal's colour depth
 //! (`16color` when TERM does not promise 256 colours, as on the Linux console or GNU screen).
-//! A file that cannot be used falls back to that default with a warning.
+//! A file that cannot be used falls back to that default with a warning. The theme itself is
+//! built from the chosen source by `ui::theme::load_theme`.
 
 use std::path::Path;
 
-use super::{ConfigPaths, ConfigWarning, is_path, no_color_requested, read};
-use crate::ui::Theme;
-use crate::ui::theme::BUILTIN_THEMES;
+use super::{ConfigPaths, ConfigText, ConfigWarning, is_path, no_color_requested, read};
 
 /// What the environment says about colour.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,7 +61,7 @@ impl TermEnv {
     }
 
     /// The built-in theme for this terminal when nobody chose one.
-    fn automatic(&self) -> &'static str {
+    pub fn automatic(&self) -> &'static str {
         if self.no_color {
             "no-color"
         } else if self.limited_colours() {
@@ -73,15 +72,52 @@ impl TermEnv {
     }
 }
 
-/// The theme for `choice` (the `--theme` flag) in `env`, and what went wrong on the way.
-pub fn load_theme(
+/// Where the theme comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThemeSource {
+    /// A built-in theme by name: the one chosen, or the automatic one.
+    Builtin(String),
+    /// A theme file. Without `extends` it is laid over `automatic`, which is also the
+    /// fallback should the file not parse.
+    File {
+        file: ConfigText,
+        automatic: &'static str,
+    },
+}
+
+/// The themes shipped in the binary, as the caller knows them.
+#[derive(Clone, Copy)]
+pub struct BuiltinThemes<'a> {
+    /// The names listed when a choice matches nothing.
+    pub names: &'a [&'a str],
+    /// Whether a name picks a built-in theme (aliases included).
+    pub is_builtin: fn(&str) -> bool,
+}
+
+/// The theme source for `choice` (the `--theme` flag) in `env`, and what went wrong on the
+/// way (each problem falls back to the automatic built-in theme).
+pub fn choose_theme(
     paths: Option<&ConfigPaths>,
     choice: Option<&str>,
     env: &TermEnv,
-) -> (Theme, Vec<ConfigWarning>) {
+    builtin: BuiltinThemes<'_>,
+) -> (ThemeSource, Vec<ConfigWarning>) {
     let mut warnings = Vec::new();
     let automatic = env.automatic();
-    let fallback = || Theme::builtin(automatic).unwrap_or_default();
+    let fallback = || ThemeSource::Builtin(automatic.to_string());
+    let from_file = |file: &Path, warnings: &mut Vec<ConfigWarning>| match read(file) {
+        Ok(text) => ThemeSource::File {
+            file: ConfigText {
+                source: file.display().to_string(),
+                text,
+            },
+            automatic,
+        },
+        Err(warning) => {
+            warnings.push(warning);
+            fallback()
+        }
+    };
     // An explicit choice beats NO_COLOR, as no-color.org asks of command-line flags.
     if let Some(choice) = choice {
         let source = format!("--theme {choice}");
@@ -93,19 +129,16 @@ pub fn load_theme(
                 .filter(|file| file.is_file())
         };
         if let Some(file) = file {
-            return match read(&file).and_then(|text| parse(&file, &text, automatic)) {
-                Ok(theme) => (theme, warnings),
-                Err(warning) => {
-                    warnings.push(warning);
-                    (fallback(), warnings)
-                }
-            };
+            let source = from_file(&file, &mut warnings);
+            return (source, warnings);
         }
-        if let Some(theme) = Theme::builtin(choice) {
-            return (theme, warnings);
+        if (builtin.is_builtin)(choice) {
+            return (ThemeSource::Builtin(choice.to_string()), warnings);
         }
-        let names: Vec<&str> = BUILTIN_THEMES.iter().map(|(name, _)| *name).collect();
-        let mut message = format!("no theme named {choice:?}; built in: {}", names.join(", "));
+        let mut message = format!(
+            "no theme named {choice:?}; built in: {}",
+            builtin.names.join(", ")
+        );
         if let Some(paths) = paths {
             message.push_str(&format!(
                 ", or save yours as {}",
@@ -123,43 +156,20 @@ pub fn load_theme(
         .map(ConfigPaths::user_theme_file)
         .filter(|file| file.is_file())
     {
-        return match read(&file).and_then(|text| parse(&file, &text, automatic)) {
-            Ok(theme) => (theme, warnings),
-            Err(warning) => {
-                warnings.push(warning);
-                (fallback(), warnings)
-            }
-        };
+        let source = from_file(&file, &mut warnings);
+        return (source, warnings);
     }
     (fallback(), warnings)
 }
 
-/// A user theme file; without `extends` it starts from the automatic theme.
-fn parse(file: &Path, text: &str, automatic: &str) -> Result<Theme, ConfigWarning> {
-    let with_base;
-    let text = if has_extends(text) {
-        text
-    } else {
-        with_base = format!("extends = {automatic:?}\n{text}");
-        &with_base
-    };
-    Theme::from_toml(text).map_err(|error| {
-        ConfigWarning::new(
-            file.display().to_string(),
-            format!("{error} (using the {automatic} theme instead)"),
-        )
-    })
-}
-
-fn has_extends(text: &str) -> bool {
-    toml::from_str::<toml::Table>(text).is_ok_and(|table| table.contains_key("extends"))
-}
-
 #[cfg(test)]
 mod tests {
-    use ratatui::style::{Color, Style};
-
     use super::*;
+
+    const BUILTIN: BuiltinThemes<'static> = BuiltinThemes {
+        names: &["default", "light", "16color", "no-color"],
+        is_builtin: |name| ["default", "light", "16color", "no-color", "dark"].contains(&name),
+    };
 
     fn env(term: &str) -> TermEnv {
         TermEnv {
@@ -173,6 +183,10 @@ mod tests {
         let paths = ConfigPaths::under(dir.path());
         std::fs::create_dir_all(paths.config_dir.join("themes")).unwrap();
         (dir, paths)
+    }
+
+    fn builtin(name: &str) -> ThemeSource {
+        ThemeSource::Builtin(name.into())
     }
 
     #[test]
@@ -193,85 +207,91 @@ mod tests {
             ..env("screen")
         };
         assert!(!truecolor.limited_colours());
-        let (theme, _) = load_theme(None, None, &env("linux"));
-        assert_eq!(theme, Theme::builtin("16color").unwrap());
-        let (theme, _) = load_theme(None, None, &env("xterm-256color"));
-        assert_eq!(theme, Theme::default());
+        assert_eq!(
+            choose_theme(None, None, &env("linux"), BUILTIN).0,
+            builtin("16color")
+        );
+        assert_eq!(
+            choose_theme(None, None, &env("xterm-256color"), BUILTIN).0,
+            builtin("default")
+        );
     }
 
     #[test]
-    fn no_color_is_honoured_unless_a_theme_is_chosen() {
+    fn no_color_wins_over_the_user_theme_but_not_over_the_flag() {
         let no_color = TermEnv {
             no_color: true,
             ..env("xterm-256color")
         };
         let (_dir, paths) = setup();
         std::fs::write(paths.user_theme_file(), "muted = { fg = \"red\" }").unwrap();
-        let (theme, warnings) = load_theme(Some(&paths), None, &no_color);
+        let (source, warnings) = choose_theme(Some(&paths), None, &no_color, BUILTIN);
         assert!(warnings.is_empty());
-        assert_eq!(theme, Theme::no_color());
-        for (role, style) in theme.roles() {
-            assert_eq!((style.fg, style.bg), (None, None), "{role}");
-        }
-        let (theme, _) = load_theme(Some(&paths), Some("light"), &no_color);
-        assert_eq!(theme, Theme::builtin("light").unwrap());
+        assert_eq!(source, builtin("no-color"));
+        let (source, _) = choose_theme(Some(&paths), Some("light"), &no_color, BUILTIN);
+        assert_eq!(source, builtin("light"));
     }
 
     #[test]
-    fn the_user_theme_is_laid_over_the_automatic_one() {
+    fn the_user_theme_builds_on_the_automatic_one() {
         let (_dir, paths) = setup();
         std::fs::write(paths.user_theme_file(), "muted = { fg = \"red\" }").unwrap();
-        let (theme, warnings) = load_theme(Some(&paths), None, &env("linux"));
+        let (source, warnings) = choose_theme(Some(&paths), None, &env("linux"), BUILTIN);
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(theme.muted, Style::new().fg(Color::Red));
         assert_eq!(
-            theme.selection,
-            Theme::builtin("16color").unwrap().selection
+            source,
+            ThemeSource::File {
+                file: ConfigText {
+                    source: paths.user_theme_file().display().to_string(),
+                    text: "muted = { fg = \"red\" }".into()
+                },
+                automatic: "16color"
+            }
         );
-        std::fs::write(
-            paths.user_theme_file(),
-            "extends = \"light\"\nmuted = { fg = \"red\" }",
-        )
-        .unwrap();
-        let (theme, _) = load_theme(Some(&paths), None, &env("linux"));
-        assert_eq!(theme.selection, Theme::builtin("light").unwrap().selection);
     }
 
     #[test]
-    fn a_bad_theme_falls_back_with_a_warning() {
-        let (_dir, paths) = setup();
-        std::fs::write(paths.user_theme_file(), "selection = { fg = \"plaid\" }").unwrap();
-        let (theme, warnings) = load_theme(Some(&paths), None, &env("xterm-256color"));
-        assert_eq!(theme, Theme::default());
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].message.contains("plaid"), "{warnings:?}");
-        assert!(warnings[0].source.ends_with("theme.toml"), "{warnings:?}");
-
-        std::fs::write(paths.theme_file("broken"), "[[[").unwrap();
-        let (theme, warnings) = load_theme(Some(&paths), Some("broken"), &env("linux"));
-        assert_eq!(theme, Theme::builtin("16color").unwrap());
-        assert!(warnings[0].message.contains("TOML"), "{warnings:?}");
-    }
-
-    #[test]
-    fn the_flag_picks_a_builtin_a_user_theme_or_a_path() {
+    fn the_flag_picks_a_path_a_saved_theme_then_a_builtin() {
         let (_dir, paths) = setup();
         let term = env("xterm-256color");
-        for name in ["light", "16color", "no-color", "dark", "default"] {
-            let (theme, warnings) = load_theme(Some(&paths), Some(name), &term);
-            assert!(warnings.is_empty());
-            assert_eq!(Some(theme), Theme::builtin(name), "{name}");
+        let file_text = |source: ThemeSource| match source {
+            ThemeSource::File { file, .. } => file.text,
+            other => panic!("{other:?}"),
+        };
+        for name in ["light", "dark"] {
+            assert_eq!(
+                choose_theme(Some(&paths), Some(name), &term, BUILTIN).0,
+                builtin(name)
+            );
         }
-        std::fs::write(paths.theme_file("mine"), "brand = { fg = \"#112233\" }").unwrap();
-        let (theme, _) = load_theme(Some(&paths), Some("mine"), &term);
-        assert_eq!(theme.brand.fg, Some(Color::Rgb(0x11, 0x22, 0x33)));
-        let path = paths.theme_file("mine").display().to_string();
-        let (theme, _) = load_theme(Some(&paths), Some(&path), &term);
-        assert_eq!(theme.brand.fg, Some(Color::Rgb(0x11, 0x22, 0x33)));
+        // A theme saved under a built-in's name wins over the built-in.
+        std::fs::write(paths.theme_file("light"), "# mine").unwrap();
+        let (source, _) = choose_theme(Some(&paths), Some("light"), &term, BUILTIN);
+        assert_eq!(file_text(source), "# mine");
+        let path = paths.theme_file("light").display().to_string();
+        let (source, _) = choose_theme(None, Some(&path), &term, BUILTIN);
+        assert_eq!(file_text(source), "# mine");
+    }
 
-        let (theme, warnings) = load_theme(Some(&paths), Some("solarized"), &term);
-        assert_eq!(theme, Theme::default());
-        assert!(warnings[0].message.contains("light"), "{warnings:?}");
+    #[test]
+    fn an_unknown_name_or_unreadable_file_falls_back_with_a_warning() {
+        let (_dir, paths) = setup();
+        let (source, warnings) =
+            choose_theme(Some(&paths), Some("solarized"), &env("linux"), BUILTIN);
+        assert_eq!(source, builtin("16color"));
         assert_eq!(warnings[0].source, "--theme solarized");
+        assert!(warnings[0].message.contains("light"), "{warnings:?}");
+        assert!(
+            warnings[0].message.contains("(using 16color)"),
+            "{warnings:?}"
+        );
+        let (source, warnings) = choose_theme(
+            None,
+            Some("/nonexistent/theme.toml"),
+            &env("xterm"),
+            BUILTIN,
+        );
+        assert_eq!(source, builtin("16color"));
+        assert!(warnings[0].message.contains("cannot read"), "{warnings:?}");
     }
 }

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use strata_common::json::{str_at, string_map, time_at, u32_at};
 use strata_common::sym::{Sym, SymMap};
 
 /// Labels or annotations: sorted (lookups are cheap, output is stable) and made of shared
@@ -250,10 +251,9 @@ impl StackObject {
             ObjectKind::CronJob => Some(&object["spec"]["jobTemplate"]["spec"]["template"]),
             _ => object["spec"].get("template").filter(|t| t.is_object()),
         };
-        let own_labels = string_map(&metadata["labels"], usize::MAX);
-        let mut labels = own_labels.clone();
+        let mut labels: Labels = string_map(&metadata["labels"], usize::MAX);
         let mut template_labels = Labels::new();
-        let mut annotations = string_map(&metadata["annotations"], MAX_ANNOTATION_BYTES);
+        let mut annotations: Labels = string_map(&metadata["annotations"], MAX_ANNOTATION_BYTES);
         if let Some(template) = pod_template
             && kind != ObjectKind::Pod
         {
@@ -335,43 +335,6 @@ impl StackObject {
     pub fn is_helm_hook(&self) -> bool {
         self.annotations.contains_key("helm.sh/hook")
     }
-}
-
-fn str_at<'a>(value: &'a Value, path: &[&str]) -> &'a str {
-    let mut v = value;
-    for key in path {
-        v = &v[*key];
-    }
-    v.as_str().unwrap_or_default()
-}
-
-fn u32_at(value: &Value, key: &str) -> u32 {
-    value[key]
-        .as_u64()
-        .or_else(|| value[key].as_i64().map(|n| n.max(0) as u64))
-        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-        .unwrap_or(0)
-}
-
-fn time_at(value: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
-    let text = str_at(value, path);
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn string_map(value: &Value, max_value_bytes: usize) -> Labels {
-    value
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| {
-                    let v = v.as_str()?;
-                    (v.len() <= max_value_bytes).then(|| (Sym::intern(k), Sym::intern(v)))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn containers(pod_spec: &Value) -> Vec<ContainerFacts> {

@@ -3,7 +3,6 @@
 //! `text::sanitize` before it reaches a cell.
 
 pub mod describe;
-pub mod format;
 pub mod help;
 pub mod layers;
 pub mod text;

@@ -14,12 +14,18 @@
 //! `lightcyan`…, which follow the terminal's palette), `reset`, a 256-colour index (`"208"` or
 //! `208`) or `"#rrggbb"`. Attributes: `bold`, `dim`, `italic`, `underlined`, `reversed`,
 //! `crossed_out`. A role a file leaves out keeps the style of the theme it extends.
+//!
+//! [`load_theme`] builds the theme the cockpit starts with from the source `config` chose.
 
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::cluster::PodHealth;
+
+mod load;
+
+pub use load::load_theme;
 
 /// The themes shipped in the binary, by the name `--theme NAME` uses.
 pub const BUILTIN_THEMES: &[(&str, &str)] = &[

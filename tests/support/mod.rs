@@ -578,10 +578,9 @@ pub fn item_names(list: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Path of the shared fixtures (`../shared/fixtures` beside the repository).
+/// The test fixtures (`tests/fixtures`: the Helm-rendered charts and their INDEX.md).
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
+        .join("tests")
         .join("fixtures")
 }

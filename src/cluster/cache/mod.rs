@@ -404,8 +404,7 @@ impl Cache {
 
 /// Whether a running watch over `running` can serve `wanted`, and with what filter.
 fn covers(running: &WatchTarget, wanted: &WatchTarget) -> Option<Want> {
-    if !running.kind.same_resource(&wanted.kind) || running.metadata_only != wanted.metadata_only
-    {
+    if !running.kind.same_resource(&wanted.kind) || running.metadata_only != wanted.metadata_only {
         return None;
     }
     if running.scope == wanted.scope

@@ -26,9 +26,9 @@ pub fn render(
     // keys), no reveal where there is no Secret.
     let hints = keymap.bindings_in(view).into_iter().filter(|shown| {
         shown.binding.hint
-            && match shown.binding.intent() {
-                Some(Intent::FocusNext | Intent::FocusPrevious) => false,
-                Some(Intent::RevealSecret) => secrets,
+            && match shown.binding.action {
+                Intent::FocusNext | Intent::FocusPrevious => false,
+                Intent::RevealSecret => secrets,
                 _ => true,
             }
     });

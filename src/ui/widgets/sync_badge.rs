@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use ratatui::text::Span;
 
 use crate::app::SyncState;
+use crate::printers::human_duration;
 use crate::ui::Theme;
-use crate::ui::format::human_duration;
 
 pub fn badge(sync: &SyncState, now: DateTime<Utc>, theme: &Theme) -> Span<'static> {
     match sync {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::json::{go_zero_time, items, text};
 use super::{Cell, kinds};
+use crate::json::{go_zero_time, items, text};
 
 /// The columns of a custom resource, parsed once and applied to every object.
 #[derive(Debug)]

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::json::*;
+use super::fields::*;
 use super::{Cell, Column, Printer, human_duration};
+use crate::json::{go_zero_time, int, items, meta_time, text};
 
 /// A row of cells from values of mixed types.
 macro_rules! cells {
@@ -741,7 +742,7 @@ fn pod_cells(pod: &Value) -> Vec<Cell> {
     let mut initializing = false;
     for (i, c) in items(&status["initContainerStatuses"]).iter().enumerate() {
         let count = int(&c["restartCount"]);
-        let finished = timestamp(&c["lastState"]["terminated"]["finishedAt"]);
+        let finished = meta_time(&c["lastState"]["terminated"]["finishedAt"]);
         restarts += count;
         keep_latest(&mut last_restart, finished);
         let is_sidecar = sidecars.contains(text(&c["name"]));
@@ -787,7 +788,7 @@ fn pod_cells(pod: &Value) -> Vec<Cell> {
             restarts += int(&c["restartCount"]);
             keep_latest(
                 &mut last_restart,
-                timestamp(&c["lastState"]["terminated"]["finishedAt"]),
+                meta_time(&c["lastState"]["terminated"]["finishedAt"]),
             );
             let state = &c["state"];
             let terminated = &state["terminated"];
@@ -1085,14 +1086,14 @@ fn object_len(v: &Value) -> usize {
 /// `printEvent` with wide columns: LAST SEEN falls back to the first timestamp, then to
 /// `eventTime`; a series overrides both LAST SEEN and COUNT.
 fn event_cells(ev: &Value) -> Vec<Cell> {
-    let first_seen = Cell::Age(timestamp(&ev["firstTimestamp"]).or(timestamp(&ev["eventTime"])));
-    let mut last_seen = match timestamp(&ev["lastTimestamp"]) {
+    let first_seen = Cell::Age(meta_time(&ev["firstTimestamp"]).or(meta_time(&ev["eventTime"])));
+    let mut last_seen = match meta_time(&ev["lastTimestamp"]) {
         Some(t) => Cell::Age(Some(t)),
         None => first_seen.clone(),
     };
     let mut count = int(&ev["count"]);
     if ev["series"].is_object() {
-        last_seen = Cell::Age(timestamp(&ev["series"]["lastObservedTime"]));
+        last_seen = Cell::Age(meta_time(&ev["series"]["lastObservedTime"]));
         count = int(&ev["series"]["count"]);
     } else if count == 0 {
         // Singleton events don't have a count set in the new API.
@@ -1346,8 +1347,8 @@ fn job_cells(job: &Value) -> Vec<Cell> {
         }
     };
     let duration = match (
-        timestamp(&status["startTime"]),
-        timestamp(&status["completionTime"]),
+        meta_time(&status["startTime"]),
+        meta_time(&status["completionTime"]),
     ) {
         (None, _) => Cell::Text(String::new()),
         // Still running: the duration grows with the clock, like an age.
@@ -1383,7 +1384,7 @@ fn job_cells(job: &Value) -> Vec<Cell> {
 
 fn cron_job_cells(cj: &Value) -> Vec<Cell> {
     let spec = &cj["spec"];
-    let last_schedule = match timestamp(&cj["status"]["lastScheduleTime"]) {
+    let last_schedule = match meta_time(&cj["status"]["lastScheduleTime"]) {
         Some(t) => Cell::Age(Some(t)),
         None => Cell::Text("<none>".to_string()),
     };
@@ -1444,7 +1445,7 @@ fn binding_cells(b: &Value) -> Vec<Cell> {
 
 /// The default table convertor: name and the creation time in RFC 3339 (UTC).
 fn created_at_cells(obj: &Value) -> Vec<Cell> {
-    let created = timestamp(&obj["metadata"]["creationTimestamp"]).unwrap_or_else(go_zero_time);
+    let created = meta_time(&obj["metadata"]["creationTimestamp"]).unwrap_or_else(go_zero_time);
     cells![
         name(obj),
         json!(created.format("%Y-%m-%dT%H:%M:%SZ").to_string()),

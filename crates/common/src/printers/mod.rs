@@ -17,7 +17,7 @@
 //! cell reads as it would against a real cluster.
 
 mod custom;
-mod json;
+mod fields;
 mod kinds;
 
 use std::borrow::Cow;
@@ -27,7 +27,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 pub use custom::CustomColumns;
-pub use json::label_selector_string;
+pub use fields::label_selector_string;
 pub use kinds::{CREATION_TIMESTAMP_DOC, NAME, printer_for};
 
 /// One `TableColumnDefinition`.
@@ -302,6 +302,37 @@ mod tests {
         assert!(restarts.is_timed());
         assert_eq!(Cell::Int(4).to_json(now()), json!(4));
         assert_eq!(restarts.to_json(now()), json!("3 (5m ago)"));
+    }
+
+    #[test]
+    fn durations_read_like_kubectl() {
+        let cases = [
+            (-5, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (192, "3m12s"),
+            (600, "10m"),
+            (3 * 3600 - 1, "179m"),
+            (3 * 3600, "3h"),
+            (5 * 3600 + 600, "5h10m"),
+            (30 * 3600, "30h"),
+            (3 * 86400 + 4 * 3600, "3d4h"),
+            (7 * 86400, "7d"),
+            (45 * 86400, "45d"),
+            (2 * 365 * 86400 + 30 * 86400, "2y30d"),
+            (9 * 365 * 86400, "9y"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(
+                human_duration(TimeDelta::seconds(seconds)),
+                expected,
+                "{seconds}s"
+            );
+        }
+        assert_eq!(age(None, now()), "<unknown>");
+        assert_eq!(age(Some(now() - TimeDelta::seconds(192)), now()), "3m12s");
     }
 
     #[test]

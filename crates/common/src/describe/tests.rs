@@ -8,7 +8,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn fixture(name: &str) -> (Value, String) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui/describe/fixtures");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/describe/fixtures");
     let json = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
     let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap_or_default();
     (serde_json::from_str(&json).unwrap(), text)
@@ -285,24 +285,6 @@ fn tabwriter_aligns_blocks_like_go() {
         tabwriter(text),
         ["  T          S     R", "  Available  True  Min"]
     );
-}
-
-#[test]
-fn labels_are_styled_for_the_view() {
-    let theme = Theme::default();
-    let text = [
-        "Name:   x",
-        "  plain text",
-        "    Restart Count:  3",
-        "                  checksum/config: 0767e4",
-    ]
-    .map(String::from);
-    let lines = styled(&text, &theme);
-    assert_eq!(lines[0].spans[0].content, "Name:");
-    assert_eq!(lines[0].spans[0].style, theme.describe_label);
-    assert_eq!(lines[1].spans.len(), 1);
-    assert_eq!(lines[2].spans[0].content, "    Restart Count:");
-    assert_eq!(lines[3].spans.len(), 1);
 }
 
 #[test]

@@ -1,42 +1,15 @@
-//! Reading API objects as JSON the way Go reads them: an absent field is its zero value.
+//! Fields several printers read and format alike (labels, selectors, containers, access
+//! modes), as kubectl's printer helpers do; the plain reading of JSON is [`crate::json`].
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::Cell;
-
-/// A string field, or "" when absent or not a string (Go's zero value).
-pub(super) fn text(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
-
-/// An integer field, or 0 when absent (Go's zero value).
-pub(super) fn int(v: &Value) -> i64 {
-    v.as_i64()
-        .or_else(|| v.as_f64().map(|f| f as i64))
-        .unwrap_or(0)
-}
-
-pub(super) fn items(v: &Value) -> &[Value] {
-    v.as_array().map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// A `metav1.Time`; None for absent, null, unparsable or Go's zero time.
-pub(super) fn timestamp(v: &Value) -> Option<DateTime<Utc>> {
-    let t = DateTime::parse_from_rfc3339(v.as_str()?).ok()?;
-    let t = t.with_timezone(&Utc);
-    (t != go_zero_time()).then_some(t)
-}
-
-pub(super) fn go_zero_time() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("0001-01-01T00:00:00Z")
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
+use crate::json::{items, meta_time, text};
 
 /// The AGE cell: the time since the object was created.
 pub(super) fn age(obj: &Value) -> Cell {
-    Cell::Age(timestamp(&obj["metadata"]["creationTimestamp"]))
+    Cell::Age(meta_time(&obj["metadata"]["creationTimestamp"]))
 }
 
 pub(super) fn name(obj: &Value) -> Value {
