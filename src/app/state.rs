@@ -382,6 +382,8 @@ pub struct AppState {
     pub revision: u64,
     /// The last watch or fetch generation handed out.
     pub generation: u64,
+    /// Discovery is deferred (since then) until the first screen has settled.
+    pub discovery: Option<DateTime<Utc>>,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -414,6 +416,7 @@ impl AppState {
             keymap,
             revision: 0,
             generation: 0,
+            discovery: None,
         };
         state.stack.push(View::Layers(LayersView::default()));
         state

@@ -14,6 +14,7 @@ use super::state::{
     ServerStatus, SyncState, View,
 };
 use super::table::TableView;
+use crate::cluster::layers::Freshness;
 use crate::cluster::{
     CacheEvent, Catalog, Drill, NamespaceScope, ResourceKind, RowKey, WatchStatus, WatchTarget,
 };
@@ -21,15 +22,35 @@ use crate::cluster::{
 /// The deepest the view stack grows; older views fall off the bottom (after the home view).
 const MAX_DEPTH: usize = 32;
 
+/// The longest discovery waits for the layers to settle first.
+const DISCOVERY_DELAY: chrono::Duration = chrono::Duration::seconds(2);
+
+/// What a new connection starts. On the layers, discovery (dozens of requests, only needed
+/// for custom resources' names) waits until the layers have settled, so the first screen is
+/// not slowed by it; the `:` prompt or [`DISCOVERY_DELAY`] start it earlier.
+fn opening_effects(state: &mut AppState) -> Vec<Effect> {
+    let mut effects = vec![Effect::ProbeServer, Effect::WatchNamespaces];
+    if matches!(state.top(), View::Layers(_)) {
+        state.discovery = Some(state.now);
+    } else {
+        effects.push(Effect::Discover);
+    }
+    effects
+}
+
+/// Starts a deferred discovery, once.
+fn discover_now(state: &mut AppState) -> Vec<Effect> {
+    match state.discovery.take() {
+        Some(_) => vec![Effect::Discover],
+        None => Vec::new(),
+    }
+}
+
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Started => {
             state.changed();
-            let mut effects = vec![
-                Effect::ProbeServer,
-                Effect::WatchNamespaces,
-                Effect::Discover,
-            ];
+            let mut effects = opening_effects(state);
             effects.extend(refresh_top(state));
             effects
         }
@@ -46,11 +67,18 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Tick(now) => {
             state.now = now;
+            let mut effects = Vec::new();
+            if state
+                .discovery
+                .is_some_and(|since| now - since >= DISCOVERY_DELAY)
+            {
+                effects = discover_now(state);
+            }
             if state.flash.as_ref().is_some_and(|f| f.until <= now) {
                 state.flash = None;
             }
             state.changed();
-            Vec::new()
+            effects
         }
         Action::ComponentEvents { generation, result } => {
             let Some(View::Component(view)) = state
@@ -73,9 +101,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             let live = update.freshness.is_live();
+            let settled = !matches!(update.freshness, Freshness::Syncing { .. });
             layers.show(*update);
             state.changed();
-            reprobe_if_back(state, live)
+            let mut effects = reprobe_if_back(state, live);
+            if settled {
+                effects.extend(discover_now(state));
+            }
+            effects
         }
         Action::ServerProbed(result) => {
             state.server = match result {
@@ -171,11 +204,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     state.favorites.clear();
                     state.scope = NamespaceScope::All;
                     state.stack = vec![View::Layers(LayersView::default())];
-                    let mut effects = vec![
-                        Effect::ProbeServer,
-                        Effect::WatchNamespaces,
-                        Effect::Discover,
-                    ];
+                    let mut effects = opening_effects(state);
                     effects.extend(refresh_top(state));
                     effects
                 }
@@ -458,7 +487,8 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             prompt.before = None;
             state.prompt = Some(prompt);
             state.changed();
-            return Vec::new();
+            // Completion wants every kind the server has.
+            return discover_now(state);
         }
         Intent::Filter | Intent::Search => {
             let (kind, current) = match state.top() {

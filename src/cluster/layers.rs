@@ -322,6 +322,7 @@ pub fn watch(
         storage: Storage::new(),
         storage_changed: false,
         releases: ReleaseReader::default(),
+        last_freshness: None,
     };
     futures::stream::unfold((events, state), |(mut events, mut state)| async move {
         loop {
@@ -341,7 +342,10 @@ pub fn watch(
             }
             let deadline = tokio::time::Instant::now() + MAX_DELAY;
             loop {
-                let settle = if state.syncing() {
+                // A change of freshness (synced, stale, live again) is shown at once.
+                let settle = if state.last_freshness.as_ref() != Some(&state.freshness()) {
+                    Duration::ZERO
+                } else if state.syncing() {
                     SETTLE_SYNCING
                 } else {
                     SETTLE
@@ -403,6 +407,8 @@ struct Feed {
     storage: Storage,
     storage_changed: bool,
     releases: ReleaseReader,
+    /// The freshness of the last update given out.
+    last_freshness: Option<Freshness>,
 }
 
 impl Feed {
@@ -490,9 +496,11 @@ impl Feed {
             self.live.set_releases(releases);
         }
         let report = self.live.report(&self.rules, Utc::now());
+        let freshness = self.freshness();
+        self.last_freshness = Some(freshness.clone());
         LayersUpdate {
             report,
-            freshness: self.freshness(),
+            freshness,
             warnings: self.warnings(),
         }
     }

@@ -850,3 +850,69 @@ fn a_component_lists_its_services_after_its_workloads() {
         ]
     );
 }
+
+#[test]
+fn on_the_layers_discovery_waits_until_they_have_settled() {
+    let mut state = AppState::new(
+        ContextInfo {
+            name: "test".into(),
+            cluster_url: "http://127.0.0.1:1/".into(),
+        },
+        NamespaceScope::All,
+        Keymap::builtin(),
+        t0(),
+    );
+    let effects = update(&mut state, Action::Started);
+    assert!(!effects.contains(&Effect::Discover), "{effects:?}");
+    let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    let report = Arc::new(crate::stack::assess::<crate::stack::StackObject>(
+        &crate::stack::RuleSet::builtin(),
+        &[],
+        &[],
+        t0(),
+    ));
+    let layers = |freshness| Action::LayersUpdated {
+        generation,
+        update: Box::new(LayersUpdate {
+            report: report.clone(),
+            freshness,
+            warnings: Vec::new(),
+        }),
+    };
+    let syncing = Freshness::Syncing {
+        waiting: vec!["pods".into()],
+    };
+    assert!(!update(&mut state, layers(syncing)).contains(&Effect::Discover));
+    assert!(update(&mut state, layers(Freshness::Live)).contains(&Effect::Discover));
+    assert!(
+        !update(&mut state, layers(Freshness::Live)).contains(&Effect::Discover),
+        "once"
+    );
+    // Without settled layers, the clock starts it.
+    let mut state = AppState::new(
+        ContextInfo {
+            name: "test".into(),
+            cluster_url: "http://127.0.0.1:1/".into(),
+        },
+        NamespaceScope::All,
+        Keymap::builtin(),
+        t0(),
+    );
+    update(&mut state, Action::Started);
+    assert!(
+        update(
+            &mut state,
+            Action::Tick(t0() + chrono::Duration::seconds(1))
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        update(
+            &mut state,
+            Action::Tick(t0() + chrono::Duration::seconds(2))
+        ),
+        [Effect::Discover]
+    );
+}

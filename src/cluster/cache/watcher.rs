@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::StreamExt;
+use futures::AsyncBufReadExt;
 use kube::api::{ApiResource, DynamicObject, ListParams, WatchParams};
-use kube::core::{Request, WatchEvent};
+use kube::core::Request;
 use kube::{Api, Client};
 use serde::Deserialize;
 use serde_json::Value;
@@ -293,43 +293,63 @@ impl Source {
         version: &mut Option<String>,
         initial: &mut Option<HashMap<RowKey, Arc<ResourceRow>>>,
     ) -> Stop {
-        let events = match self.client.request_events::<Value>(request).await {
-            Ok(events) => events,
+        let body = match self.client.request_stream(request).await {
+            Ok(body) => body,
             Err(error) => return stop_of(error),
         };
         // The server accepted the watch: whatever failed before works again.
         if initial.is_none() && !matches!(watch.current_status(), Some(WatchStatus::Live)) {
             watch.status(WatchStatus::Live);
         }
-        let mut events = std::pin::pin!(events);
+        let mut body = std::pin::pin!(body);
+        // One event per line. Read straight into (type, object): kube's own event type goes
+        // through serde's buffered representation first, doubling the parsing of every
+        // object of a 10k-pod list.
+        let mut line = Vec::new();
         loop {
-            let next = if watch.lagging() {
-                match tokio::time::timeout(CATCH_UP, events.next()).await {
-                    Ok(next) => next,
+            let read = if watch.lagging() {
+                match tokio::time::timeout(CATCH_UP, body.read_until(b'\n', &mut line)).await {
+                    Ok(read) => read,
+                    // Cancel-safe: what was read so far is already in `line`.
                     Err(_) => {
                         watch.catch_up();
                         continue;
                     }
                 }
             } else {
-                events.next().await
+                body.read_until(b'\n', &mut line).await
             };
-            let event = match next {
+            match read {
                 // The server ended the watch (its timeout): resume from where it was.
-                None => {
+                Ok(0) => {
                     return match (initial.is_some(), version.is_some()) {
                         (true, _) => Stop::Failed(None, "the initial list ended early".into()),
                         (false, true) => Stop::Ended,
                         (false, false) => Stop::Expired,
                     };
                 }
-                Some(Ok(event)) => event,
-                Some(Err(error)) => return stop_of(error),
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    line.clear();
+                    continue;
+                }
+                Err(error) => return Stop::Failed(None, with_causes(&error)),
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                line.clear();
+                continue;
+            }
+            let event: RawEvent = match serde_json::from_slice(&line) {
+                Ok(event) => event,
+                Err(error) => {
+                    return Stop::Failed(None, format!("unreadable watch event: {error}"));
+                }
             };
-            match event {
-                WatchEvent::Added(object) | WatchEvent::Modified(object) => {
-                    *version = resource_version(&object).or(version.take());
-                    let row = self.project(&object);
+            line.clear();
+            match event.kind.as_str() {
+                "ADDED" | "MODIFIED" => {
+                    *version = resource_version(&event.object).or(version.take());
+                    let row = self.project(&event.object);
                     match initial {
                         Some(rows) => {
                             rows.insert(row.key.clone(), row);
@@ -337,9 +357,9 @@ impl Source {
                         None => watch.applied(row),
                     }
                 }
-                WatchEvent::Deleted(object) => {
-                    *version = resource_version(&object).or(version.take());
-                    let key = key_of(&object);
+                "DELETED" => {
+                    *version = resource_version(&event.object).or(version.take());
+                    let key = key_of(&event.object);
                     match initial {
                         Some(rows) => {
                             rows.remove(&key);
@@ -347,24 +367,37 @@ impl Source {
                         None => watch.deleted(&key),
                     }
                 }
-                WatchEvent::Bookmark(bookmark) => {
-                    *version = Some(bookmark.metadata.resource_version.clone());
-                    let ended = bookmark
-                        .metadata
-                        .annotations
-                        .get("k8s.io/initial-events-end")
-                        .is_some_and(|v| v == "true");
+                "BOOKMARK" => {
+                    *version = resource_version(&event.object).or(version.take());
+                    let ended = event.object["metadata"]["annotations"]["k8s.io/initial-events-end"]
+                        == "true";
                     if ended && let Some(rows) = initial.take() {
                         watch.reset(rows);
                     }
                 }
-                WatchEvent::Error(status) if status.code == 410 => return Stop::Expired,
-                WatchEvent::Error(status) => {
-                    return Stop::Failed(Some(status.code), status.message.clone());
+                // An ERROR event carries a Status.
+                _ => {
+                    let code = event.object["code"]
+                        .as_u64()
+                        .and_then(|c| u16::try_from(c).ok());
+                    if code == Some(410) {
+                        return Stop::Expired;
+                    }
+                    let message = event.object["message"].as_str().unwrap_or("watch error");
+                    return Stop::Failed(code, message.to_string());
                 }
             }
         }
     }
+}
+
+/// One line of a watch response.
+#[derive(Deserialize)]
+struct RawEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    object: Value,
 }
 
 fn resource_version(object: &Value) -> Option<String> {
