@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use ratatui_textarea::TextArea;
 
 use super::document::DocumentView;
+use super::filter::Filter;
 use super::keymap::{KeyView, Keymap};
 use super::table::TableView;
 use crate::cluster::contexts::ContextEntry;
@@ -140,6 +141,10 @@ pub struct LayersView {
     pub freshness: Option<Freshness>,
     /// What could not be read (forbidden kinds, undecodable Helm releases).
     pub warnings: Vec<ReadWarning>,
+    /// `/`: only the components whose name, tool, namespace or release match.
+    pub filter: Option<Filter>,
+    /// The report as shown: filtered when there is a filter.
+    shown: Option<Arc<StackReport>>,
     /// The cursor, an index into the report's components.
     pub selected: usize,
     /// Identifies the latest request; older answers are ignored.
@@ -187,12 +192,50 @@ const KIND_ORDER: &[&str] = &[
 impl LayersView {
     /// Takes in a new state of the layers, keeping the cursor in range.
     pub(crate) fn show(&mut self, update: LayersUpdate) {
-        self.selected = self
-            .selected
-            .min(update.report.component_count().saturating_sub(1));
         self.report = Some(update.report);
         self.freshness = Some(update.freshness);
         self.warnings = update.warnings;
+        self.refilter();
+    }
+
+    pub(crate) fn set_filter(&mut self, filter: Option<Filter>) {
+        self.filter = filter;
+        self.refilter();
+    }
+
+    fn refilter(&mut self) {
+        self.shown = match (&self.report, &self.filter) {
+            (Some(report), Some(filter)) => {
+                let mut shown = StackReport::clone(report);
+                for layer in &mut shown.layers {
+                    layer.components.retain(|c| {
+                        let words = [
+                            Some(c.name.as_str()),
+                            c.tool_name.as_deref(),
+                            c.tool.as_deref(),
+                            Some(c.namespace.as_str()),
+                            c.release.as_deref(),
+                        ];
+                        filter.keeps(words.into_iter().flatten(), |_| None)
+                    });
+                }
+                shown.layers.retain(|l| !l.components.is_empty());
+                Some(Arc::new(shown))
+            }
+            (report, _) => report.clone(),
+        };
+        let count = self.shown.as_ref().map_or(0, |r| r.component_count());
+        self.selected = self.selected.min(count.saturating_sub(1));
+    }
+
+    /// The report as shown (filtered); what the cursor indexes.
+    pub fn shown(&self) -> Option<&StackReport> {
+        self.shown.as_deref()
+    }
+
+    /// The component under the cursor.
+    pub fn selected_component(&self) -> Option<&ComponentReport> {
+        self.shown()?.components().nth(self.selected)
     }
 }
 

@@ -333,6 +333,7 @@ fn live_filter(state: &mut AppState, kind: PromptKind, text: &str) {
     let note = filter.as_ref().and_then(|f| f.note.clone());
     match (kind, state.top_mut()) {
         (PromptKind::Filter, View::Table(table)) => table.set_filter(filter, rows),
+        (PromptKind::Filter, View::Layers(layers)) => layers.set_filter(filter),
         (PromptKind::Search, View::Document(doc)) => doc.set_search(filter, rows),
         _ => {}
     }
@@ -496,6 +497,10 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                     PromptKind::Filter,
                     table.filter.as_ref().map(|f| f.text.clone()),
                 ),
+                View::Layers(layers) => (
+                    PromptKind::Filter,
+                    layers.filter.as_ref().map(|f| f.text.clone()),
+                ),
                 View::Document(doc) => (
                     PromptKind::Search,
                     doc.search.as_ref().map(|f| f.text.clone()),
@@ -507,8 +512,11 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             return Vec::new();
         }
         Intent::Help => {
-            let about = state.key_view();
-            push(state, View::Help(HelpView { about, offset: 0 }));
+            // Help on help would only stack another copy.
+            if !matches!(state.top(), View::Help(_)) {
+                let about = state.key_view();
+                push(state, View::Help(HelpView { about, offset: 0 }));
+            }
             return Vec::new();
         }
         Intent::Describe => return open_document(state, DocumentKind::Describe, false),
@@ -566,7 +574,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
 fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
     match state.top_mut() {
         View::Layers(layers) => {
-            let count = layers.report.as_ref().map_or(0, |r| r.component_count());
+            let count = layers.shown().map_or(0, |r| r.component_count());
             layers.selected = motion.apply(layers.selected, count);
         }
         View::Component(view) => {
@@ -642,26 +650,20 @@ fn back(state: &mut AppState) -> Vec<Effect> {
         };
     }
     // At home, esc clears the filter like k9s.
-    if let Some(table) = state.table_mut()
-        && table.filter.is_some()
-    {
-        let rows = state.viewport.rows;
-        if let Some(table) = state.table_mut() {
-            table.set_filter(None, rows);
-        }
-        state.changed();
+    let rows = state.viewport.rows;
+    match state.top_mut() {
+        View::Table(table) if table.filter.is_some() => table.set_filter(None, rows),
+        View::Layers(layers) if layers.filter.is_some() => layers.set_filter(None),
+        _ => return Vec::new(),
     }
+    state.changed();
     Vec::new()
 }
 
 fn select(state: &mut AppState) -> Vec<Effect> {
     match state.top() {
         View::Layers(layers) => {
-            let Some(component) = layers
-                .report
-                .as_ref()
-                .and_then(|r| r.components().nth(layers.selected))
-            else {
+            let Some(component) = layers.selected_component() else {
                 return Vec::new();
             };
             // The component's workloads, from the report the layers show; the layers keep
@@ -774,17 +776,29 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
             let Some(workload) = view.selected_workload() else {
                 return Vec::new();
             };
-            let Some(resource) = state.catalog.resolve(&workload.kind).cloned() else {
+            let Some(found) = workload_object(&state.catalog, &view.component, workload) else {
                 return Vec::new();
             };
-            let namespace = if !resource.namespaced {
-                String::new()
-            } else if workload.namespace.is_empty() {
-                view.component.namespace.clone()
-            } else {
-                workload.namespace.clone()
+            found
+        }
+        // A component's main object: the first workload its view lists (long-running
+        // kinds first).
+        View::Layers(layers) => {
+            let Some(component) = layers.selected_component() else {
+                return Vec::new();
             };
-            (resource, RowKey::new(namespace, workload.name.clone()))
+            let view = ComponentView::new(component.clone());
+            let Some(found) = view
+                .selected_workload()
+                .filter(|w| w.kind != "Service")
+                .and_then(|w| workload_object(&state.catalog, component, w))
+            else {
+                let name = component.name.clone();
+                state.flash(format!("{name} has no workload to show"), false);
+                state.changed();
+                return Vec::new();
+            };
+            found
         }
         _ => return Vec::new(),
     };
@@ -797,6 +811,23 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
         kind: resource,
         key,
     }]
+}
+
+/// The kind and key of a component's workload.
+fn workload_object(
+    catalog: &Catalog,
+    component: &crate::stack::ComponentReport,
+    workload: &crate::stack::WorkloadReport,
+) -> Option<(ResourceKind, RowKey)> {
+    let resource = catalog.resolve(&workload.kind).cloned()?;
+    let namespace = if !resource.namespaced {
+        ""
+    } else if workload.namespace.is_empty() {
+        &component.namespace
+    } else {
+        &workload.namespace
+    };
+    Some((resource, RowKey::new(namespace, &workload.name)))
 }
 
 /// The probe runs once; the watches keep retrying. When a watch gets through after the

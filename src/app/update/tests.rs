@@ -916,3 +916,49 @@ fn on_the_layers_discovery_waits_until_they_have_settled() {
         [Effect::Discover]
     );
 }
+
+#[test]
+fn the_layers_filter_describe_and_yaml_act_and_help_does_not_stack() {
+    let mut state = layers_with_a_report();
+    // `/` narrows the components; the cursor indexes what is shown.
+    press(&mut state, "/");
+    type_text(&mut state, "airfl");
+    press(&mut state, "enter");
+    let View::Layers(layers) = state.top() else {
+        panic!("layers on top")
+    };
+    assert_eq!(layers.shown().unwrap().component_count(), 1);
+    assert_eq!(layers.selected_component().unwrap().name, "airflow");
+    // `d` describes the selected component's main workload.
+    let effects = press(&mut state, "d");
+    let [Effect::FetchObject { kind, key, .. }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(kind.kind, "Deployment");
+    // The first row of its component view: Deployments first, by name.
+    assert_eq!(
+        (key.namespace.as_str(), key.name.as_str()),
+        ("orchestration", "airflow-api-server")
+    );
+    press(&mut state, "esc");
+    let effects = press(&mut state, "y");
+    assert!(
+        matches!(&effects[..], [Effect::FetchObject { .. }]),
+        "{effects:?}"
+    );
+    press(&mut state, "esc");
+    // esc at home clears the filter.
+    press(&mut state, "esc");
+    let View::Layers(layers) = state.top() else {
+        panic!("layers on top")
+    };
+    assert_eq!(layers.shown().unwrap().component_count(), 2);
+    // A component without workloads says so instead of opening nothing.
+    press(&mut state, "g");
+    assert!(press(&mut state, "d").is_empty());
+    assert!(state.flash.as_ref().unwrap().text.contains("no workload"));
+    // `?` inside help does not open another help.
+    press(&mut state, "?");
+    press(&mut state, "?");
+    assert_eq!(state.breadcrumbs(), ["layers", "help"]);
+}

@@ -48,6 +48,17 @@ pub fn render(
         )),
         Some(Freshness::Live) | None => {}
     }
+    if let Some(filter) = &layers.filter {
+        let shown = layers.shown().map_or(0, |r| r.component_count());
+        notes.push((
+            format!(
+                "/{} — {shown} component{} shown; esc clears the filter",
+                sanitize(&filter.text),
+                if shown == 1 { "" } else { "s" }
+            ),
+            theme.muted,
+        ));
+    }
     if !layers.warnings.is_empty() {
         let reasons: Vec<&str> = layers.warnings.iter().map(|w| w.reason.as_str()).collect();
         notes.push((
@@ -62,7 +73,7 @@ pub fn render(
     let [body, note_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(area);
     let provisional = !layers.freshness.as_ref().is_some_and(Freshness::is_live);
-    match &layers.report {
+    match layers.shown() {
         Some(report) => {
             crate::ui::layers::render(report, layers.selected, provisional, theme, frame, body)
         }
