@@ -375,8 +375,8 @@ impl TableView {
 mod tests {
     use super::*;
     use crate::cluster::Catalog;
-    use crate::cluster::PodHealth;
     use crate::printers::Cell;
+    use crate::printers::RowHealth;
 
     fn view() -> TableView {
         let kind = Catalog::builtin().resolve("pods").unwrap().clone();
@@ -401,7 +401,7 @@ mod tests {
                 },
                 Cell::Age(None),
             ],
-            PodHealth::Running,
+            RowHealth::Running,
         ))
     }
 

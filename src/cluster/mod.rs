@@ -7,7 +7,6 @@ pub mod catalog;
 pub mod connection;
 pub mod contexts;
 pub mod layers;
-pub mod pod;
 pub mod resource;
 
 use std::path::PathBuf;
@@ -15,7 +14,6 @@ use std::path::PathBuf;
 pub use cache::{Cache, CacheEvent, Subscription, WatchStatus};
 pub use catalog::{Catalog, ResourceKind};
 pub use connection::{ConnectTarget, Connection, KubeconfigSource, connect, probe};
-pub use pod::PodHealth;
 pub use resource::{ColumnHeader, Drill, ResourceRow, RowKey};
 
 /// Which namespaces a namespaced watch covers.

@@ -8,9 +8,8 @@ use std::sync::Arc;
 use serde_json::Value;
 use strata_common::sym::{Sym, SymMap};
 
-use super::PodHealth;
 use super::catalog::ResourceKind;
-use crate::printers::{self, Cell, CustomColumns, Printer};
+use crate::printers::{self, Cell, CustomColumns, Printer, RowHealth};
 use crate::stack::StackObject;
 
 /// Identity of a row; cluster-scoped objects have an empty namespace.
@@ -63,7 +62,7 @@ pub struct ResourceRow {
     pub labels: SymMap,
     pub owner_uids: Box<[Sym]>,
     /// For colouring: what the row's status means.
-    pub health: PodHealth,
+    pub health: RowHealth,
     /// Boxed: most rows have none.
     pub drill: Option<Box<Drill>>,
     /// The stack's projection, for the kinds the layers classify.
@@ -72,7 +71,7 @@ pub struct ResourceRow {
 
 impl ResourceRow {
     /// A row of cells alone, with no object behind it (tests, benches, synthetic rows).
-    pub fn bare(key: RowKey, cells: Vec<Cell>, health: PodHealth) -> ResourceRow {
+    pub fn bare(key: RowKey, cells: Vec<Cell>, health: RowHealth) -> ResourceRow {
         ResourceRow {
             uid: Sym::unique(&format!("{}/{}", key.namespace, key.name)),
             resource_version: Sym::default(),
@@ -127,10 +126,15 @@ impl Projector {
         }
     }
 
-    pub fn cells(&self, object: &Value) -> Vec<Cell> {
+    /// The cells of one object and what they mean.
+    pub fn cells(&self, object: &Value) -> (Vec<Cell>, RowHealth) {
         match self {
-            Projector::Builtin(printer) => (printer.cells)(object),
-            Projector::Custom(columns) => columns.cells(object),
+            Projector::Builtin(printer) => printer.row(object),
+            Projector::Custom(columns) => {
+                let cells = columns.cells(object);
+                let health = columns.health(&cells);
+                (cells, health)
+            }
         }
     }
 
@@ -140,9 +144,7 @@ impl Projector {
         let meta = &object["metadata"];
         let text = |key: &str| meta[key].as_str().unwrap_or_default();
         let key = RowKey::new(text("namespace"), text("name"));
-        let cells = self.cells(object);
-        let headers = self.headers();
-        let health = health_of(&kind.plural, &headers, &cells);
+        let (cells, health) = self.cells(object);
         let labels: SymMap = meta["labels"]
             .as_object()
             .map(|labels| {
@@ -174,62 +176,6 @@ impl Projector {
             drill,
             facts: facts.then(|| Arc::new(StackObject::from_json(object))),
         }
-    }
-}
-
-/// What a row's cells say about its health, for colour: the STATUS word where there is one,
-/// a short READY count, a Warning event.
-fn health_of(plural: &str, headers: &[ColumnHeader], cells: &[Cell]) -> PodHealth {
-    let text = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.name == name)
-            .and_then(|i| cells.get(i))
-            .and_then(|cell| match cell {
-                Cell::Text(t) => Some(t.as_str()),
-                _ => None,
-            })
-    };
-    let ready = text("READY").and_then(|r| {
-        let (a, b) = r.split_once('/')?;
-        Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?))
-    });
-    match plural {
-        "pods" => {
-            let (ready, total) = ready.unwrap_or((0, 0));
-            return PodHealth::of_status(text("STATUS").unwrap_or(""), ready, total);
-        }
-        "events" => {
-            return match text("TYPE") {
-                Some("Warning") => PodHealth::Degraded,
-                _ => PodHealth::Running,
-            };
-        }
-        "jobs" => {
-            return match text("STATUS") {
-                Some("Complete") => PodHealth::Completed,
-                Some("Failed") | Some("FailureTarget") => PodHealth::Failed,
-                Some("Suspended") => PodHealth::Pending,
-                Some("Terminating") => PodHealth::Terminating,
-                _ => PodHealth::Running,
-            };
-        }
-        _ => {}
-    }
-    if let Some(status) = text("STATUS") {
-        return match status {
-            "Active" | "Bound" | "Ready" | "Running" | "Available" | "True" | "Healthy"
-            | "Succeeded" | "Complete" | "Completed" | "Established" => PodHealth::Running,
-            "Terminating" => PodHealth::Terminating,
-            "Pending" | "Progressing" | "Unknown" | "" => PodHealth::Pending,
-            _ if status.starts_with("Ready") => PodHealth::Running,
-            _ => PodHealth::Failed,
-        };
-    }
-    match ready {
-        Some((0, total)) if total > 0 => PodHealth::Failed,
-        Some((ready, total)) if ready < total => PodHealth::Degraded,
-        _ => PodHealth::Running,
     }
 }
 
@@ -311,7 +257,7 @@ mod tests {
         let row = projector.row(kind, &deploy, false);
         assert_eq!(row.key, RowKey::new("orchestration", "airflow-web"));
         assert_eq!(row.cells[1], Cell::Text("1/2".into()));
-        assert_eq!(row.health, PodHealth::Degraded);
+        assert_eq!(row.health, RowHealth::Degraded);
         assert_eq!(row.label("app"), Some("airflow"));
         assert_eq!(row.labels.len(), 1);
         let drill = row.drill.unwrap();

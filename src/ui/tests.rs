@@ -155,7 +155,7 @@ fn cockpit(width: u16, height: u16, scope: NamespaceScope) -> AppState {
         Arc::new(ResourceRow::bare(
             RowKey::new("", name),
             Vec::new(),
-            crate::cluster::PodHealth::Running,
+            crate::printers::RowHealth::Running,
         ))
     };
     update(

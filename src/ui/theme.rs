@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::cluster::PodHealth;
+use crate::printers::RowHealth;
 
 mod load;
 
@@ -83,15 +83,15 @@ pub struct StatusStyles {
 }
 
 impl StatusStyles {
-    pub fn for_health(&self, health: PodHealth) -> Style {
+    pub fn for_health(&self, health: RowHealth) -> Style {
         match health {
-            PodHealth::Running => self.running,
-            PodHealth::Completed => self.completed,
-            PodHealth::Pending => self.pending,
-            PodHealth::Degraded => self.degraded,
-            PodHealth::Failed => self.failed,
-            PodHealth::Terminating => self.terminating,
-            PodHealth::Unknown => self.unknown,
+            RowHealth::Running => self.running,
+            RowHealth::Completed => self.completed,
+            RowHealth::Pending => self.pending,
+            RowHealth::Degraded => self.degraded,
+            RowHealth::Failed => self.failed,
+            RowHealth::Terminating => self.terminating,
+            RowHealth::Unknown => self.unknown,
         }
     }
 }

@@ -11,8 +11,9 @@ use crate::app::state::{ContextInfo, Viewport};
 use std::sync::Arc;
 
 use crate::cluster::layers::{Freshness, LayersUpdate};
-use crate::cluster::{ColumnHeader, PodHealth, ResourceRow, RowKey};
+use crate::cluster::{ColumnHeader, ResourceRow, RowKey};
 use crate::printers::Cell;
+use crate::printers::RowHealth;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
@@ -76,7 +77,7 @@ fn row(namespace: &str, name: &str) -> ResourceRow {
             },
             Cell::Age(Some(t0())),
         ],
-        PodHealth::Running,
+        RowHealth::Running,
     );
     row.uid = format!("uid-{name}").as_str().into();
     row.labels = [("app", name)].into_iter().collect();

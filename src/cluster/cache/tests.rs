@@ -61,7 +61,7 @@ fn wants_keep_what_they_select() {
         let mut row = ResourceRow::bare(
             RowKey::new(ns, format!("{app}-0")),
             Vec::new(),
-            crate::cluster::PodHealth::Running,
+            crate::printers::RowHealth::Running,
         );
         row.labels = [("app", app)].into_iter().collect();
         row

@@ -74,6 +74,30 @@ impl CustomColumns {
         &self.headers
     }
 
+    /// What a row means, from the columns a CRD names for it: a STATUS, STATE or PHASE word,
+    /// else a READY `ready/desired`; nothing to say otherwise.
+    pub fn health(&self, cells: &[Cell]) -> super::RowHealth {
+        let column = |names: &[&str]| {
+            self.headers
+                .iter()
+                .position(|(name, _)| names.iter().any(|n| name.eq_ignore_ascii_case(n)))
+                .and_then(|i| cells.get(i))
+        };
+        match column(&["status", "state", "phase"]) {
+            Some(Cell::Text(word)) => return super::RowHealth::of_status_word(word),
+            // Not reported yet.
+            Some(Cell::Null) => return super::RowHealth::Pending,
+            _ => {}
+        }
+        if let Some(Cell::Text(ready)) = column(&["ready"])
+            && let Some((a, b)) = ready.split_once('/')
+            && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
+        {
+            return super::RowHealth::of_ready(a, b);
+        }
+        super::RowHealth::Running
+    }
+
     /// The row of one object.
     pub fn cells(&self, obj: &Value) -> Vec<Cell> {
         let mut cells = Vec::with_capacity(self.paths.len() + 1);

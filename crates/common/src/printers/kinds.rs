@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use super::fields::*;
-use super::{Cell, Column, Printer, human_duration};
+use super::{Cell, Column, Printer, RowHealth, human_duration};
 use crate::json::{go_zero_time, int, items, meta_time, text};
 
 /// A row of cells from values of mixed types.
@@ -647,9 +647,91 @@ const CREATED_AT_COLUMNS: &[Column] = &[NAME, col("Created At", "date", CREATION
 // ---------------------------------------------------------------------------------------------
 
 type CellsFn = fn(&Value) -> Vec<Cell>;
+type HealthFn = fn(&[Cell]) -> RowHealth;
 
 fn no_conditions(_: &Value) -> Option<Value> {
     None
+}
+
+// What rows mean, from each kind's own columns (indices into the columns above).
+
+fn text_at(cells: &[Cell], i: usize) -> &str {
+    match cells.get(i) {
+        Some(Cell::Text(t)) => t,
+        _ => "",
+    }
+}
+
+fn int_at(cells: &[Cell], i: usize) -> i64 {
+    match cells.get(i) {
+        Some(Cell::Int(n)) => *n,
+        _ => 0,
+    }
+}
+
+/// `ready/desired` as kubectl prints READY.
+fn ready_fraction(cells: &[Cell], i: usize) -> Option<(i64, i64)> {
+    let (a, b) = text_at(cells, i).split_once('/')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Kinds whose rows say nothing about health.
+fn neutral(_: &[Cell]) -> RowHealth {
+    RowHealth::Running
+}
+
+fn pod_health(cells: &[Cell]) -> RowHealth {
+    let (ready, total) = ready_fraction(cells, 1).unwrap_or((0, 0));
+    RowHealth::of_pod_status(
+        text_at(cells, 2),
+        u32::try_from(ready).unwrap_or(0),
+        u32::try_from(total).unwrap_or(0),
+    )
+}
+
+/// STATUS in the second column (namespaces, nodes, claims).
+fn status_health(cells: &[Cell]) -> RowHealth {
+    RowHealth::of_status_word(text_at(cells, 1))
+}
+
+fn pv_health(cells: &[Cell]) -> RowHealth {
+    // NAME, CAPACITY, ACCESS MODES, RECLAIM POLICY, STATUS
+    RowHealth::of_status_word(text_at(cells, 4))
+}
+
+fn job_health(cells: &[Cell]) -> RowHealth {
+    match text_at(cells, 1) {
+        "Complete" => RowHealth::Completed,
+        "Failed" | "FailureTarget" => RowHealth::Failed,
+        "Suspended" => RowHealth::Pending,
+        "Terminating" => RowHealth::Terminating,
+        _ => RowHealth::Running,
+    }
+}
+
+fn event_health(cells: &[Cell]) -> RowHealth {
+    match text_at(cells, 1) {
+        "Warning" => RowHealth::Degraded,
+        _ => RowHealth::Running,
+    }
+}
+
+/// READY as `ready/desired` in the second column (Deployments, StatefulSets).
+fn ready_health(cells: &[Cell]) -> RowHealth {
+    match ready_fraction(cells, 1) {
+        Some((ready, desired)) => RowHealth::of_ready(ready, desired),
+        None => RowHealth::Running,
+    }
+}
+
+fn replica_set_health(cells: &[Cell]) -> RowHealth {
+    // NAME, DESIRED, CURRENT, READY
+    RowHealth::of_ready(int_at(cells, 3), int_at(cells, 1))
+}
+
+fn daemon_set_health(cells: &[Cell]) -> RowHealth {
+    // NAME, DESIRED, CURRENT, READY
+    RowHealth::of_ready(int_at(cells, 3), int_at(cells, 1))
 }
 
 /// The printer of a built-in kind by API group and plural; `None` for kinds the API server
@@ -661,6 +743,7 @@ pub fn printer_for(group: &str, plural: &str) -> Option<Printer> {
                 columns: POD_COLUMNS,
                 cells: pod_cells,
                 conditions: pod_conditions,
+                health: pod_health,
             });
         }
         ("", "namespaces") => (NAMESPACE_COLUMNS, namespace_cells),
@@ -699,10 +782,21 @@ pub fn printer_for(group: &str, plural: &str) -> Option<Printer> {
         ("storage.k8s.io", "storageclasses") => (STORAGE_CLASS_COLUMNS, storage_class_cells),
         _ => return None,
     };
+    let health: HealthFn = match (group, plural) {
+        ("", "namespaces" | "nodes" | "persistentvolumeclaims") => status_health,
+        ("", "persistentvolumes") => pv_health,
+        ("", "events") => event_health,
+        ("apps", "deployments" | "statefulsets") => ready_health,
+        ("apps", "replicasets") => replica_set_health,
+        ("apps", "daemonsets") => daemon_set_health,
+        ("batch", "jobs") => job_health,
+        _ => neutral,
+    };
     Some(Printer {
         columns,
         cells,
         conditions: no_conditions,
+        health,
     })
 }
 

@@ -194,6 +194,71 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[zeros.min(digits.len().saturating_sub(1))..]
 }
 
+/// What a row's status means for an operator, for colour: the cockpit colours by this, never
+/// by the words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowHealth {
+    /// Running and ready, or simply fine (a bound claim, an active namespace).
+    Running,
+    /// Ran to completion.
+    Completed,
+    /// Scheduling, pulling, initializing, binding: not wrong yet.
+    Pending,
+    /// Working but short (some replicas or containers not ready, a Warning event).
+    Degraded,
+    /// Crashing, failed, evicted, cannot pull, none ready: needs someone.
+    Failed,
+    Terminating,
+    Unknown,
+}
+
+impl RowHealth {
+    /// What kubectl's pod STATUS word means, with the READY counts.
+    pub fn of_pod_status(status: &str, ready: u32, total: u32) -> RowHealth {
+        match status {
+            "Running" if ready == total => RowHealth::Running,
+            "Running" | "NotReady" => RowHealth::Degraded,
+            "Completed" | "Succeeded" => RowHealth::Completed,
+            "Terminating" => RowHealth::Terminating,
+            "Unknown" | "" => RowHealth::Unknown,
+            "Pending" | "ContainerCreating" | "PodInitializing" | "SchedulingGated" => {
+                RowHealth::Pending
+            }
+            // `Init:1/3` is progress; `Init:CrashLoopBackOff` or `Init:Error` is not.
+            init if init
+                .strip_prefix("Init:")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())) =>
+            {
+                RowHealth::Pending
+            }
+            _ => RowHealth::Failed,
+        }
+    }
+
+    /// What a STATUS, STATE or PHASE word of any other kind means.
+    pub fn of_status_word(word: &str) -> RowHealth {
+        match word {
+            "Active" | "Bound" | "Ready" | "Running" | "Available" | "True" | "Healthy"
+            | "Succeeded" | "Complete" | "Completed" | "Established" => RowHealth::Running,
+            "Terminating" => RowHealth::Terminating,
+            "Pending" | "Progressing" | "Unknown" | "" => RowHealth::Pending,
+            _ if word.starts_with("Ready") => RowHealth::Running,
+            _ => RowHealth::Failed,
+        }
+    }
+
+    /// Ready replicas of desired ones: none is a failure, some a degradation.
+    pub fn of_ready(ready: i64, desired: i64) -> RowHealth {
+        if desired > 0 && ready <= 0 {
+            RowHealth::Failed
+        } else if ready < desired {
+            RowHealth::Degraded
+        } else {
+            RowHealth::Running
+        }
+    }
+}
+
 /// A kind's columns and how one object becomes a row.
 #[derive(Clone, Copy)]
 pub struct Printer {
@@ -201,6 +266,17 @@ pub struct Printer {
     pub cells: fn(&Value) -> Vec<Cell>,
     /// Row conditions (`Completed` for finished pods), as the Table carries them.
     pub conditions: fn(&Value) -> Option<Value>,
+    /// What the row's cells mean, read from this kind's own columns.
+    pub health: fn(&[Cell]) -> RowHealth,
+}
+
+impl Printer {
+    /// The cells of one object and what they mean.
+    pub fn row(&self, object: &Value) -> (Vec<Cell>, RowHealth) {
+        let cells = (self.cells)(object);
+        let health = (self.health)(&cells);
+        (cells, health)
+    }
 }
 
 impl std::fmt::Debug for Printer {
@@ -279,6 +355,9 @@ pub fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         None => "<unknown>".into(),
     }
 }
+
+#[cfg(test)]
+mod pods_tests;
 
 #[cfg(test)]
 mod tests {
