@@ -1,6 +1,7 @@
 //! Size filler for benchmarks (`--pods N`): N bare pods already Running and Ready, spread over
 //! `bench-<k>` namespaces of 1000 pods each. Built directly as JSON (no YAML per pod) so that
-//! 50 000 pods cost well under a second.
+//! 50 000 pods cost well under a second. Their script is `external`: the simulated kubelet
+//! leaves them alone and only the churn generator (`--churn N`) changes them.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -8,8 +9,17 @@ use serde_json::{Value, json};
 use super::cluster::{NODES, namespace};
 use super::meta::kube_time;
 use super::status::{Placement, running};
+use crate::script::SCRIPT_ANNOTATION;
 
 pub const PODS_PER_NAMESPACE: usize = 1000;
+
+/// The (namespace, name) of bench pod number `i`.
+pub fn pod_key(i: usize) -> (String, String) {
+    (
+        format!("bench-{}", i / PODS_PER_NAMESPACE),
+        format!("bench-pod-{i:06}"),
+    )
+}
 
 /// The namespaces (first) and pods of `count` benchmark pods.
 pub fn objects(count: usize, now: DateTime<Utc>) -> Vec<Value> {
@@ -29,15 +39,16 @@ pub fn objects(count: usize, now: DateTime<Utc>) -> Vec<Value> {
             (i >> 8) & 255,
             i & 255
         );
-        let name = format!("bench-pod-{i:06}");
+        let (namespace, name) = pod_key(i);
         let mut pod = json!({
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
                 "name": name,
-                "namespace": format!("bench-{}", i / PODS_PER_NAMESPACE),
+                "namespace": namespace,
                 "creationTimestamp": at,
                 "labels": {"app.kubernetes.io/name": "bench", "app.kubernetes.io/part-of": "strata-bench"},
+                "annotations": {SCRIPT_ANNOTATION: "external"},
             },
             "spec": {
                 "nodeName": node.name,
@@ -81,6 +92,13 @@ mod tests {
         assert_eq!(last["metadata"]["namespace"], "bench-2");
         assert_eq!(last["status"]["phase"], "Running");
         assert_eq!(last["status"]["containerStatuses"][0]["ready"], true);
+        assert_eq!(
+            (
+                last["metadata"]["namespace"].as_str().unwrap().to_string(),
+                last["metadata"]["name"].as_str().unwrap().to_string()
+            ),
+            pod_key(2_499)
+        );
         assert!(last["status"]["podIP"].is_string() && last["spec"]["nodeName"].is_string());
         let mut ips: Vec<&str> = pods
             .iter()
