@@ -2,6 +2,8 @@
 //! pods changes the way a kubelet reports it — readiness flips, a container restarts
 //! (restartCount and `lastState.terminated`), or it crash-loops briefly and comes back. Each
 //! change is a real store update, so watchers get MODIFIED events; no Events objects are made.
+//! A churned pod gets the `external` pod script (see [`crate::script`]) in its first change,
+//! so the simulated kubelet leaves it to the churn.
 //! Disruptions heal after [`RECOVER_AFTER`], and a healing counts as that tick's change, so the
 //! rate is exactly N whatever the mix.
 
@@ -18,6 +20,7 @@ use super::http::SimState;
 use super::ids::{hex_id, mix};
 use super::resources::ResKey;
 use super::scenario::bench_pod_key;
+use super::script::SCRIPT_ANNOTATION;
 use super::store::kube_time;
 
 /// How long an unready or crash-looping pod stays so before the churn heals it.
@@ -87,16 +90,22 @@ impl Churn {
     fn step(&mut self, now: Instant, wall: DateTime<Utc>) {
         self.seq += 1;
         let roll = mix(self.seq);
-        let pick = (roll % self.pods as u64) as usize;
         let due = self.healing.front().is_some_and(|(at, _)| *at <= now);
-        // A pick that is still disrupted heals the oldest instead (small pod counts).
-        if due || self.disrupted.contains(&pick) {
-            if let Some((_, i)) = self.healing.pop_front() {
-                self.disrupted.remove(&i);
-                self.apply(i, Change::Heal, wall);
+        // A few tries at a pod that is not disrupted; when most are (a handful of bench
+        // pods at a high rate), the oldest disruption heals early instead.
+        let pick = (0..8)
+            .map(|k| (mix(roll ^ k) % self.pods as u64) as usize)
+            .find(|i| !self.disrupted.contains(i));
+        let pick = match pick {
+            Some(i) if !due => i,
+            _ => {
+                if let Some((_, i)) = self.healing.pop_front() {
+                    self.disrupted.remove(&i);
+                    self.apply(i, Change::Heal, wall);
+                }
+                return;
             }
-            return;
-        }
+        };
         let change = match (roll >> 32) % 10 {
             0..=4 => Change::Unready,
             5..=7 => Change::Restart,
@@ -116,6 +125,12 @@ impl Churn {
             return false;
         };
         let mut pod = (*current).clone();
+        // From its first change on, the pod is the churn's: the simulated kubelet would
+        // otherwise undo an unready flip or restart a crash loop on its own schedule.
+        let script = &mut pod["metadata"]["annotations"][SCRIPT_ANNOTATION];
+        if script.as_str() != Some("external") {
+            *script = json!("external");
+        }
         match change {
             Change::Unready => set_ready(&mut pod, false, now),
             Change::Restart => restart(&mut pod, now, false),

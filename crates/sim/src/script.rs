@@ -3,8 +3,8 @@
 //! test or scenario can create a pod that succeeds, fails, crash-loops or never pulls its image.
 //!
 //! Format: comma-separated settings, e.g. `start=2s,exit=30s,code=1` or `crashloop=5s` or
-//! `pull-error`; `external` hands the pod to the benchmark churn (see [`crate::churn`]), and the
-//! kubelet then leaves it alone. Durations take `ms`, `s`, `m` or `h` suffixes (bare numbers are seconds).
+//! `pull-error`; `external` means something else writes the pod's status (the benchmark
+//! churn, see [`crate::churn`]) and the kubelet leaves it alone. Durations take `ms`, `s`, `m` or `h` suffixes (bare numbers are seconds).
 
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! Size filler for benchmarks (`--pods N`): N bare pods already Running and Ready, spread over
 //! `bench-<k>` namespaces of 1000 pods each. Built directly as JSON (no YAML per pod) so that
-//! 50 000 pods cost well under a second. Their script is `external`: the simulated kubelet
-//! leaves them alone and only the churn generator (`--churn N`) changes them.
+//! 50 000 pods cost well under a second.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -9,7 +8,6 @@ use serde_json::{Value, json};
 use super::cluster::{NODES, namespace};
 use super::meta::kube_time;
 use super::status::{Placement, running};
-use crate::script::SCRIPT_ANNOTATION;
 
 pub const PODS_PER_NAMESPACE: usize = 1000;
 
@@ -48,7 +46,6 @@ pub fn objects(count: usize, now: DateTime<Utc>) -> Vec<Value> {
                 "namespace": namespace,
                 "creationTimestamp": at,
                 "labels": {"app.kubernetes.io/name": "bench", "app.kubernetes.io/part-of": "strata-bench"},
-                "annotations": {SCRIPT_ANNOTATION: "external"},
             },
             "spec": {
                 "nodeName": node.name,
