@@ -1,5 +1,6 @@
 //! The HTTP front of the simulator: routing of Kubernetes REST paths, authentication by bearer
-//! token, authorization, content negotiation (JSON or server-side Tables) and `Status` errors.
+//! token, authorization, content negotiation (JSON, server-side Tables or metadata only),
+//! `Status` errors, and one request-log entry per answered request.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
