@@ -89,10 +89,27 @@ enum Command {
 #[cfg(feature = "sim")]
 #[derive(Subcommand, Debug)]
 enum SimCommand {
-    /// Serve the simulator until interrupted; prints its URL on the first line.
+    /// Serve the simulator until interrupted. Prints the API's URL on the first line and the
+    /// control URL on the second.
+    ///
+    /// The control URL is a separate listener for benchmark scripts and tests, up even while
+    /// the API is down:
+    ///   POST /strata-sim/outage?seconds=N  the API goes down (port closed, every open watch
+    ///                                      and log stream dropped) and comes back on the same
+    ///                                      port N seconds later, with the same objects and
+    ///                                      resourceVersions (202; 409 if already down)
+    ///   POST /strata-sim/suspend, POST /strata-sim/resume   the same, by hand
+    ///   GET  /strata-sim/status            {"up": true|false, "api": URL}
+    ///   GET  /strata-sim/requests[?since=SEQ]  the request log: counters per verb and
+    ///                                      resource, the newest requests (also on the API port)
+    /// e.g. curl -X POST "$(sed -n 2p sim.out)/strata-sim/outage?seconds=15"
+    #[command(verbatim_doc_comment)]
     Serve {
         #[arg(long, default_value = "127.0.0.1:0")]
         addr: SocketAddr,
+        /// Address of the control listener (outages, request log).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        control_addr: SocketAddr,
         #[arg(long, value_enum, default_value = "demo")]
         scenario: ScenarioName,
         /// Extra pods for size benchmarks.
@@ -104,6 +121,10 @@ enum SimCommand {
         /// Do not start the scenario's runs (a cluster that only changes when told to).
         #[arg(long)]
         no_runs: bool,
+        /// Bench pod changes per second, spread evenly (readiness flips, restarts, brief
+        /// CrashLoopBackOff), each a MODIFIED event for watchers. Needs --pods.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        churn: u32,
     },
 }
 
@@ -202,10 +223,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command:
                 SimCommand::Serve {
                     addr,
+                    control_addr,
                     scenario,
                     pods,
                     write_kubeconfig,
                     no_runs,
+                    churn,
                 },
         } => {
             let sim = sim::start(SimConfig {
@@ -213,11 +236,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 scenario,
                 options: ScenarioOptions { extra_pods: pods },
                 runs: !no_runs,
+                churn,
             })
             .await?;
             println!("{}", sim.url());
+            // The kubeconfig exists before line 2, so a script that waits for two lines can
+            // use both.
+            if let Some(path) = &write_kubeconfig {
+                sim.write_kubeconfig(path)?;
+            }
+            let control = sim.serve_control(control_addr).await?;
+            println!("http://{control}");
             if let Some(path) = write_kubeconfig {
-                sim.write_kubeconfig(&path)?;
                 println!(
                     "kubeconfig written to {} (context strata-sim)",
                     path.display()

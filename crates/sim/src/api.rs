@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use super::http::{ApiRequest, Body, SimState, Target, json_response, stream_response};
+use super::media::Output;
 use super::patch::{self, PatchKind};
 use super::resources::ResourceInfo;
 use super::selectors::{FieldSelector, LabelSelector};
@@ -25,8 +26,13 @@ pub async fn serve(
     t: Target,
     req: ApiRequest,
 ) -> Result<Response<Body>, ApiError> {
-    let verb = verb_of(&req, &t);
+    let verb = verb(&req.method, t.name.is_some(), req.flag("watch"));
     authorize(&req, &t, verb)?;
+    if t.sub.is_none() {
+        // A list is never one object's metadata, nor a watch (of single objects) a list.
+        req.output
+            .check(&t.info, matches!(verb, "list" | "deletecollection"))?;
+    }
     if t.info.plural == "selfsubjectaccessreviews" {
         return access_review(&req);
     }
@@ -65,7 +71,7 @@ pub async fn serve(
                 tbl["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"].clone();
                 Ok(json_response(200, &tbl))
             } else {
-                Ok(json_response(200, &obj))
+                Ok(object_response(&req, 200, &obj))
             }
         }
         (_, "create") => create(state, &t, &req),
@@ -73,7 +79,7 @@ pub async fn serve(
         (_, "patch") => patch_obj(state, &t, &req),
         (_, "delete") => {
             let gone = delete_obj(state, &t, &req)?;
-            Ok(json_response(200, &gone))
+            Ok(object_response(&req, 200, &gone))
         }
         (_, "deletecollection") => delete_collection(state, &t, &req),
         _ => Err(ApiError::method_not_allowed(format!(
@@ -83,11 +89,11 @@ pub async fn serve(
     }
 }
 
-fn verb_of(req: &ApiRequest, t: &Target) -> &'static str {
-    match (&req.method, t.name.is_some()) {
-        (&Method::GET, false) if req.flag("watch") => "watch",
+/// The verb Kubernetes authorizes (and logs) a request on a resource path as.
+pub(crate) fn verb(method: &Method, has_name: bool, watch: bool) -> &'static str {
+    match (method, has_name) {
+        (&Method::GET, _) if watch => "watch",
         (&Method::GET, false) => "list",
-        (&Method::GET, true) if req.flag("watch") => "watch",
         (&Method::GET, true) => "get",
         (&Method::POST, _) => "create",
         (&Method::PUT, _) => "update",
@@ -121,6 +127,15 @@ fn authorize(req: &ApiRequest, t: &Target, verb: &str) -> Result<(), ApiError> {
         "{subject} is forbidden: User \"{}\" cannot {verb} resource \"{resource}\" in API group \"{}\" {scope}",
         req.user.name, t.info.group
     )))
+}
+
+/// One object in the representation the client negotiated (kube-rs `get_metadata` and
+/// `patch_metadata` ask for a PartialObjectMetadata).
+fn object_response(req: &ApiRequest, code: u16, obj: &Value) -> Response<Body> {
+    match req.output {
+        Output::Metadata(v) => json_response(code, &super::media::partial(obj, v)),
+        _ => json_response(code, obj),
+    }
 }
 
 fn get_obj(state: &SimState, t: &Target) -> Result<Obj, ApiError> {
@@ -228,12 +243,29 @@ fn list(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Body>
         tbl["metadata"] = meta;
         return Ok(json_response(200, &tbl));
     }
-    Ok(list_response(&t.info, &meta, &page.items))
+    Ok(list_response(&t.info, &meta, &page.items, req.output))
 }
 
-/// A `<Kind>List` written straight from the shared objects (no deep copy of the items).
-fn list_response(info: &ResourceInfo, meta: &Value, items: &[Obj]) -> Response<Body> {
-    let head = json!({"kind": format!("{}List", info.kind), "apiVersion": info.api_version(), "metadata": meta});
+/// A `<Kind>List` (or a `PartialObjectMetadataList`) written straight from the shared objects
+/// (no deep copy of the items).
+fn list_response(
+    info: &ResourceInfo,
+    meta: &Value,
+    items: &[Obj],
+    output: Output,
+) -> Response<Body> {
+    let metadata_only = match output {
+        Output::MetadataList(v) | Output::Metadata(v) => Some(v),
+        _ => None,
+    };
+    let head = match metadata_only {
+        Some(v) => {
+            json!({"kind": "PartialObjectMetadataList", "apiVersion": v.api_version(), "metadata": meta})
+        }
+        None => {
+            json!({"kind": format!("{}List", info.kind), "apiVersion": info.api_version(), "metadata": meta})
+        }
+    };
     let mut out = serde_json::to_vec(&head).unwrap_or_default();
     out.pop(); // the closing brace; items follow
     out.extend_from_slice(b",\"items\":[");
@@ -241,7 +273,12 @@ fn list_response(info: &ResourceInfo, meta: &Value, items: &[Obj]) -> Response<B
         if i > 0 {
             out.push(b',');
         }
-        let _ = serde_json::to_writer(&mut out, item.as_ref());
+        match metadata_only {
+            Some(v) => super::media::write_partial(&mut out, item, v),
+            None => {
+                let _ = serde_json::to_writer(&mut out, item.as_ref());
+            }
+        }
     }
     out.extend_from_slice(b"]}");
     super::http::bytes_response(200, "application/json", out)
@@ -270,9 +307,74 @@ fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
 
 /// One watch event line.
 fn event_line(kind: &str, object: &Value) -> Bytes {
-    let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
-    line.push(b'\n');
+    let mut line = Vec::new();
+    write_event(&mut line, kind, object);
     Bytes::from(line)
+}
+
+/// Appends one watch event line for `object` as is, without copying it.
+fn write_event(out: &mut Vec<u8>, kind: &str, object: &Value) {
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",\"object\":");
+    let _ = serde_json::to_writer(&mut *out, object);
+    out.extend_from_slice(b"}\n");
+}
+
+/// Initial events are sent in chunks of about this size: one channel message and one HTTP
+/// chunk per object made a 50 000-pod initial list spend its time on per-message overhead.
+const STREAM_CHUNK: usize = 64 * 1024;
+
+/// How a watch writes the objects of its events.
+struct EventEncoder {
+    state: Arc<SimState>,
+    info: ResourceInfo,
+    output: Output,
+    include: IncludeObject,
+}
+
+impl EventEncoder {
+    fn write(&self, out: &mut Vec<u8>, kind: &str, obj: &Obj) {
+        match self.output {
+            Output::Table => {
+                let tbl = render_table(
+                    &self.state,
+                    &self.info,
+                    std::slice::from_ref(obj),
+                    self.include,
+                );
+                write_event(out, kind, &tbl);
+            }
+            Output::Metadata(v) | Output::MetadataList(v) => {
+                out.extend_from_slice(b"{\"type\":\"");
+                out.extend_from_slice(kind.as_bytes());
+                out.extend_from_slice(b"\",\"object\":");
+                super::media::write_partial(out, obj, v);
+                out.extend_from_slice(b"}\n");
+            }
+            Output::Object => write_event(out, kind, obj),
+        }
+    }
+
+    /// A BOOKMARK at `rv`; the initial-events-end one carries the annotation that tells a
+    /// streaming list it is complete. Metadata-only watches get a PartialObjectMetadata.
+    fn bookmark(&self, rv: u64, initial_end: bool) -> Bytes {
+        let (kind, api_version) = match self.output {
+            Output::Metadata(v) | Output::MetadataList(v) => (
+                "PartialObjectMetadata".to_string(),
+                v.api_version().to_string(),
+            ),
+            _ => (self.info.kind.clone(), self.info.api_version()),
+        };
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if initial_end {
+            meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        event_line(
+            "BOOKMARK",
+            &json!({"kind": kind, "apiVersion": api_version, "metadata": meta}),
+        )
+    }
 }
 
 fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
@@ -291,8 +393,12 @@ fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response
         .and_then(|s| s.parse::<u64>().ok())
         .map(Duration::from_secs)
         .unwrap_or(Duration::from_secs(1800));
-    let table = req.wants_table();
-    let include = include_object(req);
+    let encoder = EventEncoder {
+        state: state.clone(),
+        info: t.info.clone(),
+        output: req.output,
+        include: include_object(req),
+    };
     let (tx, rx) = mpsc::channel::<Bytes>(256);
 
     // Start point: synthetic ADDED events for the current state when no RV (or "0") is given,
@@ -320,33 +426,34 @@ fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response
         }
     };
     let state2 = state.clone();
-    let info = t.info.clone();
     let mut shutdown = req.shutdown.clone();
     tokio::spawn(async move {
-        let encode = |kind: &str, obj: &Value| -> Bytes {
-            if table {
-                let tbl = render_table(&state2, &info, &[Arc::new(obj.clone())], include);
-                event_line(kind, &tbl)
-            } else {
-                event_line(kind, obj)
-            }
-        };
         if let Some(err) = gone {
             let _ = tx.send(event_line("ERROR", &err.status())).await;
             return;
         }
+        let mut buf = Vec::with_capacity(STREAM_CHUNK + 4096);
         for obj in &initial {
-            if tx.send(encode("ADDED", obj)).await.is_err() {
-                return;
+            encoder.write(&mut buf, "ADDED", obj);
+            if buf.len() >= STREAM_CHUNK {
+                let chunk = std::mem::replace(&mut buf, Vec::with_capacity(STREAM_CHUNK + 4096));
+                if tx.send(Bytes::from(chunk)).await.is_err() {
+                    return;
+                }
             }
         }
+        drop(initial);
+        if !buf.is_empty()
+            && tx
+                .send(Bytes::from(std::mem::take(&mut buf)))
+                .await
+                .is_err()
+        {
+            return;
+        }
         let mut last_rv = start_rv;
-        if send_initial {
-            let bm = json!({"kind": info.kind, "apiVersion": info.api_version(),
-                "metadata": {"resourceVersion": last_rv.to_string(), "annotations": {"k8s.io/initial-events-end": "true"}}});
-            if tx.send(event_line("BOOKMARK", &bm)).await.is_err() {
-                return;
-            }
+        if send_initial && tx.send(encoder.bookmark(last_rv, true)).await.is_err() {
+            return;
         }
         let deliver = |ev: &WatchEvent| -> Option<Bytes> {
             if ev.res != res {
@@ -365,7 +472,9 @@ fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response
                 EventKind::Modified if was_in => "DELETED",
                 _ => return None,
             };
-            Some(encode(kind, &ev.object))
+            let mut line = Vec::new();
+            encoder.write(&mut line, kind, &ev.object);
+            Some(Bytes::from(line))
         };
         for ev in &backlog {
             last_rv = ev.rv;
@@ -396,9 +505,8 @@ fn watch(state: &Arc<SimState>, t: &Target, req: &ApiRequest) -> Result<Response
                 },
                 _ = tick.tick() => {
                     if bookmarks {
-                        let bm = json!({"kind": info.kind, "apiVersion": info.api_version(),
-                            "metadata": {"resourceVersion": state2.store.current_rv().max(last_rv).to_string()}});
-                        if tx.send(event_line("BOOKMARK", &bm)).await.is_err() { return; }
+                        let bm = encoder.bookmark(state2.store.current_rv().max(last_rv), false);
+                        if tx.send(bm).await.is_err() { return; }
                     } else if tx.is_closed() {
                         return;
                     }
@@ -490,10 +598,10 @@ fn create(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<Bod
     }
     if dry_run(req) {
         super::admission::validate(&t.info, &obj)?;
-        return Ok(json_response(201, &obj));
+        return Ok(object_response(req, 201, &obj));
     }
     let created = state.create_object(&t.info, obj)?;
-    Ok(json_response(201, &created))
+    Ok(object_response(req, 201, &created))
 }
 
 /// Fields only the server sets; a client's values are ignored on create.
@@ -584,10 +692,10 @@ fn store_change(
     }
     super::admission::validate(&t.info, &merged)?;
     if dry_run(req) {
-        return Ok(json_response(200, &merged));
+        return Ok(object_response(req, 200, &merged));
     }
     let stored = state.store.update(&t.info.key(), merged, expect)?;
-    Ok(json_response(200, &stored))
+    Ok(object_response(req, 200, &stored))
 }
 
 /// Whether a write changes nothing but bookkeeping (a no-op keeps its managedFields time,
@@ -645,7 +753,7 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
             let touched = obj.clone();
             super::fields::record(&mut obj, &manager, "Apply", &touched);
             let created = state.create_object(&t.info, obj)?;
-            return Ok(json_response(201, &created));
+            return Ok(object_response(req, 201, &created));
         }
         return Err(ApiError::not_found(&t.info.key(), name));
     };
@@ -742,7 +850,7 @@ fn delete_collection(
         }
     }
     let meta = json!({"resourceVersion": state.store.current_rv().to_string()});
-    Ok(list_response(&t.info, &meta, &items))
+    Ok(list_response(&t.info, &meta, &items, req.output))
 }
 
 /// The `autoscaling/v1` Scale view of a scalable object.

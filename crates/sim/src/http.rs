@@ -1,5 +1,6 @@
 //! The HTTP front of the simulator: routing of Kubernetes REST paths, authentication by bearer
-//! token, authorization, content negotiation (JSON or server-side Tables) and `Status` errors.
+//! token, authorization, content negotiation (JSON, server-side Tables or metadata only),
+//! `Status` errors, and one request-log entry per answered request.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -12,12 +13,13 @@ use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use super::SimError;
 use super::access::SimUser;
 use super::api;
+use super::media::Output;
+use super::requestlog::{RequestLog, RequestRecord, RequestSummary};
 use super::resources::{self, ResKey, ResourceInfo};
 use super::store::{ApiError, Obj, Store};
 
@@ -39,6 +41,8 @@ pub struct SimState {
     registry: RwLock<Vec<ResourceInfo>>,
     ip_seq: AtomicU32,
     pub faults: Faults,
+    /// Every request the API answered (see [`SimState::requests`]).
+    log: RequestLog,
 }
 
 impl Default for SimState {
@@ -54,7 +58,27 @@ impl SimState {
             registry: RwLock::new(resources::builtin()),
             ip_seq: AtomicU32::new(10),
             faults: Faults::default(),
+            log: RequestLog::default(),
         }
+    }
+
+    /// The request log: per-(verb, resource) counters since start and the newest requests
+    /// (at most [`super::requestlog::RECENT_CAPACITY`]), oldest first.
+    pub fn requests(&self) -> RequestSummary {
+        self.log.summary(0)
+    }
+
+    /// Like [`SimState::requests`], with only the entries after `seq` (a `last_seq` seen
+    /// before) in `recent`.
+    pub fn requests_since(&self, seq: u64) -> RequestSummary {
+        self.log.summary(seq)
+    }
+
+    /// Requests answered so far that asked to change the cluster: create, update, patch,
+    /// delete and deletecollection, on resources and subresources (evictions, scale, status),
+    /// dry runs included; access reviews, which store nothing, excluded.
+    pub fn mutating_requests(&self) -> u64 {
+        self.log.mutating()
     }
 
     /// All servable resources (built-ins and CRDs).
@@ -188,49 +212,17 @@ impl SimState {
     }
 }
 
-/// Accepts connections until shutdown; each connection is served on its own task.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<SimState>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = shutdown.changed() => return,
-        };
-        let Ok((stream, _)) = accepted else {
-            // Accept errors (fd exhaustion) are transient: back off briefly.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let svc = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                let shutdown = shutdown.clone();
-                async move { Ok::<_, Infallible>(handle(req, state, shutdown).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(io, svc)
-                .with_upgrades()
-                .await;
-        });
-    }
-}
-
 /// A parsed request, handed to the API handlers.
 pub struct ApiRequest {
     pub method: Method,
     pub user: SimUser,
     pub query: HashMap<String, String>,
     pub accept: String,
+    /// The representation negotiated from `accept`.
+    pub output: Output,
     pub content_type: String,
     pub body: Bytes,
+    /// Fires (or its sender drops) when the API goes down: streams end then.
     pub shutdown: watch::Receiver<bool>,
     pub upgrade: Option<hyper::upgrade::OnUpgrade>,
     pub headers: hyper::HeaderMap,
@@ -255,7 +247,7 @@ impl ApiRequest {
 
     /// Whether the client asked for a server-side printed Table.
     pub fn wants_table(&self) -> bool {
-        self.accept.contains("as=Table")
+        self.output == Output::Table
     }
 }
 
@@ -281,40 +273,69 @@ enum Route {
     OpenApiMissing,
 }
 
-async fn handle(
+/// Serves one request on the API port and records it in the request log.
+pub(crate) async fn handle(
     req: Request<Incoming>,
     state: Arc<SimState>,
     shutdown: watch::Receiver<bool>,
 ) -> Response<Body> {
+    // The simulator's own hooks are not part of the Kubernetes API: not delayed, failed or
+    // logged, so observing the log never changes it.
+    if req.uri().path().starts_with(super::control::PREFIX) {
+        return super::control::serve_on_api_port(&req, &state);
+    }
     let latency = state.faults.latency_ms.load(Ordering::Relaxed);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
+    let prepared = prepare(&req, &state);
+    let mut record = match &prepared {
+        Ok(p) => p.describe(req.method()),
+        Err(_) => RequestRecord {
+            verb: req.method().as_str().to_ascii_lowercase(),
+            path: Some(req.uri().path().to_string()),
+            ..RequestRecord::default()
+        },
+    };
     let injected = state
         .faults
         .fail_next
         .lock()
         .map(|mut q| q.pop_front())
         .unwrap_or(None);
-    if let Some(code) = injected {
-        let err = match code {
-            429 => ApiError::too_many_requests(),
-            403 => ApiError::forbidden("injected fault: forbidden"),
-            _ => ApiError::internal("injected fault: the simulator was told to fail this request"),
-        };
-        return error_response(&err);
-    }
-    match route_and_serve(req, state, shutdown).await {
-        Ok(r) => r,
-        Err(e) => error_response(&e),
-    }
+    let response = match (injected, prepared) {
+        (Some(code), _) => {
+            let err = match code {
+                429 => ApiError::too_many_requests(),
+                403 => ApiError::forbidden("injected fault: forbidden"),
+                _ => ApiError::internal(
+                    "injected fault: the simulator was told to fail this request",
+                ),
+            };
+            error_response(&err)
+        }
+        (None, Err(e)) => error_response(&e),
+        (None, Ok(p)) => match route_and_serve(req, p, state.clone(), shutdown).await {
+            Ok(r) => r,
+            Err(e) => error_response(&e),
+        },
+    };
+    record.code = response.status().as_u16();
+    state.log.record(record);
+    response
 }
 
-async fn route_and_serve(
-    mut req: Request<Incoming>,
-    state: Arc<SimState>,
-    shutdown: watch::Receiver<bool>,
-) -> Result<Response<Body>, ApiError> {
+/// What a request is, known before its body is read: who asks, for what.
+struct Prepared {
+    user: SimUser,
+    path: String,
+    query: HashMap<String, String>,
+    accept: String,
+    output: Output,
+    route: Route,
+}
+
+fn prepare(req: &Request<Incoming>, state: &SimState) -> Result<Prepared, ApiError> {
     let path = req.uri().path().to_string();
     let query: HashMap<String, String> = req
         .uri()
@@ -338,7 +359,6 @@ async fn route_and_serve(
         .unwrap_or_default()
         .to_string();
     let accept = header("accept");
-    let content_type = header("content-type");
     // kubectl and Helm send no bearer token over plain HTTP, so the kubeconfig names
     // non-admin users by a path prefix (`/u/<user>`) on their cluster's server URL.
     let (user, path) = match path
@@ -355,7 +375,81 @@ async fn route_and_serve(
             path,
         ),
     };
-    let route = parse_route(&state, &path)?;
+    let route = parse_route(state, &path)?;
+    Ok(Prepared {
+        user,
+        path,
+        query,
+        output: Output::negotiate(&accept),
+        accept,
+        route,
+    })
+}
+
+impl Prepared {
+    /// The request log's entry for this request (its status code comes later).
+    fn describe(&self, method: &Method) -> RequestRecord {
+        let param = |k: &str| self.query.get(k).filter(|v| !v.is_empty()).cloned();
+        let flag = |k: &str| matches!(self.query.get(k).map(String::as_str), Some("true" | "1"));
+        let Route::Resource(t) = &self.route else {
+            return RequestRecord {
+                user: self.user.name.to_string(),
+                verb: method.as_str().to_ascii_lowercase(),
+                path: Some(self.path.clone()),
+                ..RequestRecord::default()
+            };
+        };
+        let watch = flag("watch");
+        let verb = api::verb(method, t.name.is_some(), watch);
+        let collection = matches!(verb, "list" | "watch" | "deletecollection");
+        RequestRecord {
+            user: self.user.name.to_string(),
+            verb: verb.to_string(),
+            group: t.info.group.clone(),
+            version: t.info.version.clone(),
+            resource: t.info.plural.clone(),
+            subresource: t.sub.clone(),
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+            watch,
+            send_initial_events: flag("sendInitialEvents"),
+            allow_watch_bookmarks: flag("allowWatchBookmarks"),
+            limit: param("limit")
+                .and_then(|l| l.parse().ok())
+                .filter(|l| *l > 0),
+            continued: param("continue").is_some(),
+            resource_version: param("resourceVersion"),
+            resource_version_match: param("resourceVersionMatch"),
+            label_selector: collection.then(|| param("labelSelector")).flatten(),
+            field_selector: collection.then(|| param("fieldSelector")).flatten(),
+            metadata_only: self.output.metadata_only(),
+            table: self.output == Output::Table,
+            dry_run: param("dryRun").is_some_and(|d| d == "All"),
+            ..RequestRecord::default()
+        }
+    }
+}
+
+async fn route_and_serve(
+    mut req: Request<Incoming>,
+    prepared: Prepared,
+    state: Arc<SimState>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Response<Body>, ApiError> {
+    let Prepared {
+        user,
+        path: _,
+        query,
+        accept,
+        output,
+        route,
+    } = prepared;
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let upgrade = if req.headers().contains_key(hyper::header::UPGRADE) {
         Some(hyper::upgrade::on(&mut req))
     } else {
@@ -387,6 +481,7 @@ async fn route_and_serve(
         user,
         query,
         accept,
+        output,
         content_type,
         body,
         shutdown,

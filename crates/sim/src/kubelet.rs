@@ -142,6 +142,10 @@ pub fn advance(pod: &Value, now: DateTime<Utc>, node: &str, pod_ip: &str) -> Adv
         return Advance::default();
     }
     let script = PodScript::of_pod(pod);
+    if script.external {
+        // Its status is written by someone else (benchmark churn); do not undo it.
+        return Advance::default();
+    }
     let name = pod["metadata"]["name"].as_str().unwrap_or_default();
     let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
     let main = containers(pod, "containers");
@@ -549,6 +553,34 @@ mod tests {
             }
         }
         (p, reasons, now)
+    }
+
+    #[test]
+    fn external_pods_are_left_alone() {
+        // A churned bench pod made unready must stay unready until the churn says otherwise.
+        let mut p = pod("external", "Always");
+        p["status"] = json!({"phase": "Running", "startTime": ts(Utc::now()),
+            "containerStatuses": [{"name": "main", "ready": false, "restartCount": 3,
+                "state": {"running": {"startedAt": ts(Utc::now())}}}]});
+        let a = advance(
+            &p,
+            Utc::now() + ChronoDuration::minutes(5),
+            "node-1",
+            "10.244.0.5",
+        );
+        assert!(a.pod.is_none() && a.next.is_none() && a.events.is_empty());
+        // The same pod without the setting is made ready by its (default) readiness probe.
+        p["metadata"]["annotations"]["sim.strata.dev/script"] = json!("");
+        let a = advance(
+            &p,
+            Utc::now() + ChronoDuration::minutes(5),
+            "node-1",
+            "10.244.0.5",
+        );
+        assert_eq!(
+            a.pod.unwrap()["status"]["containerStatuses"][0]["ready"],
+            true
+        );
     }
 
     #[test]

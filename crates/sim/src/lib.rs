@@ -2,12 +2,36 @@
 //! real Kubernetes REST protocol (JSON over HTTP/1.1), with small controllers and scripted
 //! pods. It is the demo cluster and the test cluster; clients reach it through a kubeconfig
 //! exactly as they reach a real cluster.
+//!
+//! Beyond the Kubernetes API, for tests and benchmarks:
+//!
+//! - **Metadata-only reads**: an Accept of
+//!   `application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` on a list, or
+//!   `…as=PartialObjectMetadata…` on a get or a watch, is answered with
+//!   `PartialObjectMetadata(List)` objects ([`media`]), as kube-rs `list_metadata`,
+//!   `watch_metadata`, `get_metadata` and `metadata_watcher` ask for them.
+//! - **The request log**: every request the API answers is recorded ([`requestlog`]); read it
+//!   in process with [`http::SimState::requests`] and [`http::SimState::mutating_requests`], or
+//!   over HTTP with `GET /strata-sim/requests[?since=SEQ]` (on the API port and the control
+//!   port), which answers a [`requestlog::RequestSummary`] as JSON.
+//! - **Outages**: [`RunningSim::suspend`] stops listening and drops every open connection
+//!   (watches and log streams end mid-stream, new connections are refused);
+//!   [`RunningSim::resume`] listens again on the same address, with the same store and
+//!   resourceVersion clock, so a watch resumed from a version still in the history continues
+//!   and an older one gets 410 Gone. Out of process, [`RunningSim::serve_control`] opens a
+//!   control listener (`strata sim serve` prints its URL on its second line) that serves
+//!   `POST /strata-sim/outage?seconds=N` (down when it answers 202, back N seconds later;
+//!   409 while already down), `POST /strata-sim/suspend`, `POST /strata-sim/resume`,
+//!   `GET /strata-sim/status` (`{"up": …}`) and the request log.
+//! - **Churn**: [`SimConfig::churn`] changes N bench pods a second ([`churn`]).
 
 pub(crate) use strata_common::{printers, release};
 
 pub mod access;
 pub mod admission;
 pub mod api;
+pub mod churn;
+pub mod control;
 pub mod controllers;
 pub mod cron;
 pub mod fields;
@@ -15,14 +39,17 @@ pub mod http;
 pub mod ids;
 pub mod kubelet;
 pub mod logstream;
+pub mod media;
 pub mod openapi;
 pub mod patch;
 pub mod podlogs;
 pub mod protobuf;
+pub mod requestlog;
 pub mod resources;
 pub mod scenario;
 pub mod script;
 pub mod selectors;
+pub mod server;
 pub mod store;
 pub mod table;
 
@@ -44,6 +71,8 @@ pub struct SimConfig {
     pub options: ScenarioOptions,
     /// Run the scenario's run generators (off for deterministic tests).
     pub runs: bool,
+    /// Bench pod changes per second (`--churn N`; needs `options.extra_pods`), 0 for none.
+    pub churn: u32,
 }
 
 impl Default for SimConfig {
@@ -53,6 +82,7 @@ impl Default for SimConfig {
             scenario: ScenarioName::Demo,
             options: ScenarioOptions::default(),
             runs: true,
+            churn: 0,
         }
     }
 }
@@ -72,6 +102,12 @@ pub enum SimError {
     },
     #[error("scenario object {what} was rejected: {message}")]
     Seed { what: String, message: String },
+    #[error(
+        "churn of {per_second} changes a second needs bench pods to change: add --pods N (the churn changes only those)"
+    )]
+    NothingToChurn { per_second: u32 },
+    #[error("the simulator was stopped; start a new one instead of resuming it")]
+    Stopped,
 }
 
 /// A running simulator; it stops when dropped.
@@ -79,6 +115,7 @@ pub struct RunningSim {
     pub addr: SocketAddr,
     pub state: Arc<http::SimState>,
     shutdown: watch::Sender<bool>,
+    server: Arc<server::ApiServer>,
 }
 
 impl RunningSim {
@@ -135,6 +172,44 @@ impl RunningSim {
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);
     }
+
+    /// Takes the API down as a crashing API server does: the port stops listening (new
+    /// connections are refused) and every open connection is dropped, long-running watches
+    /// and log streams included. Controllers, churn and the store keep running. Returns once
+    /// the port is closed; false when the API was already down.
+    pub async fn suspend(&self) -> bool {
+        self.server.suspend().await
+    }
+
+    /// Brings the API back on the same address, with the same store and resourceVersion
+    /// clock. False when it was already up.
+    pub async fn resume(&self) -> Result<bool, SimError> {
+        self.server.resume().await
+    }
+
+    /// Down for `duration`, then back ([`RunningSim::suspend`], then [`RunningSim::resume`]).
+    /// False (and nothing done) when the API was already down.
+    pub async fn outage(&self, duration: std::time::Duration) -> Result<bool, SimError> {
+        self.server.outage(duration).await
+    }
+
+    /// Whether the API accepts connections now.
+    pub async fn is_up(&self) -> bool {
+        self.server.is_up().await
+    }
+
+    /// Opens the control listener on `addr` (port 0 picks one) for out-of-process tests and
+    /// benchmark scripts: outages and the request log (see the crate documentation). It
+    /// stays up while the API is down, and stops with the simulator. Returns its address.
+    pub async fn serve_control(&self, addr: SocketAddr) -> Result<SocketAddr, SimError> {
+        control::start(
+            addr,
+            self.server.clone(),
+            self.state.clone(),
+            self.shutdown.subscribe(),
+        )
+        .await
+    }
 }
 
 impl Drop for RunningSim {
@@ -144,8 +219,13 @@ impl Drop for RunningSim {
 }
 
 /// Starts a simulator on the current tokio runtime: binds, seeds the scenario, starts the
-/// controllers and the run generators, and serves until stopped.
+/// controllers, the run generators and the churn, and serves until stopped.
 pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+    if config.churn > 0 && config.options.extra_pods == 0 {
+        return Err(SimError::NothingToChurn {
+            per_second: config.churn,
+        });
+    }
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| SimError::Bind {
@@ -168,10 +248,17 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     if config.runs {
         controllers::spawn_runs(state.clone(), scenario.runs, rx.clone());
     }
-    tokio::spawn(http::serve(listener, state.clone(), rx));
+    churn::spawn(
+        state.clone(),
+        config.options.extra_pods,
+        config.churn,
+        rx.clone(),
+    );
+    let server = Arc::new(server::ApiServer::start(listener, addr, state.clone(), rx));
     Ok(RunningSim {
         addr,
         state,
         shutdown,
+        server,
     })
 }

@@ -3,7 +3,8 @@
 //! test or scenario can create a pod that succeeds, fails, crash-loops or never pulls its image.
 //!
 //! Format: comma-separated settings, e.g. `start=2s,exit=30s,code=1` or `crashloop=5s` or
-//! `pull-error`. Durations take `ms`, `s`, `m` or `h` suffixes (bare numbers are seconds).
+//! `pull-error`; `external` means something else writes the pod's status (the benchmark
+//! churn, see [`crate::churn`]) and the kubelet leaves it alone. Durations take `ms`, `s`, `m` or `h` suffixes (bare numbers are seconds).
 
 use std::time::Duration;
 
@@ -28,6 +29,9 @@ pub struct PodScript {
     pub pull_error: bool,
     /// Running but never Ready (failing readiness probe).
     pub never_ready: bool,
+    /// Driven from outside the simulated kubelet (the churn generator of benchmarks writes
+    /// its status): the kubelet leaves the pod alone.
+    pub external: bool,
     /// When set, only this fraction of pods (chosen by a hash of the pod's name) exits with
     /// `exit_code`; the others exit 0. Makes CronJob runs fail sometimes, not always.
     pub fail_ratio: Option<f64>,
@@ -43,6 +47,7 @@ impl Default for PodScript {
             crashloop: None,
             pull_error: false,
             never_ready: false,
+            external: false,
             fail_ratio: None,
         }
     }
@@ -85,6 +90,7 @@ impl PodScript {
                 "crashloop" => s.crashloop = Some(dur()?),
                 "pull-error" => s.pull_error = true,
                 "unready" => s.never_ready = true,
+                "external" => s.external = true,
                 "fail-ratio" => {
                     let r: f64 = value
                         .and_then(|v| v.parse().ok())
@@ -159,6 +165,8 @@ mod tests {
         let c = PodScript::parse("crashloop=500ms,pull-error,unready").unwrap();
         assert_eq!(c.ending(), Some((Duration::from_millis(500), 1)));
         assert!(c.pull_error && c.never_ready);
+        assert!(!c.external);
+        assert!(PodScript::parse("external").unwrap().external);
     }
 
     #[test]

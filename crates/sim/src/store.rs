@@ -135,6 +135,17 @@ impl ApiError {
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         ApiError::new(405, "MethodNotAllowed", message)
     }
+    /// 404 for a path outside the Kubernetes API, with a message that says what is there.
+    pub fn not_found_path(message: impl Into<String>) -> Self {
+        ApiError::new(404, "NotFound", message)
+    }
+    /// 409 that is not about one object's version.
+    pub fn conflict_message(message: impl Into<String>) -> Self {
+        ApiError::new(409, "Conflict", message)
+    }
+    pub fn not_acceptable(message: impl Into<String>) -> Self {
+        ApiError::new(406, "NotAcceptable", message)
+    }
     pub fn unsupported_media(message: impl Into<String>) -> Self {
         ApiError::new(415, "UnsupportedMediaType", message)
     }
@@ -223,6 +234,11 @@ pub fn now_rfc3339() -> String {
 /// A time as Kubernetes writes it in objects (RFC 3339, whole seconds, `Z`).
 pub fn kube_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A time with milliseconds (MicroTime-like), for logs kept by the simulator itself.
+pub fn kube_time_millis(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// A timestamp field of an object, if it is one.

@@ -11,6 +11,14 @@ use super::status::{Placement, running};
 
 pub const PODS_PER_NAMESPACE: usize = 1000;
 
+/// The (namespace, name) of bench pod number `i`.
+pub fn pod_key(i: usize) -> (String, String) {
+    (
+        format!("bench-{}", i / PODS_PER_NAMESPACE),
+        format!("bench-pod-{i:06}"),
+    )
+}
+
 /// The namespaces (first) and pods of `count` benchmark pods.
 pub fn objects(count: usize, now: DateTime<Utc>) -> Vec<Value> {
     let namespaces = count.div_ceil(PODS_PER_NAMESPACE);
@@ -29,13 +37,13 @@ pub fn objects(count: usize, now: DateTime<Utc>) -> Vec<Value> {
             (i >> 8) & 255,
             i & 255
         );
-        let name = format!("bench-pod-{i:06}");
+        let (namespace, name) = pod_key(i);
         let mut pod = json!({
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
                 "name": name,
-                "namespace": format!("bench-{}", i / PODS_PER_NAMESPACE),
+                "namespace": namespace,
                 "creationTimestamp": at,
                 "labels": {"app.kubernetes.io/name": "bench", "app.kubernetes.io/part-of": "strata-bench"},
             },
@@ -81,6 +89,13 @@ mod tests {
         assert_eq!(last["metadata"]["namespace"], "bench-2");
         assert_eq!(last["status"]["phase"], "Running");
         assert_eq!(last["status"]["containerStatuses"][0]["ready"], true);
+        assert_eq!(
+            (
+                last["metadata"]["namespace"].as_str().unwrap().to_string(),
+                last["metadata"]["name"].as_str().unwrap().to_string()
+            ),
+            pod_key(2_499)
+        );
         assert!(last["status"]["podIP"].is_string() && last["spec"]["nodeName"].is_string());
         let mut ips: Vec<&str> = pods
             .iter()

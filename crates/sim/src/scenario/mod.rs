@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::release::HelmRelease;
 
-pub use bench::PODS_PER_NAMESPACE;
+pub use bench::{PODS_PER_NAMESPACE, pod_key as bench_pod_key};
 pub use demo::STACK_NAMESPACES;
 
 /// Which scenario the simulator loads.
