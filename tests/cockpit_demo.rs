@@ -404,3 +404,158 @@ async fn the_layers_survive_a_15_second_outage() {
 async fn the_layers_survive_a_60_second_outage() {
     layers_through_an_outage(60).await;
 }
+
+async fn settle_layers(updates: &mut (impl futures::Stream<Item = layers::LayersUpdate> + Unpin)) {
+    loop {
+        if next_update(updates, WAIT).await.freshness.is_live() {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_share_one_watch_which_stops_with_its_last_subscriber() {
+    let (sim, connection) = demo().await;
+    let before = sim.state.requests().last_seq;
+    let cache = Cache::new(connection.client.clone());
+    let mut layers = Box::pin(layers::watch(
+        cache.clone(),
+        NamespaceScope::All,
+        Arc::new(RuleSet::builtin()),
+    ));
+    settle_layers(&mut layers).await;
+    let pod_reads = |since| {
+        let log = sim.state.requests_since(since);
+        (log.count("watch", "pods"), log.count("list", "pods"))
+    };
+    let (watches, lists) = pod_reads(before);
+    assert_eq!(watches + lists, 1, "the layers read pods once");
+
+    // `:pods`, then a namespace's pods: both from the layers' watch, no second list.
+    let mut all = cache.subscribe(&target("pods", NamespaceScope::All));
+    let mut one = cache.subscribe(&target("pods", NamespaceScope::Only("platform".into())));
+    let (mut seen_all, mut seen_one) = (Seen::default(), Seen::default());
+    until(&mut all, &mut seen_all, |s| live(s) && !s.rows.is_empty()).await;
+    until(&mut one, &mut seen_one, |s| live(s) && !s.rows.is_empty()).await;
+    assert_eq!(
+        pod_reads(before),
+        (watches, lists),
+        "no second read of pods"
+    );
+    let pods_watches = cache
+        .running()
+        .iter()
+        .filter(|t| t.kind.plural == "pods")
+        .count();
+    assert_eq!(pods_watches, 1);
+
+    // The last subscriber leaves: the watch stops; the next one starts another.
+    drop((layers, all, one));
+    assert!(
+        cache.running().is_empty(),
+        "still running: {:?}",
+        cache.running()
+    );
+    let mut again = cache.subscribe(&target("pods", NamespaceScope::All));
+    let mut seen = Seen::default();
+    until(&mut again, &mut seen, live).await;
+    let (watches_after, lists_after) = pod_reads(before);
+    assert_eq!(watches_after + lists_after, watches + lists + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relist_after_410_keeps_every_subscriber_consistent() {
+    use strata_sim::resources::ResKey;
+    let (sim, connection) = demo().await;
+    let cache = Cache::new(connection.client.clone());
+    let mut all = cache.subscribe(&target("pods", NamespaceScope::All));
+    let mut platform = cache.subscribe(&target("pods", NamespaceScope::Only("platform".into())));
+    let (mut seen_all, mut seen_platform) = (Seen::default(), Seen::default());
+    until(&mut all, &mut seen_all, |s| live(s) && !s.rows.is_empty()).await;
+    until(&mut platform, &mut seen_platform, |s| {
+        live(s) && !s.rows.is_empty()
+    })
+    .await;
+    // A bare pod (no controller to bring it back) that will go during the outage.
+    let gone = RowKey::new("platform", "doomed");
+    let pods = ResKey::new("", "pods");
+    sim.state
+        .store
+        .create(
+            &pods,
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "doomed", "namespace": "platform"},
+                "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]}}),
+        )
+        .expect("a bare pod");
+    for (subscription, seen) in [
+        (&mut all, &mut seen_all),
+        (&mut platform, &mut seen_platform),
+    ] {
+        until(subscription, seen, |s| s.rows.contains_key(&gone)).await;
+    }
+    let before = sim.state.requests().last_seq;
+
+    // While the server is away: one pod goes, one comes, and the history the watch would
+    // resume from is compacted away, so it must list again.
+    assert!(sim.suspend().await);
+    sim.state
+        .store
+        .delete(&pods, &gone.namespace, &gone.name)
+        .expect("the pod existed");
+    sim.state
+        .store
+        .create(
+            &pods,
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "born-during-the-outage", "namespace": "platform"},
+                "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]}}),
+        )
+        .expect("a new pod");
+    sim.state.store.compact(0);
+    sim.resume().await.expect("the simulator comes back");
+
+    let born = RowKey::new("platform", "born-during-the-outage");
+    for (subscription, seen) in [
+        (&mut all, &mut seen_all),
+        (&mut platform, &mut seen_platform),
+    ] {
+        until(subscription, seen, |s| {
+            live(s) && s.rows.contains_key(&born) && !s.rows.contains_key(&gone)
+        })
+        .await;
+    }
+    // Each view is exactly what the server has (in its scope).
+    let server: BTreeSet<RowKey> = Api::<Pod>::all(connection.client.clone())
+        .list(&Default::default())
+        .await
+        .expect("pods list")
+        .items
+        .iter()
+        .map(|p| {
+            RowKey::new(
+                p.metadata.namespace.as_deref().unwrap_or_default(),
+                p.metadata.name.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let shown: BTreeSet<RowKey> = seen_all.rows.keys().cloned().collect();
+    assert_eq!(shown, server);
+    let in_platform: BTreeSet<RowKey> = server
+        .into_iter()
+        .filter(|k| k.namespace == "platform")
+        .collect();
+    let shown: BTreeSet<RowKey> = seen_platform.rows.keys().cloned().collect();
+    assert_eq!(shown, in_platform);
+    let log = sim.state.requests_since(before);
+    assert!(
+        log.recent
+            .iter()
+            .any(|r| r.resource == "pods" && r.send_initial_events),
+        "the cache listed again: {:?}",
+        log.recent
+            .iter()
+            .map(|r| (&r.verb, &r.resource, r.code))
+            .collect::<Vec<_>>()
+    );
+}

@@ -756,3 +756,72 @@ fn a_user_rules_file_moves_components() {
         out.stdout
     );
 }
+
+#[test]
+fn the_json_names_what_could_not_be_read_and_why() {
+    let Some(sim) = Sim::start(SimOptions {
+        runs: false,
+        ..SimOptions::default()
+    }) else {
+        return;
+    };
+    // A Helm release Secret whose payload is not Helm's encoding, made as a person would.
+    sim.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "sh.helm.release.v1.broken.v1",
+        "-n",
+        "bi",
+        "--from-literal=release=not base64!!",
+    ])
+    .ok();
+    sim.kubectl(&[
+        "label",
+        "secret",
+        "sh.helm.release.v1.broken.v1",
+        "-n",
+        "bi",
+        "owner=helm",
+        "name=broken",
+        "version=1",
+        "status=deployed",
+    ])
+    .ok();
+    let out = status(&sim, &["-o", "json"]);
+    let report = out.json();
+    let warnings = report["warnings"].as_array().expect("a warnings array");
+    let broken = warnings
+        .iter()
+        .find(|w| w["name"] == "broken")
+        .unwrap_or_else(|| panic!("no warning for the broken release: {warnings:?}"));
+    assert_eq!(broken["kind"], "secrets");
+    assert_eq!(broken["namespace"], "bi");
+    let reason = broken["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("base64"), "{reason}");
+    assert!(!reason.contains("JSON"), "not a JSON problem: {reason}");
+    let component = component(&report, "bi", "broken").expect("the release is a component");
+    assert!(
+        reasons(component)
+            .iter()
+            .any(|r| r.contains("Helm release broken revision 1 cannot be read")),
+        "{component}"
+    );
+    // The viewer may not read Secrets: said in the JSON, not only on stderr.
+    let out = status(&sim, &["-o", "json", "--context", "strata-sim-viewer"]);
+    let report = out.json();
+    let warnings = report["warnings"].as_array().expect("a warnings array");
+    assert!(
+        warnings.iter().any(|w| w["kind"] == "secrets"
+            && w["namespace"].is_null()
+            && w["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("not allowed"))),
+        "{warnings:?}"
+    );
+    assert!(
+        out.stderr.contains("warning: not allowed"),
+        "{}",
+        out.stderr
+    );
+}
