@@ -68,7 +68,7 @@ impl ResourceKind {
         .filter(|name| !name.is_empty())
     }
 
-    fn builtin(
+    pub(crate) fn builtin(
         group: &str,
         version: &str,
         kind: &str,

@@ -74,15 +74,7 @@ pub fn is_layer_kind(kind: &ResourceKind) -> bool {
 }
 
 fn layer_kind(group: &str, version: &str, kind: &str, plural: &str) -> ResourceKind {
-    ResourceKind {
-        group: group.into(),
-        version: version.into(),
-        kind: kind.into(),
-        plural: plural.into(),
-        singular: kind.to_lowercase(),
-        short_names: Vec::new(),
-        namespaced: true,
-    }
+    ResourceKind::builtin(group, version, kind, plural, &[], true)
 }
 
 /// The Helm release Secrets, metadata only.

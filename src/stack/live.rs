@@ -208,32 +208,23 @@ impl LiveStack {
         {
             return report.clone();
         }
+        let judge = |c| {
+            component_report(
+                rules,
+                classification,
+                &objects,
+                &self.children,
+                &self.releases,
+                now,
+                c,
+            )
+        };
         if all {
-            self.components = (0..classification.components.len())
-                .map(|c| {
-                    component_report(
-                        rules,
-                        classification,
-                        &objects,
-                        &self.children,
-                        &self.releases,
-                        now,
-                        c,
-                    )
-                })
-                .collect();
+            self.components = (0..classification.components.len()).map(judge).collect();
             self.judged_at = Some(now);
         } else {
             for &c in &self.dirty {
-                self.components[c] = component_report(
-                    rules,
-                    classification,
-                    &objects,
-                    &self.children,
-                    &self.releases,
-                    now,
-                    c,
-                );
+                self.components[c] = judge(c);
             }
         }
         self.dirty.clear();

@@ -45,6 +45,19 @@ fn state() -> AppState {
     started(NamespaceScope::All).0
 }
 
+/// A cockpit on the layers home screen, not started.
+fn home() -> AppState {
+    AppState::new(
+        ContextInfo {
+            name: "test".into(),
+            cluster_url: "http://127.0.0.1:1/".into(),
+        },
+        NamespaceScope::All,
+        Keymap::builtin(),
+        t0(),
+    )
+}
+
 fn press(state: &mut AppState, key: &str) -> Vec<Effect> {
     update(state, Action::Key(key_event(key)))
 }
@@ -501,15 +514,7 @@ fn help_lists_the_keys_of_the_view_it_was_opened_from() {
 
 #[test]
 fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
-    let mut state = AppState::new(
-        ContextInfo {
-            name: "test".into(),
-            cluster_url: "http://127.0.0.1:1/".into(),
-        },
-        NamespaceScope::All,
-        Keymap::builtin(),
-        t0(),
-    );
+    let mut state = home();
     let effects = update(&mut state, Action::Started);
     let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
         panic!("{effects:?}");
@@ -636,15 +641,7 @@ fn layers_with_a_report() -> AppState {
         }],
         generated: t0(),
     };
-    let mut state = AppState::new(
-        ContextInfo {
-            name: "test".into(),
-            cluster_url: "http://127.0.0.1:1/".into(),
-        },
-        NamespaceScope::All,
-        Keymap::builtin(),
-        t0(),
-    );
+    let mut state = home();
     update(
         &mut state,
         Action::Resized(Viewport {
@@ -854,15 +851,7 @@ fn a_component_lists_its_services_after_its_workloads() {
 
 #[test]
 fn on_the_layers_discovery_waits_until_they_have_settled() {
-    let mut state = AppState::new(
-        ContextInfo {
-            name: "test".into(),
-            cluster_url: "http://127.0.0.1:1/".into(),
-        },
-        NamespaceScope::All,
-        Keymap::builtin(),
-        t0(),
-    );
+    let mut state = home();
     let effects = update(&mut state, Action::Started);
     assert!(!effects.contains(&Effect::Discover), "{effects:?}");
     let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
@@ -892,15 +881,7 @@ fn on_the_layers_discovery_waits_until_they_have_settled() {
         "once"
     );
     // Without settled layers, the clock starts it.
-    let mut state = AppState::new(
-        ContextInfo {
-            name: "test".into(),
-            cluster_url: "http://127.0.0.1:1/".into(),
-        },
-        NamespaceScope::All,
-        Keymap::builtin(),
-        t0(),
-    );
+    let mut state = home();
     update(&mut state, Action::Started);
     assert!(
         update(
