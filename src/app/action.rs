@@ -25,6 +25,8 @@ pub enum Action {
     Resized(Viewport),
     /// The clock moved (relative ages).
     Tick(DateTime<Utc>),
+    /// A frame went out; what it shows next changes at this time (`None`: not with time).
+    Drawn(Option<DateTime<Utc>>),
     /// The API server answered the probe with its version, or could not be reached.
     ServerProbed(Result<String, String>),
     /// The namespaces watch (rows of kind Namespace).

@@ -83,6 +83,10 @@ pub async fn run(
                 .draw(|frame| ui::render(&state, &theme, frame))?;
             drawn = Some(state.revision);
             last_frame = Instant::now();
+            let next = ui::next_change(&state);
+            if executor.dispatch(&mut state, Action::Drawn(next)) == Flow::Quit {
+                break;
+            }
             continue;
         }
         tokio::select! {

@@ -427,6 +427,8 @@ pub struct AppState {
     pub generation: u64,
     /// Discovery is deferred (since then) until the first screen has settled.
     pub discovery: Option<DateTime<Utc>>,
+    /// When the frame on screen goes out of date with the clock (`None`: it does not).
+    pub redraw_at: Option<DateTime<Utc>>,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -460,6 +462,7 @@ impl AppState {
             revision: 0,
             generation: 0,
             discovery: None,
+            redraw_at: None,
         };
         state.stack.push(View::Layers(LayersView::default()));
         state

@@ -77,8 +77,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             if state.flash.as_ref().is_some_and(|f| f.until <= now) {
                 state.flash = None;
             }
-            state.changed();
+            // A frame only when what is on screen reads differently now.
+            if state.redraw_at.is_some_and(|at| at <= now) {
+                state.changed();
+            }
             effects
+        }
+        Action::Drawn(next) => {
+            state.redraw_at = next;
+            Vec::new()
         }
         Action::ComponentEvents { generation, result } => {
             let Some(View::Component(view)) = state
@@ -103,7 +110,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let live = update.freshness.is_live();
             let settled = !matches!(update.freshness, Freshness::Syncing { .. });
             layers.show(*update);
-            state.changed();
+            // Layers under another view are kept current without drawing a frame.
+            if matches!(state.top(), View::Layers(_)) {
+                state.changed();
+            }
             let mut effects = reprobe_if_back(state, live);
             if settled {
                 effects.extend(discover_now(state));

@@ -11,6 +11,7 @@ pub mod views;
 pub mod widgets;
 pub mod yaml;
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -67,6 +68,42 @@ pub fn viewport(area: Rect) -> Viewport {
         },
         None => Viewport::default(),
     }
+}
+
+/// When something on the screen as drawn now will read differently (an age ticking over, a
+/// stale counter, a flash message going away); `None` when nothing shown depends on the
+/// clock. An idle cockpit redraws only then, not every second.
+pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
+    let now = state.now;
+    let every_second = Some(now + chrono::Duration::seconds(1));
+    let flash = state.flash.as_ref().map(|f| f.until);
+    let view = match state.top() {
+        View::Table(table) => {
+            if matches!(table.sync, crate::app::SyncState::Stale { .. }) {
+                every_second
+            } else {
+                table
+                    .window(table.offset, state.viewport.rows.max(1))
+                    .flat_map(|row| row.cells.iter())
+                    .filter_map(|cell| cell.changes_after(now))
+                    .min()
+            }
+        }
+        View::Layers(layers) => match layers.freshness {
+            Some(crate::cluster::layers::Freshness::Stale { .. }) => every_second,
+            _ => None,
+        },
+        View::Component(view) => match &view.events {
+            Some(Ok(events)) => events
+                .iter()
+                .filter_map(|e| e.last_seen)
+                .map(|t| crate::printers::next_age_change(t, now))
+                .min(),
+            _ => None,
+        },
+        View::Document(_) | View::Contexts(_) | View::Help(_) => None,
+    };
+    [flash, view].into_iter().flatten().min()
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {

@@ -944,3 +944,33 @@ fn the_layers_filter_describe_and_yaml_act_and_help_does_not_stack() {
     press(&mut state, "?");
     assert_eq!(state.breadcrumbs(), ["layers", "help"]);
 }
+
+#[test]
+fn the_clock_redraws_only_what_reads_differently() {
+    let mut state = state();
+    let seconds = |n| t0() + chrono::Duration::seconds(n);
+    // Nothing on screen depends on the clock: ticks cost no frame.
+    update(&mut state, Action::Drawn(None));
+    let before = state.revision;
+    update(&mut state, Action::Tick(seconds(1)));
+    update(&mut state, Action::Tick(seconds(2)));
+    assert_eq!(state.revision, before);
+    // An age on screen turns over at 60 s: a frame then, not before.
+    update(&mut state, Action::Drawn(Some(seconds(60))));
+    update(&mut state, Action::Tick(seconds(59)));
+    assert_eq!(state.revision, before);
+    update(&mut state, Action::Tick(seconds(60)));
+    assert_ne!(state.revision, before);
+}
+
+#[test]
+fn what_a_table_shows_tells_when_it_changes_next() {
+    let mut state = state();
+    rows(&mut state, resynced(vec![row("a", "young")]));
+    // The row is as old as the clock: its AGE reads differently a second later.
+    let next = crate::ui::next_change(&state);
+    assert_eq!(next, Some(t0() + chrono::Duration::seconds(1)));
+    update(&mut state, Action::Tick(t0() + chrono::Duration::hours(10)));
+    let next = crate::ui::next_change(&state).unwrap();
+    assert_eq!(next, t0() + chrono::Duration::hours(11), "hours, once old");
+}

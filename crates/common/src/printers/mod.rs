@@ -106,6 +106,18 @@ impl Cell {
         }
     }
 
+    /// When the words shown after `now` change next (`None`: never, untimed).
+    pub fn changes_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Cell::Age(Some(since)) => Some(next_age_change(*since, now)),
+            Cell::Restarts {
+                count,
+                last: Some(last),
+            } if *count != 0 => Some(next_age_change(*last, now)),
+            _ => None,
+        }
+    }
+
     /// Whether the words change as time passes (they must be recomputed when shown).
     pub fn is_timed(&self) -> bool {
         matches!(
@@ -348,6 +360,27 @@ pub fn human_duration(d: TimeDelta) -> String {
     }
 }
 
+/// When [`human_duration`] of the time since `since` next reads differently after `now`:
+/// each second for the first ten minutes, then each minute up to eight hours, each hour up to
+/// eight days, each day after. A cockpit showing only old objects need not redraw every
+/// second.
+pub fn next_age_change(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let seconds = (now - since).num_seconds();
+    if seconds < 0 {
+        return now + TimeDelta::seconds(1);
+    }
+    let unit = if seconds < 600 {
+        1
+    } else if seconds < 8 * 3600 {
+        60
+    } else if seconds < 8 * 86_400 {
+        3600
+    } else {
+        86_400
+    };
+    since + TimeDelta::seconds((seconds / unit + 1) * unit)
+}
+
 /// `translateTimestampSince`: the age of an instant, `<unknown>` when unset.
 pub fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match since {
@@ -412,6 +445,29 @@ mod tests {
         }
         assert_eq!(age(None, now()), "<unknown>");
         assert_eq!(age(Some(now() - TimeDelta::seconds(192)), now()), "3m12s");
+    }
+
+    #[test]
+    fn an_age_changes_its_words_exactly_when_predicted() {
+        for elapsed in [
+            0, 59, 119, 599, 600, 3599, 10_799, 28_799, 28_800, 172_799, 700_000,
+        ] {
+            let since = now() - TimeDelta::seconds(elapsed);
+            let next = next_age_change(since, now());
+            assert!(next > now(), "{elapsed}");
+            let before = next - TimeDelta::milliseconds(1);
+            assert_eq!(
+                age(Some(since), before),
+                age(Some(since), now()),
+                "{elapsed}: no change before {next}"
+            );
+            assert_ne!(
+                age(Some(since), next),
+                age(Some(since), now()),
+                "{elapsed}: a change at {next}"
+            );
+        }
+        assert_eq!(Cell::Int(3).changes_after(now()), None);
     }
 
     #[test]
