@@ -20,16 +20,20 @@ struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 static BYTES: AtomicUsize = AtomicUsize::new(0);
+/// Bytes allocated and not yet freed: what a structure holds.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         // SAFETY: `ptr` came from `alloc` above with this layout.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -37,6 +41,8 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         BYTES.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -351,6 +357,59 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
     )
 }
 
+/// Bytes `f`'s result holds on the heap (allocated while making it and not freed since).
+fn held<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    let out = f();
+    (out, LIVE.load(Ordering::Relaxed).saturating_sub(before))
+}
+
+/// What the cockpit keeps of this cluster: the cache's compact rows (cells, labels, owners,
+/// the stack's facts; the JSON dropped) and the live layers on top of them.
+fn retained(json: &[Value], releases: &[ReleaseFacts], rules: &RuleSet) {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use strata::cluster::resource::Projector;
+    let catalog = strata::cluster::Catalog::builtin();
+    let (rows, rows_bytes) = held(|| {
+        json.iter()
+            .map(|object| {
+                let kind = object["kind"].as_str().unwrap_or_default().to_lowercase();
+                let kind = catalog.resolve(&kind).expect("a built-in kind");
+                let row = Projector::for_kind(kind).row(kind, object, true);
+                (row.key.clone(), Arc::new(row))
+            })
+            .collect::<HashMap<_, _>>()
+    });
+    let pods: Vec<&Value> = json.iter().filter(|o| o["kind"] == "Pod").collect();
+    let kind = catalog.resolve("pods").unwrap();
+    let (_pod_rows, pod_bytes) = held(|| {
+        pods.iter()
+            .map(|o| Projector::for_kind(kind).row(kind, o, true))
+            .collect::<Vec<_>>()
+    });
+    let (mut live, live_bytes) = held(|| {
+        let mut live = stack::LiveStack::new();
+        for row in rows.values() {
+            if let Some(facts) = &row.facts {
+                live.upsert(facts.clone());
+            }
+        }
+        live.set_releases(releases.to_vec());
+        live
+    });
+    let (_report, report_bytes) = held(|| live.report(rules, now()));
+    println!(
+        "retained: {} rows {} KiB ({} B per object; a pod {} B), live layers {} KiB + report {} KiB",
+        rows.len(),
+        rows_bytes / 1024,
+        rows_bytes / rows.len().max(1),
+        pod_bytes / pods.len().max(1),
+        live_bytes / 1024,
+        report_bytes / 1024
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let (json, releases) = cluster();
     let rules = RuleSet::builtin();
@@ -378,6 +437,8 @@ fn bench(c: &mut Criterion) {
         classify_bytes / 1024,
         assess_bytes / 1024
     );
+
+    retained(&json, &releases, &rules);
 
     c.bench_function("project 10k objects from JSON", |b| {
         b.iter(|| black_box(json.iter().map(StackObject::from_json).collect::<Vec<_>>()))

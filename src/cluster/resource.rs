@@ -145,21 +145,19 @@ impl Projector {
         let text = |key: &str| meta[key].as_str().unwrap_or_default();
         let key = RowKey::new(text("namespace"), text("name"));
         let (cells, health) = self.cells(object);
-        let labels: SymMap = meta["labels"]
-            .as_object()
-            .map(|labels| {
-                labels
-                    .iter()
-                    .filter_map(|(k, v)| Some((Sym::intern(k), Sym::intern(v.as_str()?))))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let facts = facts.then(|| Arc::new(StackObject::from_json(object)));
+        // A pod's own labels are the stack's labels of it: one map for both.
+        let labels: SymMap = match &facts {
+            Some(facts) if facts.kind == crate::stack::ObjectKind::Pod => facts.labels.clone(),
+            _ => strata_common::json::string_map(&meta["labels"], usize::MAX),
+        };
+        // An owner's UID repeats in every pod of its ReplicaSet or Job: shared.
         let owner_uids = meta["ownerReferences"]
             .as_array()
             .map(|owners| {
                 owners
                     .iter()
-                    .filter_map(|o| o["uid"].as_str().map(Sym::unique))
+                    .filter_map(|o| o["uid"].as_str().map(Sym::intern))
                     .collect()
             })
             .unwrap_or_default();
@@ -174,7 +172,7 @@ impl Projector {
             owner_uids,
             health,
             drill,
-            facts: facts.then(|| Arc::new(StackObject::from_json(object))),
+            facts,
         }
     }
 }

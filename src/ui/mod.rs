@@ -70,23 +70,30 @@ pub fn viewport(area: Rect) -> Viewport {
     }
 }
 
+/// Young objects' ages count seconds; redrawing a whole screen each second for that alone
+/// costs more than it tells. Like k9s, ages move at most every two seconds.
+const AGES_EVERY: chrono::Duration = chrono::Duration::seconds(2);
+
 /// When something on the screen as drawn now will read differently (an age ticking over, a
 /// stale counter, a flash message going away); `None` when nothing shown depends on the
 /// clock. An idle cockpit redraws only then, not every second.
 pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
     let now = state.now;
     let every_second = Some(now + chrono::Duration::seconds(1));
+    let ages = |next: Option<DateTime<Utc>>| next.map(|t| t.max(now + AGES_EVERY));
     let flash = state.flash.as_ref().map(|f| f.until);
     let view = match state.top() {
         View::Table(table) => {
             if matches!(table.sync, crate::app::SyncState::Stale { .. }) {
                 every_second
             } else {
-                table
-                    .window(table.offset, state.viewport.rows.max(1))
-                    .flat_map(|row| row.cells.iter())
-                    .filter_map(|cell| cell.changes_after(now))
-                    .min()
+                ages(
+                    table
+                        .window(table.offset, state.viewport.rows.max(1))
+                        .flat_map(|row| row.cells.iter())
+                        .filter_map(|cell| cell.changes_after(now))
+                        .min(),
+                )
             }
         }
         View::Layers(layers) => match layers.freshness {
@@ -94,11 +101,13 @@ pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
             _ => None,
         },
         View::Component(view) => match &view.events {
-            Some(Ok(events)) => events
-                .iter()
-                .filter_map(|e| e.last_seen)
-                .map(|t| crate::printers::next_age_change(t, now))
-                .min(),
+            Some(Ok(events)) => ages(
+                events
+                    .iter()
+                    .filter_map(|e| e.last_seen)
+                    .map(|t| crate::printers::next_age_change(t, now))
+                    .min(),
+            ),
             _ => None,
         },
         View::Document(_) | View::Contexts(_) | View::Help(_) => None,
