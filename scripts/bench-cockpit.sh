@@ -86,7 +86,9 @@ while [ "$left" -gt 0 ]; do
 done
 t1=$(ticks)
 cpu_ms=$(( (t1 - t0) * 1000 / hz ))
-echo "| pods | start → first full layers frame | :pods → all pods listed | a pod change on screen (median of 5) | RSS settled | RSS every 30 s idle (MiB) | CPU over ${idle} s idle |"
+quiet="idle"
+[ "$churn" -gt 0 ] && quiet="under churn"
+echo "| pods | start → first full layers frame | :pods → all pods listed | a pod change on screen (median of 5) | RSS settled | RSS every 30 s $quiet (MiB) | CPU over ${idle} s $quiet |"
 echo "|---:|---:|---:|---:|---:|---|---:|"
 echo "| $total | ${layers} ms | ${first} ms | ${change} ms | ${rss_settled} MiB | $curve | ${cpu_ms} ms ($(python3 -c "print(round($cpu_ms/($idle*10), 2))") %) |"
 

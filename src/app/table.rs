@@ -207,34 +207,46 @@ impl TableView {
         self.order = order;
     }
 
-    fn show(&mut self, index: usize) {
+    /// Shows the row at `index` if the filter keeps it; where it went.
+    fn show(&mut self, index: usize) -> Option<usize> {
         if !self.keeps(&self.rows[index]) {
-            return;
+            return None;
         }
         let at = self
             .order
             .partition_point(|&i| self.before(i, index).is_lt());
         self.order.insert(at, index);
+        Some(at)
     }
 
-    fn hide(&mut self, index: usize) {
-        if let Some(at) = self.order.iter().position(|&i| i == index) {
-            self.order.remove(at);
-        }
+    /// Hides the row at `index`; where it was.
+    fn hide(&mut self, index: usize) -> Option<usize> {
+        let at = self.order.iter().position(|&i| i == index)?;
+        self.order.remove(at);
+        Some(at)
     }
 
-    pub(crate) fn apply(&mut self, event: CacheEvent, now: DateTime<Utc>, rows: usize) {
+    /// Applies one event of the subscription; whether the screen may show it (a change to a
+    /// row outside the window, that moves no column and no count, does not need a frame).
+    pub(crate) fn apply(&mut self, event: CacheEvent, now: DateTime<Utc>, rows: usize) -> bool {
         let previous = self.selected_index();
+        let (len, total, offset, widths) =
+            (self.len(), self.total(), self.offset, self.widths.clone());
+        let mut moved: [Option<usize>; 2] = [None, None];
+        let mut reset = false;
         match event {
             CacheEvent::Columns(columns) => {
                 self.set_columns(columns);
-                return;
+                return true;
             }
             CacheEvent::Status(status) => {
-                self.sync = SyncState::of(&status);
-                return;
+                let sync = SyncState::of(&status);
+                let changed = sync != self.sync;
+                self.sync = sync;
+                return changed;
             }
             CacheEvent::Reset(mut all) => {
+                reset = true;
                 // One sort per relist is cheaper than keeping a tree for every change.
                 all.sort_unstable_by(|a, b| a.key.cmp(&b.key));
                 all.dedup_by(|a, b| a.key == b.key);
@@ -251,10 +263,10 @@ impl TableView {
             }
             CacheEvent::Applied(row) => match self.rows.binary_search_by(|r| r.key.cmp(&row.key)) {
                 Ok(index) => {
-                    self.hide(index);
+                    moved[0] = self.hide(index);
                     self.rows[index] = row;
                     self.measure(index, now);
-                    self.show(index);
+                    moved[1] = self.show(index);
                 }
                 Err(index) => {
                     for i in &mut self.order {
@@ -281,6 +293,13 @@ impl TableView {
         }
         self.keep_cursor_near(previous);
         self.scroll(rows);
+        let window = offset..offset + rows.max(1);
+        reset
+            || self.len() != len
+            || self.total() != total
+            || self.offset != offset
+            || self.widths != widths
+            || moved.iter().flatten().any(|at| window.contains(at))
     }
 
     /// A cursor on a row that is no longer shown moves to the row now at its place.
@@ -374,7 +393,7 @@ impl TableView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::Catalog;
+    use crate::cluster::{Catalog, WatchStatus};
     use crate::printers::Cell;
     use crate::printers::RowHealth;
 
@@ -513,5 +532,26 @@ mod tests {
         assert_eq!(view.len(), 10_000);
         assert_eq!(view.row(9_999).unwrap().key.name, "pod-00199");
         assert_eq!(view.sort.map(|s| s.column), Some(3));
+    }
+
+    #[test]
+    fn only_changes_on_screen_ask_for_a_frame() {
+        let mut view = view();
+        let rows: Vec<Arc<ResourceRow>> = (0..100)
+            .map(|i| row("a", &format!("pod-{i:03}"), 0))
+            .collect();
+        assert!(view.apply(reset(rows), now(), 10), "a relist is shown");
+        // Rows 0..10 are on screen.
+        assert!(view.apply(CacheEvent::Applied(row("a", "pod-003", 1)), now(), 10));
+        assert!(!view.apply(CacheEvent::Applied(row("a", "pod-050", 1)), now(), 10));
+        // A new row changes the counts, wherever it lands.
+        assert!(view.apply(CacheEvent::Applied(row("a", "pod-500", 0)), now(), 10));
+        assert!(view.apply(CacheEvent::Deleted(row("a", "pod-500", 0)), now(), 10));
+        // A restart count wider than any before moves the columns: shown.
+        assert!(view.apply(CacheEvent::Applied(row("a", "pod-060", 123_456)), now(), 10));
+        assert!(
+            !view.apply(CacheEvent::Status(WatchStatus::Live), now(), 10),
+            "already live"
+        );
     }
 }

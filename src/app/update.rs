@@ -162,13 +162,16 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Resource { generation, event } => {
             let rows = state.viewport.rows;
             let now = state.now;
+            let on_top = state.table().is_some_and(|t| t.generation == generation);
             let Some(table) = state.table_of(generation) else {
                 // A late change from a watch we already replaced: no frame for it.
                 return Vec::new();
             };
             let recovered = event == CacheEvent::Status(WatchStatus::Live);
-            table.apply(event, now, rows);
-            state.changed();
+            // Most changes in a big cluster are to rows off screen: no frame for those.
+            if table.apply(event, now, rows) && on_top {
+                state.changed();
+            }
             reprobe_if_back(state, recovered)
         }
         Action::ObjectFetched { generation, result } => {

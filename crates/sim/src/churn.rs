@@ -2,8 +2,9 @@
 //! pods changes the way a kubelet reports it — readiness flips, a container restarts
 //! (restartCount and `lastState.terminated`), or it crash-loops briefly and comes back. Each
 //! change is a real store update, so watchers get MODIFIED events; no Events objects are made.
-//! A churned pod gets the `external` pod script (see [`crate::script`]) in its first change,
-//! so the simulated kubelet leaves it to the churn.
+//! Bench pods carry the `external` pod script (see [`crate::script`]) from birth, so the
+//! simulated kubelet leaves them to the churn and a first change is a status change only; a
+//! pod that lost it (edited by a client) gets it back with its first change.
 //! Disruptions heal after [`RECOVER_AFTER`], and a healing counts as that tick's change, so the
 //! rate is exactly N whatever the mix.
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::cluster::{NODES, namespace};
 use super::meta::kube_time;
 use super::status::{Placement, running};
+use crate::script::SCRIPT_ANNOTATION;
 
 pub const PODS_PER_NAMESPACE: usize = 1000;
 
@@ -46,6 +47,9 @@ pub fn objects(count: usize, now: DateTime<Utc>) -> Vec<Value> {
                 "namespace": namespace,
                 "creationTimestamp": at,
                 "labels": {"app.kubernetes.io/name": "bench", "app.kubernetes.io/part-of": "strata-bench"},
+                // Born running; only the churn (when asked for) writes their status, so the
+                // first change of one is a status change like any other.
+                "annotations": {SCRIPT_ANNOTATION: "external"},
             },
             "spec": {
                 "nodeName": node.name,
