@@ -49,6 +49,10 @@ fn pod(i: usize, waiting: Option<&str>) -> ResourceRow {
 }
 
 fn cockpit() -> AppState {
+    cockpit_with(PODS)
+}
+
+fn cockpit_with(pods: usize) -> AppState {
     let mut state = AppState::new(
         ContextInfo {
             name: "bench".into(),
@@ -72,7 +76,7 @@ fn cockpit() -> AppState {
             generation,
             // Like a real cluster, a few pods are crash-looping already.
             event: CacheEvent::Reset(
-                (0..PODS)
+                (0..pods)
                     .map(|i| Arc::new(pod(i, (i % 97 == 50).then_some("CrashLoopBackOff"))))
                     .collect(),
             ),
@@ -162,6 +166,26 @@ fn render(c: &mut Criterion) {
         b.iter(|| {
             terminal
                 .draw(|frame| ui::render(black_box(&middle), &theme, frame))
+                .map(|_| ())
+                .unwrap()
+        });
+    });
+
+    // A key at 50k rows, cursor mid-table: what one keystroke costs before its frame.
+    let mut big = cockpit_with(50_000);
+    for _ in 0..25_000 {
+        update(&mut big, Action::Key(strata::app::harness::key_event("j")));
+    }
+    c.bench_function("key_down_up_50k_pods_mid_table", |b| {
+        b.iter(|| {
+            update(&mut big, Action::Key(strata::app::harness::key_event("j")));
+            update(&mut big, Action::Key(strata::app::harness::key_event("k")));
+        });
+    });
+    c.bench_function("frame_50k_pods_200x60_mid_table", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|frame| ui::render(black_box(&big), &theme, frame))
                 .map(|_| ())
                 .unwrap()
         });
