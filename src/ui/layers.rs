@@ -424,7 +424,7 @@ fn render_details(
                     ),
                     theme.text,
                 ),
-                badge(part.health, theme),
+                badge_of(part.health, provisional, theme),
             ]));
         }
     }

@@ -451,6 +451,10 @@ snapshots!(component_workloads, |w, h| {
 });
 
 fn layers_cockpit(w: u16, h: u16) -> AppState {
+    layers_cockpit_with(w, h, crate::cluster::layers::Freshness::Live)
+}
+
+fn layers_cockpit_with(w: u16, h: u16, freshness: crate::cluster::layers::Freshness) -> AppState {
     let mut state = AppState::new(
         ContextInfo {
             name: "strata-sim".into(),
@@ -476,7 +480,7 @@ fn layers_cockpit(w: u16, h: u16) -> AppState {
             generation,
             update: Box::new(crate::cluster::layers::LayersUpdate {
                 report: Arc::new(report),
-                freshness: crate::cluster::layers::Freshness::Live,
+                freshness,
                 warnings: vec![crate::cluster::layers::ReadWarning {
                     kind: "secrets".into(),
                     namespace: None,
@@ -488,6 +492,30 @@ fn layers_cockpit(w: u16, h: u16) -> AppState {
     );
     state
 }
+
+// The API server stopped answering 42 s ago: every badge is provisional, the age is said.
+snapshots!(layers_stale, |w, h| {
+    let mut state = layers_cockpit_with(
+        w,
+        h,
+        crate::cluster::layers::Freshness::Stale {
+            since: now() - chrono::Duration::seconds(42),
+            kinds: vec!["pods".into(), "deployments".into()],
+            error: "pods: client error (Connect): tcp connect error: Connection refused".into(),
+        },
+    );
+    update(&mut state, Action::Tick(now()));
+    state
+});
+
+// Still reading pods: nothing is called healthy yet.
+snapshots!(layers_syncing, |w, h| layers_cockpit_with(
+    w,
+    h,
+    crate::cluster::layers::Freshness::Syncing {
+        waiting: vec!["pods".into()],
+    },
+));
 
 snapshots!(help, |w, h| {
     let mut state = pods_cockpit(w, h);
