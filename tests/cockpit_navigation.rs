@@ -84,7 +84,7 @@ async fn pods_filter_describe_and_back() {
     ui.press("/").unwrap();
     ui.press("esc").unwrap();
     ui.press("esc").unwrap();
-    let screen = ui.wait_for_text("Orchestration").await.unwrap();
+    let screen = ui.wait_for_layers().await.unwrap();
     assert!(!screen.contains("<pods>"), "back home:\n{screen}");
 }
 
@@ -163,7 +163,7 @@ async fn unknown_commands_and_contexts_are_explained() {
         .await
         .unwrap();
     // Home again, on the other context; what the viewer may not list is said, not hidden.
-    ui.wait_for_text("Orchestration").await.unwrap();
+    ui.wait_for_layers().await.unwrap();
 
     // The viewer may not read Secrets: a clear message, the cockpit carries on.
     ui.press(":").unwrap();
@@ -175,13 +175,13 @@ async fn unknown_commands_and_contexts_are_explained() {
         .unwrap();
     assert!(screen.contains("secrets(all)"), "{screen}");
     ui.press("esc").unwrap();
-    ui.wait_for_text("Orchestration").await.unwrap();
+    ui.wait_for_layers().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_on_the_layers_shows_its_workloads() {
     let (_sim, mut ui) = cockpit(120, 40).await;
-    ui.wait_for_text("Orchestration").await.unwrap();
+    ui.wait_for_layers().await.unwrap();
     // Ingestion: airbyte, meltano; Transformation: analytics; Orchestration: airflow.
     for _ in 0..3 {
         ui.press("j").unwrap();
@@ -205,7 +205,7 @@ async fn a_component_on_the_layers_shows_its_workloads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_components_workload_opens_its_pods() {
     let (_sim, mut ui) = cockpit(120, 40).await;
-    ui.wait_for_text("Orchestration").await.unwrap();
+    ui.wait_for_layers().await.unwrap();
     for _ in 0..3 {
         ui.press("j").unwrap();
     }

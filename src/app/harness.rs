@@ -114,6 +114,15 @@ impl Harness {
         Ok(lines.join("\n"))
     }
 
+    /// Waits for the layers home screen with every kind read (no `syncing` marker): the
+    /// components are then all there, in their final order.
+    pub async fn wait_for_layers(&mut self) -> Result<String, HarnessError> {
+        self.wait_for("the settled layers", Duration::from_secs(20), |s| {
+            s.contains("Orchestration") && !s.contains("syncing")
+        })
+        .await
+    }
+
     /// Applies effect results and watch changes as they arrive until the screen satisfies
     /// `done`, or fails with the last screen after `timeout`.
     pub async fn wait_for(
