@@ -28,7 +28,7 @@ pub fn render(
         Some(Freshness::Syncing { waiting }) => notes.push((
             format!(
                 "⟳ syncing: still reading {}; health is not final yet",
-                waiting.join(", ")
+                some_of(waiting)
             ),
             theme.sync_pending,
         )),
@@ -40,7 +40,7 @@ pub fn render(
             format!(
                 "⚠ stale for {}: {} could not be read since {} ({}); health shown is from before (retrying)",
                 human_duration(now - *since),
-                kinds.join(", "),
+                some_of(kinds),
                 since.format("%H:%M:%S"),
                 sanitize(error)
             ),
@@ -104,4 +104,17 @@ pub fn render(
             line,
         );
     }
+}
+
+/// A few kind names, then how many more: the line stays readable on a narrow terminal.
+fn some_of(kinds: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if kinds.len() <= SHOWN + 1 {
+        return kinds.join(", ");
+    }
+    format!(
+        "{} and {} more kinds",
+        kinds[..SHOWN].join(", "),
+        kinds.len() - SHOWN
+    )
 }
