@@ -14,8 +14,11 @@ use super::Layer;
 use super::classify::{Classification, Part, classify};
 use super::helm::ReleaseFacts;
 use super::object::{JobState, ObjectKind, ObjectState, PodState, StackObject};
-use super::report::{ComponentReport, LayerReport, RunSummary, StackReport, WorkloadReport};
+use super::report::{
+    ComponentReport, LayerReport, RunFailure, RunSummary, StackReport, WorkloadReport,
+};
 use super::rules::{RuleSet, ToolKind};
+use super::runs::{Run, RunState};
 use crate::release::ReleaseStatus;
 
 /// This many failed runs in a row (newest first) degrade a component: one failure is the
@@ -215,22 +218,6 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    Running,
-    Succeeded,
-    Failed,
-}
-
-struct RunRecord {
-    series: Option<String>,
-    title: String,
-    noun: String,
-    attempt: Option<String>,
-    outcome: Outcome,
-    at: Option<DateTime<Utc>>,
-}
-
 impl Judge<'_> {
     fn component(&self, c: usize, releases: &[ReleaseFacts]) -> ComponentReport {
         let component = &self.classification.components[c];
@@ -241,7 +228,6 @@ impl Judge<'_> {
         let mut health = Health::Unknown;
         let mut long_running = 0usize;
         let mut long_running_down = 0usize;
-        let mut runs: Vec<RunRecord> = Vec::new();
         let mut services: Vec<String> = Vec::new();
 
         for &i in &component.members {
@@ -251,10 +237,7 @@ impl Judge<'_> {
                 services.push(o.name.to_string());
                 continue;
             }
-            if placement.part == Part::Run {
-                runs.push(self.run_record(i));
-                continue;
-            }
+
             let listed = match placement.part {
                 Part::Own => is_workload(o),
                 // What an operator made for its custom resource (the StatefulSet of a
@@ -311,18 +294,29 @@ impl Judge<'_> {
             health = Health::Down;
         }
 
-        // Runs: the newest try of each run, then streaks of failures per series.
-        let runs = newest_attempts(runs);
+        // Runs (retries of one run are one), then streaks of failures per series.
+        let runs = super::runs::runs(
+            self.rules,
+            self.classification,
+            self.objects,
+            self.children,
+            Some(c),
+        );
+        let count = |state: fn(RunState) -> bool| runs.iter().filter(|r| state(r.state)).count();
         let summary = RunSummary {
-            running: runs
+            running: count(|s| !s.is_finished()),
+            succeeded: count(|s| s == RunState::Succeeded),
+            failed: count(|s| s == RunState::Failed),
+            last_failure: runs
                 .iter()
-                .filter(|r| r.outcome == Outcome::Running)
-                .count(),
-            succeeded: runs
-                .iter()
-                .filter(|r| r.outcome == Outcome::Succeeded)
-                .count(),
-            failed: runs.iter().filter(|r| r.outcome == Outcome::Failed).count(),
+                .find(|r| r.state == RunState::Failed)
+                .map(|r| RunFailure {
+                    run: r.id.clone(),
+                    name: r.name.clone(),
+                    noun: r.noun.clone(),
+                    finished: r.finished.or(r.started),
+                    reason: r.reason.clone(),
+                }),
         };
         for (noun, title, streak) in failure_streaks(&runs) {
             if streak >= FAILED_RUN_STREAK {
@@ -506,98 +500,16 @@ impl Judge<'_> {
         // The newest finished run of this CronJob.
         let last = self.children[i]
             .iter()
-            .map(|&j| (self.objects[j].created, self.outcome(j)))
-            .filter(|(_, outcome)| *outcome != Outcome::Running)
+            .map(|&j| {
+                let (state, _) = super::runs::outcome(self.objects[j], &[]);
+                (self.objects[j].created, state)
+            })
+            .filter(|(_, state)| state.is_finished())
             .max_by_key(|(at, _)| *at);
         match last {
             None => Verdict::new(Health::Healthy, "no runs yet"),
-            Some((_, Outcome::Failed)) => Verdict::new(Health::Healthy, "last run failed"),
+            Some((_, RunState::Failed)) => Verdict::new(Health::Healthy, "last run failed"),
             Some(_) => Verdict::new(Health::Healthy, "last run ok"),
-        }
-    }
-
-    fn outcome(&self, i: usize) -> Outcome {
-        let o = &self.objects[i];
-        match &o.state {
-            ObjectState::Job(job) => {
-                if job.failure.is_some() {
-                    Outcome::Failed
-                } else if job.complete {
-                    Outcome::Succeeded
-                } else {
-                    Outcome::Running
-                }
-            }
-            ObjectState::Pod(pod) => match pod.phase.as_str() {
-                "Succeeded" => Outcome::Succeeded,
-                "Failed" => Outcome::Failed,
-                // A run pod that cannot start never finishes on its own.
-                _ if pod
-                    .problem
-                    .as_ref()
-                    .is_some_and(|p| STUCK_REASONS.contains(&p.reason.as_str())) =>
-                {
-                    Outcome::Failed
-                }
-                _ => Outcome::Running,
-            },
-            ObjectState::Custom { state } => match state.to_ascii_lowercase().as_str() {
-                "completed" | "succeeded" | "success" => Outcome::Succeeded,
-                "failed" | "submission_failed" | "error" | "failure" => Outcome::Failed,
-                _ => Outcome::Running,
-            },
-            _ => Outcome::Running,
-        }
-    }
-
-    fn run_record(&self, i: usize) -> RunRecord {
-        let o = &self.objects[i];
-        let placement = &self.classification.placements[i];
-        let at = match &o.state {
-            ObjectState::Pod(pod) => pod.started.or(o.created),
-            ObjectState::Job(job) => job.started.or(o.created),
-            _ => o.created,
-        };
-        let outcome = self.outcome(i);
-        // A Job of a CronJob is a run of that CronJob.
-        if let Some(parent) = placement.parent
-            && self.objects[parent].kind == ObjectKind::CronJob
-        {
-            let cron = &self.objects[parent];
-            return RunRecord {
-                series: Some(format!("cronjob/{}/{}", cron.namespace, cron.name)),
-                title: format!("CronJob {}", cron.name),
-                noun: "runs of".to_string(),
-                attempt: None,
-                outcome,
-                at,
-            };
-        }
-        let tool = placement.tool.map(|t| self.rules.tool(t));
-        let naming = tool.map(|t| &t.runs);
-        let join = |keys: &[String]| {
-            let parts: Vec<String> = keys
-                .iter()
-                .filter_map(|k| o.tag(k))
-                .filter(|v| !v.is_empty())
-                .map(|v| series_name(v).to_string())
-                .collect();
-            (!parts.is_empty()).then(|| parts.join("/"))
-        };
-        let series = naming.and_then(|n| join(&n.series));
-        let title = naming
-            .and_then(|n| join(&n.title))
-            .or_else(|| series.clone())
-            .unwrap_or_else(|| o.name.to_string());
-        RunRecord {
-            series,
-            title,
-            noun: naming
-                .map(|n| n.noun.clone())
-                .unwrap_or_else(|| "runs of".to_string()),
-            attempt: naming.and_then(|n| join(&n.attempt)),
-            outcome,
-            at,
         }
     }
 
@@ -643,7 +555,7 @@ impl Judge<'_> {
 }
 
 /// Waiting reasons that mean a container will not start without someone's help.
-const STUCK_REASONS: [&str; 7] = [
+pub(crate) const STUCK_REASONS: [&str; 7] = [
     "CrashLoopBackOff",
     "ImagePullBackOff",
     "ErrImagePull",
@@ -815,30 +727,9 @@ fn pods_problem(pods: &[&StackObject]) -> String {
     "running but not ready (readiness probe failing?)".to_string()
 }
 
-fn newest_attempts(runs: Vec<RunRecord>) -> Vec<RunRecord> {
-    let mut out: Vec<RunRecord> = Vec::with_capacity(runs.len());
-    let mut seen: HashMap<(Option<String>, String), usize> = HashMap::new();
-    for run in runs {
-        let Some(attempt) = run.attempt.clone() else {
-            out.push(run);
-            continue;
-        };
-        let key = (run.series.clone(), attempt);
-        match seen.get(&key) {
-            Some(&k) if out[k].at >= run.at => {}
-            Some(&k) => out[k] = run,
-            None => {
-                seen.insert(key, out.len());
-                out.push(run);
-            }
-        }
-    }
-    out
-}
-
 /// (noun, title, failures in a row from the newest) per series.
-fn failure_streaks(runs: &[RunRecord]) -> Vec<(String, String, usize)> {
-    let mut series: Vec<(&str, Vec<&RunRecord>)> = Vec::new();
+fn failure_streaks(runs: &[Run]) -> Vec<(String, String, usize)> {
+    let mut series: Vec<(&str, Vec<&Run>)> = Vec::new();
     for run in runs {
         let Some(key) = run.series.as_deref() else {
             continue;
@@ -850,11 +741,11 @@ fn failure_streaks(runs: &[RunRecord]) -> Vec<(String, String, usize)> {
     }
     let mut out = Vec::new();
     for (_, mut list) in series {
-        list.sort_by_key(|r| std::cmp::Reverse(r.at));
+        list.sort_by_key(|r| std::cmp::Reverse(r.when()));
         let streak = list
             .iter()
-            .filter(|r| r.outcome != Outcome::Running)
-            .take_while(|r| r.outcome == Outcome::Failed)
+            .filter(|r| r.state.is_finished())
+            .take_while(|r| r.state == RunState::Failed)
             .count();
         if let Some(first) = list.first() {
             out.push((first.noun.clone(), first.title.clone(), streak));
@@ -862,14 +753,6 @@ fn failure_streaks(runs: &[RunRecord]) -> Vec<(String, String, usize)> {
     }
     out.sort();
     out
-}
-
-/// Scheduled runs name themselves `<name>-<timestamp>`: the series is the name.
-fn series_name(value: &str) -> &str {
-    match value.rsplit_once('-') {
-        Some((head, tail)) if tail.len() >= 6 && tail.bytes().all(|b| b.is_ascii_digit()) => head,
-        _ => value,
-    }
 }
 
 /// One line of a message from the cluster, shortened.
@@ -909,6 +792,7 @@ mod tests {
 
     #[test]
     fn scheduled_run_names_lose_their_timestamp() {
+        use super::super::runs::series_name;
         assert_eq!(
             series_name("orders-enrichment-1732000000000000000"),
             "orders-enrichment"

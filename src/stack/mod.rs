@@ -18,6 +18,7 @@ pub mod live;
 pub mod object;
 pub mod report;
 pub mod rules;
+pub mod runs;
 
 pub use classify::{Classification, Component, Part, Placement, classify};
 pub use glob::Glob;
@@ -26,8 +27,11 @@ pub use helm::{ReleaseFacts, newest_revisions};
 pub use layer::Layer;
 pub use live::LiveStack;
 pub use object::{ObjectKind, ObjectState, StackObject};
-pub use report::{ComponentReport, FailOn, LayerReport, RunSummary, StackReport, WorkloadReport};
+pub use report::{
+    ComponentReport, FailOn, LayerReport, RunFailure, RunSummary, StackReport, WorkloadReport,
+};
 pub use rules::{RuleSet, RulesError, Tool, ToolKind};
+pub use runs::{Run, RunPod, RunState};
 
 /// The user's rules file in the config directory (next to `keymap.toml`).
 pub fn rules_file(paths: &crate::config::ConfigPaths) -> std::path::PathBuf {

@@ -166,6 +166,10 @@ pub struct PodState {
     pub deleting: bool,
     pub started: Option<DateTime<Utc>>,
     pub finished: Option<DateTime<Utc>>,
+    /// The pod's own `status.reason` (`Evicted`, `DeadlineExceeded`, `NodeLost`).
+    pub reason: Option<Sym>,
+    /// The pod's own `status.message` (why it was evicted).
+    pub message: Option<Sym>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -509,6 +513,12 @@ fn pod_state(pod: &Value) -> PodState {
         ready: condition("Ready").is_some_and(|c| c["status"] == "True"),
         deleting: !pod["metadata"]["deletionTimestamp"].is_null(),
         started: time_at(status, &["startTime"]),
+        reason: Some(str_at(status, &["reason"]))
+            .filter(|r| !r.is_empty())
+            .map(Sym::intern),
+        message: Some(str_at(status, &["message"]))
+            .filter(|m| !m.is_empty())
+            .map(Sym::unique),
         ..PodState::default()
     };
     if let Some(c) = condition("PodScheduled")

@@ -56,12 +56,27 @@ pub struct WorkloadReport {
     pub health: Health,
 }
 
-/// Runs seen in the cluster (newest try of each), by outcome.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Runs seen in the cluster (retries of a run count once), by state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {
+    /// Pending, running or retrying.
     pub running: usize,
     pub succeeded: usize,
     pub failed: usize,
+    /// The newest failed run.
+    pub last_failure: Option<RunFailure>,
+}
+
+/// The newest failed run of a component, for "sync `postgres → clickhouse` failed 12 min ago".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFailure {
+    /// The run's id (`namespace/name`).
+    pub run: String,
+    pub name: String,
+    /// How runs read in a sentence (`syncs of connection`).
+    pub noun: String,
+    pub finished: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
 }
 
 impl RunSummary {
