@@ -31,6 +31,7 @@ fn one(objects: &[Value]) -> Run {
 }
 
 /// A pod in `phase` whose one container ended with `code` (or runs).
+#[allow(clippy::too_many_arguments)]
 fn pod(
     ns: &str,
     name: &str,
