@@ -134,6 +134,8 @@ impl std::fmt::Display for ReadWarning {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayersUpdate {
     pub report: Arc<StackReport>,
+    /// Every run of the stack, newest first.
+    pub runs: Arc<Vec<crate::stack::Run>>,
     pub freshness: Freshness,
     pub warnings: Vec<ReadWarning>,
 }
@@ -492,6 +494,7 @@ impl Feed {
         self.last_freshness = Some(freshness.clone());
         LayersUpdate {
             report,
+            runs: self.live.runs(),
             freshness,
             warnings: self.warnings(),
         }

@@ -19,6 +19,7 @@ use super::helm::ReleaseFacts;
 use super::object::{ObjectKind, StackObject};
 use super::report::{ComponentReport, StackReport};
 use super::rules::RuleSet;
+use super::runs::{Run, runs};
 
 /// How long time-dependent reasons ("pending-upgrade for 12 min", restarts within the last
 /// 15 minutes) may go without a full health pass while nothing changes.
@@ -70,6 +71,8 @@ pub struct LiveStack {
     /// Components whose members' status changed since their last report.
     dirty: BTreeSet<usize>,
     report: Option<Arc<StackReport>>,
+    /// Every run, newest first, as of the last report.
+    runs: Arc<Vec<Run>>,
     /// When every component was last judged.
     judged_at: Option<DateTime<Utc>>,
 }
@@ -228,9 +231,15 @@ impl LiveStack {
             }
         }
         self.dirty.clear();
+        self.runs = Arc::new(runs(rules, classification, &objects, &self.children, None));
         let report = Arc::new(assemble(self.components.clone(), now));
         self.report = Some(report.clone());
         report
+    }
+
+    /// Every run, newest first, as of the last [`LiveStack::report`].
+    pub fn runs(&self) -> Arc<Vec<Run>> {
+        self.runs.clone()
     }
 }
 

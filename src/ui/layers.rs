@@ -4,6 +4,7 @@
 //! [`StackReport::components`] order; wide terminals put the details beside the list,
 //! narrow ones below it.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -117,6 +118,7 @@ pub fn render(
     render_details(
         report.components().nth(selected),
         provisional,
+        report.generated,
         theme,
         frame,
         detail_area,
@@ -313,6 +315,31 @@ fn parts(c: &ComponentReport) -> String {
     }
 }
 
+/// "sync `postgres → clickhouse` failed 12 min ago: …", for the component's newest failed run.
+pub fn last_failure(
+    failure: &crate::stack::RunFailure,
+    tool: Option<&str>,
+    now: DateTime<Utc>,
+) -> String {
+    let what = match tool {
+        Some("airbyte") => "sync",
+        Some("airflow") => "task",
+        Some("spark") => "application",
+        Some("prefect") => "flow run",
+        _ => "run",
+    };
+    let when = failure
+        .finished
+        .map(|t| format!(" {} ago", crate::stack::health::duration(now - t)))
+        .unwrap_or_default();
+    let why = failure
+        .reason
+        .as_deref()
+        .map(|r| format!(": {}", sanitize(r)))
+        .unwrap_or_default();
+    format!("✗ {what} `{}` failed{when}{why}", sanitize(&failure.name))
+}
+
 /// kubectl's short names, so `deploy/airflow-scheduler` can be pasted into a command.
 fn short_kind(kind: &str) -> String {
     match kind {
@@ -333,6 +360,7 @@ fn pad(text: &str, to: usize) -> String {
 fn render_details(
     component: Option<&ComponentReport>,
     provisional: bool,
+    now: DateTime<Utc>,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -437,6 +465,12 @@ fn render_details(
             ),
             theme.muted,
         ));
+        if let Some(failure) = &c.runs.last_failure {
+            lines.push(Line::styled(
+                last_failure(failure, c.tool.as_deref(), now),
+                theme.message_warning,
+            ));
+        }
     }
     if c.workloads.is_empty() && c.runs.total() == 0 {
         lines.push(Line::raw(""));

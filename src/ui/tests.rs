@@ -480,6 +480,7 @@ fn layers_cockpit_with(w: u16, h: u16, freshness: crate::cluster::layers::Freshn
             generation,
             update: Box::new(crate::cluster::layers::LayersUpdate {
                 report: Arc::new(report),
+                runs: Default::default(),
                 freshness,
                 warnings: vec![crate::cluster::layers::ReadWarning {
                     kind: "secrets".into(),

@@ -531,6 +531,7 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
                     &[],
                     t0(),
                 )),
+                runs: Default::default(),
                 freshness: Freshness::Stale {
                     since: t0(),
                     kinds: vec!["pods".into()],
@@ -659,6 +660,7 @@ fn layers_with_a_report() -> AppState {
             generation,
             update: Box::new(LayersUpdate {
                 report: Arc::new(report),
+                runs: Default::default(),
                 freshness: Freshness::Live,
                 warnings: Vec::new(),
             }),
@@ -867,6 +869,7 @@ fn on_the_layers_discovery_waits_until_they_have_settled() {
         generation,
         update: Box::new(LayersUpdate {
             report: report.clone(),
+            runs: Default::default(),
             freshness,
             warnings: Vec::new(),
         }),
