@@ -12,6 +12,8 @@ pub enum Command {
     Context(String),
     Layers,
     Help,
+    /// The runs view, filtered by the words that follow (`:runs failed airbyte`).
+    Runs(String),
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
     Open {
         kind: ResourceKind,
@@ -20,11 +22,13 @@ pub enum Command {
 }
 
 /// Words that are commands rather than kinds, for completion.
-const WORDS: &[&str] = &["ctx", "contexts", "help", "layers", "q", "quit"];
+const WORDS: &[&str] = &["ctx", "contexts", "help", "layers", "q", "quit", "runs"];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommandError {
-    #[error("unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :ctx, :layers or :q")]
+    #[error(
+        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :ctx, :layers or :q"
+    )]
     Unknown(String),
 }
 
@@ -34,8 +38,10 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
     let Some(head) = words.next() else {
         return Ok(None);
     };
+    let rest: Vec<&str> = words.clone().collect();
     let argument = words.next().map(str::to_string);
     let command = match head {
+        "runs" | "run" => Command::Runs(rest.join(" ")),
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "ctx" | "context" | "contexts" => match argument {
             Some(name) => Command::Context(name),
@@ -94,6 +100,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            parse("runs failed airbyte", &catalog),
+            Ok(Some(Command::Runs("failed airbyte".into())))
+        );
         let error = parse("bogus", &catalog).unwrap_err();
         assert!(error.to_string().contains(":pods"), "{error}");
     }

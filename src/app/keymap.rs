@@ -189,6 +189,8 @@ pub enum KeyView {
     Layers,
     /// The resources of one component (after Enter on the layers screen).
     Component,
+    /// The runs of the stack (`:runs`).
+    Runs,
     Pods,
     Deployments,
     StatefulSets,
@@ -217,6 +219,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Text, "text"),
     (KeyView::Layers, "layers"),
     (KeyView::Component, "component"),
+    (KeyView::Runs, "runs"),
     (KeyView::Pods, "pods"),
     (KeyView::Deployments, "deployments"),
     (KeyView::StatefulSets, "statefulsets"),
@@ -240,12 +243,13 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 24] = [
+    pub const ALL: [KeyView; 25] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
         KeyView::Layers,
         KeyView::Component,
+        KeyView::Runs,
         KeyView::Pods,
         KeyView::Deployments,
         KeyView::StatefulSets,

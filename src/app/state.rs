@@ -10,6 +10,7 @@ use ratatui_textarea::TextArea;
 use super::document::DocumentView;
 use super::filter::Filter;
 use super::keymap::{KeyView, Keymap};
+use super::runs::RunsView;
 use super::table::TableView;
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::layers::{Freshness, LayersUpdate, ReadWarning};
@@ -299,6 +300,7 @@ pub enum View {
     Document(Box<DocumentView>),
     Contexts(ContextsView),
     Help(HelpView),
+    Runs(Box<RunsView>),
 }
 
 impl View {
@@ -310,6 +312,10 @@ impl View {
             View::Table(table) => table.title.clone(),
             View::Document(doc) => doc.title(),
             View::Contexts(_) => "contexts".to_string(),
+            View::Runs(view) => match &view.component {
+                Some((_, name)) => format!("runs · {name}"),
+                None => "runs".to_string(),
+            },
             View::Help(_) => "help".to_string(),
         }
     }
@@ -326,6 +332,7 @@ impl View {
             },
             View::Contexts(_) => KeyView::Resources,
             View::Help(_) => KeyView::Help,
+            View::Runs(_) => KeyView::Runs,
         }
     }
 }
@@ -429,6 +436,8 @@ pub struct AppState {
     pub discovery: Option<DateTime<Utc>>,
     /// When the frame on screen goes out of date with the clock (`None`: it does not).
     pub redraw_at: Option<DateTime<Utc>>,
+    /// Every run of the stack, newest first, from the layers' feed.
+    pub runs: Arc<Vec<crate::stack::Run>>,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -463,6 +472,7 @@ impl AppState {
             generation: 0,
             discovery: None,
             redraw_at: None,
+            runs: Arc::default(),
         };
         state.stack.push(View::Layers(LayersView::default()));
         state

@@ -9,6 +9,7 @@ use super::action::{Action, Effect, Intent};
 use super::command::{self, Command};
 use super::document::{DocumentKind, DocumentView};
 use super::filter::Filter;
+use super::runs::RunsView;
 use super::state::{
     AppState, ComponentView, ContextsView, HelpView, LayersView, Motion, Prompt, PromptKind,
     ServerStatus, SyncState, View,
@@ -18,6 +19,7 @@ use crate::cluster::layers::Freshness;
 use crate::cluster::{
     CacheEvent, Catalog, Drill, NamespaceScope, ResourceKind, RowKey, WatchStatus, WatchTarget,
 };
+use std::sync::Arc;
 
 /// The deepest the view stack grows; older views fall off the bottom (after the home view).
 const MAX_DEPTH: usize = 32;
@@ -109,10 +111,22 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             let live = update.freshness.is_live();
             let settled = !matches!(update.freshness, Freshness::Syncing { .. });
+            let runs = update.runs.clone();
             layers.show(*update);
             // Layers under another view are kept current without drawing a frame.
             if matches!(state.top(), View::Layers(_)) {
                 state.changed();
+            }
+            if !Arc::ptr_eq(&runs, &state.runs) {
+                for view in &mut state.stack {
+                    if let View::Runs(runs_view) = view {
+                        runs_view.set_runs(runs.clone());
+                    }
+                }
+                if matches!(state.top(), View::Runs(_)) {
+                    state.changed();
+                }
+                state.runs = runs;
             }
             let mut effects = reprobe_if_back(state, live);
             if settled {
@@ -335,6 +349,14 @@ fn textarea_input(key: &KeyEvent) -> Input {
 
 /// Applies a filter or search as typed (k9s filters live).
 fn live_filter(state: &mut AppState, kind: PromptKind, text: &str) {
+    // Runs are filtered by words (each must match), not by one pattern.
+    if kind == PromptKind::Filter
+        && let View::Runs(runs) = state.top_mut()
+    {
+        runs.set_filter(text);
+        runs.offset = 0;
+        return;
+    }
     let rows = state.viewport.rows;
     let filter = match Filter::parse(text) {
         Ok(filter) => filter,
@@ -371,6 +393,11 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
     };
     match command {
         Command::Quit => vec![Effect::Quit],
+        Command::Runs(words) => {
+            let view = RunsView::new(state.runs.clone(), &words, None);
+            push(state, View::Runs(Box::new(view)));
+            Vec::new()
+        }
         Command::Contexts => {
             push(
                 state,
@@ -514,6 +541,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                     PromptKind::Filter,
                     layers.filter.as_ref().map(|f| f.text.clone()),
                 ),
+                View::Runs(runs) => (PromptKind::Filter, Some(runs.filter.clone())),
                 View::Document(doc) => (
                     PromptKind::Search,
                     doc.search.as_ref().map(|f| f.text.clone()),
@@ -595,6 +623,11 @@ fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
             view.selected = motion.apply(view.selected, count);
         }
         View::Table(table) => table.move_cursor(motion, rows),
+        View::Runs(view) => {
+            let index = motion.apply(view.selected_index(), view.len());
+            view.select(index);
+            view.offset = super::state::follow(view.offset, index, rows, view.len());
+        }
         View::Document(doc) => match motion {
             Motion::Up(n) => doc.scroll_by(-(n as isize), rows),
             Motion::Down(n) => doc.scroll_by(n as isize, rows),

@@ -45,6 +45,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Describe => "Describe",
         KeyView::Yaml => "YAML",
         KeyView::Logs => "Logs",
+        KeyView::Runs => "Runs",
         KeyView::Help => "Help",
     }
 }

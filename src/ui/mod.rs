@@ -110,6 +110,11 @@ pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
             ),
             _ => None,
         },
+        View::Runs(view) => ages(views::runs::next_change(
+            view,
+            state.viewport.rows.max(1),
+            now,
+        )),
         View::Document(_) | View::Contexts(_) | View::Help(_) => None,
     };
     [flash, view].into_iter().flatten().min()
@@ -144,6 +149,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
             views::contexts::render(state, contexts, theme, frame, layout.body)
         }
         View::Help(help) => views::help::render(state, help, theme, frame, layout.body),
+        View::Runs(view) => views::runs::render(view, state.now, theme, frame, layout.body),
     }
     widgets::status_line::render(state, theme, frame, layout.status);
     let secrets = match state.top() {

@@ -7,4 +7,5 @@ pub mod document;
 pub mod header;
 pub mod help;
 pub mod home;
+pub mod runs;
 pub mod table;
