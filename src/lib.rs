@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cluster;
+pub mod commands;
 pub mod config;
 pub mod stack;
 pub mod status;

@@ -84,6 +84,44 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
     },
+    /// The stack's runs (syncs, task tries, dbt jobs, Spark applications…), newest first.
+    /// Exit 0, or 2 on error. All namespaces unless -n.
+    Runs {
+        /// Output format.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
+        output: strata::commands::runs::RunsFormat,
+        /// Only runs of this tool (airflow, airbyte, dbt, dagster, prefect, spark…).
+        #[arg(long)]
+        tool: Option<String>,
+        /// Only runs in this state (pending, running, retrying, succeeded, failed).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only runs started within this long (30m, 2h, 1d).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// The logs of a run (its id from `strata runs`, or its name), a pod (pod/NAME), a
+    /// workload (deploy/NAME, sts/NAME, job/NAME) or a component: every pod and container,
+    /// merged. Exit 0, or 2 on error.
+    Logs {
+        /// What to read.
+        target: String,
+        /// Keep reading, and pick up new pods (a run's next try).
+        #[arg(short = 'f', long)]
+        follow: bool,
+        /// Only lines of the last 30s, 15m, 2h…
+        #[arg(long)]
+        since: Option<String>,
+        /// Only the last N lines of each container.
+        #[arg(long)]
+        tail: Option<i64>,
+        /// Only this container.
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        /// The previous instance of each container (after a restart).
+        #[arg(short = 'p', long)]
+        previous: bool,
+    },
 }
 
 #[cfg(feature = "sim")]
@@ -184,24 +222,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rules,
         } => {
             let options = strata::status::StatusOptions {
-                target: strata::cluster::ConnectTarget {
-                    source: match cli.conn.kubeconfig.clone() {
-                        Some(path) => strata::cluster::KubeconfigSource::File(path),
-                        None => strata::cluster::KubeconfigSource::Default,
-                    },
-                    context: cli.conn.context.clone(),
-                },
-                scope: match cli.conn.namespace.clone() {
-                    Some(ns) if !cli.conn.all_namespaces => {
-                        strata::cluster::NamespaceScope::Only(ns)
-                    }
-                    _ => strata::cluster::NamespaceScope::All,
-                },
+                target: connect_target(&cli.conn),
+                scope: scope_of(&cli.conn),
                 output,
                 fail_on,
                 rules,
             };
             std::process::exit(strata::status::main(options).await);
+        }
+        Command::Runs {
+            output,
+            tool,
+            state,
+            since,
+        } => {
+            let options = strata::commands::runs::RunsOptions {
+                target: connect_target(&cli.conn),
+                scope: scope_of(&cli.conn),
+                output,
+                tool,
+                state,
+                since,
+            };
+            std::process::exit(strata::commands::runs::main(options).await);
+        }
+        Command::Logs {
+            target,
+            follow,
+            since,
+            tail,
+            container,
+            previous,
+        } => {
+            let options = strata::commands::logs::LogsOptions {
+                target: connect_target(&cli.conn),
+                namespace: cli.conn.namespace.clone(),
+                what: target,
+                follow,
+                since,
+                tail,
+                container,
+                previous,
+            };
+            std::process::exit(strata::commands::logs::main(options).await);
         }
         Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]
@@ -260,4 +323,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where the headless commands connect (the kubeconfig flags).
+fn connect_target(conn: &ConnectionArgs) -> strata::cluster::ConnectTarget {
+    strata::cluster::ConnectTarget {
+        source: match conn.kubeconfig.clone() {
+            Some(path) => strata::cluster::KubeconfigSource::File(path),
+            None => strata::cluster::KubeconfigSource::Default,
+        },
+        context: conn.context.clone(),
+    }
+}
+
+/// `-n NS` for one namespace, else all (and `-A` always all).
+fn scope_of(conn: &ConnectionArgs) -> strata::cluster::NamespaceScope {
+    match conn.namespace.clone() {
+        Some(ns) if !conn.all_namespaces => strata::cluster::NamespaceScope::Only(ns),
+        _ => strata::cluster::NamespaceScope::All,
+    }
 }

@@ -148,6 +148,7 @@ mod tests {
             started: None,
             finished: None,
             pods: Vec::new(),
+            follow_selector: None,
             reason: reason.map(str::to_string),
         }
     }

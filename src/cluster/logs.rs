@@ -57,14 +57,35 @@ pub struct LogQuery {
     pub namespace: String,
     /// Pods named outright (a pod, a run's pods so far).
     pub pods: Vec<String>,
-    /// Pods selected by labels, now and later (a workload's replicas, a run's next try).
-    pub selector: Option<String>,
+    /// Pods selected by labels (any of these selectors), now and later (a workload's
+    /// replicas, a run's next try).
+    pub selectors: Vec<String>,
     /// Only this container (else every container, init containers first).
     pub container: Option<String>,
     pub window: LogWindow,
     /// The previous instance of each container (after a restart), instead of the current.
     pub previous: bool,
+    /// Keep reading as lines come (else read what is there and end).
+    pub follow: bool,
 }
+
+impl LogQuery {
+    /// The logs of pods named outright, following them.
+    pub fn pods(namespace: impl Into<String>, pods: Vec<String>) -> LogQuery {
+        LogQuery {
+            namespace: namespace.into(),
+            pods,
+            selectors: Vec::new(),
+            container: None,
+            window: LogWindow::Tail(DEFAULT_TAIL),
+            previous: false,
+            follow: true,
+        }
+    }
+}
+
+/// Lines of each container a viewer starts with (like `kubectl logs --tail`).
+pub const DEFAULT_TAIL: i64 = 500;
 
 /// One container's log, as the viewer lists its sources.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +116,9 @@ pub enum LogNote {
     Problem { source: u16, message: String },
     /// The stream was dropped and resumed at the last line.
     Resumed { source: u16 },
+    /// Every pod there was when the query started has its sources announced (this many in
+    /// all so far): a reader that does not follow can tell when it has everything.
+    Listed { sources: u16 },
 }
 
 /// Most lines waiting for the consumer; beyond it the oldest are dropped (counted).
@@ -188,15 +212,15 @@ async fn follow_pods(cache: Cache, query: LogQuery, queue: Arc<LogQueue>) {
         return;
     };
     let target = WatchTarget::of(pods_kind, NamespaceScope::Only(query.namespace.clone()));
-    let selector = query
-        .selector
-        .as_deref()
-        .and_then(|s| LabelSelector::parse(s).ok());
+    let selectors: Vec<LabelSelector> = query
+        .selectors
+        .iter()
+        .filter_map(|s| LabelSelector::parse(s).ok())
+        .filter(|s| !s.is_empty())
+        .collect();
     let wanted = |row: &ResourceRow| {
         query.pods.iter().any(|p| row.key.name == p.as_str())
-            || selector
-                .as_ref()
-                .is_some_and(|s| !s.is_empty() && s.matches_with(|k| row.label(k)))
+            || selectors.iter().any(|s| s.matches_with(|k| row.label(k)))
     };
     let readers = Arc::new(Mutex::new(Readers {
         started: HashSet::new(),
@@ -217,8 +241,18 @@ async fn follow_pods(cache: Cache, query: LogQuery, queue: Arc<LogQueue>) {
                 continue;
             }
             CacheEvent::Status(status) => {
-                if status.is_settled() {
+                if status.is_settled() && !listed {
                     listed = true;
+                    let sources = readers
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .sources
+                        .len() as u16;
+                    queue.note(LogNote::Listed { sources });
+                    // Without following, the pods of now are all there is to read.
+                    if !query.follow {
+                        break;
+                    }
                 }
                 continue;
             }
@@ -265,6 +299,7 @@ async fn follow_pods(cache: Cache, query: LogQuery, queue: Arc<LogQueue>) {
                     source,
                     window: if listed { LogWindow::All } else { query.window },
                     previous: query.previous,
+                    follow: query.follow,
                     queue: queue.clone(),
                     readers: readers.clone(),
                 };
@@ -272,6 +307,8 @@ async fn follow_pods(cache: Cache, query: LogQuery, queue: Arc<LogQueue>) {
             }
         }
     }
+    // Not following: the readers of the pods there were finish on their own.
+    while tasks.join_next().await.is_some() {}
 }
 
 /// Reads one container's log, resuming after drops.
@@ -282,6 +319,7 @@ struct ContainerReader {
     source: u16,
     window: LogWindow,
     previous: bool,
+    follow: bool,
     queue: Arc<LogQueue>,
     readers: Arc<Mutex<Readers>>,
 }
@@ -313,7 +351,7 @@ impl ContainerReader {
         let mut backoff = Duration::from_millis(250);
         let mut resumed = false;
         loop {
-            let follow = !self.previous && self.container_done() == Some(false);
+            let follow = self.follow && !self.previous && self.container_done() == Some(false);
             let mut params = LogParams {
                 container: Some(self.container.clone()),
                 follow,

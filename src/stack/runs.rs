@@ -108,6 +108,10 @@ pub struct Run {
     pub finished: Option<DateTime<Utc>>,
     /// Every pod of every try, oldest first.
     pub pods: Vec<RunPod>,
+    /// A label selector for the pods of this run and its next tries (what a log viewer
+    /// follows to pick up a retry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_selector: Option<String>,
     /// Why it failed, in one line (from the objects; a log reader may refine it).
     pub reason: Option<String>,
 }
@@ -126,15 +130,19 @@ impl Run {
 }
 
 /// The objects that are runs (or the root of one): indices into the classification.
-fn units(classification: &Classification) -> impl Iterator<Item = usize> + '_ {
+fn units<'a>(
+    classification: &'a Classification,
+    objects: &'a [&'a StackObject],
+) -> impl Iterator<Item = usize> + 'a {
     classification
         .placements
         .iter()
         .enumerate()
-        .filter(|(_, p)| match p.part {
+        .filter(|(i, p)| match p.part {
             Part::Run => true,
-            // A run part with no run above it (a SparkApplication over its driver).
-            Part::RunPart => p.parent.is_none(),
+            // A run's object with no run above it (a SparkApplication over its driver); a
+            // stray pod part (an executor whose driver is gone) is no run of its own.
+            Part::RunPart => p.parent.is_none() && objects[*i].kind != ObjectKind::Pod,
             _ => false,
         })
         .map(|(i, _)| i)
@@ -148,13 +156,23 @@ pub fn runs(
     children: &[Vec<usize>],
     component: Option<usize>,
 ) -> Vec<Run> {
+    // Spark executors name their application, not always their driver as owner.
+    let mut by_app: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        if o.kind == ObjectKind::Pod
+            && let Some(app) = o.label(SPARK_APP)
+        {
+            by_app.entry(app).or_default().push(i);
+        }
+    }
     let reader = Reader {
         rules,
         classification,
         objects,
         children,
+        by_app,
     };
-    let tries: Vec<Try> = units(classification)
+    let tries: Vec<Try> = units(classification, objects)
         .filter(|&i| component.is_none_or(|c| classification.placements[i].component == c))
         .map(|i| reader.try_of(i))
         .collect();
@@ -176,7 +194,12 @@ struct Reader<'a> {
     classification: &'a Classification,
     objects: &'a [&'a StackObject],
     children: &'a [Vec<usize>],
+    /// Pods by Spark application id.
+    by_app: HashMap<&'a str, Vec<usize>>,
 }
+
+/// The label Spark puts on a driver and its executors.
+const SPARK_APP: &str = "spark-app-selector";
 
 impl Reader<'_> {
     fn try_of(&self, i: usize) -> Try {
@@ -228,6 +251,7 @@ impl Reader<'_> {
                 .iter()
                 .map(|p| run_pod(p, try_number_of_pod(p, try_number)))
                 .collect(),
+            follow_selector: follow_selector(o),
             reason,
         };
         Try {
@@ -255,6 +279,16 @@ impl Reader<'_> {
                     out.push(self.objects[child]);
                 }
                 stack.push(child);
+            }
+        }
+        // A driver's executors, when they do not name it as their owner.
+        let apps: Vec<&str> = out.iter().filter_map(|p| p.label(SPARK_APP)).collect();
+        for app in apps {
+            for &j in self.by_app.get(app).into_iter().flatten() {
+                let pod = self.objects[j];
+                if !out.iter().any(|p| std::ptr::eq(*p, pod)) {
+                    out.push(pod);
+                }
             }
         }
         out.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
@@ -351,6 +385,35 @@ fn airflow_task_name(o: &StackObject) -> Option<String> {
     let dag = o.tag("dag_id")?;
     let task = o.tag("task_id")?;
     Some(format!("{dag}.{task}"))
+}
+
+/// The labels every try of this run carries (and nothing else does).
+fn follow_selector(o: &StackObject) -> Option<String> {
+    let pairs = |keys: &[&str]| -> Option<String> {
+        let parts: Option<Vec<String>> = keys
+            .iter()
+            .map(|k| o.label(k).map(|v| format!("{k}={v}")))
+            .collect();
+        parts.map(|p| p.join(","))
+    };
+    if o.label("airbyte") == Some("job-pod") {
+        return pairs(&["airbyte", "job_id"]);
+    }
+    if o.label("dag_id").is_some() && o.label("task_id").is_some() {
+        let mut keys = vec!["dag_id", "task_id", "run_id"];
+        if o.label("map_index").is_some() {
+            keys.push("map_index");
+        }
+        return pairs(&keys);
+    }
+    match &o.kind {
+        // A Job's pods carry its name.
+        ObjectKind::Job => Some(format!("job-name={}", o.name)),
+        ObjectKind::Other(kind) if kind.as_str() == "SparkApplication" => {
+            Some(format!("sparkoperator.k8s.io/app-name={}", o.name))
+        }
+        _ => None,
+    }
 }
 
 /// The try a run object says it is: Airflow's `try_number`, Airbyte's 0-based `attempt_id`.

@@ -525,3 +525,32 @@ fn a_job_without_pods_yet_is_pending_and_states_parse_back() {
         assert_eq!(RunState::parse(state.as_str()), Some(state));
     }
 }
+
+#[test]
+fn executors_without_an_owner_join_their_drivers_run() {
+    let driver = pod(
+        "spark",
+        "orders-driver",
+        json!({"spark-role": "driver", "spark-app-selector": "spark-9", "spark-app-name": "orders"}),
+        json!({}),
+        &[("spark-kubernetes-driver", "apache/spark:3.5.5")],
+        "Running",
+        None,
+        3,
+    );
+    let executor = |n: u32| {
+        pod(
+            "spark",
+            &format!("orders-exec-{n}"),
+            json!({"spark-role": "executor", "spark-app-selector": "spark-9"}),
+            json!({}),
+            &[("spark-kubernetes-executor", "apache/spark:3.5.5")],
+            "Running",
+            None,
+            2,
+        )
+    };
+    let run = one(&[driver, executor(1), executor(2)]);
+    assert_eq!(run.id, "spark/orders-driver");
+    assert_eq!(run.pods.len(), 3);
+}
