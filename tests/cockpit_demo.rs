@@ -258,9 +258,18 @@ impl Relay {
     }
 
     async fn restore(&mut self) {
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .expect("the relay gets its port back");
+        // The cut listener closes on its own task: wait for the port to be free again.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let listener = loop {
+            match TcpListener::bind(self.addr).await {
+                Ok(listener) => break listener,
+                Err(error) if Instant::now() < deadline => {
+                    eprintln!("the relay's port is not free yet: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("the relay gets its port back: {error}"),
+            }
+        };
         self.serve(listener);
     }
 }
