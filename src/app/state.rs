@@ -163,6 +163,9 @@ pub struct ComponentView {
     pub events: Option<Result<Vec<ComponentEvent>, String>>,
     /// The component's Services as rows (no health of their own: shown, not judged).
     services: Vec<WorkloadReport>,
+    /// Its newest runs as rows (kind `Run`), and the runs they are.
+    runs: Vec<WorkloadReport>,
+    run_of_row: Vec<crate::stack::Run>,
     /// The cursor, an index into [`ComponentView::workloads`].
     pub selected: usize,
 }
@@ -178,6 +181,9 @@ pub struct ComponentEvent {
     pub message: String,
     pub count: i64,
 }
+
+/// How many of a component's newest runs its view lists.
+const COMPONENT_RUNS: usize = 10;
 
 /// The order kinds are listed in: workloads, then runs, then bare pods (anything else comes
 /// after, alphabetically).
@@ -257,10 +263,53 @@ impl ComponentView {
         ComponentView {
             component,
             services,
+            runs: Vec::new(),
+            run_of_row: Vec::new(),
             selected: 0,
             generation: 0,
             events: None,
         }
+    }
+
+    /// The component's newest runs (from every run of the stack), as rows after its
+    /// Services; the cursor keeps its place.
+    pub fn set_runs(&mut self, runs: &[crate::stack::Run]) {
+        use crate::stack::{Health, RunState};
+        let ours: Vec<&crate::stack::Run> = runs
+            .iter()
+            .filter(|r| {
+                r.namespace == self.component.namespace && r.component == self.component.name
+            })
+            .take(COMPONENT_RUNS)
+            .collect();
+        self.runs = ours
+            .iter()
+            .map(|r| WorkloadReport {
+                kind: "Run".into(),
+                name: r.name.clone(),
+                namespace: r.namespace.clone(),
+                role: r.tool.clone().unwrap_or_default(),
+                ready: match r.try_number {
+                    Some(n) if n > 1 => format!("{} (try {n})", r.state),
+                    _ => r.state.to_string(),
+                },
+                health: match r.state {
+                    RunState::Succeeded | RunState::Running | RunState::Pending => Health::Healthy,
+                    RunState::Retrying => Health::Degraded,
+                    RunState::Failed => Health::Down,
+                },
+            })
+            .collect();
+        self.run_of_row = ours.into_iter().cloned().collect();
+        self.selected = self.selected.min(self.workloads().len().saturating_sub(1));
+    }
+
+    /// The run under the cursor, when the cursor is on a run.
+    pub fn selected_run(&self) -> Option<&crate::stack::Run> {
+        let first_run = self.workloads().len() - self.runs.len();
+        self.selected
+            .checked_sub(first_run)
+            .and_then(|i| self.run_of_row.get(i))
     }
 
     /// The workloads in display order: grouped by kind (see `KIND_ORDER`), then by name.
@@ -276,13 +325,18 @@ impl ComponentView {
             (rank(&a.kind), &a.kind, &a.name).cmp(&(rank(&b.kind), &b.kind, &b.name))
         });
         workloads.extend(self.services.iter());
+        workloads.extend(self.runs.iter());
         workloads
     }
 
     /// The names whose events belong to this component: its workloads, Services, and what
     /// they make (pods and ReplicaSets are named after their owners).
     pub fn event_names(&self) -> Vec<String> {
-        self.workloads().iter().map(|w| w.name.clone()).collect()
+        self.workloads()
+            .iter()
+            .filter(|w| w.kind != "Run")
+            .map(|w| w.name.clone())
+            .collect()
     }
 
     /// The workload under the cursor.

@@ -119,11 +119,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             if !Arc::ptr_eq(&runs, &state.runs) {
                 for view in &mut state.stack {
-                    if let View::Runs(runs_view) = view {
-                        runs_view.set_runs(runs.clone());
+                    match view {
+                        View::Runs(runs_view) => runs_view.set_runs(runs.clone()),
+                        View::Component(component) => component.set_runs(&runs),
+                        _ => {}
                     }
                 }
-                if matches!(state.top(), View::Runs(_)) {
+                if matches!(state.top(), View::Runs(_) | View::Component(_)) {
                     state.changed();
                 }
                 state.runs = runs;
@@ -619,7 +621,7 @@ fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
             layers.selected = motion.apply(layers.selected, count);
         }
         View::Component(view) => {
-            let count = view.component.workloads.len();
+            let count = view.workloads().len();
             view.selected = motion.apply(view.selected, count);
         }
         View::Table(table) => table.move_cursor(motion, rows),
@@ -715,6 +717,7 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             // The component's workloads, from the report the layers show; the layers keep
             // refreshing only while they are on top.
             let mut view = ComponentView::new(component.clone());
+            view.set_runs(&state.runs);
             let generation = state.next_generation();
             view.generation = generation;
             let effect = Effect::FetchComponentEvents {
@@ -735,7 +738,7 @@ fn select(state: &mut AppState) -> Vec<Effect> {
                 workload.namespace.clone()
             };
             // A pod has nothing below it, and a Service is shown, not drilled: describe them.
-            if matches!(workload.kind.as_str(), "Pod" | "Service") {
+            if matches!(workload.kind.as_str(), "Pod" | "Service" | "Run") {
                 return open_document(state, DocumentKind::Describe, false);
             }
             let name = workload.name.clone();
@@ -817,12 +820,24 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
             };
             (table.kind.clone(), row.key.clone())
         }
-        // The workload under the cursor of a component.
+        // The workload under the cursor of a component; a run's own object.
         View::Component(view) => {
-            let Some(workload) = view.selected_workload() else {
+            let found = match view.selected_run() {
+                Some(run) => run_object(&state.catalog, run),
+                None => view
+                    .selected_workload()
+                    .and_then(|w| workload_object(&state.catalog, &view.component, w)),
+            };
+            let Some(found) = found else {
                 return Vec::new();
             };
-            let Some(found) = workload_object(&state.catalog, &view.component, workload) else {
+            found
+        }
+        View::Runs(view) => {
+            let Some(found) = view
+                .selected_run()
+                .and_then(|run| run_object(&state.catalog, run))
+            else {
                 return Vec::new();
             };
             found
@@ -857,6 +872,13 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
         kind: resource,
         key,
     }]
+}
+
+/// The kind and key of a run's own object (its newest try's pod or Job, its application).
+fn run_object(catalog: &Catalog, run: &crate::stack::Run) -> Option<(ResourceKind, RowKey)> {
+    let kind = catalog.resolve(&run.kind).cloned()?;
+    let name = run.id.rsplit('/').next().unwrap_or(&run.id);
+    Some((kind, RowKey::new(&run.namespace, name)))
 }
 
 /// The kind and key of a component's workload.
