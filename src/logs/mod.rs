@@ -14,6 +14,8 @@ pub mod line;
 pub mod run;
 pub mod sanitize;
 pub mod search;
+#[cfg(all(test, feature = "sim"))]
+mod sim_logs;
 
 pub use buffer::{DEFAULT_CAP_BYTES, DEFAULT_CAP_LINES, LogBuffer, LogBufferError};
 pub use level::pretty_json;
