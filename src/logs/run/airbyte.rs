@@ -225,6 +225,10 @@ impl AirbyteDecoder {
     }
 
     fn platform(&mut self, text: &str, level: Level) {
+        // A platform line (it starts with its date) ends a block whose end was lost.
+        if self.reading != Reading::Lines && text.starts_with(|c: char| c.is_ascii_digit()) {
+            self.reading = Reading::Lines;
+        }
         match self.reading {
             Reading::Summary => {
                 if text.trim_end() == "}" {
@@ -575,6 +579,19 @@ mod tests {
             p.reason.as_deref(),
             Some("destination: Destination process exited with non-zero exit code 1")
         );
+    }
+
+    #[test]
+    fn a_block_cut_short_does_not_swallow_the_log() {
+        let cut = format!("{}\n  \"status\" : \"failed\",", pl("sync summary: {"));
+        let read = pl("Records read: 5000 (2 MB)");
+        let p = decode(&[&cut, &read]);
+        assert_eq!(
+            p.records,
+            Some(5000),
+            "the line after the cut block is read"
+        );
+        assert_eq!(p.finished, Some(Outcome::Failed));
     }
 
     #[test]

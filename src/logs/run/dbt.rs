@@ -121,6 +121,8 @@ pub struct DbtDecoder {
     block: Option<Block>,
     /// The node of the last RunResultFailure, for RunResultError events without node info.
     last_failure: Option<String>,
+    /// Lines carry dbt's `HH:MM:SS` console prefix (so bare lines are continuations).
+    prefixed: bool,
 }
 
 /// dbt's console prefix: `HH:MM:SS  `.
@@ -257,17 +259,31 @@ impl DbtDecoder {
     // --- text ---------------------------------------------------------------------------
 
     fn feed_text(&mut self, text: &str) {
-        let Some(body) = strip_time(text) else {
-            // No time prefix: the continuation of a multi-line message.
-            if let Some(Block::Message { lines, .. }) = &mut self.block
-                && lines.len() < MAX_MESSAGE_LINES
-            {
-                lines.push(text.to_string());
+        let body = match strip_time(text) {
+            Some(body) => {
+                self.prefixed = true;
+                body
             }
-            return;
+            None => {
+                // No time prefix: the continuation of a multi-line message. In a log written
+                // without dbt's console prefix, only indented lines continue one (dbt
+                // indents its messages) and the rest are events.
+                if let Some(Block::Message { target, lines }) = &mut self.block {
+                    let continues = self.prefixed
+                        || (matches!(target, Target::Run) && !text.is_empty())
+                        || text.starts_with(char::is_whitespace);
+                    if continues {
+                        if lines.len() < MAX_MESSAGE_LINES {
+                            lines.push(text.to_string());
+                        }
+                        return;
+                    }
+                }
+                text
+            }
         };
         if let Some(Block::Await(name)) = &self.block {
-            if body.is_empty() {
+            if body.trim().is_empty() {
                 return;
             }
             let other = body.starts_with("Failure in ")
@@ -909,6 +925,30 @@ mod tests {
             Some("orders: column \"missing_column\" does not exist")
         );
         assert_eq!(p.headline, "dbt 1 of 1 · 1 error · failed");
+    }
+
+    #[test]
+    fn a_log_without_the_time_prefix_is_read_too() {
+        // Some wrappers strip dbt's `HH:MM:SS` column.
+        let log: String = BUILD_TEXT
+            .lines()
+            .map(|l| strip_time(l.trim_start_matches("\x1b[0m")).unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let p = decode(&log);
+        assert_eq!(
+            p.headline,
+            "dbt 8 of 8 · 1 error, 1 failing test, 2 skipped · failed"
+        );
+        assert_eq!(
+            p.failures[0].error,
+            "Got 1 result, configured to fail if != 0"
+        );
+        assert!(
+            p.failures[1].error.contains(BINDER),
+            "{}",
+            p.failures[1].error
+        );
     }
 
     #[test]
