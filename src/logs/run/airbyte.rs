@@ -68,6 +68,11 @@ pub struct AirbyteDecoder {
     streams: BTreeMap<String, String>,
     cancelled: bool,
     check: Option<(bool, Option<String>)>,
+    /// From the connectors' own lines, for when the orchestrator's are not in the log.
+    source_records: u64,
+    committed_records: u64,
+    flushed_records: u64,
+    flushed_bytes: u64,
 }
 
 /// The message part of a platform line: after `Class(method):42 - `.
@@ -206,10 +211,27 @@ impl AirbyteDecoder {
             }
             "LOG" => {
                 let level = v["log"]["level"].as_str().unwrap_or("");
-                if matches!(level, "ERROR" | "FATAL")
-                    && let Some(m) = v["log"]["message"].as_str()
+                let message = v["log"]["message"].as_str().unwrap_or("");
+                if matches!(level, "ERROR" | "FATAL") {
+                    self.error_lines.push(one_line(&plain_text(message)));
+                } else if let Some(rest) = message.strip_prefix("Flushing ")
+                    && let Some(n) = rest.split(' ').next().and_then(|w| w.parse::<u64>().ok())
                 {
-                    self.error_lines.push(one_line(&plain_text(m)));
+                    // Destinations: `Flushing 5000 records (2 MB) to stream public.orders`.
+                    self.flushed_records += n;
+                    let size = rest.split_once(" (").and_then(|(_, s)| s.split(')').next());
+                    self.flushed_bytes += size.and_then(parse_size).unwrap_or(0);
+                }
+            }
+            // Per-state record counts: what the source emitted and the destination committed
+            // since the previous state.
+            "STATE" => {
+                let state = &v["state"];
+                if let Some(n) = state["sourceStats"]["recordCount"].as_f64() {
+                    self.source_records += n as u64;
+                }
+                if let Some(n) = state["destinationStats"]["recordCount"].as_f64() {
+                    self.committed_records += n as u64;
                 }
             }
             "CONNECTION_STATUS" => {
@@ -390,8 +412,17 @@ impl RunDecoder for AirbyteDecoder {
 
     fn progress(&self) -> RunProgress {
         let finished = self.finished();
-        let records = self.synced_records.or(self.records);
-        let bytes = self.synced_bytes.or(self.bytes);
+        let nonzero = |n: u64| (n > 0).then_some(n);
+        let committed = nonzero(self.committed_records.max(self.flushed_records));
+        let records = self
+            .synced_records
+            .or(self.records)
+            .or(nonzero(self.source_records))
+            .or(committed);
+        let bytes = self
+            .synced_bytes
+            .or(self.bytes)
+            .or(nonzero(self.flushed_bytes));
         let streams_total = self.streams.len() as u64;
         let streams_done = self.streams.values().filter(|s| *s == "COMPLETE").count() as u64;
         let mut parts = vec![match self.kind {
@@ -409,6 +440,11 @@ impl RunDecoder for AirbyteDecoder {
         }
         if let Some(b) = bytes {
             parts.push(human_bytes(b));
+        }
+        if let Some(c) = committed
+            && Some(c) != records
+        {
+            parts.push(format!("{} committed", thousands(c)));
         }
         if streams_total > 0 {
             parts.push(format!("{streams_done} of {streams_total} streams"));
@@ -497,6 +533,29 @@ mod tests {
         assert_eq!(
             p.headline,
             "airbyte sync · job 1234 attempt 0 · 25,012 records · 10.0 MiB"
+        );
+    }
+
+    #[test]
+    fn sync_progress_from_the_connectors_stats() {
+        // Without the orchestrator's lines (only the connector containers followed).
+        let state = |side: &str, n: u64| {
+            format!(
+                r#"{{"type":"STATE","state":{{"type":"STREAM","stream":{{"stream_descriptor":{{"name":"orders","namespace":"public"}},"stream_state":{{}}}},"{side}":{{"recordCount":{n}.0}}}}}}"#
+            )
+        };
+        let flush = r#"{"type":"LOG","log":{"level":"INFO","message":"Flushing 5000 records (2 MB) to stream public.orders"}}"#;
+        let p = decode(&[
+            &state("sourceStats", 5000),
+            &state("sourceStats", 5000),
+            &state("destinationStats", 5000),
+            flush,
+        ]);
+        assert_eq!(p.records, Some(10_000));
+        assert_eq!(p.bytes, Some(2 * 1024 * 1024));
+        assert_eq!(
+            p.headline,
+            "airbyte sync · 10,000 records · 2.0 MiB · 5,000 committed"
         );
     }
 
