@@ -346,7 +346,7 @@ impl ComponentView {
 }
 
 /// One screen of the stack.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum View {
     Layers(LayersView),
     Component(Box<ComponentView>),
@@ -463,7 +463,7 @@ pub struct Flash {
 const FLASH_SECONDS: i64 = 6;
 
 /// The whole cockpit state.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct AppState {
     pub context: ContextInfo,
     pub server: ServerStatus,
