@@ -143,7 +143,18 @@ impl SimState {
 
     /// Defaults, validates and stores a new object (the create path shared by the API,
     /// controllers and scenarios).
-    pub fn create_object(&self, info: &ResourceInfo, mut obj: Value) -> Result<Obj, ApiError> {
+    pub fn create_object(&self, info: &ResourceInfo, obj: Value) -> Result<Obj, ApiError> {
+        self.create_keeping_uid(info, obj, None)
+    }
+
+    /// [`SimState::create_object`], storing the object under `uid` when given (a scenario
+    /// links dependents to their owners before either is stored).
+    fn create_keeping_uid(
+        &self,
+        info: &ResourceInfo,
+        mut obj: Value,
+        uid: Option<String>,
+    ) -> Result<Obj, ApiError> {
         if obj["apiVersion"].is_null() {
             obj["apiVersion"] = json!(info.api_version());
         }
@@ -172,6 +183,9 @@ impl SimState {
         super::admission::default_on_create(info, &mut obj, || self.next_cluster_ip());
         let info2 = info.clone();
         let created = self.store.create_with(&info.key(), obj, |o| {
+            if let Some(uid) = uid {
+                o["metadata"]["uid"] = json!(uid);
+            }
             if info2.plural == "jobs" {
                 super::admission::default_on_create(&info2, o, String::new);
             }
@@ -207,7 +221,8 @@ impl SimState {
         });
     }
 
-    /// Creates a scenario object, keeping any status it carries.
+    /// Creates a scenario object, keeping any status and uid it carries (the API server
+    /// would assign a new uid; a scenario names it so owner references can point at it).
     pub fn seed(&self, obj: Value) -> Result<(), SimError> {
         let what = format!(
             "{}/{}",
@@ -222,7 +237,11 @@ impl SimState {
                 what: what.clone(),
                 message: format!("no resource serves {api_version} {kind}"),
             })?;
-        self.create_object(&info, obj)
+        let uid = obj["metadata"]["uid"]
+            .as_str()
+            .filter(|u| !u.is_empty())
+            .map(str::to_string);
+        self.create_keeping_uid(&info, obj, uid)
             .map(|_| ())
             .map_err(|e| SimError::Seed {
                 what,

@@ -76,7 +76,9 @@ pub struct SimConfig {
     pub addr: SocketAddr,
     pub scenario: ScenarioName,
     pub options: ScenarioOptions,
-    /// Run the scenario's run generators (off for deterministic tests).
+    /// Run the scenario's run generators (off for deterministic tests). The demo's history
+    /// of runs that finished before it opened (and the retry running then) is there either
+    /// way: it is the cluster's state at start, not something that happens over time.
     pub runs: bool,
     /// Bench pod changes per second (`--churn N`; needs `options.extra_pods`), 0 for none.
     pub churn: u32,

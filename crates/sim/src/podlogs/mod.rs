@@ -128,6 +128,8 @@ pub(crate) struct Ctx<'a> {
     pub end_at: Option<DateTime<Utc>>,
     /// Lines a second from the pod script's `log-rate` (main containers only).
     pub log_rate: Option<f64>,
+    /// Where a failing run fails, from the pod script's `fail-in`.
+    pub fail_in: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -185,6 +187,7 @@ impl<'a> Ctx<'a> {
             end,
             end_at,
             log_rate: script.log_rate.filter(|_| !init),
+            fail_in: script.fail_in,
         }
     }
 

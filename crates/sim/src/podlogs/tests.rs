@@ -489,20 +489,39 @@ fn airbyte_replication_pod_writes_platform_lines_and_protocol_messages() {
         msgs.iter()
             .any(|m| m["log"]["message"] == "Starting syncing SourceStripe")
     );
-    // The destination's error is worded as its warehouse reports it.
-    let dst = lines(
-        &run(&p, "destination", Some((120, 1))),
+    // By default a failed sync failed in its source: the destination shows no error.
+    let errors = |p: &Value, container: &str| -> Vec<Value> {
+        lines(&run(p, container, Some((120, 1))), t0(), t0() + secs(120))
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(&l.text).ok())
+            .filter(|m| m["trace"]["type"] == "ERROR")
+            .collect()
+    };
+    assert!(errors(&p, "destination").is_empty());
+    // `fail-in=destination`: the destination's error, worded as its warehouse reports it, the
+    // source cut off without one, and the orchestrator's summary naming the destination.
+    let mut dest_fails = p.clone();
+    dest_fails["metadata"]["annotations"] =
+        json!({"sim.strata.dev/script": "exit=120s,code=1,fail-in=destination"});
+    let dst = errors(&dest_fails, "destination");
+    assert_eq!(dst.len(), 1);
+    assert_eq!(dst[0]["trace"]["error"]["failure_type"], "config_error");
+    let internal = dst[0]["trace"]["error"]["internal_message"]
+        .as_str()
+        .unwrap();
+    assert!(internal.contains("SnowflakeSQLException"), "{internal}");
+    assert!(errors(&dest_fails, "source").is_empty());
+    let orch = texts(&lines(
+        &run(&dest_fails, "orchestrator", Some((120, 1))),
         t0(),
         t0() + secs(120),
-    );
-    let last: Value = serde_json::from_str(&dst.last().unwrap().text).unwrap();
-    assert_eq!(last["trace"]["error"]["failure_type"], "config_error");
+    ))
+    .join("\n");
     assert!(
-        last["trace"]["error"]["internal_message"]
-            .as_str()
-            .unwrap()
-            .contains("SnowflakeSQLException")
+        orch.contains("DestinationException: Destination process exited with non-zero exit code 1")
     );
+    assert!(orch.contains("\"failureOrigin\" : \"destination\""));
+    assert!(orch.contains(&format!("\"internalMessage\" : {}", jstr(internal))));
 }
 
 #[test]
