@@ -366,9 +366,35 @@ fn kubectl_path() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// A private directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("strata-sim-kubectl-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The real kubectl with a private home (its discovery cache) and the simulator's
+/// kubeconfig.
 struct Kubectl {
     path: PathBuf,
-    home: tempfile::TempDir,
+    home: TempDir,
     kubeconfig: PathBuf,
 }
 
@@ -378,7 +404,7 @@ impl Kubectl {
             eprintln!("SKIPPED: kubectl not found (set STRATA_KUBECTL)");
             return None;
         };
-        let home = tempfile::tempdir().unwrap();
+        let home = TempDir::new();
         let kubeconfig = home.path().join("kubeconfig");
         sim.write_kubeconfig(&kubeconfig).unwrap();
         Some(Kubectl {
