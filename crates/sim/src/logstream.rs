@@ -55,13 +55,25 @@ pub enum CutMode {
 /// streams (of one pod, or of any) ends after `after_lines` lines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LogStreamCut {
-    /// `(namespace, name)` of the pod whose streams are cut; `None` for any pod.
+    /// `(namespace, name)` of the pod whose streams are cut; `None` for any pod. Shown as
+    /// `"NAMESPACE/NAME"` (or `null`) in the control port's JSON.
+    #[serde(serialize_with = "pod_ref")]
     pub pod: Option<(String, String)>,
     /// Lines each cut stream sends before it ends (the backlog counts).
     pub after_lines: usize,
     /// Follow streams still to cut; each follow request takes one when it starts.
     pub count: u32,
     pub mode: CutMode,
+}
+
+fn pod_ref<S: serde::Serializer>(
+    pod: &Option<(String, String)>,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    match pod {
+        Some((ns, name)) => out.serialize_str(&format!("{ns}/{name}")),
+        None => out.serialize_none(),
+    }
 }
 
 impl SimState {

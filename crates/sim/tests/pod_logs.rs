@@ -212,6 +212,7 @@ async fn a_cut_follow_stream_resumes_from_the_last_timestamp_without_losing_line
         .expect("202 Accepted");
     assert_eq!(armed["armed"][0]["after_lines"], 300);
     assert_eq!(armed["armed"][0]["mode"], "abrupt");
+    assert_eq!(armed["armed"][0]["pod"], "default/busy");
 
     let (first, cut) = follow(&sim, "busy", None).await;
     assert!(
