@@ -240,8 +240,10 @@ fn airbyte(now: DateTime<Utc>) -> Vec<Value> {
 /// Task tries of two DAG runs: `orders_daily` an hour ago, all fine; `customer_360` now,
 /// whose `build_customer_features` failed try 1 and runs try 2.
 fn airflow(now: DateTime<Utc>) -> Vec<Value> {
-    let earlier = runs::hour_of(minutes_ago(now, 52));
-    let current = runs::hour_of(minutes_ago(now, 8));
+    // Hourly runs execute after their interval: the run of the hour before the one its tasks
+    // ran in. The live generator's runs are of the current hour, so run ids never meet.
+    let earlier = runs::hour_of(minutes_ago(now, 52)) - Duration::hours(1);
+    let current = runs::hour_of(minutes_ago(now, 8)) - Duration::hours(1);
     let try_ = |dag_id, task_id, try_number, logical, salt| TaskTry {
         dag_id,
         task_id,
@@ -491,6 +493,34 @@ mod tests {
                     let end = crate::store::parse_kube_time(&t["finishedAt"]).unwrap();
                     assert!(end < now);
                     assert_eq!(t["exitCode"], script.exit_code, "{}", meta::name(p));
+                }
+            }
+        }
+    }
+
+    /// With the run generators on, new runs never take a past run's name, Airbyte job id or
+    /// Airflow DAG run.
+    #[test]
+    fn live_runs_never_meet_the_past_ones() {
+        let now = Utc::now();
+        let past = objects(now, &super::super::demo::objects(now));
+        let names: std::collections::HashSet<&str> = past.iter().map(meta::name).collect();
+        let run_ids: std::collections::HashSet<&str> = past
+            .iter()
+            .filter_map(|o| o["metadata"]["annotations"]["run_id"].as_str())
+            .collect();
+        assert_eq!(run_ids.len(), 2);
+        for g in super::super::runs::generators() {
+            for seq in 0..24 {
+                let at = now + Duration::from_std(g.first_after + g.period * seq as u32).unwrap();
+                for o in (g.make)(seq, at) {
+                    assert!(!names.contains(meta::name(&o)), "{}", meta::name(&o));
+                    if let Some(run) = o["metadata"]["annotations"]["run_id"].as_str() {
+                        assert!(!run_ids.contains(run), "{run}");
+                    }
+                    if let Some(job) = o["metadata"]["labels"]["job_id"].as_str() {
+                        assert!(job.parse::<u64>().unwrap() >= 18_400);
+                    }
                 }
             }
         }
