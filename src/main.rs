@@ -140,7 +140,15 @@ enum SimCommand {
     ///   GET  /strata-sim/status            {"up": true|false, "api": URL}
     ///   GET  /strata-sim/requests[?since=SEQ]  the request log: counters per verb and
     ///                                      resource, the newest requests (also on the API port)
+    ///   POST /strata-sim/faults/logs?after_lines=K[&count=N][&pod=NS/NAME][&mode=abrupt|clean]
+    ///                                      the next N (default 1) follow streams of pod logs
+    ///                                      (of that pod, or any) end after K lines: the
+    ///                                      connection drops (abrupt, default) or the response
+    ///                                      ends (clean); GET lists armed cuts, DELETE disarms
     /// e.g. curl -X POST "$(sed -n 2p sim.out)/strata-sim/outage?seconds=15"
+    ///
+    /// A pod whose annotation sim.strata.dev/script holds `log-rate=N` writes N log lines a
+    /// second (benchmarks of log viewers).
     #[command(verbatim_doc_comment)]
     Serve {
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -156,7 +164,8 @@ enum SimCommand {
         /// Write a kubeconfig (context `strata-sim`) pointing at the simulator.
         #[arg(long)]
         write_kubeconfig: Option<PathBuf>,
-        /// Do not start the scenario's runs (a cluster that only changes when told to).
+        /// Do not start the scenario's runs (a cluster that only changes when told to). The
+        /// demo's history of finished runs is there either way.
         #[arg(long)]
         no_runs: bool,
         /// Bench pod changes per second, spread evenly (readiness flips, restarts, brief

@@ -1,7 +1,7 @@
 //! The simulator's own HTTP hooks, under a prefix no Kubernetes client uses: the request log
-//! (`GET /strata-sim/requests`, on the API port and on the control port) and outages
+//! (`GET /strata-sim/requests`, on the API port and on the control port), outages
 //! (`POST /strata-sim/outage?seconds=N`, on the control port only — a separate listener, so it
-//! answers while the API is down).
+//! answers while the API is down) and log stream cuts (`/strata-sim/faults/logs`, control port).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use super::SimError;
 use super::http::{Body, SimState, json_response};
+use super::logstream::{CutMode, LogStreamCut};
 use super::server::ApiServer;
 use super::store::ApiError;
 
@@ -135,11 +136,12 @@ async fn serve(
             Ok(_) => status(&server).await,
             Err(e) => error(&ApiError::internal(e.to_string())),
         },
+        "/strata-sim/faults/logs" => log_faults(&req, &state),
         "/strata-sim/outage" | "/strata-sim/suspend" | "/strata-sim/resume" => error(
             &ApiError::method_not_allowed(format!("use POST for {path}")),
         ),
         _ => error(&ApiError::not_found_path(
-            "unknown control path; this port serves POST /strata-sim/outage?seconds=N, POST /strata-sim/suspend, POST /strata-sim/resume, GET /strata-sim/status and GET /strata-sim/requests",
+            "unknown control path; this port serves POST /strata-sim/outage?seconds=N, POST /strata-sim/suspend, POST /strata-sim/resume, GET /strata-sim/status, GET /strata-sim/requests and POST|GET|DELETE /strata-sim/faults/logs",
         )),
     }
 }
@@ -180,4 +182,123 @@ async fn outage(req: &Request<Incoming>, server: Arc<ApiServer>) -> Response<Bod
         202,
         &json!({"up": false, "seconds": seconds, "api": format!("http://{}", server.addr())}),
     )
+}
+
+/// `/strata-sim/faults/logs`: `POST ?after_lines=K[&count=N][&pod=NS/NAME][&mode=abrupt|clean]`
+/// arms a cut of the next N (default 1) follow streams of the pod's logs (any pod without
+/// `pod`) after K lines (202); `GET` lists the armed cuts; `DELETE` disarms them all. Each
+/// answer is `{"armed": [cuts]}`.
+fn log_faults(req: &Request<Incoming>, state: &SimState) -> Response<Body> {
+    let armed = |code: u16, state: &SimState| {
+        json_response(code, &json!({"armed": state.armed_log_cuts()}))
+    };
+    match *req.method() {
+        Method::GET => return armed(200, state),
+        Method::DELETE => {
+            state.clear_log_cuts();
+            return armed(200, state);
+        }
+        Method::POST => {}
+        _ => {
+            return error(&ApiError::method_not_allowed(
+                "use POST (arm), GET (list) or DELETE (disarm) for /strata-sim/faults/logs",
+            ));
+        }
+    }
+    match parse_cut(&query(req)) {
+        Ok(cut) => {
+            state.cut_log_streams(cut);
+            armed(202, state)
+        }
+        Err(why) => error(&ApiError::bad_request(format!(
+            "{why}; e.g. /strata-sim/faults/logs?after_lines=100&count=1&pod=default/web-0&mode=abrupt"
+        ))),
+    }
+}
+
+fn parse_cut(q: &HashMap<String, String>) -> Result<LogStreamCut, String> {
+    let after_lines = q
+        .get("after_lines")
+        .ok_or("after_lines (lines before the cut) is required")?
+        .parse::<usize>()
+        .map_err(|_| "after_lines must be a whole number of lines")?;
+    let count = match q.get("count") {
+        None => 1,
+        Some(c) => c
+            .parse::<u32>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or("count must be a whole number of streams above 0")?,
+    };
+    let pod = match q.get("pod").filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => {
+            let (ns, name) = p
+                .split_once('/')
+                .filter(|(ns, name)| !ns.is_empty() && !name.is_empty())
+                .ok_or("pod must be NAMESPACE/NAME")?;
+            Some((ns.to_string(), name.to_string()))
+        }
+    };
+    let mode = match q.get("mode").map(String::as_str) {
+        None | Some("abrupt") => CutMode::Abrupt,
+        Some("clean") => CutMode::Clean,
+        Some(_) => return Err("mode must be abrupt or clean".into()),
+    };
+    Ok(LogStreamCut {
+        pod,
+        after_lines,
+        count,
+        mode,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn log_cut_parameters() {
+        let cut = parse_cut(&q(&[("after_lines", "40")])).unwrap();
+        assert_eq!(
+            cut,
+            LogStreamCut {
+                pod: None,
+                after_lines: 40,
+                count: 1,
+                mode: CutMode::Abrupt
+            }
+        );
+        let cut = parse_cut(&q(&[
+            ("after_lines", "0"),
+            ("count", "3"),
+            ("pod", "ingestion/replication-job-1-attempt-0"),
+            ("mode", "clean"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            cut.pod,
+            Some(("ingestion".into(), "replication-job-1-attempt-0".into()))
+        );
+        assert_eq!(
+            (cut.after_lines, cut.count, cut.mode),
+            (0, 3, CutMode::Clean)
+        );
+        for bad in [
+            q(&[]),
+            q(&[("after_lines", "-1")]),
+            q(&[("after_lines", "5"), ("count", "0")]),
+            q(&[("after_lines", "5"), ("pod", "no-namespace")]),
+            q(&[("after_lines", "5"), ("mode", "gentle")]),
+        ] {
+            assert!(parse_cut(&bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -3,7 +3,6 @@
 //! `Status` errors, and one request-log entry per answered request.
 
 use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -23,8 +22,26 @@ use super::requestlog::{RequestLog, RequestRecord, RequestSummary};
 use super::resources::{self, ResKey, ResourceInfo};
 use super::store::{ApiError, Obj, Store};
 
-/// Response body: whole or streamed (watch, follow logs).
-pub type Body = BoxBody<Bytes, Infallible>;
+/// Response body: whole or streamed (watch, follow logs). Its error ends a streamed
+/// response without the final chunk: the client sees the connection cut mid-body.
+pub type Body = BoxBody<Bytes, StreamCut>;
+
+/// Why a streamed response was cut off (a log stream fault, see
+/// [`super::logstream::LogStreamCut`]).
+#[derive(Debug, thiserror::Error)]
+#[error("stream cut: {0}")]
+pub struct StreamCut(pub String);
+
+/// How long a cut stream waits before it breaks the connection, so the chunks sent before
+/// the cut reach the client first (hyper flushes while the body is pending).
+const CUT_GRACE: Duration = Duration::from_millis(50);
+
+/// A whole body.
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
 
 /// Faults a test can inject (DESIGN §3): failing responses and latency.
 #[derive(Default)]
@@ -33,6 +50,8 @@ pub struct Faults {
     pub fail_next: Mutex<VecDeque<u16>>,
     /// Added latency per request, in milliseconds.
     pub latency_ms: AtomicU64,
+    /// Log stream cuts still armed (see [`super::logstream::LogStreamCut`]).
+    pub log_cuts: Mutex<Vec<super::logstream::LogStreamCut>>,
 }
 
 /// Everything the simulator serves: the store, the resource registry and fault settings.
@@ -124,7 +143,18 @@ impl SimState {
 
     /// Defaults, validates and stores a new object (the create path shared by the API,
     /// controllers and scenarios).
-    pub fn create_object(&self, info: &ResourceInfo, mut obj: Value) -> Result<Obj, ApiError> {
+    pub fn create_object(&self, info: &ResourceInfo, obj: Value) -> Result<Obj, ApiError> {
+        self.create_keeping_uid(info, obj, None)
+    }
+
+    /// [`SimState::create_object`], storing the object under `uid` when given (a scenario
+    /// links dependents to their owners before either is stored).
+    fn create_keeping_uid(
+        &self,
+        info: &ResourceInfo,
+        mut obj: Value,
+        uid: Option<String>,
+    ) -> Result<Obj, ApiError> {
         if obj["apiVersion"].is_null() {
             obj["apiVersion"] = json!(info.api_version());
         }
@@ -153,6 +183,9 @@ impl SimState {
         super::admission::default_on_create(info, &mut obj, || self.next_cluster_ip());
         let info2 = info.clone();
         let created = self.store.create_with(&info.key(), obj, |o| {
+            if let Some(uid) = uid {
+                o["metadata"]["uid"] = json!(uid);
+            }
             if info2.plural == "jobs" {
                 super::admission::default_on_create(&info2, o, String::new);
             }
@@ -188,7 +221,8 @@ impl SimState {
         });
     }
 
-    /// Creates a scenario object, keeping any status it carries.
+    /// Creates a scenario object, keeping any status and uid it carries (the API server
+    /// would assign a new uid; a scenario names it so owner references can point at it).
     pub fn seed(&self, obj: Value) -> Result<(), SimError> {
         let what = format!(
             "{}/{}",
@@ -203,7 +237,11 @@ impl SimState {
                 what: what.clone(),
                 message: format!("no resource serves {api_version} {kind}"),
             })?;
-        self.create_object(&info, obj)
+        let uid = obj["metadata"]["uid"]
+            .as_str()
+            .filter(|u| !u.is_empty())
+            .map(str::to_string);
+        self.create_keeping_uid(&info, obj, uid)
             .map(|_| ())
             .map_err(|e| SimError::Seed {
                 what,
@@ -660,8 +698,8 @@ pub fn bytes_response(code: u16, content_type: &str, bytes: Vec<u8>) -> Response
         .status(StatusCode::from_u16(code).unwrap_or(StatusCode::OK))
         .header("content-type", content_type)
         .header("cache-control", "no-cache, private")
-        .body(Full::new(Bytes::from(bytes)).boxed())
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+        .body(full(bytes))
+        .unwrap_or_else(|_| Response::new(full(Bytes::new())))
 }
 
 /// A plain-text response.
@@ -669,8 +707,8 @@ pub fn text_response(code: u16, text: &str) -> Response<Body> {
     Response::builder()
         .status(StatusCode::from_u16(code).unwrap_or(StatusCode::OK))
         .header("content-type", "text/plain")
-        .body(Full::new(Bytes::from(text.to_string())).boxed())
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+        .body(full(text.to_string()))
+        .unwrap_or_else(|_| Response::new(full(Bytes::new())))
 }
 
 /// The `Status` response of an error.
@@ -683,12 +721,36 @@ pub fn stream_response(content_type: &str, rx: mpsc::Receiver<Bytes>) -> Respons
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
-            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+            .map(|b| (Ok::<_, StreamCut>(Frame::data(b)), rx))
     });
+    streamed(content_type, BodyExt::boxed(StreamBody::new(stream)))
+}
+
+/// Like [`stream_response`], and an `Err` from the channel cuts the connection: the
+/// response ends without its final chunk, as when a proxy drops the connection. Chunks sent
+/// before the cut are delivered first.
+pub fn cuttable_stream_response(
+    content_type: &str,
+    rx: mpsc::Receiver<Result<Bytes, StreamCut>>,
+) -> Response<Body> {
+    let stream = futures::stream::unfold(Some(rx), |rx| async move {
+        let mut rx = rx?;
+        match rx.recv().await? {
+            Ok(b) => Some((Ok(Frame::data(b)), Some(rx))),
+            Err(cut) => {
+                tokio::time::sleep(CUT_GRACE).await;
+                Some((Err(cut), None))
+            }
+        }
+    });
+    streamed(content_type, BodyExt::boxed(StreamBody::new(stream)))
+}
+
+fn streamed(content_type: &str, body: Body) -> Response<Body> {
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", content_type)
         .header("cache-control", "no-cache, private")
-        .body(BodyExt::boxed(StreamBody::new(stream)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+        .body(body)
+        .unwrap_or_else(|_| Response::new(full(Bytes::new())))
 }

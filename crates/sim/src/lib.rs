@@ -23,6 +23,13 @@
 //!   `POST /strata-sim/outage?seconds=N` (down when it answers 202, back N seconds later;
 //!   409 while already down), `POST /strata-sim/suspend`, `POST /strata-sim/resume`,
 //!   `GET /strata-sim/status` (`{"up": …}`) and the request log.
+//! - **Log stream cuts**: [`RunningSim::cut_log_streams`] (or `POST
+//!   /strata-sim/faults/logs?after_lines=K&count=N[&pod=NS/NAME][&mode=abrupt|clean]` on the
+//!   control port) ends the next N follow streams of pod logs after K lines, as a proxy
+//!   dropping the connection does; [`logstream`] says what `sinceTime` and `timestamps=true`
+//!   give a client resuming the stream.
+//! - **Log rates**: the pod script setting `log-rate=N` makes a pod's containers write N
+//!   realistic lines a second ([`script`]).
 //! - **Churn**: [`SimConfig::churn`] changes N bench pods a second ([`churn`]).
 
 pub(crate) use strata_common::{printers, release};
@@ -69,7 +76,9 @@ pub struct SimConfig {
     pub addr: SocketAddr,
     pub scenario: ScenarioName,
     pub options: ScenarioOptions,
-    /// Run the scenario's run generators (off for deterministic tests).
+    /// Run the scenario's run generators (off for deterministic tests). The demo's history
+    /// of runs that finished before it opened (and the retry running then) is there either
+    /// way: it is the cluster's state at start, not something that happens over time.
     pub runs: bool,
     /// Bench pod changes per second (`--churn N`; needs `options.extra_pods`), 0 for none.
     pub churn: u32,
@@ -191,6 +200,13 @@ impl RunningSim {
     /// False (and nothing done) when the API was already down.
     pub async fn outage(&self, duration: std::time::Duration) -> Result<bool, SimError> {
         self.server.outage(duration).await
+    }
+
+    /// Cuts the next `cut.count` follow streams of pod logs (of one pod, or of any) after
+    /// `cut.after_lines` lines, abruptly (the connection drops mid-response) or cleanly, for
+    /// clients' reconnect tests. See [`logstream`] for what a resumed request sends.
+    pub fn cut_log_streams(&self, cut: logstream::LogStreamCut) {
+        self.state.cut_log_streams(cut);
     }
 
     /// Whether the API accepts connections now.

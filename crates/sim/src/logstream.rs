@@ -1,18 +1,134 @@
 //! `pods/log`: picks the container run (current or previous), applies tail, since, timestamps
-//! and byte limits, and follows a running container until it ends or the client goes away.
+//! and byte limits as the kubelet does, and follows a running container until it ends or the
+//! client goes away.
+//!
+//! What clients can rely on (the real kubelet's behaviour, which the simulator matches):
+//!
+//! - `timestamps=true` prefixes each line with the time the runtime recorded it, RFC 3339 in
+//!   UTC with exactly nine fraction digits and a space (`2026-11-26T11:43:25.614025123Z text`).
+//!   Every line of a container run has its own timestamp, so `(timestamp, text)` identifies a
+//!   line.
+//! - `sinceTime` is inclusive: lines stamped exactly at it are sent. The API server forwards
+//!   it to the kubelet with whole-second precision (`time.RFC3339`), so fractions are dropped
+//!   (rounded down) and a request resumed from the last line's timestamp sends again the lines
+//!   of that second; de-duplicate them by `(timestamp, text)`.
+//! - `sinceSeconds` counts back from the request's arrival; at most one of `sinceSeconds` and
+//!   `sinceTime` may be given (422 otherwise).
+//! - `tailLines` with `sinceTime`/`sinceSeconds` sends the last N lines among those at or
+//!   after the time.
+//! - `limitBytes` ends the response after that many bytes, possibly mid-line (a follow stream
+//!   too).
+//! - A follow of a finished container sends its log and ends; `previous` never follows.
+//!
+//! Streams can be cut on request for clients' reconnect tests: [`LogStreamCut`], armed with
+//! [`SimState::cut_log_streams`] or over the control port.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use hyper::Response;
+use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::http::{ApiRequest, Body, SimState, Target, stream_response, text_response};
+use super::http::{
+    ApiRequest, Body, SimState, StreamCut, Target, cuttable_stream_response, text_response,
+};
 use super::podlogs::{self, ContainerRun, LogLine};
 use super::store::{ApiError, parse_kube_time as ts};
+
+/// How a cut log stream ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CutMode {
+    /// The connection drops mid-response (no final chunk), as when a proxy or load balancer
+    /// cuts it: clients see an error, not an end of stream.
+    #[default]
+    Abrupt,
+    /// The response ends normally, as if the container had stopped writing.
+    Clean,
+}
+
+/// A fault for the next follow requests of pod logs: each of the next `count` follow
+/// streams (of one pod, or of any) ends after `after_lines` lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogStreamCut {
+    /// `(namespace, name)` of the pod whose streams are cut; `None` for any pod. Shown as
+    /// `"NAMESPACE/NAME"` (or `null`) in the control port's JSON.
+    #[serde(serialize_with = "pod_ref")]
+    pub pod: Option<(String, String)>,
+    /// Lines each cut stream sends before it ends (the backlog counts).
+    pub after_lines: usize,
+    /// Follow streams still to cut; each follow request takes one when it starts.
+    pub count: u32,
+    pub mode: CutMode,
+}
+
+fn pod_ref<S: serde::Serializer>(
+    pod: &Option<(String, String)>,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    match pod {
+        Some((ns, name)) => out.serialize_str(&format!("{ns}/{name}")),
+        None => out.serialize_none(),
+    }
+}
+
+impl SimState {
+    /// Arms a cut: the next `cut.count` follow streams of the pod (or of any pod) end after
+    /// `cut.after_lines` lines. Cuts armed earlier are used first.
+    pub fn cut_log_streams(&self, cut: LogStreamCut) {
+        if cut.count == 0 {
+            return;
+        }
+        self.faults
+            .log_cuts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(cut);
+    }
+
+    /// The cuts still armed, in the order they will be used.
+    pub fn armed_log_cuts(&self) -> Vec<LogStreamCut> {
+        self.faults
+            .log_cuts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Disarms every cut.
+    pub fn clear_log_cuts(&self) {
+        self.faults
+            .log_cuts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Takes one use of the first cut armed for this pod: (lines, mode).
+    fn take_log_cut(&self, ns: &str, name: &str) -> Option<(usize, CutMode)> {
+        let mut cuts = self
+            .faults
+            .log_cuts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let i = cuts.iter().position(|c| {
+            c.pod
+                .as_ref()
+                .is_none_or(|(n, p)| n.as_str() == ns && p.as_str() == name)
+        })?;
+        let cut = &mut cuts[i];
+        let taken = (cut.after_lines, cut.mode);
+        cut.count = cut.count.saturating_sub(1);
+        if cut.count == 0 {
+            cuts.remove(i);
+        }
+        Some(taken)
+    }
+}
 
 /// A container run as read from pod status.
 #[derive(Clone, Debug, PartialEq)]
@@ -143,6 +259,183 @@ fn format_line(line: &LogLine, timestamps: bool) -> String {
     }
 }
 
+/// The query of a log request, validated as the API server validates `PodLogOptions`.
+struct LogOptions {
+    follow: bool,
+    previous: bool,
+    timestamps: bool,
+    tail: Option<usize>,
+    since_seconds: Option<i64>,
+    since_time: Option<DateTime<Utc>>,
+    limit_bytes: Option<usize>,
+}
+
+impl LogOptions {
+    fn parse(req: &ApiRequest, pod: &str) -> Result<LogOptions, ApiError> {
+        let int = |key: &str| -> Result<Option<i64>, ApiError> {
+            match req.param(key).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "unable to parse query parameter {key}={v:?}: not an integer"
+                    ))
+                }),
+            }
+        };
+        let tail = int("tailLines")?;
+        let since_seconds = int("sinceSeconds")?;
+        let limit_bytes = int("limitBytes")?;
+        let since_time = match req.param("sinceTime").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => Some(
+                DateTime::parse_from_rfc3339(v)
+                    .map_err(|e| {
+                        ApiError::bad_request(format!(
+                            "parsing time {v:?} as \"2006-01-02T15:04:05Z07:00\": {e}"
+                        ))
+                    })?
+                    .with_timezone(&Utc),
+            ),
+        };
+        let mut causes = Vec::new();
+        if tail.is_some_and(|n| n < 0) {
+            causes.push((
+                "tailLines".to_string(),
+                format!(
+                    "Invalid value: {}: must be greater than or equal to 0",
+                    tail.unwrap_or_default()
+                ),
+            ));
+        }
+        if since_seconds.is_some() && since_time.is_some() {
+            causes.push((
+                "sinceSeconds".to_string(),
+                "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified"
+                    .to_string(),
+            ));
+        }
+        if let Some(s) = since_seconds.filter(|s| *s < 1) {
+            causes.push((
+                "sinceSeconds".to_string(),
+                format!("Invalid value: {s}: must be greater than 0"),
+            ));
+        }
+        if let Some(b) = limit_bytes.filter(|b| *b < 1) {
+            causes.push((
+                "limitBytes".to_string(),
+                format!("Invalid value: {b}: must be greater than 0"),
+            ));
+        }
+        if !causes.is_empty() {
+            return Err(ApiError::invalid("PodLogOptions", "", pod, &causes));
+        }
+        Ok(LogOptions {
+            follow: req.flag("follow"),
+            previous: req.flag("previous"),
+            timestamps: req.flag("timestamps"),
+            tail: tail.map(|n| n as usize),
+            since_seconds,
+            // The API server hands sinceTime to the kubelet formatted with `time.RFC3339`,
+            // which drops the fraction: the kubelet filters from the whole second.
+            since_time: since_time.map(|t| t.with_nanosecond(0).unwrap_or(t)),
+            limit_bytes: limit_bytes.map(|b| b as usize),
+        })
+    }
+
+    /// The oldest line time to send, if any.
+    fn since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.since_time.or_else(|| {
+            self.since_seconds
+                .map(|s| now - chrono::Duration::seconds(s))
+        })
+    }
+}
+
+/// The lines a request sees of a run up to `until`: those at or after `since`, then the last
+/// `tail` of them. The kubelet takes the file's tail first and filters by time after; on a
+/// log in time order both orders keep the same lines, and this one makes only the window.
+fn backlog(
+    run: &ContainerRun<'_>,
+    since: Option<DateTime<Utc>>,
+    until: DateTime<Utc>,
+    tail: Option<usize>,
+) -> Vec<LogLine> {
+    let from = since.unwrap_or(run.started).max(run.started);
+    let mut lines = podlogs::lines(run, from, until);
+    if let Some(n) = tail {
+        lines.drain(..lines.len().saturating_sub(n));
+    }
+    lines
+}
+
+/// Cuts `text` to at most `limit` bytes (on a character boundary); true when it was cut.
+fn limit_text(text: &mut String, limit: usize) -> bool {
+    if text.len() <= limit {
+        return false;
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    true
+}
+
+/// Sends formatted lines down a stream, ending it when a cut says so.
+struct Sink {
+    tx: mpsc::Sender<Result<Bytes, StreamCut>>,
+    timestamps: bool,
+    /// Lines left before a cut, and how it ends the stream.
+    cut: Option<(usize, CutMode)>,
+    /// Bytes left under `limitBytes`.
+    bytes_left: Option<usize>,
+}
+
+impl Sink {
+    /// Sends `lines`; false when the stream is over (client gone, or cut).
+    async fn send(&mut self, lines: &[LogLine]) -> bool {
+        let (lines, cut_now) = match &mut self.cut {
+            Some((left, _)) if lines.len() >= *left => {
+                let n = *left;
+                *left = 0;
+                (&lines[..n], true)
+            }
+            Some((left, _)) => {
+                *left -= lines.len();
+                (lines, false)
+            }
+            None => (lines, false),
+        };
+        let mut chunk = String::new();
+        for l in lines {
+            chunk.push_str(&format_line(l, self.timestamps));
+        }
+        let limited = self
+            .bytes_left
+            .is_some_and(|left| limit_text(&mut chunk, left));
+        if let Some(left) = &mut self.bytes_left {
+            *left -= chunk.len();
+        }
+        if !chunk.is_empty() && self.tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+            return false;
+        }
+        if limited {
+            return false;
+        }
+        if cut_now {
+            if let Some((_, CutMode::Abrupt)) = self.cut {
+                let _ = self
+                    .tx
+                    .send(Err(StreamCut("log stream cut by an injected fault".into())))
+                    .await;
+            }
+            // A clean cut just ends the response (the sender drops with the task).
+            return false;
+        }
+        true
+    }
+}
+
 /// Serves `GET …/pods/{name}/log`.
 pub async fn serve(
     state: Arc<SimState>,
@@ -156,28 +449,11 @@ pub async fn serve(
         .get(&t.info.key(), &ns, &name)
         .ok_or_else(|| ApiError::not_found(&t.info.key(), &name))?;
     let container = pick_container(&pod, req.param("container"))?;
-    let previous = req.flag("previous");
-    let run = pick_run(&pod, &container, previous)?;
+    let opts = LogOptions::parse(req, &name)?;
+    let run = pick_run(&pod, &container, opts.previous)?;
     let now = Utc::now();
-    let mut from = run.started;
-    if let Some(secs) = req
-        .param("sinceSeconds")
-        .and_then(|s| s.parse::<i64>().ok())
-    {
-        from = from.max(now - chrono::Duration::seconds(secs));
-    }
-    if let Some(t) = req
-        .param("sinceTime")
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-    {
-        from = from.max(t.with_timezone(&Utc));
-    }
+    let since = opts.since(now);
     let until = run.finished.map(|(f, _)| f.min(now)).unwrap_or(now);
-    let tail = req.param("tailLines").and_then(|s| s.parse::<i64>().ok());
-    let timestamps = req.flag("timestamps");
-    let limit = req
-        .param("limitBytes")
-        .and_then(|s| s.parse::<usize>().ok());
     let first = ContainerRun {
         pod: &pod,
         container: &container,
@@ -185,37 +461,36 @@ pub async fn serve(
         started: run.started,
         finished: run.finished,
     };
-    let mut lines = podlogs::lines(&first, from, until.max(from));
-    if let Some(n) = tail
-        && n >= 0
-        && lines.len() > n as usize
-    {
-        lines.drain(..lines.len() - n as usize);
-    }
-    let mut text = String::new();
-    for l in &lines {
-        text.push_str(&format_line(l, timestamps));
-    }
-    if let Some(limit) = limit
-        && text.len() > limit
-    {
-        let mut cut = limit;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+    let lines = backlog(&first, since, until, opts.tail);
+    let cut = if opts.follow && !opts.previous {
+        state.take_log_cut(&ns, &name)
+    } else {
+        None
+    };
+    if !opts.follow || opts.previous || (run.finished.is_some() && cut.is_none()) {
+        let mut text = String::new();
+        for l in &lines {
+            text.push_str(&format_line(l, opts.timestamps));
         }
-        text.truncate(cut);
-        return Ok(text_response(200, &text));
-    }
-    if !req.flag("follow") || run.finished.is_some() || previous {
+        if let Some(limit) = opts.limit_bytes {
+            limit_text(&mut text, limit);
+        }
         return Ok(text_response(200, &text));
     }
     // Follow: send what exists, then poll the script for new lines until the container run
-    // ends, the pod goes away, or the client disconnects.
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    // ends, the pod goes away, the client disconnects or a cut ends the stream.
+    let (tx, rx) = mpsc::channel::<Result<Bytes, StreamCut>>(64);
     let key = t.info.key();
     let mut shutdown = req.shutdown.clone();
+    let mut sink = Sink {
+        tx,
+        timestamps: opts.timestamps,
+        cut,
+        bytes_left: opts.limit_bytes,
+    };
+    let from = since.unwrap_or(run.started).max(run.started);
     tokio::spawn(async move {
-        if !text.is_empty() && tx.send(Bytes::from(text)).await.is_err() {
+        if !sink.send(&lines).await || run.finished.is_some() {
             return;
         }
         let mut cursor = until.max(from);
@@ -248,15 +523,12 @@ pub async fn serve(
                 finished: ended,
             };
             if end > cursor {
-                let mut chunk = String::new();
-                for l in podlogs::lines(&follow_run, cursor, end) {
-                    chunk.push_str(&format_line(&l, timestamps));
-                }
+                let fresh = podlogs::lines(&follow_run, cursor, end);
                 cursor = end;
-                if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
+                if !sink.send(&fresh).await {
                     return;
                 }
-            } else if tx.is_closed() {
+            } else if sink.tx.is_closed() {
                 return;
             }
             if ended.is_some() {
@@ -264,7 +536,7 @@ pub async fn serve(
             }
         }
     });
-    Ok(stream_response("text/plain", rx))
+    Ok(cuttable_stream_response("text/plain", rx))
 }
 
 #[cfg(test)]

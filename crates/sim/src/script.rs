@@ -4,7 +4,18 @@
 //!
 //! Format: comma-separated settings, e.g. `start=2s,exit=30s,code=1` or `crashloop=5s` or
 //! `pull-error`; `external` means something else writes the pod's status (the benchmark
-//! churn, see [`crate::churn`]) and the kubelet leaves it alone. Durations take `ms`, `s`, `m` or `h` suffixes (bare numbers are seconds).
+//! churn, see [`crate::churn`]) and the kubelet leaves it alone. Durations take `ms`, `s`, `m`
+//! or `h` suffixes (bare numbers are seconds).
+//!
+//! Two settings shape the log rather than the lifecycle:
+//!
+//! - `log-rate=250`: every (non-init) container writes exactly that many lines a second,
+//!   evenly spaced, instead of its tool's log — mixed plain, JSON and logfmt lines with levels,
+//!   some long lines and an occasional ANSI-coloured one — for log viewer benchmarks (20 pods at
+//!   250 = 5,000 lines a second).
+//! - `fail-in=NAME`: where a failing run fails, for the tools whose log can say: the Airbyte
+//!   container (`source` or `destination`) or the dbt node (a model or test name). Ignored when
+//!   the run succeeds or the name means nothing to the tool.
 
 use std::time::Duration;
 
@@ -35,7 +46,15 @@ pub struct PodScript {
     /// When set, only this fraction of pods (chosen by a hash of the pod's name) exits with
     /// `exit_code`; the others exit 0. Makes CronJob runs fail sometimes, not always.
     pub fail_ratio: Option<f64>,
+    /// Lines a second every container writes instead of its tool's log (`log-rate=N`).
+    pub log_rate: Option<f64>,
+    /// Where a failing run fails (`fail-in=NAME`: a container or a dbt node).
+    pub fail_in: Option<String>,
 }
+
+/// The highest `log-rate` accepted: beyond it one simulated pod would cost more than a
+/// benchmark of many pods should.
+pub const MAX_LOG_RATE: f64 = 100_000.0;
 
 impl Default for PodScript {
     fn default() -> Self {
@@ -49,6 +68,8 @@ impl Default for PodScript {
             never_ready: false,
             external: false,
             fail_ratio: None,
+            log_rate: None,
+            fail_in: None,
         }
     }
 }
@@ -97,6 +118,23 @@ impl PodScript {
                         .filter(|r: &f64| (0.0..=1.0).contains(r))
                         .ok_or_else(|| err("needs a fraction between 0 and 1"))?;
                     s.fail_ratio = Some(r);
+                }
+                "log-rate" => {
+                    let r: f64 = value
+                        .and_then(|v| v.parse().ok())
+                        .filter(|r: &f64| *r > 0.0 && *r <= MAX_LOG_RATE)
+                        .ok_or_else(|| {
+                            err(&format!(
+                                "needs lines per second above 0 and at most {MAX_LOG_RATE}"
+                            ))
+                        })?;
+                    s.log_rate = Some(r);
+                }
+                "fail-in" => {
+                    let name = value
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| err("needs a container or step name"))?;
+                    s.fail_in = Some(name.to_string());
                 }
                 _ => return Err(err("unknown setting")),
             }
@@ -182,6 +220,26 @@ mod tests {
             PodScript::of_pod(&pod("dbt-7")).exit_code
         );
         assert!(PodScript::parse("fail-ratio=2").is_err());
+    }
+
+    #[test]
+    fn log_settings_parse() {
+        let s = PodScript::parse("log-rate=250,fail-in=destination").unwrap();
+        assert_eq!(s.log_rate, Some(250.0));
+        assert_eq!(s.fail_in.as_deref(), Some("destination"));
+        assert_eq!(
+            PodScript::parse("log-rate=0.5").unwrap().log_rate,
+            Some(0.5)
+        );
+        for bad in [
+            "log-rate=0",
+            "log-rate=-3",
+            "log-rate=lots",
+            "log-rate=1e9",
+            "fail-in=",
+        ] {
+            assert!(PodScript::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

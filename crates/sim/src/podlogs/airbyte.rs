@@ -325,6 +325,44 @@ fn records_at(k: u64, r: u64) -> u64 {
     (k + 1) * 5_000 + r % 1_000
 }
 
+/// Which connector a failed sync failed in: the pod script's `fail-in=destination` says the
+/// destination, anything else the source. Every container of the pod reads the same answer,
+/// so the orchestrator's summary names the connector whose log shows the error.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Source,
+    Destination,
+}
+
+fn failure_origin(ctx: &Ctx<'_>) -> Origin {
+    match ctx.fail_in.as_deref() {
+        Some("destination") => Origin::Destination,
+        _ => Origin::Source,
+    }
+}
+
+/// A destination's error for a bad password: (message for people, internal message), worded
+/// as each warehouse's driver reports it.
+fn destination_auth_error(dest_image: &str) -> (&'static str, &'static str) {
+    let repo = super::image_repo(dest_image);
+    if repo.contains("clickhouse") {
+        (
+            "Could not connect with provided configuration. Error: Code: 516. DB::Exception: airbyte: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)",
+            "com.clickhouse.client.api.ServerException: Code: 516. DB::Exception: airbyte: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)",
+        )
+    } else if repo.contains("postgres") {
+        (
+            "Could not connect with provided configuration. Error: FATAL: password authentication failed for user \"airbyte\"",
+            "org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"airbyte\"",
+        )
+    } else {
+        (
+            "Could not connect with provided configuration. Error: Incorrect username or password was specified.",
+            "net.snowflake.client.jdbc.SnowflakeSQLException: Incorrect username or password was specified.",
+        )
+    }
+}
+
 const ORCH: &str = "io.airbyte.container.orchestrator.worker.ReplicationWorker";
 const HELPER: &str = "io.airbyte.container.orchestrator.worker.ReplicationWorkerHelper";
 
@@ -497,11 +535,21 @@ fn orchestrator(ctx: &Ctx<'_>) -> Plan {
             });
         }
         End::Exit(_) => {
+            let origin = failure_origin(ctx);
             if !ends_ok {
-                p.tail_step(0, |at| {
+                let (side, method, line, exception) = match origin {
+                    Origin::Source => ("Source", "readFromSource", 302, "SourceException"),
+                    Origin::Destination => (
+                        "Destination",
+                        "writeToDestination",
+                        371,
+                        "DestinationException",
+                    ),
+                };
+                p.tail_step(0, move |at| {
                     format!(
-                        "{}\nio.airbyte.workers.internal.exception.SourceException: Source process exited with non-zero exit code 1\n\tat io.airbyte.container.orchestrator.worker.ReplicationWorkerHelper.getReplicationOutput(ReplicationWorkerHelper.kt:498)\n\tat io.airbyte.container.orchestrator.worker.ReplicationWorker.runReplicationBlocking(ReplicationWorker.kt:211)\n\tat java.base/java.util.concurrent.CompletableFuture$AsyncSupply.run(CompletableFuture.java:1768)\n\tat java.base/java.lang.Thread.run(Thread.java:1583)",
-                        pl(at, "pool-3-thread-1", "ERROR", &format!("{HELPER}(readFromSource):302"), "readFromSource: exception caught")
+                        "{}\nio.airbyte.workers.internal.exception.{exception}: {side} process exited with non-zero exit code 1\n\tat io.airbyte.container.orchestrator.worker.ReplicationWorkerHelper.getReplicationOutput(ReplicationWorkerHelper.kt:498)\n\tat io.airbyte.container.orchestrator.worker.ReplicationWorker.runReplicationBlocking(ReplicationWorker.kt:211)\n\tat java.base/java.util.concurrent.CompletableFuture$AsyncSupply.run(CompletableFuture.java:1768)\n\tat java.base/java.lang.Thread.run(Thread.java:1583)",
+                        pl(at, "pool-3-thread-1", "ERROR", &format!("{HELPER}({method}):{line}"), &format!("{method}: exception caught"))
                     )
                 });
             }
@@ -556,6 +604,19 @@ fn orchestrator(ctx: &Ctx<'_>) -> Plan {
                         "INFO",
                         &format!("{ORCH}(run):189"),
                         "failures: [ ]",
+                    )
+                });
+            } else if origin == Origin::Destination {
+                // The destination's trace message becomes the attempt's failure reason.
+                let (message, internal) = destination_auth_error(&j.dest_image);
+                let (jid, att) = (j.job.clone(), j.attempt.clone());
+                p.tail_step(1, move |at| {
+                    format!(
+                        "{}\n  \"failureOrigin\" : \"destination\",\n  \"failureType\" : \"config_error\",\n  \"internalMessage\" : {},\n  \"externalMessage\" : {},\n  \"metadata\" : {{\n    \"attemptNumber\" : {att},\n    \"jobId\" : {jid},\n    \"from_trace_message\" : true,\n    \"connector_command\" : \"write\"\n  }},\n  \"retryable\" : false,\n  \"timestamp\" : {}\n}} ]",
+                        pl(at, "pool-3-thread-1", "INFO", &format!("{ORCH}(run):189"), "failures: [ {"),
+                        jstr(internal),
+                        jstr(message),
+                        at.timestamp_millis()
                     )
                 });
             } else {
@@ -677,7 +738,8 @@ fn source(ctx: &Ctx<'_>) -> Plan {
                 log_msg("INFO", &format!("Finished syncing {n}"))
             });
         }
-        End::Exit(c) if c != 137 && c != 143 => {
+        // A destination failure stops the sync; the source is cut off without an error.
+        End::Exit(c) if c != 137 && c != 143 && failure_origin(ctx) == Origin::Source => {
             let s = streams[0];
             // Database sources fail on the JDBC connection, API sources on an HTTP error.
             let db_source = super::image_repo(&j.source_image).contains("postgres")
@@ -759,26 +821,15 @@ fn destination(ctx: &Ctx<'_>) -> Plan {
                 log_msg("INFO", &format!("{name} completed successfully"))
             });
         }
-        End::Exit(c) if c != 137 && c != 143 => {
-            // Each warehouse words a bad password its own way.
-            let repo = super::image_repo(&j.dest_image);
-            let (message, internal) = if repo.contains("clickhouse") {
-                (
-                    "Could not connect with provided configuration. Error: Code: 516. DB::Exception: airbyte: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)",
-                    "com.clickhouse.client.api.ServerException: Code: 516. DB::Exception: airbyte: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)",
+        End::Exit(c) if c != 137 && c != 143 && failure_origin(ctx) == Origin::Destination => {
+            let (message, internal) = destination_auth_error(&j.dest_image);
+            p.tail_step(0, move |_| {
+                log_msg(
+                    "ERROR",
+                    &format!("Failed to open a connection to the destination: {internal}"),
                 )
-            } else if repo.contains("postgres") {
-                (
-                    "Could not connect with provided configuration. Error: FATAL: password authentication failed for user \"airbyte\"",
-                    "org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"airbyte\"",
-                )
-            } else {
-                (
-                    "Could not connect with provided configuration. Error: Incorrect username or password was specified.",
-                    "net.snowflake.client.jdbc.SnowflakeSQLException: Incorrect username or password was specified.",
-                )
-            };
-            p.tail_step(0, move |at| {
+            });
+            p.tail_step(2, move |at| {
                 let stack = format!("{internal}\n\tat io.airbyte.cdk.load.check.CheckOperation.execute(CheckOperation.kt:48)\n\tat io.airbyte.cdk.load.write.WriteOperation.execute(WriteOperation.kt:41)\n");
                 error_trace(at, message, internal, &stack, "config_error")
             });

@@ -384,8 +384,20 @@ fn task(ctx: &Ctx<'_>) -> Plan {
         return p;
     }
     let code = ctx.end.code().unwrap_or(0);
+    if ctx.end.failed() && !ctx.end.killed() {
+        // The script's traceback on stderr, which the hook logs line by line as output.
+        let l = log.clone();
+        let traceback = script_traceback(&task);
+        p.tail_step(0, move |at| {
+            traceback
+                .iter()
+                .map(|line| l.line(at, "info", line, HOOK, "subprocess.py", 106))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+    }
     let l = log.clone();
-    p.tail_step(0, move |at| {
+    p.tail_step(rng.range(20, 120), move |at| {
         l.line(
             at,
             "info",
@@ -466,6 +478,76 @@ fn task(ctx: &Ctx<'_>) -> Plan {
         });
     }
     p
+}
+
+/// The Python traceback a task's script dies with, ending in the exception line: an API
+/// error for tasks that call out, a missing table for warehouse tasks, a missing column in a
+/// DataFrame otherwise.
+fn script_traceback(task: &str) -> Vec<String> {
+    let script = format!("/opt/airflow/dags/scripts/{task}.py");
+    let site = "/home/airflow/.local/lib/python3.12/site-packages";
+    let (frames, exception): (Vec<String>, String) = if ["sync", "extract", "publish", "crm"]
+        .iter()
+        .any(|w| task.contains(w))
+    {
+        (
+            vec![
+                format!("  File \"{script}\", line 74, in <module>"),
+                "    main()".into(),
+                format!("  File \"{script}\", line 58, in main"),
+                "    for page in fetch_pages(session, since=args.since):".into(),
+                format!("  File \"{script}\", line 31, in fetch_pages"),
+                "    resp.raise_for_status()".into(),
+                format!("  File \"{site}/requests/models.py\", line 1024, in raise_for_status"),
+                "    raise HTTPError(http_error_msg, response=self)".into(),
+            ],
+            "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://api.hubapi.com/crm/v3/objects/companies?limit=100&after=4711".into(),
+        )
+    } else if ["load", "optimize", "expire", "vacuum", "clickhouse"]
+        .iter()
+        .any(|w| task.contains(w))
+    {
+        (
+            vec![
+                format!("  File \"{script}\", line 61, in <module>"),
+                "    main()".into(),
+                format!("  File \"{script}\", line 48, in main"),
+                "    client.command(INSERT_SQL.format(partition=args.partition))".into(),
+                format!("  File \"{site}/clickhouse_connect/driver/httpclient.py\", line 352, in command"),
+                "    response = self._raw_request(payload, params, headers, method, fields=fields)".into(),
+                "               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^".into(),
+                format!("  File \"{site}/clickhouse_connect/driver/httpclient.py\", line 441, in _raw_request"),
+                "    self._error_handler(response)".into(),
+                format!("  File \"{site}/clickhouse_connect/driver/httpclient.py\", line 365, in _error_handler"),
+                "    raise OperationalError(err_str) if retried else DatabaseError(err_str) from None".into(),
+            ],
+            "clickhouse_connect.driver.exceptions.DatabaseError: Code: 60. DB::Exception: Table analytics.orders_staging does not exist. (UNKNOWN_TABLE)".into(),
+        )
+    } else {
+        (
+            vec![
+                format!("  File \"{script}\", line 112, in <module>"),
+                "    sys.exit(main())".into(),
+                "             ^^^^^^".into(),
+                format!("  File \"{script}\", line 98, in main"),
+                "    features = build_features(accounts, orders)".into(),
+                "               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^".into(),
+                format!("  File \"{script}\", line 57, in build_features"),
+                "    merged[\"ltv_90d\"] = merged[\"order_total\"].rolling(\"90D\", on=\"ordered_at\").sum()".into(),
+                "                        ~~~~~~^^^^^^^^^^^^^^^".into(),
+                format!("  File \"{site}/pandas/core/frame.py\", line 4102, in __getitem__"),
+                "    indexer = self.columns.get_loc(key)".into(),
+                "              ^^^^^^^^^^^^^^^^^^^^^^^^^".into(),
+                format!("  File \"{site}/pandas/core/indexes/base.py\", line 3812, in get_loc"),
+                "    raise KeyError(key) from err".into(),
+            ],
+            "KeyError: 'order_total'".into(),
+        )
+    };
+    let mut out = vec!["Traceback (most recent call last):".to_string()];
+    out.extend(frames);
+    out.push(exception);
+    out
 }
 
 const BANNER: &str = "  ____________       _____________\n ____    |__( )_________  __/__  /________      __\n____  /| |_  /__  ___/_  /_ __  /_  __ \\_ | /| / /\n___  ___ |  / _  /   _  __/ _  / / /_/ /_ |/ |/ /\n _/_/  |_/_/  /_/    /_/    /_/  \\____/____/|__/";

@@ -709,7 +709,14 @@ pub(super) fn plan(ctx: &Ctx<'_>, json_format: bool) -> Plan {
     // with a model error too; a run without tests errors a model, preferably one with
     // selected children so the skips show.
     let mut failing = Vec::new();
-    if ctx.end.failed() && !ctx.end.killed() {
+    // The pod script can name the node that fails (`fail-in=customer_ltv`).
+    let named = ctx
+        .fail_in
+        .as_deref()
+        .and_then(|n| selected.iter().copied().find(|&i| PROJECT[i].name == n));
+    if let (Some(i), true) = (named, ctx.end.failed() && !ctx.end.killed()) {
+        failing.push(i);
+    } else if ctx.end.failed() && !ctx.end.killed() {
         let models: Vec<usize> = selected
             .iter()
             .copied()
@@ -1163,11 +1170,50 @@ fn ok_status(adapter: &str, mat: &str, rows: i64) -> String {
     }
 }
 
+/// A broken column reference per model, so a failing model reads like a real change gone
+/// wrong: (model, line of the compiled SQL, that line, the column that is not there).
+const BROKEN_COLUMNS: &[(&str, u32, &str, &str)] = &[
+    (
+        "customer_ltv",
+        14,
+        "        sum(p.amount - p.refunded_amount) as lifetime_value,",
+        "p.refunded_amount",
+    ),
+    (
+        "orders_daily",
+        9,
+        "        count(distinct o.customer_key) as customers,",
+        "o.customer_key",
+    ),
+    (
+        "fct_revenue",
+        12,
+        "        p.amount_usd as revenue,",
+        "p.amount_usd",
+    ),
+    (
+        "stg_orders",
+        7,
+        "        cast(order_ts as timestamp) as ordered_at,",
+        "order_ts",
+    ),
+];
+
 /// The database's error for a broken model, worded as each adapter reports it.
 fn model_error(adapter: &str, n: &Node, database: &str, schema: &str) -> String {
     if adapter == "duckdb" {
         format!(
             "  Runtime Error in model {name} ({path})\n  Binder Error: Referenced column \"missing_column\" not found in FROM clause!\n  Candidate bindings: \"customer_id\"\n  \n  LINE 11:       select missing_column from \"{database}\".\"{schema}\".\"stg_customers\"\n                        ^^^^^^^^^^^^^^",
+            name = n.name,
+            path = n.path
+        )
+    } else if let Some((_, line, sql, column)) = BROKEN_COLUMNS.iter().find(|b| b.0 == n.name) {
+        // Postgres points its caret at the reference, under `LINE n: `.
+        let prefix = format!("LINE {line}: ");
+        let caret = prefix.len() + sql.find(column).unwrap_or(0);
+        format!(
+            "  Database Error in model {name} ({path})\n  column {column} does not exist\n  {prefix}{sql}\n  {}^",
+            " ".repeat(caret),
             name = n.name,
             path = n.path
         )

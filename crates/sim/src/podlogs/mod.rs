@@ -22,6 +22,7 @@ mod metabase;
 mod noisy;
 mod postgres;
 mod prefect;
+mod rate;
 mod redis;
 mod spark;
 mod superset;
@@ -65,6 +66,9 @@ pub fn lines(run: &ContainerRun<'_>, from: DateTime<Utc>, until: DateTime<Utc>) 
         return Vec::new();
     }
     let ctx = Ctx::new(run);
+    if let Some(per_second) = ctx.log_rate {
+        return rate::window(&ctx, per_second, from, until);
+    }
     let plan = detect::plan(&ctx);
     plan.window(&ctx, from, until)
 }
@@ -122,6 +126,10 @@ pub(crate) struct Ctx<'a> {
     pub end: End,
     /// When the run stops writing (actual or planned exit).
     pub end_at: Option<DateTime<Utc>>,
+    /// Lines a second from the pod script's `log-rate` (main containers only).
+    pub log_rate: Option<f64>,
+    /// Where a failing run fails, from the pod script's `fail-in`.
+    pub fail_in: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -151,10 +159,11 @@ impl<'a> Ctx<'a> {
             ^ mix(u64::from(run.attempt).wrapping_add(0x51));
         // The script tells how the run will end even while it runs, so the log is laid out
         // once and a window asked before the exit sees the same lines as one asked after it.
+        let script = PodScript::of_pod(pod);
         let planned = if init {
             None
         } else {
-            PodScript::of_pod(pod).ending().and_then(|(d, code)| {
+            script.ending().and_then(|(d, code)| {
                 let d = TimeDelta::from_std(d).ok()?;
                 Some((run.started.checked_add_signed(d)?, code))
             })
@@ -177,6 +186,8 @@ impl<'a> Ctx<'a> {
             started: run.started,
             end,
             end_at,
+            log_rate: script.log_rate.filter(|_| !init),
+            fail_in: script.fail_in,
         }
     }
 
@@ -377,6 +388,13 @@ impl Plan {
         if until <= from || until <= start {
             return Vec::new();
         }
+        // Lines are laid out on a millisecond grid and then spread inside their millisecond
+        // (see `stamp`), so every line whose spread time could fall in the window is made;
+        // the window is cut on the final times below.
+        let (want_from, want_until) = (from, until);
+        let from = from
+            .checked_sub_signed(TimeDelta::milliseconds(1))
+            .unwrap_or(from);
         let head_len = self.head.last().map_or(0, |(o, _)| *o + 1);
         let tail_len = if self.tail.is_empty() {
             0
@@ -456,6 +474,8 @@ impl Plan {
         }
         // Sections are laid out in time order already; a stable sort guards rounding.
         lines.sort_by_key(|l| l.at);
+        stamp(&mut lines);
+        lines.retain(|l| want_from <= l.at && l.at < want_until);
         if lines.len() > MAX_LINES {
             lines.drain(..lines.len() - MAX_LINES);
         }
@@ -504,6 +524,30 @@ impl Plan {
             }
         }
         out
+    }
+}
+
+/// Gives each line its own time, as a container runtime stamps every line it reads with
+/// nanoseconds: lines laid out on the same millisecond move apart inside it, in their order,
+/// from a stable pseudo-random start. Clients can then tell lines apart by (time, text).
+/// `lines` are sorted; lines sharing a time are all present (a window is made whole).
+fn stamp(lines: &mut [LogLine]) {
+    /// Spacing of lines inside a millisecond; from a start below 0.5 ms, 1250 lines fit.
+    const STEP_NS: i64 = 400;
+    const LAST: i64 = 1249;
+    let mut i = 0;
+    while i < lines.len() {
+        let at = lines[i].at;
+        let base = (mix(at.timestamp_millis() as u64 ^ 0x5eed) % 500_000) as i64;
+        let mut k = 0;
+        while i < lines.len() && lines[i].at == at {
+            let ns = base + k.min(LAST) * STEP_NS;
+            lines[i].at = at
+                .checked_add_signed(TimeDelta::nanoseconds(ns))
+                .unwrap_or(at);
+            k += 1;
+            i += 1;
+        }
     }
 }
 

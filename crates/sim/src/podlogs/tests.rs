@@ -489,20 +489,39 @@ fn airbyte_replication_pod_writes_platform_lines_and_protocol_messages() {
         msgs.iter()
             .any(|m| m["log"]["message"] == "Starting syncing SourceStripe")
     );
-    // The destination's error is worded as its warehouse reports it.
-    let dst = lines(
-        &run(&p, "destination", Some((120, 1))),
+    // By default a failed sync failed in its source: the destination shows no error.
+    let errors = |p: &Value, container: &str| -> Vec<Value> {
+        lines(&run(p, container, Some((120, 1))), t0(), t0() + secs(120))
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(&l.text).ok())
+            .filter(|m| m["trace"]["type"] == "ERROR")
+            .collect()
+    };
+    assert!(errors(&p, "destination").is_empty());
+    // `fail-in=destination`: the destination's error, worded as its warehouse reports it, the
+    // source cut off without one, and the orchestrator's summary naming the destination.
+    let mut dest_fails = p.clone();
+    dest_fails["metadata"]["annotations"] =
+        json!({"sim.strata.dev/script": "exit=120s,code=1,fail-in=destination"});
+    let dst = errors(&dest_fails, "destination");
+    assert_eq!(dst.len(), 1);
+    assert_eq!(dst[0]["trace"]["error"]["failure_type"], "config_error");
+    let internal = dst[0]["trace"]["error"]["internal_message"]
+        .as_str()
+        .unwrap();
+    assert!(internal.contains("SnowflakeSQLException"), "{internal}");
+    assert!(errors(&dest_fails, "source").is_empty());
+    let orch = texts(&lines(
+        &run(&dest_fails, "orchestrator", Some((120, 1))),
         t0(),
         t0() + secs(120),
-    );
-    let last: Value = serde_json::from_str(&dst.last().unwrap().text).unwrap();
-    assert_eq!(last["trace"]["error"]["failure_type"], "config_error");
+    ))
+    .join("\n");
     assert!(
-        last["trace"]["error"]["internal_message"]
-            .as_str()
-            .unwrap()
-            .contains("SnowflakeSQLException")
+        orch.contains("DestinationException: Destination process exited with non-zero exit code 1")
     );
+    assert!(orch.contains("\"failureOrigin\" : \"destination\""));
+    assert!(orch.contains(&format!("\"internalMessage\" : {}", jstr(internal))));
 }
 
 #[test]
@@ -1371,4 +1390,123 @@ fn dbt_follows_the_demo_cronjobs_selection_project_and_subcommand() {
             .join("\n")
             .contains("[\x1b[31mERROR STALE\x1b[0m in ")
     );
+}
+
+/// Every line carries its own time, strictly increasing, as a container runtime stamps them:
+/// `(time, text)` tells lines apart even when a tool writes the same text at once.
+#[test]
+fn every_line_of_a_run_has_its_own_time() {
+    let dbt = dbt_pod(&["build"]);
+    let repl = airbyte_replication_pod();
+    let noisy = pod(
+        "noisy-logger",
+        json!({}),
+        json!([c("noisy", "busybox:1.36")]),
+    );
+    for r in [
+        run(&dbt, "dbt", Some((40, 1))),
+        run(&repl, "orchestrator", Some((65, 1))),
+        run(&noisy, "noisy", None),
+    ] {
+        let all = lines(&r, t0(), t0() + secs(120));
+        assert!(all.len() > 20, "{}", r.container);
+        assert!(
+            all.windows(2).all(|w| w[0].at < w[1].at),
+            "{}: times repeat or go back",
+            r.container
+        );
+        // Spread inside the millisecond the tool wrote in: seconds shown in the text still
+        // match the time.
+        assert!(
+            all.iter()
+                .any(|l| l.at.timestamp_subsec_nanos() % 1_000_000 != 0)
+        );
+    }
+}
+
+fn rate_pod(script: &str) -> Value {
+    let mut p = pod(
+        "loadgen-7",
+        json!({"app": "loadgen"}),
+        json!([c("app", "ghcr.io/acme/orders-api:2.3.1")]),
+    );
+    p["metadata"]["annotations"] = json!({"sim.strata.dev/script": script});
+    p
+}
+
+#[test]
+fn a_log_rate_writes_exactly_that_many_lines_a_second() {
+    let p = rate_pod("log-rate=250");
+    let r = run(&p, "app", None);
+    for s in [0, 1, 59, 3599] {
+        let n = lines(&r, t0() + secs(s), t0() + secs(s + 1)).len();
+        assert_eq!(n, 250, "second {s}");
+    }
+    let second = lines(&r, t0() + secs(10), t0() + secs(11));
+    assert!(second.windows(2).all(|w| w[0].at < w[1].at));
+    assert_eq!(
+        second[1].at - second[0].at,
+        TimeDelta::milliseconds(4),
+        "evenly spaced"
+    );
+    // Odd rates keep their average.
+    let odd = rate_pod("log-rate=333.5");
+    let n = lines(&run(&odd, "app", None), t0(), t0() + secs(10)).len();
+    assert!((3334..=3336).contains(&n), "{n}");
+    // Windows partition the lines, and the text depends only on the line.
+    assert_partition(
+        &r,
+        t0(),
+        t0() + secs(3),
+        &[
+            TimeDelta::microseconds(1),
+            TimeDelta::microseconds(3_999),
+            TimeDelta::microseconds(4_000),
+            TimeDelta::milliseconds(1_500),
+        ],
+    );
+    // Huge windows stay bounded.
+    assert_eq!(lines(&r, t0(), t0() + secs(86_400)).len(), MAX_LINES);
+    // The run ends when the container does.
+    let done = lines(&run(&p, "app", Some((2, 0))), t0(), t0() + secs(60));
+    assert_eq!(done.len(), 500);
+}
+
+#[test]
+fn a_log_rate_mixes_formats_levels_and_long_lines() {
+    let p = rate_pod("log-rate=1000");
+    let all = lines(&run(&p, "app", None), t0(), t0() + secs(5));
+    let count = |pred: &dyn Fn(&str) -> bool| all.iter().filter(|l| pred(&l.text)).count();
+    let json = count(&|t| {
+        t.starts_with('{') && serde_json::from_str::<Value>(t).is_ok_and(|v| v["msg"].is_string())
+    });
+    let logfmt = count(&|t| t.starts_with("time=") && t.contains(" level="));
+    let long = count(&|t| t.len() > 2_000);
+    let ansi = count(&|t| t.contains('\x1b'));
+    let plain = count(&|t| t.starts_with("2026-") && t.contains(" - "));
+    let total = all.len();
+    assert_eq!(total, 5_000);
+    for (what, n, lo, hi) in [
+        ("json", json, 25, 35),
+        ("logfmt", logfmt, 20, 32),
+        ("long", long, 1, 6),
+        ("ansi", ansi, 0, 3),
+        ("plain", plain, 35, 50),
+    ] {
+        let pct = n * 100 / total;
+        assert!((lo..=hi).contains(&pct), "{what}: {pct}% of {total}");
+    }
+    assert!(ansi > 0);
+    for level in ["ERROR", "WARN", "INFO", "DEBUG"] {
+        assert!(
+            all.iter().any(|l| l.text.contains(level)
+                || l.text.contains(&format!("\"{}\"", level.to_lowercase()))),
+            "{level}"
+        );
+    }
+    // The tool's own log is replaced, init containers keep theirs.
+    let mut with_init = p.clone();
+    with_init["spec"]["initContainers"] = json!([c("wait", "busybox:1.36")]);
+    let init = lines(&run(&with_init, "wait", Some((3, 0))), t0(), t0() + secs(3));
+    assert!(init.len() < 50, "{}", init.len());
 }

@@ -11,6 +11,9 @@
 //! - a Trino upgrade is stuck in `pending-upgrade` and its workers never become Ready;
 //! - the `dbt-marts` CronJob fails its runs (a failing test: dbt exits 1).
 //!
+//! It also opens on an hour of finished runs of every tool, failures among successes (see
+//! [`history`]), present with or without the run generators.
+//!
 //! Workloads (Deployments, StatefulSets, CronJobs) are given; their pods come from the
 //! simulator's controllers, which copy the pod script annotation from the templates.
 
@@ -19,6 +22,7 @@ use serde_json::{Value, json};
 
 use super::charts::{self, CHARTS};
 use super::cluster::{self, NODES};
+use super::history;
 use super::meta::{
     self, hex_id, is_cluster_scoped, kube_time, object_at, set_annotation, set_creation, set_label,
     set_script, stable_hash,
@@ -71,6 +75,8 @@ pub fn objects(now: DateTime<Utc>) -> Vec<Value> {
     out.extend(meltano(now - Duration::days(64)));
     out.extend(dbt(now - Duration::days(58)));
     out.extend(spark_schedule(now));
+    let past = history::objects(now, &out);
+    out.extend(past);
     out.extend(releases::release_secrets(now));
     out.extend(events(now));
     out
@@ -575,6 +581,8 @@ fn dbt(created: DateTime<Utc>) -> Vec<Value> {
             created,
         );
         set_script(&mut cj, script);
+        // Its past Jobs (the demo's history) point at it by uid.
+        cj["metadata"]["uid"] = json!(history::fixed_uid("CronJob", "transformation", name));
         out.push(cj);
     }
     out

@@ -5,6 +5,7 @@ mod bench;
 mod charts;
 mod cluster;
 mod demo;
+mod history;
 mod md5;
 mod meta;
 mod releases;

@@ -100,11 +100,22 @@ pub fn airbyte_sync(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
     let job_id = 18_400 + block * 4 + [0, 1, 2, 2, 3][phase as usize];
     let attempt = u64::from(phase == 3);
     let fails = phase == 2;
-    let (conn_name, src, src_v, dst, dst_v) = CONNECTIONS[(job_id % 3) as usize];
+    let mut pod = airbyte_pod(job_id, attempt, (job_id % 3) as usize);
+    let seed = stable_hash(&["airbyte", super::meta::name(&pod)]);
+    set_script(&mut pod, &run_script(seed, if fails { 1 } else { 0 }));
+    set_creation(&mut pod, now);
+    vec![pod]
+}
+
+/// The replication pod of attempt `attempt` of sync job `job_id` of connection
+/// `CONNECTIONS[connection]` (modulo their number), as the workload launcher makes it: no
+/// script and no creation time yet.
+pub fn airbyte_pod(job_id: u64, attempt: u64, connection: usize) -> Value {
+    let (conn_name, src, src_v, dst, dst_v) = CONNECTIONS[connection % CONNECTIONS.len()];
     let connection_id = uuid(stable_hash(&["airbyte-connection", conn_name]));
     let name = format!("replication-job-{job_id}-attempt-{attempt}");
     let seed = stable_hash(&["airbyte", &name]);
-    let mut pod = json!({
+    json!({
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
@@ -169,10 +180,7 @@ pub fn airbyte_sync(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
             ],
             "volumes": [{"name": "config", "emptyDir": {}}, {"name": "pipes", "emptyDir": {}}],
         },
-    });
-    set_script(&mut pod, &run_script(seed, if fails { 1 } else { 0 }));
-    set_creation(&mut pod, now);
-    vec![pod]
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -259,19 +267,71 @@ pub fn airflow_task(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
     // The DAG run is the one of the hour the block started in; the retry computes the same
     // hour because it runs exactly one period later.
     let block_start = now - chrono::Duration::seconds((phase * AIRFLOW_PERIOD.as_secs()) as i64);
-    let logical = block_start
-        .with_minute(0)
+    let try_ = TaskTry {
+        dag_id,
+        task_id,
+        try_number,
+        logical: hour_of(block_start),
+        salt: seq,
+    };
+    let mut pod = airflow_task_pod(&try_);
+    set_script(
+        &mut pod,
+        &run_script(try_.seed(), if fails { 1 } else { 0 }),
+    );
+    set_creation(&mut pod, now);
+    vec![pod]
+}
+
+/// The start of the hour `t` is in: the logical date of an hourly DAG run.
+pub fn hour_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.with_minute(0)
         .and_then(|t| t.with_second(0))
         .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(block_start);
-    let logical_iso = logical.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
-    let run_id = format!("scheduled__{logical_iso}");
-    let seed = stable_hash(&["airflow", dag_id, task_id, &run_id, &try_number.to_string()]);
+        .unwrap_or(t)
+}
+
+/// One try of one task instance of a scheduled DAG run.
+pub struct TaskTry<'a> {
+    pub dag_id: &'a str,
+    pub task_id: &'a str,
+    pub try_number: u32,
+    /// The DAG run's logical date (its run id is `scheduled__<logical date>`).
+    pub logical: DateTime<Utc>,
+    /// Keeps pod names of otherwise equal tries apart (the executor adds random characters).
+    pub salt: u64,
+}
+
+impl TaskTry<'_> {
+    fn run_id(&self) -> String {
+        format!(
+            "scheduled__{}",
+            self.logical.format("%Y-%m-%dT%H:%M:%S+00:00")
+        )
+    }
+
+    fn seed(&self) -> u64 {
+        stable_hash(&[
+            "airflow",
+            self.dag_id,
+            self.task_id,
+            &self.run_id(),
+            &self.try_number.to_string(),
+        ])
+    }
+}
+
+/// The pod of a task try (no script and no creation time yet).
+pub fn airflow_task_pod(t: &TaskTry<'_>) -> Value {
+    let (dag_id, task_id, try_number) = (t.dag_id, t.task_id, t.try_number);
+    let logical_iso = t.logical.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    let run_id = t.run_id();
+    let seed = t.seed();
     // The executor's pod name: slugified `<dag_id>-<task_id>` plus 8 random characters.
     let slug = format!("{dag_id}-{task_id}")
         .replace('_', "-")
         .to_lowercase();
-    let name = format!("{slug}-{}", alnum_id(seed ^ seq, 8));
+    let name = format!("{slug}-{}", alnum_id(seed ^ t.salt, 8));
 
     let mut pod = airflow_pod_template().clone();
     if let Some(spec) = pod["spec"].as_object_mut() {
@@ -330,9 +390,7 @@ pub fn airflow_task(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
         let env = object_at_array(base, "env");
         env.push(json!({"name": "AIRFLOW_IS_K8S_EXECUTOR_POD", "value": "True"}));
     }
-    set_script(&mut pod, &run_script(seed, if fails { 1 } else { 0 }));
-    set_creation(&mut pod, now);
-    vec![pod]
+    pod
 }
 
 fn object_at_array<'a>(v: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
@@ -361,6 +419,18 @@ pub fn dagster_run(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
     ]);
     let run_id = uuid(seed);
     let job_name = DAGSTER_JOBS[(seq % DAGSTER_JOBS.len() as u64) as usize];
+    let mut job = dagster_run_job(&run_id, job_name);
+    set_script(
+        &mut job,
+        &run_script(seed, if seq % 3 == 2 { 1 } else { 0 }),
+    );
+    set_creation(&mut job, now);
+    vec![job]
+}
+
+/// The run Job of run `run_id` of the Dagster job `job_name` (no script and no creation
+/// time yet).
+pub fn dagster_run_job(run_id: &str, job_name: &str) -> Value {
     let mut labels = Map::new();
     for (k, v) in [
         ("app.kubernetes.io/name", "dagster"),
@@ -368,7 +438,7 @@ pub fn dagster_run(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
         ("app.kubernetes.io/version", DAGSTER_VERSION),
         ("app.kubernetes.io/part-of", "dagster"),
         ("app.kubernetes.io/component", "run_worker"),
-        ("dagster/run-id", &run_id),
+        ("dagster/run-id", run_id),
         ("dagster/job", job_name),
         ("dagster/code-location", "k8s-example-user-code-1"),
     ] {
@@ -385,7 +455,7 @@ pub fn dagster_run(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
         "instance_ref": null,
         "set_exit_code_on_failure": true,
     });
-    let mut job = json!({
+    json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {
@@ -416,13 +486,7 @@ pub fn dagster_run(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
                 },
             },
         },
-    });
-    set_script(
-        &mut job,
-        &run_script(seed, if seq % 3 == 2 { 1 } else { 0 }),
-    );
-    set_creation(&mut job, now);
-    vec![job]
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Pod status blocks for pods the scenario emits already settled (benchmark pods that are
-//! Running, a hook pod that completed), in the shape the kubelet reports them.
+//! Running, a hook pod that completed, the demo's finished runs), in the shape the kubelet
+//! reports them.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -87,9 +88,25 @@ pub fn succeeded(
     started: DateTime<Utc>,
     finished: DateTime<Utc>,
 ) -> Value {
+    terminated(pod, at, started, started, finished, 0)
+}
+
+/// Status of a pod scheduled at `scheduled` whose init containers ran until `started`, and
+/// whose containers then ran and exited with `code` at `finished`: `Succeeded` with
+/// `Completed` containers for 0, else `Failed` with `Error`.
+pub fn terminated(
+    pod: &Value,
+    at: &Placement<'_>,
+    scheduled: DateTime<Utc>,
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    code: i32,
+) -> Value {
+    let scheduled_at = kube_time(scheduled);
     let since = kube_time(started);
     let until = kube_time(finished);
     let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
+    let reason = if code == 0 { "Completed" } else { "Error" };
     let statuses: Vec<Value> = containers(pod)
         .map(|(name, image)| {
             let id = format!(
@@ -98,7 +115,7 @@ pub fn succeeded(
             );
             json!({
                 "name": name,
-                "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                "state": {"terminated": {"exitCode": code, "reason": reason,
                     "startedAt": since, "finishedAt": until, "containerID": id}},
                 "lastState": {},
                 "ready": false,
@@ -110,30 +127,58 @@ pub fn succeeded(
             })
         })
         .collect();
-    json!({
-        "phase": "Succeeded",
-        "conditions": conditions(false, Some("PodCompleted"), &until),
+    let mut status = json!({
+        "phase": if code == 0 { "Succeeded" } else { "Failed" },
+        "conditions": conditions(false, Some(if code == 0 { "PodCompleted" } else { "PodFailed" }), &until),
         "hostIP": at.host_ip,
         "hostIPs": [{"ip": at.host_ip}],
         "podIP": at.pod_ip,
         "podIPs": [{"ip": at.pod_ip}],
-        "startTime": since,
+        "startTime": scheduled_at,
         "containerStatuses": statuses,
         "qosClass": qos_class(pod),
-    })
+    });
+    let init: Vec<Value> = init_containers(pod)
+        .map(|(name, image)| {
+            let id = format!(
+                "containerd://{}",
+                hex_id(stable_hash(&[pod_name, name, "init"]), 64)
+            );
+            json!({
+                "name": name,
+                "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                    "startedAt": scheduled_at, "finishedAt": since, "containerID": id}},
+                "lastState": {},
+                "ready": true,
+                "restartCount": 0,
+                "image": normalized_image(image),
+                "imageID": image_id(image),
+                "containerID": id,
+                "started": false,
+            })
+        })
+        .collect();
+    if !init.is_empty() {
+        status["initContainerStatuses"] = json!(init);
+    }
+    status
+}
+
+fn init_containers(pod: &Value) -> impl Iterator<Item = (&str, &str)> {
+    named_images(&pod["spec"]["initContainers"])
 }
 
 fn containers(pod: &Value) -> impl Iterator<Item = (&str, &str)> {
-    pod["spec"]["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap_or_default(),
-                c["image"].as_str().unwrap_or_default(),
-            )
-        })
+    named_images(&pod["spec"]["containers"])
+}
+
+fn named_images(list: &Value) -> impl Iterator<Item = (&str, &str)> {
+    list.as_array().into_iter().flatten().map(|c| {
+        (
+            c["name"].as_str().unwrap_or_default(),
+            c["image"].as_str().unwrap_or_default(),
+        )
+    })
 }
 
 /// BestEffort without requests or limits, Guaranteed when every container's limits equal its
