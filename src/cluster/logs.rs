@@ -497,8 +497,11 @@ pub fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     }
 }
 
+/// `sinceTime` for a resumed stream: the whole second of `at`. kube-rs sends whole seconds
+/// (rounding to the nearest) and the API server passes whole seconds on; rounding up would
+/// skip the rest of that second, so round down and skip what was read by timestamp instead.
 fn jiff_time(at: DateTime<Utc>) -> Option<k8s_openapi::jiff::Timestamp> {
-    k8s_openapi::jiff::Timestamp::new(at.timestamp(), at.timestamp_subsec_nanos() as i32).ok()
+    k8s_openapi::jiff::Timestamp::new(at.timestamp(), 0).ok()
 }
 
 #[cfg(test)]
