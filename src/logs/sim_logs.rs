@@ -247,7 +247,13 @@ fn tool_pods() -> Vec<(&'static str, Value, &'static str)> {
         ),
         (
             "airbyte destination",
-            airbyte_pod("airbyte/source-postgres:3.6.28"),
+            {
+                // A failed sync fails in one connector; make it this one.
+                let mut pod = airbyte_pod("airbyte/source-postgres:3.6.28");
+                pod["metadata"]["annotations"] =
+                    json!({"sim.strata.dev/script": "fail-in=destination"});
+                pod
+            },
             "destination",
         ),
         ("dbt text", dbt_pod(&["build"]), "dbt"),
