@@ -10,6 +10,7 @@ use super::document::SharedObject;
 use super::state::{ComponentEvent, ContextInfo, Viewport};
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::layers::LayersUpdate;
+use crate::cluster::logs::{LogTarget, LogWindow, Queued};
 use crate::cluster::{CacheEvent, Catalog, NamespaceScope, ResourceKind, RowKey, WatchTarget};
 
 /// Something that happened; the only input of `update`.
@@ -59,6 +60,18 @@ pub enum Action {
     },
     /// Something the operator should know that is not tied to a view (a bad rules file).
     Warn(String),
+    /// Lines and notes for the log view `generation`.
+    LogLines {
+        generation: u64,
+        queued: Box<Queued>,
+    },
+    /// The log view `generation` could not start (what it named cannot be resolved).
+    LogsFailed {
+        generation: u64,
+        error: String,
+    },
+    /// Something the runtime did and the operator should hear about (a file saved).
+    Said(String),
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -99,6 +112,25 @@ pub enum Intent {
     SortNext,
     SortReverse,
     ToggleWrap,
+    /// Open the logs of what is under the cursor (a pod, a workload, a component, a run).
+    Logs,
+    /// The logs of the previous instance of each container (after a restart).
+    LogsPrevious,
+    /// Logs: follow the newest line, or pause.
+    ToggleFollow,
+    ToggleTimestamps,
+    /// Logs: the next wider window (tail, 1m, 5m, 15m, 1h, all).
+    SinceWindow,
+    /// Logs: JSON lines indented.
+    PrettyJson,
+    /// Logs: only the lines the search matches.
+    OnlyMatching,
+    /// Logs: start or drop a selection at the cursor.
+    Mark,
+    /// Copy the selection (or the line) to the clipboard through the terminal (OSC 52).
+    Copy,
+    /// Logs: write every line kept to a file.
+    Save,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -131,6 +163,16 @@ impl Intent {
             Intent::SortNext => "sort_next",
             Intent::SortReverse => "sort_reverse",
             Intent::ToggleWrap => "toggle_wrap",
+            Intent::Logs => "logs",
+            Intent::LogsPrevious => "logs_previous",
+            Intent::ToggleFollow => "toggle_follow",
+            Intent::ToggleTimestamps => "toggle_timestamps",
+            Intent::SinceWindow => "since_window",
+            Intent::PrettyJson => "pretty_json",
+            Intent::OnlyMatching => "only_matching",
+            Intent::Mark => "mark",
+            Intent::Copy => "copy",
+            Intent::Save => "save",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -170,6 +212,22 @@ pub enum Effect {
     },
     /// Connect to another context of the kubeconfig.
     SwitchContext(String),
+    /// Follow the logs of `target` for the log view `generation` (replacing any other).
+    FollowLogs {
+        generation: u64,
+        target: LogTarget,
+        window: LogWindow,
+        previous: bool,
+    },
+    /// Stop following logs (the log view went away).
+    StopLogs,
+    /// Put text on the operator's clipboard through the terminal (OSC 52; works over SSH).
+    Clipboard(String),
+    /// Write text to a file in the data directory; the action back says where.
+    SaveText {
+        name: String,
+        text: String,
+    },
     /// Stop the runtime and restore the terminal.
     Quit,
 }
@@ -205,6 +263,16 @@ mod tests {
             Intent::SortNext,
             Intent::SortReverse,
             Intent::ToggleWrap,
+            Intent::Logs,
+            Intent::LogsPrevious,
+            Intent::ToggleFollow,
+            Intent::ToggleTimestamps,
+            Intent::SinceWindow,
+            Intent::PrettyJson,
+            Intent::OnlyMatching,
+            Intent::Mark,
+            Intent::Copy,
+            Intent::Save,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

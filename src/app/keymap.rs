@@ -748,17 +748,28 @@ mod tests {
             keymap.resolve_in(KeyView::Pods, &key("3")),
             Some(Intent::FavoriteNamespace(3))
         );
-        // Reveal is not offered where it means nothing; logs (`l`) are not bound until the
-        // cockpit shows them, so no key is claimed that does nothing.
+        // Reveal is not offered where it means nothing; the viewer's keys stay in the viewer.
         assert_eq!(action_of(&keymap, KeyView::Pods, "x"), None);
-        assert_eq!(action_of(&keymap, KeyView::Pods, "l"), None);
+        assert_eq!(action_of(&keymap, KeyView::Pods, "l"), Some("logs"));
+        assert_eq!(
+            action_of(&keymap, KeyView::Logs, "f"),
+            Some("toggle_follow")
+        );
+        assert_eq!(action_of(&keymap, KeyView::Logs, "/"), Some("search"));
+        assert_eq!(action_of(&keymap, KeyView::Logs, "w"), Some("toggle_wrap"));
+        assert_eq!(action_of(&keymap, KeyView::Pods, "f"), None);
     }
 
     #[test]
     fn actions_the_cockpit_does_not_perform_are_unknown() {
-        // Logs are not an action (yet): a file naming them is rejected like any typo, and
-        // the loader shows that error (see `config::keymap`).
-        for run in ["\"logs\"", "\"toggle_follow\"", "{ logs_previous = 1 }"] {
+        // Triggers are not an action (yet): a file naming them is rejected like any typo,
+        // and the loader shows that error (see `config::keymap`); an action that takes no
+        // argument given one is unknown too.
+        for run in [
+            "\"trigger\"",
+            "\"launch_missiles\"",
+            "{ logs_previous = 1 }",
+        ] {
             let error = Keymap::builtin()
                 .overlay(&format!("[[binding]]\nrun = {run}\non = [\"l\"]\n"))
                 .unwrap_err();

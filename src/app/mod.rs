@@ -8,6 +8,7 @@ pub mod filter;
 #[cfg(any(test, feature = "harness"))]
 pub mod harness;
 pub mod keymap;
+pub mod logs;
 pub mod runs;
 mod runtime;
 pub mod state;

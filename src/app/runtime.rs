@@ -144,6 +144,8 @@ pub(crate) struct Executor {
     /// The subscription of the table on screen.
     table_watch: Option<AbortHandle>,
     layers: Option<LayersFeed>,
+    /// The log view's follow (its readers end with the task).
+    logs: Option<AbortHandle>,
     /// A connection made by a context switch, waiting for its `Reconnected` action.
     pending_connection: Arc<Mutex<Option<Connection>>>,
 }
@@ -163,6 +165,7 @@ impl Executor {
             namespaces_watch: None,
             table_watch: None,
             layers: None,
+            logs: None,
             pending_connection: Default::default(),
         }
     }
@@ -179,6 +182,7 @@ impl Executor {
                 self.table_watch.take(),
                 self.namespaces_watch.take(),
                 self.layers.take().map(|feed| feed.task),
+                self.logs.take(),
             ]
             .into_iter()
             .flatten()
@@ -289,8 +293,83 @@ impl Executor {
                     let _ = inbox.send(Action::Reconnected(result)).await;
                 });
             }
+            Effect::FollowLogs {
+                generation,
+                target,
+                window,
+                previous,
+            } => self.follow_logs(generation, target, window, previous),
+            Effect::StopLogs => {
+                if let Some(task) = self.logs.take() {
+                    task.abort();
+                }
+            }
+            Effect::Clipboard(text) => {
+                // Written between frames, on the terminal the frames go to; terminals (and
+                // tmux with `set-clipboard on`) put it on the clipboard of the operator's own
+                // machine, across SSH.
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(osc52(&text).as_bytes());
+                let _ = out.flush();
+            }
+            Effect::SaveText { name, text } => {
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let said =
+                        match tokio::task::spawn_blocking(move || save_text(&name, &text)).await {
+                            Ok(Ok(path)) => format!("saved to {}", path.display()),
+                            Ok(Err(error)) => format!("cannot save: {error}"),
+                            Err(error) => format!("cannot save: {error}"),
+                        };
+                    let _ = inbox.send(Action::Said(said)).await;
+                });
+            }
         }
         Flow::Continue
+    }
+
+    /// Follows the logs of `target` for the log view `generation`, replacing any other follow:
+    /// the pods are resolved through the cache, then every batch the readers queued goes to
+    /// the inbox as one action. Batches are at least a frame apart, so a chatty run costs one
+    /// action per frame, not one per line.
+    fn follow_logs(
+        &mut self,
+        generation: u64,
+        target: crate::cluster::logs::LogTarget,
+        window: crate::cluster::logs::LogWindow,
+        previous: bool,
+    ) {
+        let cache = self.cache.clone();
+        let inbox = self.inbox.clone();
+        let task = self.tasks.spawn(async move {
+            let mut query = match target.resolve(&cache).await {
+                Ok(query) => query,
+                Err(error) => {
+                    let _ = inbox.send(Action::LogsFailed { generation, error }).await;
+                    return;
+                }
+            };
+            query.window = window;
+            query.previous = previous;
+            query.follow = !previous;
+            // Dropped with this task, which stops its readers.
+            let follow = crate::cluster::logs::LogFollow::start(&cache, query);
+            loop {
+                let queued = follow.queue.take().await;
+                let action = Action::LogLines {
+                    generation,
+                    queued: Box::new(queued),
+                };
+                if inbox.send(action).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(FRAME_INTERVAL).await;
+            }
+        });
+        if let Some(previous) = self.logs.replace(task) {
+            previous.abort();
+        }
     }
 
     /// Describe and YAML read the object from the API server when opened (the cache keeps
@@ -398,6 +477,47 @@ impl Executor {
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+/// Writes `text` to a new file under the state directory's `logs/`, readable by the owner
+/// only (logs can hold secrets); the path written.
+fn save_text(name: &str, text: &str) -> Result<std::path::PathBuf, String> {
+    let paths = crate::config::ConfigPaths::discover().map_err(|e| e.to_string())?;
+    let dir = paths.saved_logs_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("{safe}-{stamp}.log"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    use std::io::Write;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// Most events the component view lists.

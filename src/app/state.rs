@@ -355,6 +355,7 @@ pub enum View {
     Contexts(ContextsView),
     Help(HelpView),
     Runs(Box<RunsView>),
+    Logs(Box<super::logs::LogView>),
 }
 
 impl View {
@@ -366,6 +367,7 @@ impl View {
             View::Table(table) => table.title.clone(),
             View::Document(doc) => doc.title(),
             View::Contexts(_) => "contexts".to_string(),
+            View::Logs(view) => view.title.clone(),
             View::Runs(view) => match &view.component {
                 Some((_, name)) => format!("runs · {name}"),
                 None => "runs".to_string(),
@@ -387,6 +389,7 @@ impl View {
             View::Contexts(_) => KeyView::Resources,
             View::Help(_) => KeyView::Help,
             View::Runs(_) => KeyView::Runs,
+            View::Logs(_) => KeyView::Logs,
         }
     }
 }

@@ -248,6 +248,38 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.changed();
             Vec::new()
         }
+        Action::Said(text) => {
+            state.flash(text, false);
+            state.changed();
+            Vec::new()
+        }
+        Action::LogLines { generation, queued } => {
+            let rows = state.viewport.rows;
+            let on_top = matches!(state.top(), View::Logs(v) if v.generation == generation);
+            let Some(View::Logs(view)) = state
+                .stack
+                .iter_mut()
+                .find(|v| matches!(v, View::Logs(l) if l.generation == generation))
+            else {
+                return Vec::new();
+            };
+            view.take(*queued, rows);
+            if on_top {
+                state.changed();
+            }
+            Vec::new()
+        }
+        Action::LogsFailed { generation, error } => {
+            if state
+                .stack
+                .iter()
+                .any(|v| matches!(v, View::Logs(l) if l.generation == generation))
+            {
+                state.flash(format!("cannot open the logs: {error}"), true);
+                state.changed();
+            }
+            Vec::new()
+        }
         Action::Terminate => vec![Effect::Quit],
     }
 }
@@ -372,6 +404,7 @@ fn live_filter(state: &mut AppState, kind: PromptKind, text: &str) {
         (PromptKind::Filter, View::Table(table)) => table.set_filter(filter, rows),
         (PromptKind::Filter, View::Layers(layers)) => layers.set_filter(filter),
         (PromptKind::Search, View::Document(doc)) => doc.set_search(filter, rows),
+        (PromptKind::Search, View::Logs(view)) => view.set_search(filter, rows),
         _ => {}
     }
     if let Some(note) = note {
@@ -500,6 +533,9 @@ fn refresh_top(state: &mut AppState) -> Vec<Effect> {
 
 fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
     let rows = state.viewport.rows.max(1);
+    if let Some(effects) = log_intent(state, intent, rows) {
+        return effects;
+    }
     let motion = match intent {
         Intent::Quit => return vec![Effect::Quit],
         Intent::MoveUp => Motion::Up(1),
@@ -547,6 +583,10 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                 View::Document(doc) => (
                     PromptKind::Search,
                     doc.search.as_ref().map(|f| f.text.clone()),
+                ),
+                View::Logs(view) => (
+                    PromptKind::Search,
+                    view.search.as_ref().map(|s| s.filter.text.clone()),
                 ),
                 _ => return Vec::new(),
             };
@@ -608,6 +648,17 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        // The log viewer's own keys; `log_intent` took them when it is on top.
+        Intent::Logs
+        | Intent::LogsPrevious
+        | Intent::ToggleFollow
+        | Intent::ToggleTimestamps
+        | Intent::SinceWindow
+        | Intent::PrettyJson
+        | Intent::OnlyMatching
+        | Intent::Mark
+        | Intent::Copy
+        | Intent::Save => return Vec::new(),
     };
     move_cursor(state, motion, rows);
     state.changed();
@@ -616,6 +667,12 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
 
 fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
     match state.top_mut() {
+        View::Logs(view) => match motion {
+            Motion::Up(n) => view.move_by(-(n as isize), rows),
+            Motion::Down(n) => view.move_by(n as isize, rows),
+            Motion::Top => view.to_top(rows),
+            Motion::Bottom => view.to_bottom(rows),
+        },
         View::Layers(layers) => {
             let count = layers.shown().map_or(0, |r| r.component_count());
             layers.selected = motion.apply(layers.selected, count);
@@ -691,11 +748,16 @@ fn back(state: &mut AppState) -> Vec<Effect> {
     if state.stack.len() > 1 {
         let leaving = state.stack.pop();
         state.changed();
-        // Leaving a document or help keeps the table's watch below it running.
-        return match (leaving, state.top()) {
+        // Leaving a document or help keeps the table's watch below it running; leaving a
+        // log view stops its readers.
+        let mut effects = match (&leaving, state.top()) {
             (Some(View::Table(_)), _) | (_, View::Layers(_)) => refresh_top(state),
             _ => Vec::new(),
         };
+        if matches!(leaving, Some(View::Logs(_))) {
+            effects.push(Effect::StopLogs);
+        }
+        return effects;
     }
     // At home, esc clears the filter like k9s.
     let rows = state.viewport.rows;
@@ -737,13 +799,17 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             } else {
                 workload.namespace.clone()
             };
+            if workload.kind == "Run" {
+                return open_logs(state, false);
+            }
             // A pod has nothing below it, and a Service is shown, not drilled: describe them.
-            if matches!(workload.kind.as_str(), "Pod" | "Service" | "Run") {
+            if matches!(workload.kind.as_str(), "Pod" | "Service") {
                 return open_document(state, DocumentKind::Describe, false);
             }
             let name = workload.name.clone();
             open_pods_named(state, namespace, name)
         }
+        View::Runs(_) => open_logs(state, false),
         View::Contexts(view) => {
             let Some(entry) = view.entries.get(view.selected) else {
                 return Vec::new();
@@ -872,6 +938,204 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
         kind: resource,
         key,
     }]
+}
+
+/// Most bytes copied through OSC 52: terminals cap the sequence (xterm and tmux near 100 kB
+/// once base64 grows it by a third).
+const COPY_LIMIT: usize = 74_000;
+
+/// What the log keys do: open the logs of what is under the cursor (anywhere), and in the
+/// log view follow, window, timestamps, search hits, selection, copy and save. `None` for
+/// intents that are not about logs here.
+fn log_intent(state: &mut AppState, intent: Intent, rows: usize) -> Option<Vec<Effect>> {
+    if let View::Logs(view) = state.top_mut() {
+        let effects = match intent {
+            Intent::ToggleFollow => {
+                view.toggle_follow(rows);
+                Vec::new()
+            }
+            Intent::ToggleTimestamps => {
+                view.timestamps = !view.timestamps;
+                Vec::new()
+            }
+            Intent::ToggleWrap => {
+                view.wrap = !view.wrap;
+                Vec::new()
+            }
+            Intent::PrettyJson => {
+                view.pretty_json = !view.pretty_json;
+                Vec::new()
+            }
+            Intent::OnlyMatching => {
+                view.toggle_only_matching(rows);
+                Vec::new()
+            }
+            Intent::NextMatch | Intent::PreviousMatch => {
+                view.next_hit(intent == Intent::NextMatch, rows);
+                Vec::new()
+            }
+            Intent::Mark => {
+                view.toggle_mark();
+                Vec::new()
+            }
+            Intent::Copy => {
+                let text = view.selection_text();
+                let lines = text.lines().count();
+                if text.len() > COPY_LIMIT {
+                    state.flash(
+                        format!(
+                            "{lines} lines are too many for the terminal's clipboard; \
+                             ctrl-s saves them to a file"
+                        ),
+                        true,
+                    );
+                    state.changed();
+                    return Some(Vec::new());
+                }
+                view.mark = None;
+                state.flash(format!("copied {lines} line(s) to the clipboard"), false);
+                vec![Effect::Clipboard(text)]
+            }
+            Intent::Save => {
+                let name = view.title.replace([' ', '/', '·'], "_");
+                let text = view.to_text();
+                vec![Effect::SaveText { name, text }]
+            }
+            Intent::SinceWindow | Intent::LogsPrevious => {
+                // Read again from the start of the new window (or the previous containers).
+                let mut reopened =
+                    super::logs::LogView::new(view.title.clone(), view.target.clone(), 0, None);
+                reopened.window = if intent == Intent::SinceWindow {
+                    super::logs::LogView::next_window(view.window)
+                } else {
+                    view.window
+                };
+                reopened.previous = if intent == Intent::LogsPrevious {
+                    !view.previous
+                } else {
+                    view.previous
+                };
+                reopened.wrap = view.wrap;
+                reopened.timestamps = view.timestamps;
+                reopened.pretty_json = view.pretty_json;
+                let tool = view.tool.clone();
+                reopened.set_tool(tool.as_deref());
+                let generation = state.next_generation();
+                reopened.generation = generation;
+                let effect = follow_effect(&reopened);
+                if let View::Logs(view) = state.top_mut() {
+                    **view = reopened;
+                }
+                vec![effect]
+            }
+            _ => return None,
+        };
+        state.changed();
+        return Some(effects);
+    }
+    match intent {
+        Intent::Logs | Intent::LogsPrevious => {
+            Some(open_logs(state, intent == Intent::LogsPrevious))
+        }
+        _ => None,
+    }
+}
+
+fn follow_effect(view: &super::logs::LogView) -> Effect {
+    Effect::FollowLogs {
+        generation: view.generation,
+        target: view.target.clone(),
+        window: view.window,
+        previous: view.previous,
+    }
+}
+
+/// Opens the log view of what is under the cursor: a pod, a workload, a component, a run.
+fn open_logs(state: &mut AppState, previous: bool) -> Vec<Effect> {
+    use crate::cluster::logs::LogTarget;
+    let opened: Option<(String, LogTarget, Option<String>)> = match state.top() {
+        View::Runs(view) => view.selected_run().map(run_logs),
+        View::Component(view) => match view.selected_run() {
+            Some(run) => Some(run_logs(run)),
+            None => view.selected_workload().map(|w| {
+                let namespace = if w.namespace.is_empty() {
+                    view.component.namespace.clone()
+                } else {
+                    w.namespace.clone()
+                };
+                (
+                    format!("logs · {}/{}", w.kind.to_lowercase(), w.name),
+                    LogTarget::Workloads {
+                        namespace,
+                        workloads: vec![(w.kind.clone(), w.name.clone())],
+                    },
+                    None,
+                )
+            }),
+        },
+        View::Layers(layers) => layers.selected_component().map(|c| {
+            (
+                format!("logs · {}", c.name),
+                LogTarget::Workloads {
+                    namespace: c.namespace.clone(),
+                    workloads: c
+                        .workloads
+                        .iter()
+                        .map(|w| (w.kind.clone(), w.name.clone()))
+                        .collect(),
+                },
+                None,
+            )
+        }),
+        View::Table(table) => table.selected_row().and_then(|row| {
+            let namespace = row.key.namespace.to_string();
+            let name = row.key.name.to_string();
+            let target = if table.kind.plural == "pods" {
+                LogTarget::Pods {
+                    namespace,
+                    pods: vec![name.clone()],
+                }
+            } else if row.drill.as_ref().is_some_and(|d| d.plural == "pods")
+                && table.kind.namespaced
+            {
+                LogTarget::Workloads {
+                    namespace,
+                    workloads: vec![(table.kind.kind.clone(), name.clone())],
+                }
+            } else {
+                return None;
+            };
+            Some((
+                format!("logs · {}/{name}", table.kind.singular),
+                target,
+                None,
+            ))
+        }),
+        _ => None,
+    };
+    let Some((title, target, tool)) = opened else {
+        state.flash(
+            "nothing here has logs: pick a pod, a workload, a component or a run",
+            false,
+        );
+        state.changed();
+        return Vec::new();
+    };
+    let generation = state.next_generation();
+    let mut view = super::logs::LogView::new(title, target, generation, tool.as_deref());
+    view.previous = previous;
+    let effect = follow_effect(&view);
+    push(state, View::Logs(Box::new(view)));
+    vec![effect]
+}
+
+/// A run's log view: its pods and next tries, decoded when its tool is known.
+fn run_logs(run: &crate::stack::Run) -> (String, crate::cluster::logs::LogTarget, Option<String>) {
+    (
+        format!("logs · run {}", run.name),
+        crate::cluster::logs::LogTarget::Run(Box::new(run.clone())),
+        run.tool.clone(),
+    )
 }
 
 /// The kind and key of a run's own object (its newest try's pod or Job, its application).

@@ -19,6 +19,7 @@ use strata_common::sym::Sym;
 use super::cache::{Cache, CacheEvent, WatchStatus};
 use super::catalog::ResourceKind;
 use super::resource::{ResourceRow, RowKey};
+use super::run_reasons::{self, RunReasons};
 use super::{NamespaceScope, WatchTarget, with_causes};
 use crate::release::decode_release;
 use crate::stack::{LiveStack, ReleaseFacts, RuleSet, StackReport, newest_revisions};
@@ -138,6 +139,8 @@ pub struct LayersUpdate {
     pub runs: Arc<Vec<crate::stack::Run>>,
     pub freshness: Freshness,
     pub warnings: Vec<ReadWarning>,
+    /// Failed runs' logs are still being read for their reasons.
+    pub reading_reasons: bool,
 }
 
 /// Why the layers could not be read at all.
@@ -317,6 +320,7 @@ pub fn watch(
         storage_changed: false,
         releases: ReleaseReader::default(),
         last_freshness: None,
+        reasons: RunReasons::new(cache.client().clone()),
     };
     futures::stream::unfold((events, state), |(mut events, mut state)| async move {
         loop {
@@ -329,6 +333,8 @@ pub fn watch(
             let first = tokio::select! {
                 event = events.next() => Some(event?),
                 () = refresh => None,
+                // A failed run's reason read from its log.
+                _ = state.reasons.next() => None,
             };
             let mut changed = first.is_none();
             if let Some((i, event)) = first {
@@ -359,6 +365,9 @@ pub fn watch(
     })
 }
 
+/// How long `strata status` and `strata runs` wait for failed runs' logs to say why.
+const REASONS_WAIT: Duration = Duration::from_secs(5);
+
 /// The first update in which every kind has been read (or found unreadable): what
 /// `strata status` reports. Fails when a kind the report needs cannot be listed for another
 /// reason than RBAC: a partial picture would read as "all healthy".
@@ -372,7 +381,18 @@ pub async fn assess_once(
     while let Some(update) = updates.next().await {
         match &update.freshness {
             Freshness::Syncing { .. } => continue,
-            Freshness::Live => return Ok(update),
+            Freshness::Live => {
+                // Failed runs' reasons come from their logs: wait for them a little.
+                let deadline = tokio::time::Instant::now() + REASONS_WAIT;
+                let mut latest = update;
+                while latest.reading_reasons {
+                    match tokio::time::timeout_at(deadline, updates.next()).await {
+                        Ok(Some(next)) => latest = next,
+                        _ => break,
+                    }
+                }
+                return Ok(latest);
+            }
             Freshness::Stale { kinds, error, .. } => {
                 let plural = kinds.first().cloned().unwrap_or_default();
                 return Err(LayersError::List {
@@ -403,6 +423,7 @@ struct Feed {
     releases: ReleaseReader,
     /// The freshness of the last update given out.
     last_freshness: Option<Freshness>,
+    reasons: RunReasons,
 }
 
 impl Feed {
@@ -490,13 +511,17 @@ impl Feed {
             self.live.set_releases(releases);
         }
         let report = self.live.report(&self.rules, Utc::now());
+        let runs = self.live.runs();
+        self.reasons.want(&runs);
+        let (report, runs) = run_reasons::apply(self.reasons.found(), report, runs);
         let freshness = self.freshness();
         self.last_freshness = Some(freshness.clone());
         LayersUpdate {
             report,
-            runs: self.live.runs(),
+            runs,
             freshness,
             warnings: self.warnings(),
+            reading_reasons: self.reasons.pending(),
         }
     }
 

@@ -87,6 +87,87 @@ impl LogQuery {
 /// Lines of each container a viewer starts with (like `kubectl logs --tail`).
 pub const DEFAULT_TAIL: i64 = 500;
 
+/// What a viewer (or `strata logs`) names, before it is resolved to pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogTarget {
+    /// Pods by name.
+    Pods {
+        namespace: String,
+        pods: Vec<String>,
+    },
+    /// The pods of workloads, by kind and name (a Deployment's, a component's).
+    Workloads {
+        namespace: String,
+        workloads: Vec<(String, String)>,
+    },
+    /// One run: its pods and the next tries as they come.
+    Run(Box<crate::stack::Run>),
+}
+
+impl LogTarget {
+    /// The pods and selectors it names; workloads are read for their pod selectors.
+    pub async fn resolve(&self, cache: &Cache) -> Result<LogQuery, String> {
+        match self {
+            LogTarget::Pods { namespace, pods } => {
+                Ok(LogQuery::pods(namespace.clone(), pods.clone()))
+            }
+            LogTarget::Run(run) => {
+                let mut query = LogQuery::pods(
+                    run.namespace.clone(),
+                    run.pods.iter().map(|p| p.name.clone()).collect(),
+                );
+                query.selectors = run.follow_selector.iter().cloned().collect();
+                Ok(query)
+            }
+            LogTarget::Workloads {
+                namespace,
+                workloads,
+            } => {
+                let catalog = Catalog::builtin();
+                let mut query = LogQuery::pods(namespace.clone(), Vec::new());
+                let mut problems = Vec::new();
+                for (kind, name) in workloads {
+                    let Some(kind) = catalog.resolve(kind) else {
+                        continue;
+                    };
+                    if kind.plural == "pods" {
+                        query.pods.push(name.clone());
+                        continue;
+                    }
+                    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(
+                        cache.client().clone(),
+                        namespace,
+                        &kind.api_resource(),
+                    );
+                    match api.get(name).await {
+                        Ok(object) => {
+                            if let Some(selector) = crate::printers::label_selector_string(
+                                &object.data["spec"]["selector"],
+                            )
+                            .filter(|s| !s.is_empty())
+                            {
+                                query.selectors.push(selector);
+                            }
+                        }
+                        Err(error) => problems.push(format!(
+                            "cannot read {} {name} in {namespace}: {}",
+                            kind.singular,
+                            with_causes(&error)
+                        )),
+                    }
+                }
+                if query.pods.is_empty() && query.selectors.is_empty() {
+                    return Err(match problems.is_empty() {
+                        true => "nothing there selects pods".to_string(),
+                        false => problems.join("; "),
+                    });
+                }
+                Ok(query)
+            }
+        }
+    }
+}
+
 /// One container's log, as the viewer lists its sources.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogSource {
@@ -132,7 +213,7 @@ pub struct LogQueue {
 }
 
 /// What a consumer takes out in one go.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
 pub struct Queued {
     pub lines: VecDeque<RawLine>,
     pub notes: Vec<LogNote>,

@@ -7,12 +7,11 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use kube::Api;
-use kube::api::DynamicObject;
-
 use super::{CommandError, parse_age};
 use crate::cluster::layers::{self, LayersUpdate};
-use crate::cluster::logs::{LogFollow, LogNote, LogQuery, LogSource, LogWindow, RawLine};
+use crate::cluster::logs::{
+    LogFollow, LogNote, LogQuery, LogSource, LogTarget, LogWindow, RawLine,
+};
 use crate::cluster::{Cache, Catalog, ConnectTarget, NamespaceScope, connect, probe};
 use crate::stack::Run;
 
@@ -74,47 +73,30 @@ pub async fn run(options: &LogsOptions) -> Result<(), CommandError> {
 /// What TARGET names, as a log query.
 async fn resolve(cache: &Cache, namespace: &str, what: &str) -> Result<LogQuery, CommandError> {
     let catalog = Catalog::builtin();
-    if let Some((kind, name)) = what.split_once('/')
+    let target = if let Some((kind, name)) = what.split_once('/')
         && let Some(kind) = catalog.resolve(kind).filter(|k| k.namespaced)
     {
-        if kind.plural == "pods" {
-            return Ok(LogQuery::pods(namespace, vec![name.to_string()]));
+        LogTarget::Workloads {
+            namespace: namespace.to_string(),
+            workloads: vec![(kind.kind.clone(), name.to_string())],
         }
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(cache.client().clone(), namespace, &kind.api_resource());
-        let object = api.get(name).await.map_err(|error| {
-            CommandError::Target(format!(
-                "cannot read {} {name} in {namespace}: {}",
-                kind.singular,
-                crate::cluster::with_causes(&error)
-            ))
-        })?;
-        let selector = crate::printers::label_selector_string(&object.data["spec"]["selector"])
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
+    } else {
+        // A run or a component: read the stack once.
+        let rules = crate::status::load_rules(None)?;
+        let update =
+            layers::assess_once(cache.clone(), NamespaceScope::All, Arc::new(rules)).await?;
+        match find_run(&update.runs, what) {
+            Some(run) => LogTarget::Run(Box::new(run.clone())),
+            None => component_target(&update, namespace, what).ok_or_else(|| {
                 CommandError::Target(format!(
-                    "{} {name} selects no pods (it has no spec.selector)",
-                    kind.singular
+                    "{what:?} is not a run id or name, a pod/NAME, a workload (deploy/NAME, \
+                     sts/NAME, job/NAME) or a component; `strata runs` lists runs, `strata \
+                     status` components"
                 ))
-            })?;
-        let mut query = LogQuery::pods(namespace, Vec::new());
-        query.selectors = vec![selector];
-        return Ok(query);
-    }
-    // A run or a component: read the stack once.
-    let rules = crate::status::load_rules(None)?;
-    let update = layers::assess_once(cache.clone(), NamespaceScope::All, Arc::new(rules)).await?;
-    if let Some(run) = find_run(&update.runs, what) {
-        return Ok(run_query(run));
-    }
-    component_query(cache, &update, namespace, what)
-        .await?
-        .ok_or_else(|| {
-            CommandError::Target(format!(
-                "{what:?} is not a run id or name, a pod/NAME, a workload (deploy/NAME, sts/NAME, \
-                 job/NAME) or a component; `strata runs` lists runs, `strata status` components"
-            ))
-        })
+            })?,
+        }
+    };
+    target.resolve(cache).await.map_err(CommandError::Target)
 }
 
 /// A run by id (`namespace/name`), else the newest run with that name.
@@ -124,24 +106,8 @@ pub fn find_run<'a>(runs: &'a [Run], what: &str) -> Option<&'a Run> {
         .or_else(|| runs.iter().find(|r| r.name == what))
 }
 
-/// A run's pods, and the next tries' as they come: what selects them is the labels the tool
-/// gives every try (the run's Job, its Airflow task instance, its Airbyte job).
-pub fn run_query(run: &Run) -> LogQuery {
-    let mut query = LogQuery::pods(
-        run.namespace.clone(),
-        run.pods.iter().map(|p| p.name.clone()).collect(),
-    );
-    query.window = LogWindow::All;
-    query.selectors = run.follow_selector.iter().cloned().collect();
-    query
-}
-
-async fn component_query(
-    cache: &Cache,
-    update: &LayersUpdate,
-    namespace: &str,
-    name: &str,
-) -> Result<Option<LogQuery>, CommandError> {
+/// A component's workloads (by name; the one in `namespace` when names repeat).
+fn component_target(update: &LayersUpdate, namespace: &str, name: &str) -> Option<LogTarget> {
     let mut matching: Vec<_> = update
         .report
         .components()
@@ -150,35 +116,15 @@ async fn component_query(
     if matching.len() > 1 {
         matching.retain(|c| c.namespace == namespace);
     }
-    let Some(component) = matching.first() else {
-        return Ok(None);
-    };
-    let catalog = Catalog::builtin();
-    let mut query = LogQuery::pods(component.namespace.clone(), Vec::new());
-    for workload in &component.workloads {
-        let Some(kind) = catalog.resolve(&workload.kind) else {
-            continue;
-        };
-        if kind.plural == "pods" {
-            query.pods.push(workload.name.clone());
-            continue;
-        }
-        let ns = if workload.namespace.is_empty() {
-            &component.namespace
-        } else {
-            &workload.namespace
-        };
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(cache.client().clone(), ns, &kind.api_resource());
-        if let Ok(object) = api.get(&workload.name).await
-            && let Some(selector) =
-                crate::printers::label_selector_string(&object.data["spec"]["selector"])
-                    .filter(|s| !s.is_empty())
-        {
-            query.selectors.push(selector);
-        }
-    }
-    Ok(Some(query))
+    let component = matching.first()?;
+    Some(LogTarget::Workloads {
+        namespace: component.namespace.clone(),
+        workloads: component
+            .workloads
+            .iter()
+            .map(|w| (w.kind.clone(), w.name.clone()))
+            .collect(),
+    })
 }
 
 /// Prints the lines in time order across pods and containers. Without following: everything

@@ -61,6 +61,11 @@ impl ConfigPaths {
     pub fn audit_log(&self) -> PathBuf {
         self.state_dir.join("audit.jsonl")
     }
+
+    /// Where the log viewer saves what it holds (ctrl-s).
+    pub fn saved_logs_dir(&self) -> PathBuf {
+        self.state_dir.join("logs")
+    }
 }
 
 #[cfg(test)]

@@ -76,11 +76,16 @@ fn decode(tool: &str, lines: &[LogLine]) -> RunProgress {
 }
 
 fn airflow_task_pod(uid: &str) -> Value {
+    airflow_try_pod(uid, 2)
+}
+
+fn airflow_try_pod(uid: &str, try_number: u32) -> Value {
+    let try_number = try_number.to_string();
     json!({
         "metadata": {
             "name": "example-bash-operator-runme-0-x8p2kq1a", "namespace": "orchestration", "uid": uid,
-            "labels": {"tier": "airflow", "component": "worker", "release": "airflow", "dag_id": "example_bash_operator", "task_id": "runme_0", "try_number": "2", "kubernetes_executor": "True"},
-            "annotations": {"dag_id": "example_bash_operator", "task_id": "runme_0", "try_number": "2", "run_id": "manual__2026-11-26T11:43:15.056561+00:00"}
+            "labels": {"tier": "airflow", "component": "worker", "release": "airflow", "dag_id": "example_bash_operator", "task_id": "runme_0", "try_number": try_number, "kubernetes_executor": "True"},
+            "annotations": {"dag_id": "example_bash_operator", "task_id": "runme_0", "try_number": try_number, "run_id": "manual__2026-11-26T11:43:15.056561+00:00"}
         },
         "spec": {"containers": [c("base", "apache/airflow:3.0.2")]}
     })
@@ -142,9 +147,30 @@ fn simulated_airflow_task_tries_decode_to_their_outcome() {
     assert_eq!(failed.attempt, Some(2));
     assert_eq!(
         failed.reason.as_deref(),
-        Some("AirflowException: Bash command failed. The command returned a non-zero exit code 1.")
+        // The command's own error, not the BashOperator's "command failed".
+        Some("KeyError: 'order_total'")
     );
     assert_eq!(failed.states, ["queued", "running", "failed"]);
+}
+
+#[test]
+fn a_retried_task_keeps_why_its_first_try_failed() {
+    // A run's viewer reads every try's pod, the first before the second.
+    let mut lines = container_stream(&airflow_try_pod("u-1", 1), "base", 30, 1);
+    let second = container_stream(&airflow_try_pod("u-2", 2), "base", 30, 0);
+    lines.extend(second.iter().take(second.len() / 2).cloned());
+    let retrying = decode("airflow", &lines);
+    assert_eq!(retrying.attempt, Some(2));
+    assert_eq!(retrying.finished, None, "{}", retrying.headline);
+    assert_eq!(retrying.failures.len(), 1);
+    assert_eq!(retrying.failures[0].what, "try 1");
+    assert!(
+        retrying
+            .headline
+            .contains("try 1 failed: KeyError: 'order_total'"),
+        "{}",
+        retrying.headline
+    );
 }
 
 #[test]

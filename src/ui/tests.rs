@@ -488,6 +488,7 @@ fn layers_cockpit_with(w: u16, h: u16, freshness: crate::cluster::layers::Freshn
                     name: None,
                     reason: "cannot list secrets: forbidden".into(),
                 }],
+                reading_reasons: false,
             }),
         },
     );

@@ -156,6 +156,8 @@ pub struct Theme {
     pub crumb_active: Style,
     /// The command and filter line.
     pub prompt: Style,
+    /// Whether log lines keep the colours their programs gave them (not under `NO_COLOR`).
+    pub log_colors: bool,
 }
 
 /// Every role a theme file may set, as files name it.
@@ -323,6 +325,7 @@ impl Theme {
             crumb: plain,
             crumb_active: plain,
             prompt: plain,
+            log_colors: true,
         }
     }
 
@@ -332,7 +335,11 @@ impl Theme {
         let name = if name == "dark" { "default" } else { name };
         let (_, text) = BUILTIN_THEMES.iter().find(|(known, _)| *known == name)?;
         // The shipped files are covered by tests; `plain` keeps a broken build usable.
-        Some(overlay(Theme::plain(), text).unwrap_or_else(|_| Theme::plain()))
+        let theme = overlay(Theme::plain(), text).unwrap_or_else(|_| Theme::plain());
+        Some(Theme {
+            log_colors: name != "no-color",
+            ..theme
+        })
     }
 
     /// Reads a theme file: its roles laid over the built-in theme it `extends` (`default`

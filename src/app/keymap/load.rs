@@ -79,8 +79,8 @@ mod tests {
         for text in [
             "[[binding]\n",
             "[[binding]]\nrun = \"launch_missiles\"\non = [\"m\"]\n",
-            // Logs are not an action yet: named like any unknown action, the file is ignored.
-            "[[binding]]\nrun = \"logs\"\non = [\"l\"]\n",
+            // An action the cockpit does not have, with an argument it does not take.
+            "[[binding]]\nrun = { logs = 2 }\non = [\"l\"]\n",
             "[[binding]]\nrun = \"quit\"\non = [\"ctrl-shift-banana\"]\n",
         ] {
             let (_dir, paths) = setup(Some(text));

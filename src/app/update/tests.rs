@@ -538,6 +538,7 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
                     error: "pods: connection refused".into(),
                 },
                 warnings: Vec::new(),
+                reading_reasons: false,
             }),
         },
     );
@@ -663,6 +664,7 @@ fn layers_with_a_report() -> AppState {
                 runs: Default::default(),
                 freshness: Freshness::Live,
                 warnings: Vec::new(),
+                reading_reasons: false,
             }),
         },
     );
@@ -872,6 +874,7 @@ fn on_the_layers_discovery_waits_until_they_have_settled() {
             runs: Default::default(),
             freshness,
             warnings: Vec::new(),
+            reading_reasons: false,
         }),
     };
     let syncing = Freshness::Syncing {

@@ -66,6 +66,8 @@ pub struct AirflowDecoder {
     /// The last error-level message, for runs that fail without an exception.
     last_error: Option<String>,
     exit_code: Option<i64>,
+    /// Why the earlier tries in this log failed (a retried task's viewer reads every try).
+    earlier: Vec<Failure>,
 }
 
 /// `try_number=2` inside a repr.
@@ -82,6 +84,35 @@ fn repr_str<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 }
 
 impl AirflowDecoder {
+    /// Why the current try failed, when it did.
+    fn failure_reason(&self) -> Option<String> {
+        if !matches!(self.state, TaskState::Failed | TaskState::UpForRetry) {
+            return None;
+        }
+        // A BashOperator's own exception only says the command failed; the command's
+        // traceback says why.
+        let generic = self
+            .exception
+            .as_deref()
+            .is_some_and(|e| e.contains("Bash command failed"));
+        if generic && let Some(error) = &self.traceback_error {
+            return Some(error.clone());
+        }
+        Some(
+            self.exception
+                .clone()
+                .or_else(|| self.traceback_error.clone())
+                .or_else(|| self.caused_by.clone())
+                .or_else(|| self.last_error.clone())
+                .or_else(|| {
+                    self.exit_code
+                        .filter(|c| *c != 0)
+                        .map(|c| format!("the command exited with code {c}"))
+                })
+                .unwrap_or_else(|| "the task failed (no exception in the log)".to_string()),
+        )
+    }
+
     fn set_state(&mut self, state: TaskState, name: &str) {
         self.state = state;
         self.push_state(name);
@@ -96,8 +127,14 @@ impl AirflowDecoder {
 
     fn set_try(&mut self, n: u64) {
         if self.try_number != Some(n) {
-            // A new try in the same log starts over.
-            if self.try_number.is_some() {
+            // A new try in the same log starts over; why the last one failed is kept.
+            if let Some(previous) = self.try_number {
+                if let Some(reason) = self.failure_reason() {
+                    self.earlier.push(Failure {
+                        what: format!("try {previous}"),
+                        error: reason,
+                    });
+                }
                 self.state = TaskState::Starting;
                 self.states.clear();
                 self.exception = None;
@@ -285,26 +322,17 @@ impl RunDecoder for AirflowDecoder {
             TaskState::Failed | TaskState::UpForRetry => Some(Outcome::Failed),
             TaskState::Starting | TaskState::Running => None,
         };
-        let reason = (finished == Some(Outcome::Failed)).then(|| {
-            self.exception
-                .clone()
-                .or_else(|| self.traceback_error.clone())
-                .or_else(|| self.caused_by.clone())
-                .or_else(|| self.last_error.clone())
-                .or_else(|| {
-                    self.exit_code
-                        .filter(|c| *c != 0)
-                        .map(|c| format!("the command exited with code {c}"))
-                })
-                .unwrap_or_else(|| "the task failed (no exception in the log)".to_string())
-        });
-        let failures = reason
-            .iter()
-            .map(|r| Failure {
-                what: what.clone(),
-                error: r.clone(),
-            })
-            .collect();
+        let reason = self.failure_reason();
+        if reason.is_none()
+            && let Some(last) = self.earlier.last()
+        {
+            headline.push_str(&format!(" · {} failed: {}", last.what, last.error));
+        }
+        let mut failures = self.earlier.clone();
+        failures.extend(reason.iter().map(|r| Failure {
+            what: what.clone(),
+            error: r.clone(),
+        }));
         RunProgress {
             headline,
             failures,

@@ -7,5 +7,6 @@ pub mod document;
 pub mod header;
 pub mod help;
 pub mod home;
+pub mod logs;
 pub mod runs;
 pub mod table;
