@@ -4,7 +4,8 @@
 //! `timestamps=true` stream delivers them. Measures lines per second through parse +
 //! sanitize + store, the memory a default buffer holds after 1M lines (live bytes counted by
 //! a global allocator wrapper in this binary, plus the process RSS), and search over 100k
-//! lines, one-off and incremental.
+//! lines, one-off and incremental; and the viewer's frame while it tails 5,000 lines a
+//! second from 20 pods (one frame's batch taken in, then the screen drawn).
 //!
 //! `cargo bench --bench logs`
 
@@ -453,6 +454,95 @@ fn bench(c: &mut Criterion) {
     c.bench_function("parse one 1 MiB line of escapes", |b| {
         b.iter(|| black_box(parse_line(0, black_box(&hostile), true)))
     });
+    tail_frame(c, &corpus);
+}
+
+/// The cockpit's log viewer tailing 20 pods at 250 lines a second each: per frame (30 a
+/// second) it takes in that frame's 167 lines and draws a 200×60 screen, over a buffer
+/// already holding 100k lines.
+fn tail_frame(c: &mut Criterion, mixed: &[Vec<u8>]) {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
+    use strata::app::logs::LogView;
+    use strata::cluster::logs::{LogNote, LogSource, LogTarget, Queued, RawLine, split_timestamp};
+
+    const PODS: u16 = 20;
+    const PER_FRAME: usize = 5_000 / 30;
+    let rows = 56;
+    let sources = (0..PODS)
+        .map(|i| {
+            LogNote::Source(LogSource {
+                namespace: "loadtest".into(),
+                pod: format!("loadgen-7d9f8b6c4-{i:05}"),
+                container: "app".into(),
+                init: false,
+            })
+        })
+        .collect();
+    let mut at = t0();
+    let mut next = 0usize;
+    let mut batch = |n: usize| -> Queued {
+        let mut lines = std::collections::VecDeque::with_capacity(n);
+        for _ in 0..n {
+            let raw = &mixed[next % mixed.len()];
+            let (_, text) = split_timestamp(raw);
+            at += TimeDelta::microseconds(200);
+            lines.push_back(RawLine {
+                source: (next % usize::from(PODS)) as u16,
+                at: Some(at),
+                bytes: text.to_vec(),
+            });
+            next += 1;
+        }
+        Queued {
+            lines,
+            notes: Vec::new(),
+            dropped: 0,
+        }
+    };
+    let target = LogTarget::Workloads {
+        namespace: "loadtest".into(),
+        workloads: vec![("Deployment".into(), "loadgen".into())],
+    };
+    let mut view = LogView::new("logs · deployment/loadgen".into(), target, 1, None);
+    view.take(
+        Queued {
+            notes: sources,
+            ..Queued::default()
+        },
+        rows,
+    );
+    for _ in 0..100 {
+        view.take(batch(1_000), rows);
+    }
+    let theme = strata::ui::Theme::default();
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
+    let area = Rect::new(0, 1, 200, 57);
+    let mut group = c.benchmark_group("viewer tailing 20 pods at 5k lines/s");
+    group.bench_function("one frame: take 167 lines + draw 200x60", |b| {
+        b.iter(|| {
+            view.take(batch(PER_FRAME), rows);
+            terminal
+                .draw(|frame| strata::ui::views::logs::render(&view, &theme, frame, area))
+                .expect("draws");
+        })
+    });
+    view.wrap = true;
+    view.timestamps = true;
+    view.set_search(
+        strata::app::filter::Filter::parse("error").ok().flatten(),
+        rows,
+    );
+    group.bench_function("the same, wrapped, timestamps, search highlighted", |b| {
+        b.iter(|| {
+            view.take(batch(PER_FRAME), rows);
+            terminal
+                .draw(|frame| strata::ui::views::logs::render(&view, &theme, frame, area))
+                .expect("draws");
+        })
+    });
+    group.finish();
 }
 
 criterion_group! {

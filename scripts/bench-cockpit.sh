@@ -20,13 +20,7 @@ pods=${1:-10000}
 idle=${2:-60}
 churn=${3:-0}
 churn_seconds=${4:-60}
-bin=target/release/strata
-[ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 2; }
-command -v tmux >/dev/null || { echo "tmux is needed (apt-get install tmux)" >&2; exit 2; }
-tmp=$(mktemp -d)
-session=strata-bench-$$
-cleanup() { tmux kill-session -t "$session" 2>/dev/null || true; kill "${sim:-0}" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
+. scripts/bench-common.sh
 
 churn_args=()
 [ "$churn" -gt 0 ] && churn_args=(--churn "$churn")

@@ -277,5 +277,20 @@ keys Escape
 keys ":"
 keys "deploy" Enter
 shot deployments
+keys Escape
+
+# Runs, and the logs of the failed Airflow task try (`:runs airflow retrying`, enter).
+keys ":"
+keys "runs" Enter
+wait_for "failed"
+shot runs
+keys ":"
+keys "runs airflow retrying" Enter
+wait_for "retrying"
+keys Enter
+wait_for "try 1 failed"
+shot logs
+keys Escape
+keys Escape
 
 keys "q"

@@ -193,7 +193,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The keymap and theme for the cockpit: embedded defaults, then the user's files, then
+/// The keymap, theme and settings for the cockpit: embedded defaults, then the user's files, then
 /// `--keymap`/`--theme`. `config` chooses and reads the files; `app::keymap` and `ui::theme`
 /// parse them. They meet here, above all three, so that `config` depends on neither.
 fn appearance(conn: &ConnectionArgs) -> Appearance {
@@ -208,9 +208,12 @@ fn appearance(conn: &ConnectionArgs) -> Appearance {
     );
     warnings.extend(keymap_warnings);
     warnings.extend(theme_warnings);
+    let settings = config::load_settings(paths.as_ref(), &mut warnings);
     Appearance {
         keymap,
         theme,
+        settings,
+        spool_dir: paths.as_ref().map(config::ConfigPaths::log_spool_dir),
         warnings,
     }
 }

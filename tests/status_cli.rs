@@ -8,6 +8,7 @@
 
 mod support;
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -130,8 +131,21 @@ fn private_dirs() -> tempfile::TempDir {
 }
 
 fn status_with(kubeconfig: &Path, dir: &Path, args: &[&str]) -> Status {
+    let mut all = vec!["status"];
+    all.extend_from_slice(args);
+    strata_with(kubeconfig, dir, &all)
+}
+
+/// `strata SUBCOMMAND ARGS…` against the simulator, private directories, a timeout.
+fn strata(sim: &Sim, args: &[&str]) -> Status {
+    let dir = private_dirs();
+    strata_with(&sim.kubeconfig, dir.path(), args)
+}
+
+fn strata_with(kubeconfig: &Path, dir: &Path, args: &[&str]) -> Status {
+    let (subcommand, args) = args.split_first().expect("a subcommand");
     let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("status")
+        .arg(subcommand)
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .args(args)
@@ -163,7 +177,7 @@ fn status_with(kubeconfig: &Path, dir: &Path, args: &[&str]) -> Status {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("strata status {args:?} did not finish within {STATUS_TIMEOUT:?}");
+            panic!("strata {subcommand} {args:?} did not finish within {STATUS_TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -824,4 +838,171 @@ fn the_json_names_what_could_not_be_read_and_why() {
         "{}",
         out.stderr
     );
+}
+
+/// The runs of `strata runs -o json` with this tool and state.
+fn runs_of<'a>(runs: &'a [Value], tool: &str, state: &str) -> Vec<&'a Value> {
+    runs.iter()
+        .filter(|r| r["tool"] == tool && r["state"] == state)
+        .collect()
+}
+
+#[test]
+fn runs_tell_the_demo_history_with_why_runs_failed_from_their_logs() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let out = strata(&sim, &["runs", "-o", "json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let report = out.json();
+    let runs = report["runs"].as_array().expect("a runs array");
+    let reason = |r: &Value| r["reason"].as_str().unwrap_or_default().to_string();
+
+    // The failed sync: the connector's own error, read from its log.
+    let syncs = runs_of(runs, "airbyte", "failed");
+    assert!(
+        syncs
+            .iter()
+            .any(|r| reason(r).starts_with("destination: Could not connect")
+                && reason(r).contains("AUTHENTICATION_FAILED")),
+        "{syncs:#?}"
+    );
+    // The task that failed its first try and is retrying: both tries, and why the first
+    // failed (the command's error, not the operator's "command failed").
+    let retrying = runs_of(runs, "airflow", "retrying");
+    let task = retrying
+        .iter()
+        .find(|r| r["name"] == "customer_360.build_customer_features")
+        .unwrap_or_else(|| panic!("{retrying:#?}"));
+    assert_eq!(task["tries"], 2, "{task}");
+    assert_eq!(reason(task), "try 1 failed: KeyError: 'order_total'");
+    let tries: Vec<&Value> = task["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["try_number"])
+        .collect();
+    assert_eq!(tries, [&Value::from(1), &Value::from(2)], "{task}");
+    // The failed dbt run: the model and its SQL error.
+    let dbt = runs_of(runs, "dbt", "failed");
+    assert!(
+        dbt.iter().any(
+            |r| reason(r).starts_with("customer_ltv: ") && reason(r).contains("does not exist")
+        ),
+        "{dbt:#?}"
+    );
+    // Dagster has no decoder: its last error line's message says it, without the header.
+    let dagster = runs_of(runs, "dagster", "failed");
+    assert!(
+        dagster
+            .iter()
+            .any(|r| reason(r).starts_with("Execution of run for \"orders_assets_job\" failed")),
+        "{dagster:#?}"
+    );
+    // Finished Spark applications, each a driver and its executors.
+    assert!(!runs_of(runs, "spark", "succeeded").is_empty(), "{runs:#?}");
+
+    // Filters narrow by tool and state; the table says the same.
+    let out = strata(
+        &sim,
+        &[
+            "runs", "--tool", "airbyte", "--state", "failed", "-o", "json",
+        ],
+    );
+    let filtered = out.json()["runs"].as_array().cloned().unwrap_or_default();
+    assert!(!filtered.is_empty());
+    assert!(
+        filtered
+            .iter()
+            .all(|r| r["tool"] == "airbyte" && r["state"] == "failed"),
+        "{filtered:#?}"
+    );
+    let table = strata(&sim, &["runs", "--state", "retrying"]);
+    assert_eq!(table.code, Some(0), "{}", table.stderr);
+    assert!(
+        table
+            .stdout
+            .contains("try 1 failed: KeyError: 'order_total'"),
+        "{}",
+        table.stdout
+    );
+
+    // Every time, not most times: the report waits for every reason being read (a read that
+    // had finished but not yet been taken once let the report go without it).
+    for _ in 0..6 {
+        let out = strata(&sim, &["runs", "--state", "failed", "-o", "json"]);
+        let failed = out.json()["runs"].as_array().cloned().unwrap_or_default();
+        let from_status: Vec<String> = failed
+            .iter()
+            .map(reason)
+            .filter(|r| r.contains("exit code") || r.starts_with("BackoffLimitExceeded"))
+            .collect();
+        assert!(from_status.is_empty(), "{from_status:?}");
+    }
+}
+
+#[test]
+fn logs_of_a_run_a_pod_and_what_is_not_there() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let runs = strata(
+        &sim,
+        &[
+            "runs", "--tool", "airbyte", "--state", "failed", "-o", "json",
+        ],
+    );
+    let report = runs.json();
+    let sync = &report["runs"][0];
+    let id = sync["id"].as_str().expect("a run id");
+
+    // A run: every container of its pod, merged in time order, prefixed.
+    let out = strata(&sim, &["logs", id]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("AUTHENTICATION_FAILED"),
+        "{}",
+        out.stdout
+    );
+    let prefixes: BTreeSet<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix('[')?.split_once("] "))
+        .map(|(source, _)| source.rsplit('/').next().unwrap_or_default())
+        .collect();
+    for container in ["orchestrator", "source", "destination"] {
+        assert!(prefixes.contains(container), "{prefixes:?}");
+    }
+    assert_eq!(
+        out.stdout.lines().filter(|l| !l.starts_with('[')).count(),
+        0,
+        "every line names its source"
+    );
+    assert!(
+        !out.stdout.contains('\x1b'),
+        "no escape reaches the terminal"
+    );
+
+    // A pod, the last lines only.
+    let pod = sync["pods"][0]["name"].as_str().unwrap();
+    let out = strata(
+        &sim,
+        &[
+            "logs",
+            "-n",
+            "ingestion",
+            &format!("pod/{pod}"),
+            "--tail",
+            "3",
+            "-c",
+            "destination",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+
+    // What is not there: exit 2 and what to try.
+    let out = strata(&sim, &["logs", "no-such-run"]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("strata runs"), "{}", out.stderr);
 }

@@ -6,6 +6,9 @@
 //! lines (dbt nodes, Airflow try states, Airbyte records). Pure: lines come in as actions.
 
 use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
 
 use crate::cluster::logs::{LogNote, LogTarget, LogWindow, Queued};
 use crate::logs::{
@@ -14,6 +17,53 @@ use crate::logs::{
 };
 
 use super::filter::Filter;
+
+/// How log viewers' buffers are made (`[logs]` in `config.toml`): their caps, and the folder
+/// their spools go to when what they let go is kept on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogBuffers {
+    pub max_lines: usize,
+    pub max_bytes: usize,
+    pub spool_dir: Option<PathBuf>,
+}
+
+impl Default for LogBuffers {
+    fn default() -> Self {
+        LogBuffers {
+            max_lines: DEFAULT_CAP_LINES,
+            max_bytes: DEFAULT_CAP_BYTES,
+            spool_dir: None,
+        }
+    }
+}
+
+impl LogBuffers {
+    /// An empty buffer for the viewer titled `title`, opened at `now`; its spool (opened when
+    /// the first line is let go) is named after both.
+    pub fn buffer(&self, title: &str, now: DateTime<Utc>) -> LogBuffer {
+        let buffer = LogBuffer::new(self.max_lines, self.max_bytes);
+        match &self.spool_dir {
+            Some(dir) => buffer.with_spool(dir.join(log_file_name(title, now))),
+            None => buffer,
+        }
+    }
+}
+
+/// A file name for the lines of the viewer titled `title` at `at`: the title with anything
+/// but letters, digits, `-`, `_` and `.` made `_`, then the UTC time (`…-20261204T204347Z.log`).
+pub fn log_file_name(title: &str, at: DateTime<Utc>) -> String {
+    let safe: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}-{}.log", at.format("%Y%m%dT%H%M%SZ"))
+}
 
 /// One pod/container the viewer reads, as its prefix shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,10 +468,23 @@ impl LogView {
         };
         let one_pod = self.sources.iter().all(|o| o.pod == s.pod);
         if one_pod {
-            s.container.clone()
-        } else {
-            format!("{}/{}", short_pod(&s.pod), s.container)
+            return s.container.clone();
         }
+        // The pods of a run or workload share most of their name (`customer-360-build-…-x8k2q`):
+        // the words they do not share tell them apart.
+        let shared = self
+            .sources
+            .iter()
+            .map(|o| o.pod.as_str())
+            .reduce(shared_words)
+            .unwrap_or("");
+        let telling = s.pod[shared.len()..].trim_start_matches('-');
+        let pod = if shared.is_empty() || telling.is_empty() {
+            short_pod(&s.pod)
+        } else {
+            keep_end(telling, 20)
+        };
+        format!("{pod}/{}", s.container)
     }
 
     /// The next wider since-window (tail → 1m → 5m → 15m → 1h → all → tail).
@@ -435,6 +498,32 @@ impl LogView {
             LogWindow::All => LogWindow::Tail(crate::cluster::logs::DEFAULT_TAIL),
         }
     }
+}
+
+/// The dash-separated words `a` and `b` start with, as a prefix of `a` (`etl-sync-` of
+/// `etl-sync-1` and `etl-sync-2`; empty when they share none).
+fn shared_words<'a>(a: &'a str, b: &str) -> &'a str {
+    let mut end = 0;
+    for ((i, x), y) in a.char_indices().zip(b.chars()) {
+        if x != y {
+            break;
+        }
+        if x == '-' {
+            end = i + 1;
+        }
+    }
+    &a[..end]
+}
+
+/// `text` cut to its last `max` characters, the cut marked with `…` (a pod name's end tells
+/// more than its start).
+fn keep_end(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let tail: String = text.chars().skip(count - (max - 1)).collect();
+    format!("…{tail}")
 }
 
 /// A pod's telling part: the last two dash-separated words (`…-attempt-1`, `…-x8k2q`).

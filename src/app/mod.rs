@@ -66,13 +66,17 @@ impl LaunchOptions {
     }
 }
 
-/// The keymap and theme the cockpit starts with, and every problem met loading them (shown in
-/// the cockpit). The launch path (`main`) loads them: `keymap::load_keymap` and
+/// The keymap, theme and settings (`config.toml`) the cockpit starts with, and every problem
+/// met loading them (shown in the cockpit). The launch path (`main`) loads them: `keymap::load_keymap` and
 /// `ui::theme::load_theme`, over the files `config` chose.
 #[derive(Clone, Debug, Default)]
 pub struct Appearance {
     pub keymap: Keymap,
     pub theme: Theme,
+    pub settings: crate::config::Settings,
+    /// Where log viewers spool what they let go (`[logs] spool = true`); none without a
+    /// home to put it in.
+    pub spool_dir: Option<PathBuf>,
     pub warnings: Vec<ConfigWarning>,
 }
 
@@ -96,12 +100,20 @@ pub async fn run(opts: LaunchOptions, appearance: Appearance) -> Result<(), AppE
         .iter()
         .map(ToString::to_string)
         .collect();
+    let log_buffers = logs::LogBuffers {
+        max_lines: appearance.settings.logs.max_lines,
+        max_bytes: appearance.settings.logs.max_bytes(),
+        spool_dir: appearance
+            .spool_dir
+            .filter(|_| appearance.settings.logs.spool),
+    };
     runtime::run(
         connection,
         opts.connect_target(),
         opts.initial_scope(),
         appearance.theme,
         appearance.keymap,
+        log_buffers,
         warnings,
     )
     .await

@@ -48,6 +48,7 @@ pub async fn run(
     scope: NamespaceScope,
     theme: Theme,
     keymap: Keymap,
+    log_buffers: super::logs::LogBuffers,
     config_warnings: Vec<String>,
 ) -> Result<(), AppError> {
     let mut session = TerminalSession::enter()?;
@@ -56,6 +57,7 @@ pub async fn run(
     executor.spawn_sources();
 
     let mut state = AppState::new(context_info(&connection), scope, keymap, Utc::now());
+    state.log_buffers = log_buffers;
     if !config_warnings.is_empty() {
         state.flash_for(config_warnings.join("; "), true, CONFIG_WARNING_SECONDS);
     }
@@ -492,18 +494,7 @@ fn save_text(name: &str, text: &str) -> Result<std::path::PathBuf, String> {
     let paths = crate::config::ConfigPaths::discover().map_err(|e| e.to_string())?;
     let dir = paths.saved_logs_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let path = dir.join(format!("{safe}-{stamp}.log"));
+    let path = dir.join(super::logs::log_file_name(name, Utc::now()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

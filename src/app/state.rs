@@ -495,6 +495,8 @@ pub struct AppState {
     pub redraw_at: Option<DateTime<Utc>>,
     /// Every run of the stack, newest first, from the layers' feed.
     pub runs: Arc<Vec<crate::stack::Run>>,
+    /// How log viewers' buffers are made (`[logs]` in `config.toml`).
+    pub log_buffers: super::logs::LogBuffers,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -530,6 +532,7 @@ impl AppState {
             discovery: None,
             redraw_at: None,
             runs: Arc::default(),
+            log_buffers: super::logs::LogBuffers::default(),
         };
         state.stack.push(View::Layers(LayersView::default()));
         state

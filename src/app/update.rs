@@ -430,7 +430,17 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
         Command::Quit => vec![Effect::Quit],
         Command::Runs(words) => {
             let view = RunsView::new(state.runs.clone(), &words, None);
-            push(state, View::Runs(Box::new(view)));
+            // `:runs failed` on the runs view narrows it in place: esc still goes back to
+            // where the runs were opened from, not through each filter tried.
+            if let View::Runs(top) = state.top_mut()
+                && top.component.is_none()
+            {
+                **top = view;
+                state.prompt = None;
+                state.changed();
+            } else {
+                push(state, View::Runs(Box::new(view)));
+            }
             Vec::new()
         }
         Command::Contexts => {
@@ -948,6 +958,7 @@ const COPY_LIMIT: usize = 74_000;
 /// log view follow, window, timestamps, search hits, selection, copy and save. `None` for
 /// intents that are not about logs here.
 fn log_intent(state: &mut AppState, intent: Intent, rows: usize) -> Option<Vec<Effect>> {
+    let (log_buffers, now) = (state.log_buffers.clone(), state.now);
     if let View::Logs(view) = state.top_mut() {
         let effects = match intent {
             Intent::ToggleFollow => {
@@ -997,7 +1008,7 @@ fn log_intent(state: &mut AppState, intent: Intent, rows: usize) -> Option<Vec<E
                 vec![Effect::Clipboard(text)]
             }
             Intent::Save => {
-                let name = view.title.replace([' ', '/', '·'], "_");
+                let name = view.title.clone();
                 let text = view.to_text();
                 vec![Effect::SaveText { name, text }]
             }
@@ -1005,6 +1016,7 @@ fn log_intent(state: &mut AppState, intent: Intent, rows: usize) -> Option<Vec<E
                 // Read again from the start of the new window (or the previous containers).
                 let mut reopened =
                     super::logs::LogView::new(view.title.clone(), view.target.clone(), 0, None);
+                reopened.buffer = log_buffers.buffer(&view.title, now);
                 reopened.window = if intent == Intent::SinceWindow {
                     super::logs::LogView::next_window(view.window)
                 } else {
@@ -1123,6 +1135,7 @@ fn open_logs(state: &mut AppState, previous: bool) -> Vec<Effect> {
     };
     let generation = state.next_generation();
     let mut view = super::logs::LogView::new(title, target, generation, tool.as_deref());
+    view.buffer = state.log_buffers.buffer(&view.title, state.now);
     view.previous = previous;
     let effect = follow_effect(&view);
     push(state, View::Logs(Box::new(view)));

@@ -475,7 +475,7 @@ impl ContainerReader {
                     source: self.source,
                 });
             }
-            backoff = Duration::from_millis(250);
+            let mut read_any = false;
             let mut stream = std::pin::pin!(stream);
             let mut batch = Vec::with_capacity(BATCH);
             let mut skip = at_last.clone();
@@ -504,6 +504,7 @@ impl ContainerReader {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
+                read_any = true;
                 let line = std::mem::take(&mut bytes);
                 let line = line.strip_suffix(b"\n").unwrap_or(&line);
                 let (at, text) = split_timestamp(line);
@@ -549,7 +550,16 @@ impl ContainerReader {
             match self.container_done() {
                 Some(false) => {
                     resumed = true;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // A stream that ends at once with nothing (a container waiting to
+                    // restart, a kubelet refusing) is retried ever more slowly, not in a
+                    // tight loop; one that carried lines is resumed at once.
+                    if read_any {
+                        backoff = Duration::from_millis(250);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    } else {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(RETRY_CAP);
+                    }
                 }
                 _ => {
                     self.queue.note(LogNote::Ended {

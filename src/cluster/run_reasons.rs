@@ -51,6 +51,10 @@ pub struct RunReasons {
     tasks: JoinSet<()>,
     results: mpsc::UnboundedReceiver<(String, Option<String>)>,
     sender: mpsc::UnboundedSender<(String, Option<String>)>,
+    /// Reads started whose result has not been taken yet. A finished task may have its
+    /// result still in the channel, so this, not the task set, says whether reads are
+    /// pending.
+    outstanding: usize,
     /// Reasons found, by run id.
     found: HashMap<String, String>,
 }
@@ -65,6 +69,7 @@ impl RunReasons {
             tasks: JoinSet::new(),
             results,
             sender,
+            outstanding: 0,
             found: HashMap::new(),
         }
     }
@@ -97,7 +102,7 @@ impl RunReasons {
 
     /// Whether reads are still going or waiting.
     pub fn pending(&self) -> bool {
-        !self.waiting.is_empty() || !self.tasks.is_empty()
+        !self.waiting.is_empty() || self.outstanding > 0
     }
 
     /// Every reason found so far, by run id.
@@ -110,12 +115,19 @@ impl RunReasons {
         loop {
             tokio::select! {
                 Some(result) = self.results.recv() => {
+                    self.outstanding = self.outstanding.saturating_sub(1);
                     if let (run, Some(reason)) = &result {
                         self.found.insert(run.clone(), reason.clone());
                     }
                     return result;
                 }
-                Some(_) = self.tasks.join_next(), if !self.tasks.is_empty() => self.start(),
+                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
+                    // A read that panicked sent nothing: it is no longer awaited.
+                    if joined.is_err() {
+                        self.outstanding = self.outstanding.saturating_sub(1);
+                    }
+                    self.start();
+                }
             }
         }
     }
@@ -127,6 +139,7 @@ impl RunReasons {
             };
             let api: Api<Pod> = Api::namespaced(self.client.clone(), &job.namespace);
             let sender = self.sender.clone();
+            self.outstanding += 1;
             self.tasks.spawn(async move {
                 let reason = read_reason(&api, &job.asked.pods, job.tool.as_deref())
                     .await
@@ -249,7 +262,8 @@ async fn read_reason(api: &Api<Pod>, pods: &[String], tool: Option<&str>) -> Opt
     reason_of(&mut lines, tool)
 }
 
-/// The tool's decoder's reason, else the last error line.
+/// The tool's decoder's reason, else the message of the last error line (its time, logger
+/// and level dropped).
 fn reason_of(lines: &mut [LogLine], tool: Option<&str>) -> Option<String> {
     lines.sort_by_key(|l| l.at);
     let decoded = tool.and_then(decoder_for).and_then(|mut decoder| {
@@ -266,7 +280,7 @@ fn reason_of(lines: &mut [LogLine], tool: Option<&str>) -> Option<String> {
             .iter()
             .rev()
             .find(|l| matches!(l.level, Level::Error | Level::Fatal))
-            .map(|l| l.text.to_string())
+            .map(crate::logs::message_of)
     })?;
     let line = reason.lines().next().unwrap_or_default().trim();
     if line.is_empty() {
@@ -354,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn without_a_decoder_the_last_error_line_is_the_reason() {
+    fn without_a_decoder_the_last_error_lines_message_is_the_reason() {
         let mut lines: Vec<LogLine> = [
             "level=info msg=starting",
             "level=error msg=\"cannot reach s3\"",
@@ -365,7 +379,7 @@ mod tests {
         .collect();
         assert_eq!(
             reason_of(&mut lines, Some("spark")).as_deref(),
-            Some("level=error msg=\"cannot reach s3\"")
+            Some("cannot reach s3")
         );
         let mut quiet: Vec<LogLine> = vec![parse_line(0, b"all good", false)];
         assert_eq!(reason_of(&mut quiet, None), None);

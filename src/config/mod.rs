@@ -1,5 +1,5 @@
-//! User configuration: where Strata's files live, the settings read from the environment, and
-//! which keymap and theme files apply, in which order, with what fallback. Nothing here fails:
+//! User configuration: where Strata's files live, the settings read from the environment and
+//! `config.toml`, and which keymap and theme files apply, in which order, with what fallback. Nothing here fails:
 //! a file that cannot be used becomes a `ConfigWarning` the cockpit shows, and the defaults
 //! apply.
 //!
@@ -12,6 +12,7 @@
 
 pub mod keymap;
 pub mod paths;
+pub mod settings;
 pub mod theme;
 
 use std::ffi::OsStr;
@@ -20,6 +21,7 @@ use std::path::Path;
 
 pub use keymap::keymap_layers;
 pub use paths::ConfigPaths;
+pub use settings::{LogSettings, Settings, load_settings};
 pub use theme::{BuiltinThemes, TermEnv, ThemeSource, choose_theme};
 
 /// Why the configuration could not be located or read.

@@ -38,6 +38,16 @@ impl ConfigPaths {
         }
     }
 
+    /// The settings file (`[logs]` caps and spool).
+    pub fn settings_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    /// Where log viewers spool the lines they let go, when asked to.
+    pub fn log_spool_dir(&self) -> PathBuf {
+        self.saved_logs_dir().join("spool")
+    }
+
     /// The user's keymap, which overrides the embedded `keymaps/default.toml`.
     pub fn keymap_file(&self) -> PathBuf {
         self.config_dir.join("keymap.toml")

@@ -25,7 +25,7 @@ pub const DEFAULT_CAP_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum LogBufferError {
     #[error(
-        "cannot open the log spool file {path}: {source} (check that the directory exists and is writable, or run without a spool)"
+        "cannot open the log spool file {path}: {source} (check that its folder can be created and is writable, or set `spool = false` under [logs] in config.toml); lines let go are no longer saved"
     )]
     SpoolOpen {
         path: PathBuf,
@@ -53,6 +53,9 @@ pub struct LogBuffer {
     cap_bytes: usize,
     bytes: usize,
     total_pushed: u64,
+    /// Where evicted lines go, when a spool is wanted.
+    spool_path: Option<PathBuf>,
+    /// The spool file, opened when the first line is evicted.
     spool: Option<Spool>,
     /// The first spool failure; spooling stops there (the buffer keeps working).
     spool_error: Option<LogBufferError>,
@@ -72,7 +75,7 @@ impl std::fmt::Debug for LogBuffer {
             .field("cap_lines", &self.cap_lines)
             .field("cap_bytes", &self.cap_bytes)
             .field("total_pushed", &self.total_pushed)
-            .field("spool", &self.spool.as_ref().map(|s| &s.path))
+            .field("spool", &self.spool_path)
             .finish()
     }
 }
@@ -92,29 +95,58 @@ impl LogBuffer {
             cap_bytes,
             bytes: 0,
             total_pushed: 0,
+            spool_path: None,
             spool: None,
             spool_error: None,
         }
     }
 
-    /// Appends evicted lines to the file at `path` (created if missing, appended to
-    /// otherwise) as plain text: `<RFC 3339 time or -> [<source>] <text>`.
-    pub fn with_spool(mut self, path: impl AsRef<Path>) -> Result<LogBuffer, LogBufferError> {
-        let path = path.as_ref().to_path_buf();
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|source| LogBufferError::SpoolOpen {
-                path: path.clone(),
-                source,
-            })?;
-        self.spool = Some(Spool {
-            path,
+    /// Appends evicted lines to the file at `path` (created with its folder, private to the
+    /// user, when the first line is let go; appended to if it exists) as plain text:
+    /// `<RFC 3339 time or -> [<source>] <text>`. Opening late means a viewer that never
+    /// reaches its cap leaves no file behind; a file that cannot be opened is reported by
+    /// [`LogBuffer::spool_error`] and the buffer carries on without it.
+    pub fn with_spool(mut self, path: impl AsRef<Path>) -> LogBuffer {
+        self.spool_path = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// The spool file (set, whether or not opened yet).
+    pub fn spool_path(&self) -> Option<&Path> {
+        self.spool_path.as_deref()
+    }
+
+    fn open_spool(path: &Path) -> Result<Spool, LogBufferError> {
+        let open = || -> std::io::Result<File> {
+            let mut options = OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+                if let Some(parent) = path.parent() {
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(0o700)
+                        .create(parent)?;
+                }
+                // Logs carry what the cluster's tools print, secrets included at times.
+                options.mode(0o600);
+            }
+            #[cfg(not(unix))]
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            options.open(path)
+        };
+        let file = open().map_err(|source| LogBufferError::SpoolOpen {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Spool {
+            path: path.to_path_buf(),
             out: BufWriter::with_capacity(64 * 1024, file),
             lines: 0,
-        });
-        Ok(self)
+        })
     }
 
     /// Adds a line, evicting (and spooling) the oldest lines beyond either cap.
@@ -134,6 +166,18 @@ impl LogBuffer {
     }
 
     fn spool_line(&mut self, line: &LogLine) {
+        if self.spool.is_none() && self.spool_error.is_none() {
+            let Some(path) = self.spool_path.as_deref() else {
+                return;
+            };
+            match Self::open_spool(path) {
+                Ok(spool) => self.spool = Some(spool),
+                Err(error) => {
+                    self.spool_error = Some(error);
+                    return;
+                }
+            }
+        }
         let Some(spool) = self.spool.as_mut() else {
             return;
         };
@@ -298,7 +342,7 @@ mod tests {
     fn evicted_lines_go_to_the_spool_with_time_and_source() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("spool.log");
-        let mut b = LogBuffer::new(2, usize::MAX).with_spool(&path).unwrap();
+        let mut b = LogBuffer::new(2, usize::MAX).with_spool(&path);
         let mut first = parse_line(7, b"\x1b[1mfirst\x1b[0m", false);
         first.at = Some(Utc.with_ymd_and_hms(2026, 11, 26, 11, 42, 43).unwrap());
         b.push(first);
@@ -313,13 +357,39 @@ mod tests {
             "2026-11-26T11:42:43.000000000Z [7] first\n- [0] second\n"
         );
         assert!(b.spool_error().is_none());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "a spool is private to its user");
+        }
+    }
+
+    #[test]
+    fn a_spool_is_only_created_when_a_line_is_let_go_with_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs").join("spool").join("run.log");
+        let mut b = LogBuffer::new(2, usize::MAX).with_spool(&path);
+        b.push(line("one"));
+        b.push(line("two"));
+        b.flush_spool().unwrap();
+        assert!(!path.exists(), "nothing was let go, so no file");
+        b.push(line("three"));
+        b.flush_spool().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "- [0] one\n");
     }
 
     #[test]
     fn a_spool_that_cannot_open_says_where_and_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing-dir").join("spool.log");
-        let err = LogBuffer::new(2, 1024).with_spool(&path).unwrap_err();
+        // A file where the folder should be: neither can be created.
+        std::fs::write(dir.path().join("missing-dir"), "").unwrap();
+        let mut b = LogBuffer::new(1, 1024).with_spool(&path);
+        b.push(line("one"));
+        b.push(line("two"));
+        assert_eq!(b.len(), 1, "the buffer carries on");
+        let err = b.spool_error().expect("the open failure is kept");
         let msg = err.to_string();
         assert!(matches!(err, LogBufferError::SpoolOpen { .. }));
         assert!(msg.contains("missing-dir"), "{msg}");
@@ -330,9 +400,7 @@ mod tests {
     #[test]
     fn a_failing_spool_stops_spooling_and_keeps_the_buffer_working() {
         // /dev/full accepts the open and fails every write with ENOSPC.
-        let mut b = LogBuffer::new(1, usize::MAX)
-            .with_spool("/dev/full")
-            .expect("/dev/full opens for writing");
+        let mut b = LogBuffer::new(1, usize::MAX).with_spool("/dev/full");
         for i in 0..100_000 {
             b.push(line(&format!(
                 "line {i} with some padding to fill the spool buffer"

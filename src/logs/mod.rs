@@ -11,6 +11,7 @@
 pub mod buffer;
 pub mod level;
 pub mod line;
+pub mod message;
 pub mod run;
 pub mod sanitize;
 pub mod search;
@@ -20,6 +21,7 @@ mod sim_logs;
 pub use buffer::{DEFAULT_CAP_BYTES, DEFAULT_CAP_LINES, LogBuffer, LogBufferError};
 pub use level::pretty_json;
 pub use line::{Format, Level, LogColor, LogLine, MAX_TEXT_BYTES, SourceId, StyleRun, parse_line};
+pub use message::message_of;
 pub use run::{Failure, Outcome, RunDecoder, RunProgress, decoder_for};
 pub use sanitize::{Sanitized, plain_text, sanitize};
 pub use search::{Search, search, text_query};

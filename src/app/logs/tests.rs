@@ -313,3 +313,62 @@ fn long_pod_names_are_shortened_to_their_telling_part() {
     );
     assert_eq!(short_pod("web-1"), "web-1");
 }
+
+#[test]
+fn pods_of_one_run_are_told_apart_by_the_words_they_do_not_share() {
+    let mut view = LogView::new("logs".into(), target(), 1, None);
+    view.take(
+        batch(
+            vec![
+                source("customer-360-build-customer-features-srdfhjs9", "base"),
+                source("customer-360-build-customer-features-k2x9qpl1", "base"),
+            ],
+            vec![],
+        ),
+        5,
+    );
+    assert_eq!(view.label(0), "srdfhjs9/base");
+    assert_eq!(view.label(1), "k2x9qpl1/base");
+    // Nothing shared: the pod's own last words.
+    assert_eq!(
+        shared_words("replication-job-42-attempt-1", "source-postgres-read"),
+        ""
+    );
+    assert_eq!(shared_words("etl-sync-1", "etl-sync-12"), "etl-sync-");
+    assert_eq!(
+        keep_end("a-very-long-telling-part-of-a-name", 10),
+        "…of-a-name"
+    );
+}
+
+#[test]
+fn a_configured_spool_keeps_what_the_caps_let_go_in_a_file_named_after_the_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let buffers = LogBuffers {
+        max_lines: 4,
+        max_bytes: 1 << 20,
+        spool_dir: Some(dir.path().join("spool")),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 12, 4, 20, 43, 47).unwrap();
+    let mut view = LogView::new("logs · run sync 42".into(), target(), 1, None);
+    view.buffer = buffers.buffer(&view.title, now);
+    numbered(&mut view, 10, 5);
+    view.buffer.flush_spool().unwrap();
+    assert_eq!(view.buffer.len(), 4);
+    let path = dir
+        .path()
+        .join("spool/logs___run_sync_42-20261204T204347Z.log");
+    assert_eq!(view.buffer.spool_path(), Some(path.as_path()));
+    let spooled = std::fs::read_to_string(&path).unwrap();
+    let texts: Vec<&str> = spooled
+        .lines()
+        .map(|l| l.split_once("] ").unwrap().1)
+        .collect();
+    assert_eq!(
+        texts,
+        ["line 0", "line 1", "line 2", "line 3", "line 4", "line 5"]
+    );
+    // Without a spool folder nothing is written.
+    let plain = LogBuffers::default().buffer("logs", now);
+    assert_eq!(plain.spool_path(), None);
+}

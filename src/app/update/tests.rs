@@ -981,3 +981,17 @@ fn what_a_table_shows_tells_when_it_changes_next() {
     let next = crate::ui::next_change(&state).unwrap();
     assert_eq!(next, t0() + chrono::Duration::hours(11), "hours, once old");
 }
+
+#[test]
+fn runs_narrowed_again_stay_one_view_and_esc_goes_home() {
+    let mut state = home();
+    command(&mut state, "runs");
+    command(&mut state, "runs failed airbyte");
+    assert_eq!(state.stack.len(), 2, "one runs view on the layers");
+    match state.top() {
+        View::Runs(runs) => assert_eq!(runs.filter, "failed airbyte"),
+        _ => panic!("the runs view is on top"),
+    }
+    press(&mut state, "esc");
+    assert!(matches!(state.top(), View::Layers(_)));
+}

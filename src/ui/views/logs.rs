@@ -166,11 +166,20 @@ fn header_line(view: &LogView, theme: &Theme) -> Line<'static> {
             theme.message_warning,
         ));
     }
+    if let Some(error) = view.buffer.spool_error() {
+        spans.push(Span::styled(format!(" · ✖ {error}"), theme.message_warning));
+    }
     if view.buffer.evicted() > 0 {
-        spans.push(Span::styled(
-            format!(" · oldest {} lines let go", view.buffer.evicted()),
-            theme.muted,
-        ));
+        let said = match view.buffer.spool_path() {
+            Some(path) if view.buffer.spooled() > 0 => format!(
+                " · oldest {} lines let go, {} kept in {}",
+                view.buffer.evicted(),
+                view.buffer.spooled(),
+                path.display()
+            ),
+            _ => format!(" · oldest {} lines let go", view.buffer.evicted()),
+        };
+        spans.push(Span::styled(said, theme.muted));
     }
     Line::from(spans)
 }

@@ -70,11 +70,40 @@ pub fn render(view: &RunsView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
     let rows = usize::from(inner.height.saturating_sub(1));
     let selected = view.selected_index();
     let offset = follow(view.offset, selected, rows, view.len());
+    // The names on screen set the RUN and WHERE widths (a DAG.task is long), within bounds;
+    // what is left goes to WHY.
+    let width_of = |text: &dyn Fn(&Run) -> usize, min: usize, max: usize| {
+        (offset..(offset + rows).min(view.len()))
+            .filter_map(|i| view.row(i))
+            .map(text)
+            .max()
+            .unwrap_or(0)
+            .clamp(min, max) as u16
+    };
+    let mut run_width = width_of(&|r: &Run| r.name.chars().count(), 16, 40);
+    let mut where_width = width_of(
+        &|r: &Run| r.namespace.chars().count() + 1 + r.component.chars().count(),
+        12,
+        28,
+    );
+    // On a narrow terminal WHY keeps room to say why (it is what a failed run is opened
+    // for): WHERE gives way first, then RUN, down to their minimums.
+    let shows_reason = (offset..(offset + rows).min(view.len()))
+        .filter_map(|i| view.row(i))
+        .any(|r| !detail(r).is_empty());
+    let why_min: u16 = if shows_reason { 32 } else { 0 };
+    // STATE, TOOL, TRY, STARTED, TOOK and the spaces between the 8 columns.
+    let fixed: u16 = 11 + 10 + 3 + 9 + 8 + 7;
+    let mut over = (fixed + run_width + where_width + why_min).saturating_sub(inner.width);
+    let give = over.min(where_width - 12);
+    where_width -= give;
+    over -= give;
+    run_width -= over.min(run_width - 16);
     let body: Vec<Row> = (offset..(offset + rows).min(view.len()))
         .filter_map(|i| view.row(i))
         .map(|run| {
             let style = match run.state {
-                RunState::Failed => theme.message_warning,
+                RunState::Failed => theme.health.failed,
                 _ => theme.text,
             };
             let try_text = match (run.try_number, run.tries) {
@@ -85,9 +114,12 @@ pub fn render(view: &RunsView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
             Row::new(vec![
                 Line::from(state_badge(run.state, theme)),
                 Line::styled(cell(run.tool_name.as_deref().unwrap_or("-"), 10), style),
-                Line::styled(cell(&run.name, 40), style),
+                Line::styled(cell(&run.name, usize::from(run_width)), style),
                 Line::styled(
-                    cell(&format!("{}/{}", run.namespace, run.component), 28),
+                    cell(
+                        &format!("{}/{}", run.namespace, run.component),
+                        usize::from(where_width),
+                    ),
                     theme.muted,
                 ),
                 Line::styled(try_text, style),
@@ -109,8 +141,8 @@ pub fn render(view: &RunsView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
             [
                 Constraint::Length(11),
                 Constraint::Length(10),
-                Constraint::Min(16),
-                Constraint::Min(12),
+                Constraint::Length(run_width),
+                Constraint::Length(where_width),
                 Constraint::Length(3),
                 Constraint::Length(9),
                 Constraint::Length(8),

@@ -509,7 +509,8 @@ mod tests {
             .iter()
             .filter_map(|o| o["metadata"]["annotations"]["run_id"].as_str())
             .collect();
-        assert_eq!(run_ids.len(), 2);
+        // Two DAG runs, or one when both past intervals fall in the same hour (after :52).
+        assert!((1..=2).contains(&run_ids.len()), "{run_ids:?}");
         for g in super::super::runs::generators() {
             for seq in 0..24 {
                 let at = now + Duration::from_std(g.first_after + g.period * seq as u32).unwrap();
