@@ -122,6 +122,32 @@ enum Command {
         #[arg(short = 'p', long)]
         previous: bool,
     },
+    /// Start a run by hand: a dbt Job from its CronJob (Airflow DAGs and Airbyte syncs to
+    /// come). Exit 0 when created (with --wait: when it succeeded), 1 when the run failed,
+    /// 2 when it could not be started.
+    Trigger {
+        #[command(subcommand)]
+        what: TriggerCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TriggerCommand {
+    /// A Job from a dbt CronJob, as `kubectl create job --from=cronjob/CRONJOB` makes it.
+    Dbt {
+        /// The CronJob (in -n NAMESPACE, else the context's namespace).
+        cronjob: String,
+        /// Run this dbt command instead of the template's, e.g. "dbt build --select orders+
+        /// --full-refresh" (checked first; run without a shell).
+        #[arg(long, value_name = "DBT COMMAND")]
+        command: Option<String>,
+        /// Follow the run to its end: its log, then dbt's result.
+        #[arg(long)]
+        wait: bool,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 #[cfg(feature = "sim")]
@@ -277,6 +303,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 previous,
             };
             std::process::exit(strata::commands::logs::main(options).await);
+        }
+        Command::Trigger {
+            what:
+                TriggerCommand::Dbt {
+                    cronjob,
+                    command,
+                    wait,
+                    yes,
+                },
+        } => {
+            let options = strata::commands::trigger::TriggerDbtOptions {
+                target: connect_target(&cli.conn),
+                namespace: cli.conn.namespace.clone(),
+                cronjob,
+                command,
+                wait,
+                yes,
+                readonly: cli.conn.readonly,
+            };
+            std::process::exit(strata::commands::trigger::dbt_main(options).await);
         }
         Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]

@@ -9,17 +9,17 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::Value;
 use strata::release::{
     Chart, ChartMetadata, HelmRelease, ReleaseInfo, ReleaseStatus, release_secret,
 };
-use support::{Sim, SimOptions, fixtures_dir, wait_until};
+use support::{
+    Sim, SimOptions, StrataRun as Status, fixtures_dir, private_dirs, run_strata, wait_until,
+};
 
 /// (fixture, namespace, layer, component, tool) — the layer column of
 /// tests/fixtures/charts/INDEX.md.
@@ -92,25 +92,6 @@ const CHARTS: [(&str, &str, &str, &str, &str); 10] = [
 
 const WORKLOAD_KINDS: [&str; 5] = ["Deployment", "StatefulSet", "DaemonSet", "Job", "Pod"];
 
-/// What one `strata status` run left behind.
-struct Status {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Status {
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
 /// How long one `strata status` may take.
 const STATUS_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -119,15 +100,6 @@ const STATUS_TIMEOUT: Duration = Duration::from_secs(30);
 fn status(sim: &Sim, args: &[&str]) -> Status {
     let dir = private_dirs();
     status_with(&sim.kubeconfig, dir.path(), args)
-}
-
-/// A home and config directory of the test's own.
-fn private_dirs() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for sub in ["home", "config"] {
-        std::fs::create_dir_all(dir.path().join(sub)).expect("private dirs");
-    }
-    dir
 }
 
 fn status_with(kubeconfig: &Path, dir: &Path, args: &[&str]) -> Status {
@@ -143,49 +115,7 @@ fn strata(sim: &Sim, args: &[&str]) -> Status {
 }
 
 fn strata_with(kubeconfig: &Path, dir: &Path, args: &[&str]) -> Status {
-    let (subcommand, args) = args.split_first().expect("a subcommand");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg(subcommand)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .env_clear()
-        .env("HOME", dir.join("home"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run strata status");
-    let mut stdout_pipe = child.stdout.take().expect("stdout");
-    let mut stderr_pipe = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout_pipe.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr_pipe.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + STATUS_TIMEOUT;
-    let code = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit.code();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("strata {subcommand} {args:?} did not finish within {STATUS_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Status {
-        code,
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    }
+    run_strata(kubeconfig, dir, args, STATUS_TIMEOUT)
 }
 
 fn components(report: &Value) -> Vec<(&str, &Value)> {

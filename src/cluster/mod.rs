@@ -10,6 +10,7 @@ pub mod layers;
 pub mod logs;
 pub mod resource;
 pub mod run_reasons;
+pub mod trigger;
 
 use std::path::PathBuf;
 

@@ -1,8 +1,9 @@
-//! Headless subcommands beside the cockpit (`strata runs`, `strata logs`): the same cache,
+//! Headless subcommands beside the cockpit (`strata runs`, `strata logs`, `strata trigger`): the same cache,
 //! layers feed and log following, printed for scripts and runbooks.
 
 pub mod logs;
 pub mod runs;
+pub mod trigger;
 
 use chrono::Duration;
 

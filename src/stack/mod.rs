@@ -10,6 +10,7 @@
 //! [`StackReport`] (or [`classify`] for placements alone).
 
 pub mod classify;
+pub mod dbt_command;
 pub mod glob;
 pub mod health;
 pub mod helm;

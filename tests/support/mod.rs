@@ -584,3 +584,80 @@ pub fn fixtures_dir() -> PathBuf {
         .join("tests")
         .join("fixtures")
 }
+
+/// What one run of the `strata` binary left behind.
+pub struct StrataRun {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl StrataRun {
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// A home and config directory of the test's own (no user file leaks in).
+pub fn private_dirs() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for sub in ["home", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("private dirs");
+    }
+    dir
+}
+
+/// `strata SUBCOMMAND --kubeconfig KUBECONFIG ARGS…` with `dir`'s home and config, no
+/// terminal on stdin, killed after `timeout`.
+pub fn run_strata(kubeconfig: &Path, dir: &Path, args: &[&str], timeout: Duration) -> StrataRun {
+    let (subcommand, args) = args.split_first().expect("a subcommand");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg(subcommand)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .env_clear()
+        .env("HOME", dir.join("home"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run strata");
+    let mut stdout_pipe = child.stdout.take().expect("stdout");
+    let mut stderr_pipe = child.stderr.take().expect("stderr");
+    let out = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout_pipe.read_to_string(&mut s);
+        s
+    });
+    let err = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr_pipe.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    let code = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("strata {subcommand} {args:?} did not finish within {timeout:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    StrataRun {
+        code,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}

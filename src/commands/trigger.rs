@@ -1,0 +1,313 @@
+//! `strata trigger dbt CRONJOB`: a Job from a dbt CronJob, as `kubectl create job
+//! --from=cronjob/CRONJOB` makes it, optionally with another dbt command; with `--wait`, its
+//! log as it runs and, at the end, how it went — dbt's progress, the failing models and tests
+//! — with the exit code saying it (0 succeeded, 1 failed).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use k8s_openapi::api::batch::v1::Job;
+use kube::api::Api;
+
+use super::CommandError;
+use crate::cluster::logs::{LogFollow, LogNote, LogQuery, LogSource, LogWindow};
+use crate::cluster::trigger::create_from_cronjob;
+use crate::cluster::{Cache, ConnectTarget, connect, probe};
+use crate::logs::{Outcome, RunProgress, decoder_for, parse_line};
+use crate::stack::dbt_command::DbtCommand;
+
+/// Exit code of a run that failed.
+pub const EXIT_RUN_FAILED: i32 = 1;
+
+#[derive(Clone, Debug)]
+pub struct TriggerDbtOptions {
+    pub target: ConnectTarget,
+    pub namespace: Option<String>,
+    pub cronjob: String,
+    /// `--command "dbt build --select orders+"`: instead of the template's dbt command.
+    pub command: Option<String>,
+    pub wait: bool,
+    /// `--yes`: no question asked (scripts).
+    pub yes: bool,
+    pub readonly: bool,
+}
+
+/// Runs the command; the process exit code.
+pub async fn dbt_main(options: TriggerDbtOptions) -> i32 {
+    match dbt(&options).await {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr().lock(), "error: {error}");
+            super::EXIT_ERROR
+        }
+    }
+}
+
+pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
+    // A bad command line is said before anything else happens.
+    let command = options
+        .command
+        .as_deref()
+        .map(DbtCommand::parse)
+        .transpose()
+        .map_err(|e| CommandError::Target(format!("--command: {e}")))?;
+    if options.readonly {
+        return Err(CommandError::Target(format!(
+            "read-only: started with --readonly, so no Job was created from cronjob/{}",
+            options.cronjob
+        )));
+    }
+    let connection = connect(&options.target).await?;
+    probe(&connection).await?;
+    let namespace = options
+        .namespace
+        .clone()
+        .unwrap_or_else(|| connection.default_namespace.clone());
+    let what = match &command {
+        Some(command) => format!(
+            "a Job from cronjob/{} in {namespace} running `{}`",
+            options.cronjob,
+            command.line()
+        ),
+        None => format!("a Job from cronjob/{} in {namespace}", options.cronjob),
+    };
+    if !options.yes && !confirmed(&format!("Create {what}?"))? {
+        return Err(CommandError::Target(
+            "not confirmed: no Job was created (answer y, or pass --yes)".to_string(),
+        ));
+    }
+    let job = create_from_cronjob(
+        &connection.client,
+        &namespace,
+        &options.cronjob,
+        command.as_ref(),
+    )
+    .await
+    .map_err(|e| CommandError::Target(e.to_string()))?;
+    let name = job.metadata.name.clone().unwrap_or_default();
+    println!("job.batch/{name} created");
+    if !options.wait {
+        return Ok(0);
+    }
+    let cache = Cache::new(connection.client.clone());
+    let ended = follow_job(&cache, &namespace, &job).await?;
+    println!("{}", summary(&name, &ended));
+    Ok(match ended.outcome {
+        Outcome::Succeeded => 0,
+        Outcome::Failed => EXIT_RUN_FAILED,
+    })
+}
+
+/// Asks on the terminal; refuses when there is none to ask on.
+fn confirmed(question: &str) -> Result<bool, CommandError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CommandError::Target(format!(
+            "{question} — there is no terminal to confirm on; pass --yes"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CommandError::Target(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// How a followed Job ended, with what its dbt log said.
+#[derive(Clone, Debug)]
+pub struct JobEnd {
+    pub outcome: Outcome,
+    /// From the Job's status (`BackoffLimitExceeded: …`) or its pod (`exit code 1`).
+    pub reason: Option<String>,
+    pub progress: RunProgress,
+}
+
+/// Prints the Job's log as it runs and returns once the Job has completed or failed and its
+/// containers' logs have ended.
+pub async fn follow_job(cache: &Cache, namespace: &str, job: &Job) -> Result<JobEnd, CommandError> {
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let selector = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.as_ref())
+        .and_then(|s| s.match_labels.as_ref())
+        .filter(|m| !m.is_empty())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_else(|| format!("job-name={name}"));
+    let mut query = LogQuery::pods(namespace, Vec::new());
+    query.selectors = vec![selector];
+    query.window = LogWindow::All;
+    query.follow = true;
+    let follower = LogFollow::start(cache, query);
+    let jobs: Api<Job> = Api::namespaced(cache.client().clone(), namespace);
+    let mut decoder = decoder_for("dbt");
+    let mut sources: Vec<LogSource> = Vec::new();
+    let mut ended_sources = 0usize;
+    let mut finished: Option<(Outcome, Option<String>)> = None;
+    let mut finished_at: Option<tokio::time::Instant> = None;
+    let mut poll = tokio::time::interval(std::time::Duration::from_secs(1));
+    let stdout = std::io::stdout();
+    loop {
+        tokio::select! {
+            queued = follower.queue.take() => {
+                for note in queued.notes {
+                    match note {
+                        LogNote::Source(source) => sources.push(source),
+                        LogNote::Ended { .. } => ended_sources += 1,
+                        LogNote::Problem { .. } | LogNote::Resumed { .. } | LogNote::Listed { .. } => {}
+                    }
+                }
+                let mut out = stdout.lock();
+                for line in queued.lines {
+                    let parsed = parse_line(line.source, &line.bytes, false);
+                    if let Some(decoder) = decoder.as_mut() {
+                        decoder.feed(&parsed);
+                    }
+                    let _ = if sources.len() > 1 {
+                        let source = &sources[usize::from(line.source)];
+                        writeln!(out, "[{}/{}] {}", source.pod, source.container, parsed.text)
+                    } else {
+                        writeln!(out, "{}", parsed.text)
+                    };
+                }
+                let _ = out.flush();
+            }
+            _ = poll.tick() => {
+                if finished.is_none() {
+                    match jobs.get_opt(&name).await {
+                        Ok(Some(job)) => {
+                            if let Some(end) = job_outcome(&job) {
+                                finished = Some(end);
+                                finished_at = Some(tokio::time::Instant::now());
+                            }
+                        }
+                        Ok(None) => {
+                            return Err(CommandError::Target(format!(
+                                "job {name} was deleted before it finished"
+                            )));
+                        }
+                        // A dropped connection: ask again on the next tick.
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        if let (Some((outcome, reason)), Some(at)) = (&finished, finished_at) {
+            // The last lines can trail the Job's status by a moment.
+            let drained = !sources.is_empty() && ended_sources >= sources.len();
+            if drained || at.elapsed() > std::time::Duration::from_secs(5) {
+                return Ok(JobEnd {
+                    outcome: *outcome,
+                    reason: reason.clone(),
+                    progress: decoder.map(|d| d.progress()).unwrap_or_default(),
+                });
+            }
+        }
+    }
+}
+
+/// A finished Job's outcome from its conditions, with the reason of a failure.
+pub fn job_outcome(job: &Job) -> Option<(Outcome, Option<String>)> {
+    let conditions = job.status.as_ref()?.conditions.as_ref()?;
+    let holds = |kind: &str| {
+        conditions
+            .iter()
+            .find(|c| c.type_ == kind && c.status == "True")
+    };
+    if let Some(failed) = holds("Failed") {
+        let reason = match (&failed.reason, &failed.message) {
+            (Some(reason), Some(message)) => Some(format!("{reason}: {message}")),
+            (Some(reason), None) => Some(reason.clone()),
+            (None, message) => message.clone(),
+        };
+        return Some((Outcome::Failed, reason));
+    }
+    holds("Complete")
+        .or_else(|| holds("SuccessCriteriaMet"))
+        .map(|_| (Outcome::Succeeded, None))
+}
+
+/// The closing lines: how the Job ended and, for dbt, how far it got and what failed.
+pub fn summary(name: &str, end: &JobEnd) -> String {
+    let word = match end.outcome {
+        Outcome::Succeeded => "succeeded",
+        Outcome::Failed => "failed",
+    };
+    let mut out = format!("job.batch/{name} {word}");
+    if !end.progress.headline.is_empty() {
+        out.push_str(&format!(": {}", end.progress.headline));
+    } else if let Some(reason) = &end.reason {
+        out.push_str(&format!(": {reason}"));
+    }
+    for failure in &end.progress.failures {
+        let error = failure.error.lines().next().unwrap_or_default();
+        out.push_str(&format!("\n  ✖ {}: {error}", failure.what));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::Failure;
+
+    fn job(conditions: serde_json::Value) -> Job {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "j"}, "status": {"conditions": conditions}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_job_ends_by_its_conditions() {
+        assert_eq!(job_outcome(&job(serde_json::json!([]))), None);
+        assert_eq!(
+            job_outcome(&job(
+                serde_json::json!([{"type": "Complete", "status": "True"}])
+            )),
+            Some((Outcome::Succeeded, None))
+        );
+        assert_eq!(
+            job_outcome(&job(serde_json::json!([
+                {"type": "FailureTarget", "status": "True"},
+                {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                 "message": "Job has reached the specified backoff limit"}]))),
+            Some((
+                Outcome::Failed,
+                Some("BackoffLimitExceeded: Job has reached the specified backoff limit".into())
+            ))
+        );
+        assert_eq!(
+            job_outcome(&job(
+                serde_json::json!([{"type": "Failed", "status": "False"}])
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn the_summary_names_what_failed() {
+        let end = JobEnd {
+            outcome: Outcome::Failed,
+            reason: Some("BackoffLimitExceeded".into()),
+            progress: RunProgress {
+                headline: "dbt 6 of 7 · 1 error".into(),
+                failures: vec![Failure {
+                    what: "model orders_daily".into(),
+                    error: "column o.customer_key does not exist\nLINE 4".into(),
+                }],
+                ..RunProgress::default()
+            },
+        };
+        assert_eq!(
+            summary("dbt-marts-manual-x", &end),
+            "job.batch/dbt-marts-manual-x failed: dbt 6 of 7 · 1 error\n  ✖ model orders_daily: column o.customer_key does not exist"
+        );
+    }
+}
