@@ -72,6 +72,18 @@ pub enum Action {
     },
     /// Something the runtime did and the operator should hear about (a file saved).
     Said(String),
+    /// The CronJob of a trigger was read and the guard asked: what to ask the operator.
+    TriggerPrepared {
+        namespace: String,
+        cronjob: String,
+        result: Result<super::trigger::Prepared, String>,
+    },
+    /// The Job of a trigger was created (its name) or could not be.
+    Triggered {
+        namespace: String,
+        cronjob: String,
+        result: Result<String, String>,
+    },
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -131,6 +143,8 @@ pub enum Intent {
     Copy,
     /// Logs: write every line kept to a file.
     Save,
+    /// Start a CronJob's run by hand (a dbt command can be edited first).
+    Trigger,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -173,6 +187,7 @@ impl Intent {
             Intent::Mark => "mark",
             Intent::Copy => "copy",
             Intent::Save => "save",
+            Intent::Trigger => "trigger",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -228,6 +243,18 @@ pub enum Effect {
         name: String,
         text: String,
     },
+    /// Read a CronJob for a trigger and check the guard (answered by `TriggerPrepared`).
+    PrepareTrigger {
+        namespace: String,
+        cronjob: String,
+    },
+    /// Create a Job from the CronJob, with the dbt command `command` when given (answered by
+    /// `Triggered`).
+    TriggerJob {
+        namespace: String,
+        cronjob: String,
+        command: Option<Vec<String>>,
+    },
     /// Stop the runtime and restore the terminal.
     Quit,
 }
@@ -273,6 +300,7 @@ mod tests {
             Intent::Mark,
             Intent::Copy,
             Intent::Save,
+            Intent::Trigger,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

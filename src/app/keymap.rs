@@ -762,14 +762,10 @@ mod tests {
 
     #[test]
     fn actions_the_cockpit_does_not_perform_are_unknown() {
-        // Triggers are not an action (yet): a file naming them is rejected like any typo,
-        // and the loader shows that error (see `config::keymap`); an action that takes no
+        // A file naming an action the cockpit does not have is rejected like any typo, and
+        // the loader shows that error (see `config::keymap`); an action that takes no
         // argument given one is unknown too.
-        for run in [
-            "\"trigger\"",
-            "\"launch_missiles\"",
-            "{ logs_previous = 1 }",
-        ] {
+        for run in ["\"launch_missiles\"", "{ logs_previous = 1 }"] {
             let error = Keymap::builtin()
                 .overlay(&format!("[[binding]]\nrun = {run}\non = [\"l\"]\n"))
                 .unwrap_err();

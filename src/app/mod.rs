@@ -14,6 +14,7 @@ mod runtime;
 pub mod state;
 pub mod table;
 mod terminal;
+pub mod trigger;
 pub mod update;
 
 use std::path::PathBuf;
@@ -114,6 +115,7 @@ pub async fn run(opts: LaunchOptions, appearance: Appearance) -> Result<(), AppE
         appearance.theme,
         appearance.keymap,
         log_buffers,
+        opts.readonly,
         warnings,
     )
     .await

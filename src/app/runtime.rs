@@ -49,11 +49,13 @@ pub async fn run(
     theme: Theme,
     keymap: Keymap,
     log_buffers: super::logs::LogBuffers,
+    readonly: bool,
     config_warnings: Vec<String>,
 ) -> Result<(), AppError> {
     let mut session = TerminalSession::enter()?;
     let (inbox, mut actions) = mpsc::channel(INBOX_CAPACITY);
     let mut executor = Executor::new(connection.clone(), target, inbox.clone());
+    executor.readonly = readonly;
     executor.spawn_sources();
 
     let mut state = AppState::new(context_info(&connection), scope, keymap, Utc::now());
@@ -150,6 +152,8 @@ pub(crate) struct Executor {
     logs: Option<AbortHandle>,
     /// A connection made by a context switch, waiting for its `Reconnected` action.
     pending_connection: Arc<Mutex<Option<Connection>>>,
+    /// `--readonly`: every mutation is refused before anything is asked of the server.
+    pub(crate) readonly: bool,
 }
 
 impl Executor {
@@ -159,6 +163,7 @@ impl Executor {
         inbox: mpsc::Sender<Action>,
     ) -> Executor {
         Executor {
+            readonly: false,
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -206,6 +211,14 @@ impl Executor {
     fn run(&mut self, effect: Effect) -> Flow {
         match effect {
             Effect::Quit => return Flow::Quit,
+            Effect::PrepareTrigger { namespace, cronjob } => {
+                self.prepare_trigger(namespace, cronjob)
+            }
+            Effect::TriggerJob {
+                namespace,
+                cronjob,
+                command,
+            } => self.trigger_job(namespace, cronjob, command),
             Effect::ProbeServer => {
                 let connection = self.connection.clone();
                 let inbox = self.inbox.clone();
@@ -329,6 +342,69 @@ impl Executor {
             }
         }
         Flow::Continue
+    }
+
+    /// Reads the CronJob of a trigger and says what the operator must be asked.
+    fn prepare_trigger(&mut self, namespace: String, cronjob: String) {
+        let inbox = self.inbox.clone();
+        let client = self.connection.client.clone();
+        let context = self.connection.context.clone();
+        let readonly = self.readonly;
+        self.tasks.spawn(async move {
+            let result = if readonly {
+                Err(format!(
+                    "read-only: started with --readonly, so nothing is created from cronjob/{cronjob}"
+                ))
+            } else {
+                prepare_trigger(&client, &context, &namespace, &cronjob).await
+            };
+            let _ = inbox
+                .send(Action::TriggerPrepared {
+                    namespace,
+                    cronjob,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    /// Creates the Job of a confirmed trigger.
+    fn trigger_job(&mut self, namespace: String, cronjob: String, command: Option<Vec<String>>) {
+        let inbox = self.inbox.clone();
+        let client = self.connection.client.clone();
+        let readonly = self.readonly;
+        self.tasks.spawn(async move {
+            let result = if readonly {
+                Err("read-only: started with --readonly; nothing was created".to_string())
+            } else {
+                let command = command
+                    .map(|argv| {
+                        crate::stack::dbt_command::DbtCommand::parse(
+                            &crate::stack::dbt_command::join(&argv),
+                        )
+                    })
+                    .transpose();
+                match command {
+                    Err(error) => Err(error.to_string()),
+                    Ok(command) => crate::cluster::trigger::create_from_cronjob(
+                        &client,
+                        &namespace,
+                        &cronjob,
+                        command.as_ref(),
+                    )
+                    .await
+                    .map(|job| job.metadata.name.unwrap_or_default())
+                    .map_err(|e| e.to_string()),
+                }
+            };
+            let _ = inbox
+                .send(Action::Triggered {
+                    namespace,
+                    cronjob,
+                    result,
+                })
+                .await;
+        });
     }
 
     /// Follows the logs of `target` for the log view `generation`, replacing any other follow:
@@ -490,6 +566,43 @@ fn osc52(text: &str) -> String {
 
 /// Writes `text` to a new file under the state directory's `logs/`, readable by the owner
 /// only (logs can hold secrets); the path written.
+/// What a trigger of `namespace/cronjob` asks the operator: the template's dbt command to
+/// edit, and the confirmation (the name typed on production contexts).
+async fn prepare_trigger(
+    client: &kube::Client,
+    context: &str,
+    namespace: &str,
+    cronjob: &str,
+) -> Result<super::trigger::Prepared, String> {
+    use k8s_openapi::api::batch::v1::CronJob;
+    let api: kube::Api<CronJob> = kube::Api::namespaced(client.clone(), namespace);
+    let source = api
+        .get_opt(cronjob)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot read cronjob/{cronjob}: {}",
+                cluster::with_causes(&e)
+            )
+        })?
+        .ok_or_else(|| format!("no CronJob {cronjob} in namespace {namespace}"))?;
+    let production = crate::app::trigger::looks_like_production(context);
+    Ok(super::trigger::Prepared {
+        dbt_command: crate::cluster::trigger::template_dbt_command(&source),
+        runs_dbt: crate::cluster::trigger::cronjob_runs_dbt(&source),
+        confirm: if production {
+            super::trigger::Confirm::TypeName(cronjob.to_string())
+        } else {
+            super::trigger::Confirm::YesNo
+        },
+        notes: if production {
+            vec![format!("{context} is a production context")]
+        } else {
+            Vec::new()
+        },
+    })
+}
+
 fn save_text(name: &str, text: &str) -> Result<std::path::PathBuf, String> {
     let paths = crate::config::ConfigPaths::discover().map_err(|e| e.to_string())?;
     let dir = paths.saved_logs_dir();

@@ -424,6 +424,10 @@ pub enum PromptKind {
     Filter,
     /// `/` the lines of a document.
     Search,
+    /// The dbt command a triggered Job runs (see [`AppState::trigger`]).
+    DbtCommand,
+    /// The confirmation of a mutation: `y`, or the target's name on production contexts.
+    Confirm,
 }
 
 /// The input line while the operator types.
@@ -497,6 +501,8 @@ pub struct AppState {
     pub runs: Arc<Vec<crate::stack::Run>>,
     /// How log viewers' buffers are made (`[logs]` in `config.toml`).
     pub log_buffers: super::logs::LogBuffers,
+    /// A run being started by hand (`t`), from the CronJob's reading to its Job.
+    pub trigger: Option<super::trigger::TriggerDraft>,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -533,6 +539,7 @@ impl AppState {
             redraw_at: None,
             runs: Arc::default(),
             log_buffers: super::logs::LogBuffers::default(),
+            trigger: None,
         };
         state.stack.push(View::Layers(LayersView::default()));
         state

@@ -21,6 +21,8 @@ use crate::cluster::{
 };
 use std::sync::Arc;
 
+mod trigger;
+
 /// The deepest the view stack grows; older views fall off the bottom (after the home view).
 const MAX_DEPTH: usize = 32;
 
@@ -253,6 +255,16 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.changed();
             Vec::new()
         }
+        Action::TriggerPrepared {
+            namespace,
+            cronjob,
+            result,
+        } => trigger::prepared(state, &namespace, &cronjob, result),
+        Action::Triggered {
+            namespace,
+            cronjob,
+            result,
+        } => trigger::triggered(state, &namespace, &cronjob, result),
         Action::LogLines { generation, queued } => {
             let rows = state.viewport.rows;
             let on_top = matches!(state.top(), View::Logs(v) if v.generation == generation);
@@ -315,6 +327,7 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             {
                 live_filter(state, kind, before.as_deref().unwrap_or(""));
             }
+            trigger::cancel(state);
             Vec::new()
         }
         KeyCode::Enter => {
@@ -328,6 +341,7 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                     live_filter(state, prompt.kind, &text);
                     Vec::new()
                 }
+                PromptKind::DbtCommand | PromptKind::Confirm => trigger::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -669,6 +683,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::Mark
         | Intent::Copy
         | Intent::Save => return Vec::new(),
+        Intent::Trigger => return trigger::start(state),
     };
     move_cursor(state, motion, rows);
     state.changed();

@@ -152,6 +152,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         View::Runs(view) => views::runs::render(view, state.now, theme, frame, layout.body),
         View::Logs(view) => views::logs::render(view, theme, frame, layout.body),
     }
+    widgets::trigger_dialog::render(state, theme, frame, layout.body);
     widgets::status_line::render(state, theme, frame, layout.status);
     let secrets = match state.top() {
         View::Table(table) => table.kind.group.is_empty() && table.kind.plural == "secrets",

@@ -3,3 +3,4 @@
 pub mod hint_bar;
 pub mod status_line;
 pub mod sync_badge;
+pub mod trigger_dialog;

@@ -15,6 +15,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         let sigil = match prompt.kind {
             PromptKind::Command => ":",
             PromptKind::Filter | PromptKind::Search => "/",
+            // The trigger dialog draws its own input.
+            PromptKind::DbtCommand | PromptKind::Confirm => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),
