@@ -497,6 +497,11 @@ pub struct AppState {
     pub runs: Arc<Vec<crate::stack::Run>>,
     /// How log viewers' buffers are made (`[logs]` in `config.toml`).
     pub log_buffers: super::logs::LogBuffers,
+    /// `--readonly` and `[contexts]` of `config.toml`, for the header's READ-ONLY and
+    /// PRODUCTION badges. Kept whole and resolved for the current context when drawn, so a
+    /// `:ctx` switch can never leave the previous context's badges up. The default (no flag,
+    /// no config) still marks contexts named `prod`/`production`.
+    pub policies: crate::guard::Policies,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -533,9 +538,15 @@ impl AppState {
             redraw_at: None,
             runs: Arc::default(),
             log_buffers: super::logs::LogBuffers::default(),
+            policies: crate::guard::Policies::default(),
         };
         state.stack.push(View::Layers(LayersView::default()));
         state
+    }
+
+    /// The safety policy of the context the cockpit is connected to.
+    pub fn context_policy(&self) -> crate::guard::ContextPolicy {
+        self.policies.resolve(&self.context.name)
     }
 
     /// Starts on the pods table instead of the layers (tests of the tables, `-n` users who
