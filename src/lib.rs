@@ -4,6 +4,7 @@ pub mod app;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod guard;
 pub mod logs;
 pub mod stack;
 pub mod status;

@@ -144,9 +144,13 @@ enum TriggerCommand {
         /// Follow the run to its end: its log, then dbt's result.
         #[arg(long)]
         wait: bool,
-        /// Do not ask for confirmation.
+        /// Do not ask for confirmation (not enough on a production context: see --confirm).
         #[arg(long, short = 'y')]
         yes: bool,
+        /// The CronJob's name again, which a production context asks for instead of a
+        /// question.
+        #[arg(long, value_name = "CRONJOB")]
+        confirm: Option<String>,
     },
 }
 
@@ -240,6 +244,7 @@ fn appearance(conn: &ConnectionArgs) -> Appearance {
         theme,
         settings,
         spool_dir: paths.as_ref().map(config::ConfigPaths::log_spool_dir),
+        audit_log: paths.as_ref().map(config::ConfigPaths::audit_log),
         warnings,
     }
 }
@@ -311,8 +316,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     command,
                     wait,
                     yes,
+                    confirm,
                 },
         } => {
+            let mut warnings = Vec::new();
+            let paths = config::discover_paths(&mut warnings);
+            let settings = config::load_settings(paths.as_ref(), &mut warnings);
+            for warning in &warnings {
+                eprintln!("warning: {warning}");
+            }
             let options = strata::commands::trigger::TriggerDbtOptions {
                 target: connect_target(&cli.conn),
                 namespace: cli.conn.namespace.clone(),
@@ -320,7 +332,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 command,
                 wait,
                 yes,
-                readonly: cli.conn.readonly,
+                confirm,
+                policies: strata::guard::Policies::new(&settings, cli.conn.readonly),
+                audit_log: paths.as_ref().map(config::ConfigPaths::audit_log),
             };
             std::process::exit(strata::commands::trigger::dbt_main(options).await);
         }

@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use strata::app::Safety;
 use strata::app::harness::Harness;
 use strata::cluster::{ConnectTarget, KubeconfigSource, NamespaceScope};
+use strata::guard::Policies;
 use strata_sim::{self as sim, RunningSim, SimConfig};
 
 async fn quiet_sim() -> RunningSim {
@@ -57,9 +59,22 @@ async fn cockpit(sim: &RunningSim) -> Harness {
         source: KubeconfigSource::Inline(sim.kubeconfig_yaml()),
         context: Some("strata-sim".into()),
     };
-    Harness::start(target, NamespaceScope::All, 160, 40)
+    let mut ui = Harness::start(target, NamespaceScope::All, 160, 40)
         .await
-        .expect("the cockpit connects to the simulator")
+        .expect("the cockpit connects to the simulator");
+    ui.set_safety(Safety {
+        policies: Policies::default(),
+        audit_log: Some(audit_dir().join("audit.jsonl")),
+    });
+    ui
+}
+
+/// A folder for this test process's audit log, kept until the process ends.
+fn audit_dir() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
+        .to_path_buf()
 }
 
 fn command(ui: &mut Harness, text: &str) {
@@ -155,10 +170,10 @@ async fn esc_or_a_wrong_answer_creates_nothing() {
     ui.press("t").unwrap();
     ui.wait_for_text("dbt command ▸").await.unwrap();
     ui.press("enter").unwrap();
-    ui.wait_for_text("confirm ▸").await.unwrap();
+    ui.wait_for_text("run it? (y/n)").await.unwrap();
     ui.type_text("no").unwrap();
     ui.press("enter").unwrap();
-    ui.wait_for_text("not confirmed: no Job was created")
+    ui.wait_for_text("not confirmed; nothing was changed")
         .await
         .unwrap();
     assert!(jobs_of(&sim, "dbt-hourly").is_empty());

@@ -14,9 +14,22 @@ const TRIGGER_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn trigger(sim: &Sim, args: &[&str]) -> StrataRun {
     let dir = private_dirs();
+    trigger_in(sim, dir.path(), args)
+}
+
+/// The same with the home and state (the audit log) in `dir`.
+fn trigger_in(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> StrataRun {
     let mut all = vec!["trigger"];
     all.extend_from_slice(args);
-    run_strata(&sim.kubeconfig, dir.path(), &all, TRIGGER_TIMEOUT)
+    run_strata(&sim.kubeconfig, dir, &all, TRIGGER_TIMEOUT)
+}
+
+/// The audit log's lines, as JSON.
+fn audit(dir: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("state/strata/audit.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
+        .collect()
 }
 
 /// The name of the Job the command said it created.
@@ -128,8 +141,10 @@ spec:
     )
     .ok();
     // The typed command replaces the template's: the Job runs it, without a shell.
-    let run = trigger(
+    let dir = private_dirs();
+    let run = trigger_in(
         &sim,
+        dir.path(),
         &[
             "dbt",
             "dbt-nightly",
@@ -162,6 +177,20 @@ spec:
         container["args"],
         serde_json::json!(["build", "--select", "marts", "--full-refresh"])
     );
+    // Recorded: who, what, where, with which command, and what it made.
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert_eq!(line["action"], "trigger.cronjob");
+    assert_eq!(line["context"], "strata-sim");
+    assert_eq!(line["target"]["name"], "dbt-nightly");
+    assert_eq!(line["target"]["namespace"], "transformation");
+    assert_eq!(
+        line["parameters"]["command"],
+        "dbt build --select marts --full-refresh"
+    );
+    assert_eq!(line["result"], "ok");
+    assert_eq!(line["outcome"], format!("job {name} created"));
 }
 
 #[test]

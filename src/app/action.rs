@@ -78,6 +78,13 @@ pub enum Action {
         cronjob: String,
         result: Result<super::trigger::Prepared, String>,
     },
+    /// The guard's answer on a settled trigger: the confirmation it needs and its question,
+    /// or why it is refused.
+    TriggerApproved {
+        namespace: String,
+        cronjob: String,
+        result: Result<(crate::guard::Confirm, String), String>,
+    },
     /// The Job of a trigger was created (its name) or could not be.
     Triggered {
         namespace: String,
@@ -248,12 +255,19 @@ pub enum Effect {
         namespace: String,
         cronjob: String,
     },
-    /// Create a Job from the CronJob, with the dbt command `command` when given (answered by
-    /// `Triggered`).
-    TriggerJob {
+    /// Ask the guard about creating a Job from the CronJob with the dbt command `command`
+    /// (the template's when `None`); answered by `TriggerApproved`.
+    CheckTrigger {
         namespace: String,
         cronjob: String,
         command: Option<Vec<String>>,
+    },
+    /// The operator's answer to the guard's question: when it confirms, the Job is created
+    /// and recorded (answered by `Triggered`).
+    TriggerJob {
+        namespace: String,
+        cronjob: String,
+        answer: String,
     },
     /// Stop the runtime and restore the terminal.
     Quit,

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod logs;
 pub mod runs;
 mod runtime;
+pub use runtime::Safety;
 pub mod state;
 pub mod table;
 mod terminal;
@@ -78,6 +79,8 @@ pub struct Appearance {
     /// Where log viewers spool what they let go (`[logs] spool = true`); none without a
     /// home to put it in.
     pub spool_dir: Option<PathBuf>,
+    /// The audit log of mutations; none without a home (then nothing may change).
+    pub audit_log: Option<PathBuf>,
     pub warnings: Vec<ConfigWarning>,
 }
 
@@ -108,15 +111,21 @@ pub async fn run(opts: LaunchOptions, appearance: Appearance) -> Result<(), AppE
             .spool_dir
             .filter(|_| appearance.settings.logs.spool),
     };
+    let safety = runtime::Safety {
+        policies: crate::guard::Policies::new(&appearance.settings, opts.readonly),
+        audit_log: appearance.audit_log,
+    };
     runtime::run(
         connection,
         opts.connect_target(),
         opts.initial_scope(),
-        appearance.theme,
-        appearance.keymap,
-        log_buffers,
-        opts.readonly,
-        warnings,
+        runtime::Startup {
+            theme: appearance.theme,
+            keymap: appearance.keymap,
+            log_buffers,
+            safety,
+            warnings,
+        },
     )
     .await
 }

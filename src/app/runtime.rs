@@ -42,24 +42,46 @@ const BATCH: usize = 1024;
 /// How long configuration warnings stay on screen: long enough to read and act on.
 const CONFIG_WARNING_SECONDS: i64 = 30;
 
+/// What the cockpit starts with besides its connection: looks, settings and the safety
+/// policy of every context.
+pub struct Startup {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub log_buffers: super::logs::LogBuffers,
+    pub safety: Safety,
+    pub warnings: Vec<String>,
+}
+
+/// What every mutation goes through: the contexts' policies (read-only, production) and the
+/// audit log (none when there is no home to keep it in: then nothing may change).
+#[derive(Clone, Debug, Default)]
+pub struct Safety {
+    pub policies: crate::guard::Policies,
+    pub audit_log: Option<std::path::PathBuf>,
+}
+
 pub async fn run(
     connection: Connection,
     target: ConnectTarget,
     scope: NamespaceScope,
-    theme: Theme,
-    keymap: Keymap,
-    log_buffers: super::logs::LogBuffers,
-    readonly: bool,
-    config_warnings: Vec<String>,
+    startup: Startup,
 ) -> Result<(), AppError> {
+    let Startup {
+        theme,
+        keymap,
+        log_buffers,
+        safety,
+        warnings: config_warnings,
+    } = startup;
     let mut session = TerminalSession::enter()?;
     let (inbox, mut actions) = mpsc::channel(INBOX_CAPACITY);
     let mut executor = Executor::new(connection.clone(), target, inbox.clone());
-    executor.readonly = readonly;
+    executor.safety = safety.clone();
     executor.spawn_sources();
 
     let mut state = AppState::new(context_info(&connection), scope, keymap, Utc::now());
     state.log_buffers = log_buffers;
+    state.policies = safety.policies;
     if !config_warnings.is_empty() {
         state.flash_for(config_warnings.join("; "), true, CONFIG_WARNING_SECONDS);
     }
@@ -152,8 +174,19 @@ pub(crate) struct Executor {
     logs: Option<AbortHandle>,
     /// A connection made by a context switch, waiting for its `Reconnected` action.
     pending_connection: Arc<Mutex<Option<Connection>>>,
-    /// `--readonly`: every mutation is refused before anything is asked of the server.
-    pub(crate) readonly: bool,
+    /// Policies and audit log for the guard every mutation goes through.
+    pub(crate) safety: Safety,
+    /// The guard's yes to a trigger, waiting for the operator's confirmation (set by the
+    /// task that asked the guard).
+    pending_approval: Arc<Mutex<Option<PendingTrigger>>>,
+}
+
+/// A trigger the guard approved: what it creates, and the approval its confirmation uses.
+struct PendingTrigger {
+    namespace: String,
+    cronjob: String,
+    command: Option<crate::stack::dbt_command::DbtCommand>,
+    approval: crate::guard::Approval,
 }
 
 impl Executor {
@@ -163,7 +196,8 @@ impl Executor {
         inbox: mpsc::Sender<Action>,
     ) -> Executor {
         Executor {
-            readonly: false,
+            safety: Safety::default(),
+            pending_approval: Arc::default(),
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -214,11 +248,16 @@ impl Executor {
             Effect::PrepareTrigger { namespace, cronjob } => {
                 self.prepare_trigger(namespace, cronjob)
             }
-            Effect::TriggerJob {
+            Effect::CheckTrigger {
                 namespace,
                 cronjob,
                 command,
-            } => self.trigger_job(namespace, cronjob, command),
+            } => self.check_trigger(namespace, cronjob, command),
+            Effect::TriggerJob {
+                namespace,
+                cronjob,
+                answer,
+            } => self.trigger_job(namespace, cronjob, answer),
             Effect::ProbeServer => {
                 let connection = self.connection.clone();
                 let inbox = self.inbox.clone();
@@ -344,19 +383,38 @@ impl Executor {
         Flow::Continue
     }
 
-    /// Reads the CronJob of a trigger and says what the operator must be asked.
+    /// The guard of the current connection, or why there is none.
+    fn guard(&self) -> Result<crate::guard::Guard, String> {
+        let audit_log = self.safety.audit_log.clone().ok_or_else(|| {
+            "there is no home directory to keep the audit log in, and Strata changes nothing \
+             it cannot record; nothing was changed"
+                .to_string()
+        })?;
+        Ok(crate::guard::Guard::for_connection(
+            &self.connection,
+            &self.target,
+            &self.safety.policies,
+            audit_log,
+        ))
+    }
+
+    /// Reads the CronJob of a trigger and asks the guard early (read-only, RBAC), so the
+    /// operator does not edit a command they may not run.
     fn prepare_trigger(&mut self, namespace: String, cronjob: String) {
         let inbox = self.inbox.clone();
         let client = self.connection.client.clone();
-        let context = self.connection.context.clone();
-        let readonly = self.readonly;
+        let guard = self.guard();
         self.tasks.spawn(async move {
-            let result = if readonly {
-                Err(format!(
-                    "read-only: started with --readonly, so nothing is created from cronjob/{cronjob}"
-                ))
-            } else {
-                prepare_trigger(&client, &context, &namespace, &cronjob).await
+            let result = match guard {
+                Err(error) => Err(error),
+                Ok(guard) => {
+                    let mutation = super::trigger::trigger_mutation(&namespace, &cronjob, None);
+                    match guard.check(&mutation).await {
+                        // The real question comes once the command is settled.
+                        Ok(_) => prepare_trigger(&client, &namespace, &cronjob).await,
+                        Err(refusal) => Err(refusal.to_string()),
+                    }
+                }
             };
             let _ = inbox
                 .send(Action::TriggerPrepared {
@@ -368,34 +426,114 @@ impl Executor {
         });
     }
 
-    /// Creates the Job of a confirmed trigger.
-    fn trigger_job(&mut self, namespace: String, cronjob: String, command: Option<Vec<String>>) {
+    /// Asks the guard about the settled trigger; its approval waits for the confirmation.
+    fn check_trigger(&mut self, namespace: String, cronjob: String, command: Option<Vec<String>>) {
+        let command = match command
+            .map(|argv| {
+                crate::stack::dbt_command::DbtCommand::parse(&crate::stack::dbt_command::join(
+                    &argv,
+                ))
+            })
+            .transpose()
+        {
+            Ok(command) => command,
+            Err(error) => {
+                self.answer_approval(namespace, cronjob, Err(error.to_string()));
+                return;
+            }
+        };
+        let guard = match self.guard() {
+            Ok(guard) => guard,
+            Err(error) => {
+                self.answer_approval(namespace, cronjob, Err(error));
+                return;
+            }
+        };
+        let inbox = self.inbox.clone();
+        let pending = self.pending_approval.clone();
+        self.tasks.spawn(async move {
+            let mutation = super::trigger::trigger_mutation(&namespace, &cronjob, command.as_ref());
+            let result = match guard.check(&mutation).await {
+                Ok(approval) => {
+                    let asked = (approval.confirm_needed().clone(), approval.prompt());
+                    if let Ok(mut slot) = pending.lock() {
+                        *slot = Some(PendingTrigger {
+                            namespace: namespace.clone(),
+                            cronjob: cronjob.clone(),
+                            command,
+                            approval,
+                        });
+                    }
+                    Ok(asked)
+                }
+                Err(refusal) => Err(refusal.to_string()),
+            };
+            let _ = inbox
+                .send(Action::TriggerApproved {
+                    namespace,
+                    cronjob,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    fn answer_approval(
+        &mut self,
+        namespace: String,
+        cronjob: String,
+        result: Result<(crate::guard::Confirm, String), String>,
+    ) {
+        let inbox = self.inbox.clone();
+        self.tasks.spawn(async move {
+            let _ = inbox
+                .send(Action::TriggerApproved {
+                    namespace,
+                    cronjob,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    /// The operator answered: confirmed, the Job is created and the outcome recorded.
+    fn trigger_job(&mut self, namespace: String, cronjob: String, answer: String) {
+        let pending = self
+            .pending_approval
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .filter(|p| p.namespace == namespace && p.cronjob == cronjob);
         let inbox = self.inbox.clone();
         let client = self.connection.client.clone();
-        let readonly = self.readonly;
         self.tasks.spawn(async move {
-            let result = if readonly {
-                Err("read-only: started with --readonly; nothing was created".to_string())
-            } else {
-                let command = command
-                    .map(|argv| {
-                        crate::stack::dbt_command::DbtCommand::parse(
-                            &crate::stack::dbt_command::join(&argv),
+            let result = match pending {
+                None => Err("the approval of this trigger was lost; press t again".to_string()),
+                Some(pending) => match pending.approval.confirmed(&answer) {
+                    Err(refusal) => Err(refusal.to_string()),
+                    Ok(confirmed) => {
+                        let created = crate::cluster::trigger::create_from_cronjob(
+                            &client,
+                            &namespace,
+                            &cronjob,
+                            pending.command.as_ref(),
                         )
-                    })
-                    .transpose();
-                match command {
-                    Err(error) => Err(error.to_string()),
-                    Ok(command) => crate::cluster::trigger::create_from_cronjob(
-                        &client,
-                        &namespace,
-                        &cronjob,
-                        command.as_ref(),
-                    )
-                    .await
-                    .map(|job| job.metadata.name.unwrap_or_default())
-                    .map_err(|e| e.to_string()),
-                }
+                        .await
+                        .map(|job| job.metadata.name.unwrap_or_default())
+                        .map_err(|e| e.to_string());
+                        let outcome = match &created {
+                            Ok(job) => crate::guard::Outcome::ok(format!("job {job} created")),
+                            Err(error) => crate::guard::Outcome::failed(error),
+                        };
+                        match (confirmed.record(outcome), created) {
+                            (Ok(()), created) => created,
+                            (Err(audit), Ok(job)) => Err(format!(
+                                "job.batch/{job} was created but could not be recorded in the audit log: {audit}"
+                            )),
+                            (Err(_), Err(error)) => Err(error),
+                        }
+                    }
+                },
             };
             let _ = inbox
                 .send(Action::Triggered {
@@ -567,10 +705,9 @@ fn osc52(text: &str) -> String {
 /// Writes `text` to a new file under the state directory's `logs/`, readable by the owner
 /// only (logs can hold secrets); the path written.
 /// What a trigger of `namespace/cronjob` asks the operator: the template's dbt command to
-/// edit, and the confirmation (the name typed on production contexts).
+/// edit.
 async fn prepare_trigger(
     client: &kube::Client,
-    context: &str,
     namespace: &str,
     cronjob: &str,
 ) -> Result<super::trigger::Prepared, String> {
@@ -586,20 +723,9 @@ async fn prepare_trigger(
             )
         })?
         .ok_or_else(|| format!("no CronJob {cronjob} in namespace {namespace}"))?;
-    let production = crate::app::trigger::looks_like_production(context);
     Ok(super::trigger::Prepared {
         dbt_command: crate::cluster::trigger::template_dbt_command(&source),
         runs_dbt: crate::cluster::trigger::cronjob_runs_dbt(&source),
-        confirm: if production {
-            super::trigger::Confirm::TypeName(cronjob.to_string())
-        } else {
-            super::trigger::Confirm::YesNo
-        },
-        notes: if production {
-            vec![format!("{context} is a production context")]
-        } else {
-            Vec::new()
-        },
     })
 }
 

@@ -503,6 +503,11 @@ pub struct AppState {
     pub log_buffers: super::logs::LogBuffers,
     /// A run being started by hand (`t`), from the CronJob's reading to its Job.
     pub trigger: Option<super::trigger::TriggerDraft>,
+    /// `--readonly` and `[contexts]` of `config.toml`, for the header's READ-ONLY and
+    /// PRODUCTION badges. Kept whole and resolved for the current context when drawn, so a
+    /// `:ctx` switch can never leave the previous context's badges up. The default (no flag,
+    /// no config) still marks contexts named `prod`/`production`.
+    pub policies: crate::guard::Policies,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -540,9 +545,15 @@ impl AppState {
             runs: Arc::default(),
             log_buffers: super::logs::LogBuffers::default(),
             trigger: None,
+            policies: crate::guard::Policies::default(),
         };
         state.stack.push(View::Layers(LayersView::default()));
         state
+    }
+
+    /// The safety policy of the context the cockpit is connected to.
+    pub fn context_policy(&self) -> crate::guard::ContextPolicy {
+        self.policies.resolve(&self.context.name)
     }
 
     /// Starts on the pods table instead of the layers (tests of the tables, `-n` users who

@@ -3,25 +3,25 @@
 //! confirmation the context asks for (the name typed on production contexts), then the Job
 //! and its log. Pure: the runtime reads the CronJob, checks the guard and creates the Job.
 
+use crate::guard::Confirm;
 use crate::stack::dbt_command::DbtCommand;
 
-/// How an operator confirms a mutation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Confirm {
-    /// `y` is enough.
-    YesNo,
-    /// The target's name, typed (production contexts).
-    TypeName(String),
-}
-
-impl Confirm {
-    /// Whether `typed` confirms.
-    pub fn accepts(&self, typed: &str) -> bool {
-        match self {
-            Confirm::YesNo => matches!(typed.trim(), "y" | "Y" | "yes"),
-            Confirm::TypeName(name) => typed.trim() == name,
-        }
+/// What the guard is asked about a trigger of `namespace/cronjob`: creating a Job there,
+/// with the dbt command as its parameter.
+pub fn trigger_mutation(
+    namespace: &str,
+    cronjob: &str,
+    command: Option<&crate::stack::dbt_command::DbtCommand>,
+) -> crate::guard::Mutation {
+    let mut mutation = crate::guard::Mutation::new(
+        "trigger.cronjob",
+        crate::guard::Target::new("CronJob", Some(namespace), cronjob),
+    )
+    .needs(crate::guard::Access::new("create", "batch", "jobs").in_namespace(namespace));
+    if let Some(command) = command {
+        mutation = mutation.parameter("command", command.line());
     }
+    mutation
 }
 
 /// Where a trigger stands.
@@ -31,18 +31,12 @@ pub enum Stage {
     Preparing,
     /// Editing the dbt command.
     Command,
+    /// The guard is asked about the settled command (read-only, RBAC, the audit log).
+    Checking,
     /// Waiting for the confirmation.
     Confirming,
     /// The Job is being created.
     Creating,
-}
-
-/// Whether a context's name says production (`prod` or `production` as a word:
-/// `prod-eu`, `gke_acme_production`; not `product-dev`).
-pub fn looks_like_production(context: &str) -> bool {
-    context
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.eq_ignore_ascii_case("prod") || w.eq_ignore_ascii_case("production"))
 }
 
 /// What the runtime found out before the operator is asked anything.
@@ -53,9 +47,6 @@ pub struct Prepared {
     pub dbt_command: Option<String>,
     /// Whether a dbt container exists to put an edited command in.
     pub runs_dbt: bool,
-    pub confirm: Confirm,
-    /// Said in the dialog: the context is production, read-only problems and the like.
-    pub notes: Vec<String>,
 }
 
 /// A trigger in progress.
@@ -69,6 +60,8 @@ pub struct TriggerDraft {
     pub command: Option<DbtCommand>,
     /// What is wrong with the command line as typed.
     pub error: Option<String>,
+    /// The confirmation the guard asks for, and its question.
+    pub confirm: Option<(Confirm, String)>,
 }
 
 impl TriggerDraft {
@@ -80,10 +73,11 @@ impl TriggerDraft {
             prepared: None,
             command: None,
             error: None,
+            confirm: None,
         }
     }
 
-    /// Takes the typed command line: `Ok(())` moves on to the confirmation; an error stays
+    /// Takes the typed command line: `Ok(())` moves on to the guard's check; an error stays
     /// on the command with what is wrong. The template's own line, unchanged, is no override
     /// (the Job is then exactly kubectl's).
     pub fn settle_command(&mut self, line: &str) -> Result<(), String> {
@@ -98,7 +92,7 @@ impl TriggerDraft {
                     .is_some_and(|t| t.argv == command.argv);
                 self.command = (!unchanged).then_some(command);
                 self.error = None;
-                self.stage = Stage::Confirming;
+                self.stage = Stage::Checking;
                 Ok(())
             }
             Err(error) => {
@@ -125,8 +119,6 @@ mod tests {
         Prepared {
             dbt_command: Some("dbt build --select marts".into()),
             runs_dbt: true,
-            confirm: Confirm::TypeName("dbt-marts".into()),
-            notes: Vec::new(),
         }
     }
 
@@ -140,7 +132,7 @@ mod tests {
         assert!(draft.error.as_deref().unwrap().contains("selector"));
         draft.settle_command("dbt  build   --select marts").unwrap();
         assert_eq!(draft.command, None);
-        assert_eq!(draft.stage, Stage::Confirming);
+        assert_eq!(draft.stage, Stage::Checking);
         assert_eq!(draft.error, None);
         draft
             .settle_command("dbt build --select marts --full-refresh")
@@ -149,26 +141,5 @@ mod tests {
             draft.command_line().as_deref(),
             Some("dbt build --select marts --full-refresh")
         );
-    }
-
-    #[test]
-    fn production_is_a_word_of_the_context_name() {
-        assert!(looks_like_production("prod-eu"));
-        assert!(looks_like_production("gke_acme_production"));
-        assert!(looks_like_production(
-            "arn:aws:eks:eu-west-1:1:cluster/PROD"
-        ));
-        assert!(!looks_like_production("product-dev"));
-        assert!(!looks_like_production("strata-sim"));
-    }
-
-    #[test]
-    fn confirmation_needs_the_name_on_production() {
-        assert!(Confirm::YesNo.accepts("y"));
-        assert!(!Confirm::YesNo.accepts("n"));
-        let name = Confirm::TypeName("dbt-marts".into());
-        assert!(name.accepts("dbt-marts"));
-        assert!(!name.accepts("y"));
-        assert!(!name.accepts("dbt-mart"));
     }
 }

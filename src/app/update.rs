@@ -260,6 +260,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             cronjob,
             result,
         } => trigger::prepared(state, &namespace, &cronjob, result),
+        Action::TriggerApproved {
+            namespace,
+            cronjob,
+            result,
+        } => trigger::approved(state, &namespace, &cronjob, result),
         Action::Triggered {
             namespace,
             cronjob,

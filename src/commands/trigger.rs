@@ -26,9 +26,14 @@ pub struct TriggerDbtOptions {
     /// `--command "dbt build --select orders+"`: instead of the template's dbt command.
     pub command: Option<String>,
     pub wait: bool,
-    /// `--yes`: no question asked (scripts).
+    /// `--yes`: no question asked (scripts), except on production contexts.
     pub yes: bool,
-    pub readonly: bool,
+    /// `--confirm NAME`: the CronJob's name, which production contexts ask for.
+    pub confirm: Option<String>,
+    /// Read-only and production, per context.
+    pub policies: crate::guard::Policies,
+    /// Where the mutation is recorded; none refuses it.
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 /// Runs the command; the process exit code.
@@ -50,39 +55,70 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
         .map(DbtCommand::parse)
         .transpose()
         .map_err(|e| CommandError::Target(format!("--command: {e}")))?;
-    if options.readonly {
-        return Err(CommandError::Target(format!(
-            "read-only: started with --readonly, so no Job was created from cronjob/{}",
-            options.cronjob
-        )));
-    }
     let connection = connect(&options.target).await?;
-    probe(&connection).await?;
     let namespace = options
         .namespace
         .clone()
         .unwrap_or_else(|| connection.default_namespace.clone());
-    let what = match &command {
-        Some(command) => format!(
-            "a Job from cronjob/{} in {namespace} running `{}`",
-            options.cronjob,
-            command.line()
-        ),
-        None => format!("a Job from cronjob/{} in {namespace}", options.cronjob),
-    };
-    if !options.yes && !confirmed(&format!("Create {what}?"))? {
-        return Err(CommandError::Target(
-            "not confirmed: no Job was created (answer y, or pass --yes)".to_string(),
-        ));
-    }
-    let job = create_from_cronjob(
+    let audit_log = options.audit_log.clone().ok_or_else(|| {
+        CommandError::Target(
+            "there is no home directory to keep the audit log in, and Strata changes nothing it \
+             cannot record; nothing was changed"
+                .into(),
+        )
+    })?;
+    let guard = crate::guard::Guard::for_connection(
+        &connection,
+        &options.target,
+        &options.policies,
+        audit_log,
+    );
+    let mutation =
+        crate::app::trigger::trigger_mutation(&namespace, &options.cronjob, command.as_ref());
+    // Read-only is refused before anything is asked of the server.
+    let approval = guard
+        .check(&mutation)
+        .await
+        .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
+    probe(&connection).await?;
+    let confirmed =
+        if options.yes || options.confirm.is_some() || !std::io::stdin().is_terminal() {
+            approval.confirmed_by_flags(options.yes, options.confirm.as_deref())
+        } else {
+            let what = match &command {
+                Some(command) => format!("running `{}`", command.line()),
+                None => "running the template's command".to_string(),
+            };
+            eprintln!(
+                "A Job from cronjob/{} in {namespace}, {what}.",
+                options.cronjob
+            );
+            let answer = ask(&approval.prompt())?;
+            approval.confirmed(&answer)
+        }
+        .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
+    let created = create_from_cronjob(
         &connection.client,
         &namespace,
         &options.cronjob,
         command.as_ref(),
     )
-    .await
-    .map_err(|e| CommandError::Target(e.to_string()))?;
+    .await;
+    let outcome = match &created {
+        Ok(job) => crate::guard::Outcome::ok(format!(
+            "job {} created",
+            job.metadata.name.as_deref().unwrap_or_default()
+        )),
+        Err(error) => crate::guard::Outcome::failed(error),
+    };
+    let recorded = confirmed.record(outcome);
+    let job = created.map_err(|e| CommandError::Target(e.to_string()))?;
+    if let Err(error) = recorded {
+        eprintln!(
+            "warning: job.batch/{} was created but could not be recorded in the audit log: {error}",
+            job.metadata.name.as_deref().unwrap_or_default()
+        );
+    }
     let name = job.metadata.name.clone().unwrap_or_default();
     println!("job.batch/{name} created");
     if !options.wait {
@@ -97,21 +133,16 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
     })
 }
 
-/// Asks on the terminal; refuses when there is none to ask on.
-fn confirmed(question: &str) -> Result<bool, CommandError> {
-    if !std::io::stdin().is_terminal() {
-        return Err(CommandError::Target(format!(
-            "{question} — there is no terminal to confirm on; pass --yes"
-        )));
-    }
-    eprint!("{question} [y/N] ");
+/// Puts the guard's question on the terminal and reads the answer.
+fn ask(question: &str) -> Result<String, CommandError> {
+    eprint!("{question} ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
         .map_err(|e| CommandError::Target(format!("cannot read the answer: {e}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    Ok(answer.trim().to_string())
 }
 
 /// How a followed Job ended, with what its dbt log said.

@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub use keymap::keymap_layers;
 pub use paths::ConfigPaths;
-pub use settings::{LogSettings, Settings, load_settings};
+pub use settings::{ContextSettings, LogSettings, SecretRef, Settings, load_settings};
 pub use theme::{BuiltinThemes, TermEnv, ThemeSource, choose_theme};
 
 /// Why the configuration could not be located or read.

@@ -585,6 +585,35 @@ pub fn fixtures_dir() -> PathBuf {
         .join("fixtures")
 }
 
+impl Sim {
+    /// The simulator's request summary (`GET /strata-sim/requests`: totals, the mutating
+    /// count, per-verb counts), read over plain HTTP/1.0 so the read is not itself a client
+    /// under test.
+    pub fn requests(&self) -> Value {
+        let address = self
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let mut stream = std::net::TcpStream::connect(&address).expect("connect to the simulator");
+        stream
+            .set_read_timeout(Some(COMMAND_TIMEOUT))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET /strata-sim/requests HTTP/1.0\r\nHost: {address}\r\n\r\n"
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {response}"))
+    }
+}
+
 /// What one run of the `strata` binary left behind.
 pub struct StrataRun {
     pub code: Option<i32>,

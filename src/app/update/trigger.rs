@@ -93,9 +93,41 @@ pub(super) fn prepared(
             PromptKind::DbtCommand,
             line.as_deref().unwrap_or("dbt build"),
         ));
+        Vec::new()
     } else {
-        draft.stage = Stage::Confirming;
-        state.prompt = Some(Prompt::new(PromptKind::Confirm, ""));
+        // Not dbt: started as the template says; straight to the guard.
+        draft.stage = Stage::Checking;
+        vec![Effect::CheckTrigger {
+            namespace: namespace.to_string(),
+            cronjob: cronjob.to_string(),
+            command: None,
+        }]
+    }
+}
+
+/// The guard's answer: ask for the confirmation it needs, or say why not.
+pub(super) fn approved(
+    state: &mut AppState,
+    namespace: &str,
+    cronjob: &str,
+    result: Result<(crate::guard::Confirm, String), String>,
+) -> Vec<Effect> {
+    if !is_current(state, namespace, cronjob) {
+        return Vec::new();
+    }
+    state.changed();
+    match result {
+        Ok(asked) => {
+            if let Some(draft) = state.trigger.as_mut() {
+                draft.confirm = Some(asked);
+                draft.stage = Stage::Confirming;
+            }
+            state.prompt = Some(Prompt::new(PromptKind::Confirm, ""));
+        }
+        Err(error) => {
+            state.trigger = None;
+            state.flash(error, true);
+        }
     }
     Vec::new()
 }
@@ -112,27 +144,21 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
         PromptKind::DbtCommand => {
             if draft.settle_command(&text).is_err() {
                 state.prompt = Some(prompt);
-            } else {
-                state.prompt = Some(Prompt::new(PromptKind::Confirm, ""));
-            }
-            Vec::new()
-        }
-        PromptKind::Confirm => {
-            let confirm = draft.prepared.as_ref().map(|p| p.confirm.clone());
-            if !confirm.is_some_and(|c| c.accepts(&text)) {
-                let cronjob = draft.cronjob.clone();
-                state.trigger = None;
-                state.flash(
-                    format!("not confirmed: no Job was created from cronjob/{cronjob}"),
-                    false,
-                );
                 return Vec::new();
             }
+            vec![Effect::CheckTrigger {
+                namespace: draft.namespace.clone(),
+                cronjob: draft.cronjob.clone(),
+                command: draft.command.as_ref().map(|c| c.argv.clone()),
+            }]
+        }
+        PromptKind::Confirm => {
+            // The guard judges the answer (and records a wrong one).
             draft.stage = Stage::Creating;
             let effect = Effect::TriggerJob {
                 namespace: draft.namespace.clone(),
                 cronjob: draft.cronjob.clone(),
-                command: draft.command.as_ref().map(|c| c.argv.clone()),
+                answer: text,
             };
             let said = format!("creating a Job from cronjob/{}…", draft.cronjob);
             state.flash(said, false);

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::app::AppState;
 use crate::app::state::PromptKind;
-use crate::app::trigger::{Confirm, Stage};
+use crate::app::trigger::Stage;
 use crate::stack::dbt_command::DbtCommand;
 use crate::ui::Theme;
 use crate::ui::text::sanitize;
@@ -54,13 +54,11 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         format!("context {}", sanitize(&state.context.name)),
         theme.muted,
     )];
-    if let Some(prepared) = &draft.prepared {
-        for note in &prepared.notes {
-            said.push(Line::styled(
-                sanitize(note).into_owned(),
-                theme.message_warning,
-            ));
-        }
+    if state.policies.resolve(&state.context.name).is_production() {
+        said.push(Line::styled(
+            "PRODUCTION context: you will type the CronJob's name to confirm",
+            theme.message_warning,
+        ));
     }
     frame.render_widget(Paragraph::new(said), intro);
 
@@ -68,14 +66,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         .prompt
         .as_ref()
         .filter(|p| matches!(p.kind, PromptKind::DbtCommand | PromptKind::Confirm));
-    let label = match prompt.map(|p| p.kind) {
-        Some(PromptKind::DbtCommand) => "dbt command ▸ ",
-        _ => "confirm ▸ ",
-    };
-    let [label_area, input_area] =
-        Layout::horizontal([Constraint::Length(14), Constraint::Min(1)]).areas(input);
-    frame.render_widget(Span::styled(label, theme.prompt), label_area);
     if let Some(prompt) = prompt {
+        let label = match prompt.kind {
+            PromptKind::DbtCommand => "dbt command ▸ ",
+            _ => "confirm ▸ ",
+        };
+        let [label_area, input_area] =
+            Layout::horizontal([Constraint::Length(14), Constraint::Min(1)]).areas(input);
+        frame.render_widget(Span::styled(label, theme.prompt), label_area);
         let mut textarea = prompt.input.clone();
         textarea.set_style(theme.prompt);
         textarea.set_cursor_line_style(theme.prompt);
@@ -109,14 +107,17 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .map(|l| format!("runs: {}", sanitize(&l)))
                 .unwrap_or_else(|| "runs: the CronJob's own template".to_string());
             lines.push(Line::styled(runs, theme.text));
-            let ask = match draft.prepared.as_ref().map(|p| &p.confirm) {
-                Some(Confirm::TypeName(name)) => {
-                    format!("type {} to create the Job", sanitize(name))
-                }
-                _ => "y to create the Job, anything else to cancel".to_string(),
-            };
-            lines.push(Line::styled(ask, theme.message_warning));
+            if let Some((_, question)) = &draft.confirm {
+                lines.push(Line::styled(
+                    sanitize(question).into_owned(),
+                    theme.message_warning,
+                ));
+            }
         }
+        Stage::Checking => lines.push(Line::styled(
+            "asking the cluster whether you may create Jobs here…",
+            theme.muted,
+        )),
         Stage::Preparing => {}
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), detail);
