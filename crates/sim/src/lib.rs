@@ -50,6 +50,7 @@ pub mod media;
 pub mod openapi;
 pub mod patch;
 pub mod podlogs;
+pub mod portforward;
 pub mod protobuf;
 pub mod requestlog;
 pub mod resources;
