@@ -102,6 +102,11 @@ impl SimState {
         self.log.mutating()
     }
 
+    /// Logs a request a stand-in answered (see [`super::standins`]).
+    pub(crate) fn record_request(&self, record: RequestRecord) {
+        self.log.record(record);
+    }
+
     /// All servable resources (built-ins and CRDs).
     pub fn resources(&self) -> Vec<ResourceInfo> {
         self.registry

@@ -58,6 +58,7 @@ pub mod scenario;
 pub mod script;
 pub mod selectors;
 pub mod server;
+pub mod standins;
 pub mod store;
 pub mod table;
 
@@ -126,6 +127,7 @@ pub struct RunningSim {
     pub state: Arc<http::SimState>,
     shutdown: watch::Sender<bool>,
     server: Arc<server::ApiServer>,
+    standins: Option<standins::Standins>,
 }
 
 impl RunningSim {
@@ -210,6 +212,12 @@ impl RunningSim {
         self.state.cut_log_streams(cut);
     }
 
+    /// The demo's Airflow and Airbyte stand-ins (None for other scenarios): where they
+    /// listen, and their pace.
+    pub fn standins(&self) -> Option<&standins::Standins> {
+        self.standins.as_ref()
+    }
+
     /// Whether the API accepts connections now.
     pub async fn is_up(&self) -> bool {
         self.server.is_up().await
@@ -254,11 +262,20 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         source,
     })?;
     let state = Arc::new(http::SimState::new());
-    let scenario = scenario::build(config.scenario, &config.options);
+    let (shutdown, rx) = watch::channel(false);
+    let mut scenario = scenario::build(config.scenario, &config.options);
+    // The demo's Airflow and Airbyte answer through port-forwards to their server pods.
+    let standins = match config.scenario {
+        ScenarioName::Demo => {
+            let standins = standins::start(state.clone(), rx.clone()).await?;
+            standins.wire(&mut scenario.objects);
+            Some(standins)
+        }
+        ScenarioName::Empty => None,
+    };
     for obj in scenario.objects {
         state.seed(obj)?;
     }
-    let (shutdown, rx) = watch::channel(false);
     let synced = controllers::spawn(state.clone(), rx.clone());
     // Serve a settled cluster: controllers have made the pods of existing workloads.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(30), synced).await;
@@ -277,5 +294,6 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         state,
         shutdown,
         server,
+        standins,
     })
 }
