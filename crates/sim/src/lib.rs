@@ -31,6 +31,19 @@
 //! - **Log rates**: the pod script setting `log-rate=N` makes a pod's containers write N
 //!   realistic lines a second ([`script`]).
 //! - **Churn**: [`SimConfig::churn`] changes N bench pods a second ([`churn`]).
+//! - **Port-forward**: `pods/portforward` over WebSocket as kube-rs speaks it
+//!   ([`portforward`]); a pod names where its ports lead in the annotation
+//!   [`portforward::FORWARD_ANNOTATION`] (`sim.strata.dev/forward: 8080=127.0.0.1:41873`).
+//!   Authorized as `create` on `pods/portforward`; logged, but not a mutating request.
+//! - **Stand-ins** ([`standins`], demo scenario only): an Airflow 3 REST API v2 and an Airbyte
+//!   public API v1 on 127.0.0.1 ephemeral ports, reached by port-forwarding to the demo's
+//!   `airflow-api-server` pod (namespace `orchestration`, port
+//!   [`standins::AIRFLOW_PORT`] 8080; user `admin`, password `admin`) and `airbyte-server`
+//!   pod (namespace `ingestion`, port [`standins::AIRBYTE_PORT`] 8001; client id
+//!   `strata-demo`, secret `strata-demo-secret`). Triggered DAG runs and syncs make their pods
+//!   in the cluster; [`RunningSim::standins`] gives their addresses and lets tests speed them
+//!   up ([`standins::Standins::set_pace`]). Their writes count in the request log's
+//!   `mutating` total.
 
 pub(crate) use strata_common::{printers, release};
 
