@@ -26,8 +26,11 @@ pub async fn serve(
     t: Target,
     req: ApiRequest,
 ) -> Result<Response<Body>, ApiError> {
-    let verb = verb(&req.method, t.name.is_some(), req.flag("watch"));
+    let verb = verb_of(&req.method, &t, req.flag("watch"));
     authorize(&req, &t, verb)?;
+    if t.sub.as_deref() == Some("portforward") {
+        return super::portforward::serve(state, &t, req).await;
+    }
     if t.sub.is_none() {
         // A list is never one object's metadata, nor a watch (of single objects) a list.
         req.output
@@ -53,7 +56,7 @@ pub async fn serve(
                 &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
             ))
         }
-        (Some("portforward" | "exec"), _) => Err(ApiError::bad_request(format!(
+        (Some("exec"), _) => Err(ApiError::bad_request(format!(
             "{} is not supported by the Strata simulator yet",
             t.sub.as_deref().unwrap_or_default()
         ))),
@@ -87,6 +90,17 @@ pub async fn serve(
             req.method
         ))),
     }
+}
+
+/// The verb Kubernetes authorizes (and logs) a request on `t` as. Streaming subresources
+/// (`pods/portforward`, `pods/exec`, `pods/attach`) are `create` whatever the method: kubectl
+/// POSTs them, and the API server also asks for `create` on the WebSocket GET kube-rs sends
+/// (a `get` permission must not open a tunnel into a pod).
+pub(crate) fn verb_of(method: &Method, t: &super::http::Target, watch: bool) -> &'static str {
+    if matches!(t.sub.as_deref(), Some("portforward" | "exec" | "attach")) {
+        return "create";
+    }
+    verb(method, t.name.is_some(), watch)
 }
 
 /// The verb Kubernetes authorizes (and logs) a request on a resource path as.

@@ -1426,13 +1426,38 @@ pub fn template_hash(template: &Value) -> String {
         }
     }
     let mut h = ids::fnv1a([]);
-    feed(&mut h, template);
+    // The stand-ins' ephemeral ports in the forward annotation change on every start; the
+    // demo's pod names must not.
+    let forward = super::portforward::FORWARD_ANNOTATION;
+    if template["metadata"]["annotations"][forward].is_null() {
+        feed(&mut h, template);
+    } else {
+        let mut t = template.clone();
+        if let Some(a) = t["metadata"]["annotations"].as_object_mut() {
+            a.remove(forward);
+        }
+        feed(&mut h, &t);
+    }
     name_digits(h, 10)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_hash_ignores_the_stand_ins_ports() {
+        let t = |forward: &str| {
+            json!({"metadata": {"annotations": {super::super::portforward::FORWARD_ANNOTATION: forward}},
+                "spec": {"containers": []}})
+        };
+        let bare = json!({"metadata": {"annotations": {}}, "spec": {"containers": []}});
+        assert_eq!(
+            template_hash(&t("8080=127.0.0.1:1")),
+            template_hash(&t("8080=127.0.0.1:2"))
+        );
+        assert_eq!(template_hash(&t("8080=127.0.0.1:1")), template_hash(&bare));
+    }
 
     #[test]
     fn template_hash_ignores_key_order_but_not_values() {

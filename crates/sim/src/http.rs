@@ -95,9 +95,16 @@ impl SimState {
 
     /// Requests answered so far that asked to change the cluster: create, update, patch,
     /// delete and deletecollection, on resources and subresources (evictions, scale, status),
-    /// dry runs included; access reviews, which store nothing, excluded.
+    /// dry runs included; access reviews and port-forwards, which store nothing, excluded;
+    /// plus the writes stand-ins answered through port-forwards (see
+    /// [`super::requestlog::RequestRecord::is_mutating`]).
     pub fn mutating_requests(&self) -> u64 {
         self.log.mutating()
+    }
+
+    /// Logs a request a stand-in answered (see [`super::standins`]).
+    pub(crate) fn record_request(&self, record: RequestRecord) {
+        self.log.record(record);
     }
 
     /// All servable resources (built-ins and CRDs).
@@ -438,7 +445,7 @@ impl Prepared {
             };
         };
         let watch = flag("watch");
-        let verb = api::verb(method, t.name.is_some(), watch);
+        let verb = api::verb_of(method, t, watch);
         let collection = matches!(verb, "list" | "watch" | "deletecollection");
         RequestRecord {
             user: self.user.name.to_string(),

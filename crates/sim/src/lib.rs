@@ -31,6 +31,19 @@
 //! - **Log rates**: the pod script setting `log-rate=N` makes a pod's containers write N
 //!   realistic lines a second ([`script`]).
 //! - **Churn**: [`SimConfig::churn`] changes N bench pods a second ([`churn`]).
+//! - **Port-forward**: `pods/portforward` over WebSocket as kube-rs speaks it
+//!   ([`portforward`]); a pod names where its ports lead in the annotation
+//!   [`portforward::FORWARD_ANNOTATION`] (`sim.strata.dev/forward: 8080=127.0.0.1:41873`).
+//!   Authorized as `create` on `pods/portforward`; logged, but not a mutating request.
+//! - **Stand-ins** ([`standins`], demo scenario only): an Airflow 3 REST API v2 and an Airbyte
+//!   public API v1 on 127.0.0.1 ephemeral ports, reached by port-forwarding to the demo's
+//!   `airflow-api-server` pod (namespace `orchestration`, port
+//!   [`standins::AIRFLOW_PORT`] 8080; user `admin`, password `admin`) and `airbyte-server`
+//!   pod (namespace `ingestion`, port [`standins::AIRBYTE_PORT`] 8001; client id
+//!   `strata-demo`, secret `strata-demo-secret`). Triggered DAG runs and syncs make their pods
+//!   in the cluster; [`RunningSim::standins`] gives their addresses and lets tests speed them
+//!   up ([`standins::Standins::set_pace`]). Their writes count in the request log's
+//!   `mutating` total.
 
 pub(crate) use strata_common::{printers, release};
 
@@ -50,6 +63,7 @@ pub mod media;
 pub mod openapi;
 pub mod patch;
 pub mod podlogs;
+pub mod portforward;
 pub mod protobuf;
 pub mod requestlog;
 pub mod resources;
@@ -57,6 +71,7 @@ pub mod scenario;
 pub mod script;
 pub mod selectors;
 pub mod server;
+pub mod standins;
 pub mod store;
 pub mod table;
 
@@ -125,6 +140,7 @@ pub struct RunningSim {
     pub state: Arc<http::SimState>,
     shutdown: watch::Sender<bool>,
     server: Arc<server::ApiServer>,
+    standins: Option<standins::Standins>,
 }
 
 impl RunningSim {
@@ -209,6 +225,12 @@ impl RunningSim {
         self.state.cut_log_streams(cut);
     }
 
+    /// The demo's Airflow and Airbyte stand-ins (None for other scenarios): where they
+    /// listen, and their pace.
+    pub fn standins(&self) -> Option<&standins::Standins> {
+        self.standins.as_ref()
+    }
+
     /// Whether the API accepts connections now.
     pub async fn is_up(&self) -> bool {
         self.server.is_up().await
@@ -253,11 +275,20 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         source,
     })?;
     let state = Arc::new(http::SimState::new());
-    let scenario = scenario::build(config.scenario, &config.options);
+    let (shutdown, rx) = watch::channel(false);
+    let mut scenario = scenario::build(config.scenario, &config.options);
+    // The demo's Airflow and Airbyte answer through port-forwards to their server pods.
+    let standins = match config.scenario {
+        ScenarioName::Demo => {
+            let standins = standins::start(state.clone(), rx.clone()).await?;
+            standins.wire(&mut scenario.objects);
+            Some(standins)
+        }
+        ScenarioName::Empty => None,
+    };
     for obj in scenario.objects {
         state.seed(obj)?;
     }
-    let (shutdown, rx) = watch::channel(false);
     let synced = controllers::spawn(state.clone(), rx.clone());
     // Serve a settled cluster: controllers have made the pods of existing workloads.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(30), synced).await;
@@ -276,5 +307,6 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         state,
         shutdown,
         server,
+        standins,
     })
 }

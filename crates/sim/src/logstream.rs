@@ -368,6 +368,22 @@ fn backlog(
     lines
 }
 
+/// What `kubectl logs POD -c CONTAINER` prints now: the lines of the container's current
+/// (or last) run so far, or the API's error when it has not started.
+pub(crate) fn current_lines(pod: &Value, container: &str) -> Result<Vec<LogLine>, ApiError> {
+    let run = pick_run(pod, container, false)?;
+    let now = Utc::now();
+    let until = run.finished.map(|(f, _)| f.min(now)).unwrap_or(now);
+    let first = ContainerRun {
+        pod,
+        container,
+        attempt: run.attempt,
+        started: run.started,
+        finished: run.finished,
+    };
+    Ok(backlog(&first, None, until, None))
+}
+
 /// Cuts `text` to at most `limit` bytes (on a character boundary); true when it was cut.
 fn limit_text(text: &mut String, limit: usize) -> bool {
     if text.len() <= limit {

@@ -2,6 +2,10 @@
 //! names it, resource, list and watch shape, status code), so tests can prove how a client
 //! talks to the cluster — "two views, one watch", "no writes in read-only mode". Memory is
 //! bounded: a ring of the newest entries plus per-(verb, resource) counters that never drop.
+//!
+//! Requests that reached a built-in stand-in (Airflow, Airbyte; see [`crate::standins`])
+//! through a port-forward are logged here too, with [`RequestRecord::standin`] set, so "no
+//! writes in read-only mode" covers what goes through a tunnel as well as the Kubernetes API.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -13,6 +17,17 @@ pub const RECENT_CAPACITY: usize = 10_000;
 
 /// The verbs that ask to change the cluster.
 pub const MUTATING_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
+
+/// The HTTP methods that ask a stand-in to change something.
+const MUTATING_METHODS: [&str; 4] = ["post", "put", "patch", "delete"];
+
+/// Stand-in routes that are POSTs but change nothing: logging in. A read-only cockpit must
+/// log in to read DAG runs or sync jobs, so these are not mutating requests.
+const STANDIN_LOGINS: [&str; 2] = ["/auth/token", "/api/public/v1/applications/token"];
+
+/// Subresources created without storing anything: a port-forward opens a tunnel (what goes
+/// through it to a stand-in is logged as its own requests).
+const TUNNEL_SUBRESOURCES: [&str; 1] = ["portforward"];
 
 /// Resources that are answered, never stored: creating one (`kubectl auth can-i`, the
 /// cockpit's RBAC checks) changes nothing, so it is not a mutating request.
@@ -65,25 +80,42 @@ pub struct RequestRecord {
     pub table: bool,
     /// `dryRun=All`: validated and answered, not stored.
     pub dry_run: bool,
+    /// The built-in stand-in that answered (`airflow`, `airbyte`), for a request that reached
+    /// one through a port-forward; then `verb` is the lower-case HTTP method, `path` the URL
+    /// path, and `resource` empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standin: Option<String>,
 }
 
 impl RequestRecord {
     /// `pods`, `deployments.apps`, `pods/eviction`: how counters and [`RequestSummary::count`]
     /// name the resource.
+    /// A stand-in's requests count as `stand-in/airflow`, `stand-in/airbyte`.
     pub fn qualified_resource(&self) -> String {
-        qualified(&self.group, &self.resource, self.subresource.as_deref())
+        match &self.standin {
+            Some(name) => format!("stand-in/{name}"),
+            None => qualified(&self.group, &self.resource, self.subresource.as_deref()),
+        }
     }
 
-    /// Whether this request asked to change the cluster: a mutating verb on a stored
-    /// resource or subresource (evictions, status, scale), dry runs included; access reviews
-    /// excluded.
+    /// Whether this request asked to change the cluster or a tool in it: a mutating verb on a
+    /// stored resource or subresource (evictions, status, scale), dry runs included; access
+    /// reviews and port-forwards excluded. For a stand-in: a POST, PUT, PATCH or DELETE other
+    /// than logging in (triggering a DAG run, pausing a DAG, clearing tasks, starting a sync).
     pub fn is_mutating(&self) -> bool {
-        is_mutating(&self.verb, &self.resource)
+        if self.standin.is_some() {
+            let path = self.path.as_deref().unwrap_or_default();
+            return MUTATING_METHODS.contains(&self.verb.as_str())
+                && !STANDIN_LOGINS.contains(&path);
+        }
+        MUTATING_VERBS.contains(&self.verb.as_str())
+            && !self.resource.is_empty()
+            && !REVIEW_RESOURCES.contains(&self.resource.as_str())
+            && !self
+                .subresource
+                .as_deref()
+                .is_some_and(|s| TUNNEL_SUBRESOURCES.contains(&s))
     }
-}
-
-fn is_mutating(verb: &str, resource: &str) -> bool {
-    MUTATING_VERBS.contains(&verb) && !resource.is_empty() && !REVIEW_RESOURCES.contains(&resource)
 }
 
 fn qualified(group: &str, resource: &str, sub: Option<&str>) -> String {
@@ -113,7 +145,8 @@ pub struct RequestCount {
 pub struct RequestSummary {
     /// Requests answered since start.
     pub total: u64,
-    /// Of those, the ones that asked to change the cluster ([`RequestRecord::is_mutating`]).
+    /// Of those, the ones that asked to change the cluster or a tool in it
+    /// ([`RequestRecord::is_mutating`]), stand-in requests included.
     pub mutating: u64,
     /// The `seq` of the newest request; pass it as `since` to see only later ones.
     pub last_seq: u64,
@@ -230,20 +263,44 @@ mod tests {
             "selfsubjectaccessreviews",
             None,
         ));
+        log.record(req("create", "", "pods", Some("portforward")));
         let s = log.summary(0);
-        assert_eq!(s.total, 7);
+        assert_eq!(s.total, 8);
         assert_eq!(s.count("watch", "pods"), 2);
         assert_eq!(s.count("list", "pods"), 1);
         assert_eq!(s.count("get", "deployments.apps"), 1);
         assert_eq!(s.count("create", "pods/eviction"), 1);
         assert_eq!(s.count("delete", "pods"), 0);
-        // The eviction and the scale patch change the cluster; the access review does not.
+        // The eviction and the scale patch change the cluster; the access review and the
+        // port-forward (a tunnel) do not.
         assert_eq!(s.mutating, 2);
         assert_eq!(log.mutating(), 2);
         assert_eq!(
             s.recent.iter().map(|r| r.seq).collect::<Vec<_>>(),
-            (1..=7).collect::<Vec<_>>()
+            (1..=8).collect::<Vec<_>>()
         );
+    }
+
+    fn standin(method: &str, path: &str) -> RequestRecord {
+        RequestRecord {
+            verb: method.into(),
+            path: Some(path.into()),
+            standin: Some("airflow".into()),
+            ..RequestRecord::default()
+        }
+    }
+
+    #[test]
+    fn stand_in_writes_count_as_mutating_but_logging_in_does_not() {
+        let log = RequestLog::default();
+        log.record(standin("post", "/auth/token"));
+        log.record(standin("get", "/api/v2/dags"));
+        log.record(standin("post", "/api/v2/dags/orders_daily/dagRuns"));
+        log.record(standin("patch", "/api/v2/dags/orders_daily"));
+        let s = log.summary(0);
+        assert_eq!(s.mutating, 2);
+        assert_eq!(s.count("post", "stand-in/airflow"), 2);
+        assert_eq!(s.count("get", "stand-in/airflow"), 1);
     }
 
     #[test]

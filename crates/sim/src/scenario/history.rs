@@ -250,6 +250,7 @@ fn airflow(now: DateTime<Utc>) -> Vec<Value> {
         try_number,
         logical,
         salt,
+        run_id: None,
     };
     let finished = [
         (

@@ -91,6 +91,22 @@ const CONNECTIONS: [(&str, &str, &str, &str, &str); 3] = [
     ),
 ];
 
+/// The demo's Airbyte connections: (name, connection id), as the sync pods label them.
+pub fn airbyte_connections() -> Vec<(&'static str, String)> {
+    CONNECTIONS
+        .iter()
+        .map(|c| (c.0, uuid(stable_hash(&["airbyte-connection", c.0]))))
+        .collect()
+}
+
+/// The demo's Airflow DAGs and their tasks, in order.
+pub fn airflow_dags() -> &'static [(&'static str, [&'static str; 3])] {
+    &DAGS
+}
+
+/// The Airflow version the demo's chart runs.
+pub const AIRFLOW_RELEASE: &str = AIRFLOW_VERSION;
+
 /// One sync attempt: a replication pod `replication-job-<job>-attempt-<n>` with the
 /// orchestrator, source and destination containers. Every fifth slot retries the previous
 /// job's failed attempt 0 as attempt 1, as Airbyte retries failed syncs.
@@ -273,6 +289,7 @@ pub fn airflow_task(seq: u64, now: DateTime<Utc>) -> Vec<Value> {
         try_number,
         logical: hour_of(block_start),
         salt: seq,
+        run_id: None,
     };
     let mut pod = airflow_task_pod(&try_);
     set_script(
@@ -300,14 +317,20 @@ pub struct TaskTry<'a> {
     pub logical: DateTime<Utc>,
     /// Keeps pod names of otherwise equal tries apart (the executor adds random characters).
     pub salt: u64,
+    /// The run id of a run not made by the scheduler (`manual__…` from a trigger); `None`
+    /// for `scheduled__<logical date>`.
+    pub run_id: Option<&'a str>,
 }
 
 impl TaskTry<'_> {
     fn run_id(&self) -> String {
-        format!(
-            "scheduled__{}",
-            self.logical.format("%Y-%m-%dT%H:%M:%S+00:00")
-        )
+        match self.run_id {
+            Some(id) => id.to_string(),
+            None => format!(
+                "scheduled__{}",
+                self.logical.format("%Y-%m-%dT%H:%M:%S+00:00")
+            ),
+        }
     }
 
     fn seed(&self) -> u64 {

@@ -1,0 +1,380 @@
+//! The Airbyte stand-in: Airbyte's public API v1 (application tokens, connections, sync
+//! jobs) over the demo's connections. A started sync makes its replication pod as Airbyte's
+//! workload launcher does (`replication-job-<job>-attempt-0` in `ingestion`, with the
+//! orchestrator, source and destination containers) and follows its phase: `pending` while it
+//! starts, `running`, then `succeeded` or `failed`.
+//!
+//! Demo credentials: client id [`CLIENT_ID`], client secret [`CLIENT_SECRET`]. Syncs of
+//! "HubSpot → Postgres" fail in the source connector, as the demo's failing syncs do.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use hyper::Method;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use super::{Pace, Tool, ToolRequest, iso};
+use crate::http::SimState;
+use crate::resources::ResKey;
+use crate::scenario;
+
+/// The demo's Airbyte application client id.
+pub const CLIENT_ID: &str = "strata-demo";
+/// The demo's Airbyte application client secret.
+pub const CLIENT_SECRET: &str = "strata-demo-secret";
+
+/// Seconds an access token lives, as Airbyte's (3 minutes).
+const TOKEN_LIFETIME: i64 = 180;
+const NAMESPACE: &str = "ingestion";
+const WORKSPACE: &str = "0c3b8a31-5d8e-4f6b-9a2e-7b1d4c9e2f10";
+/// The connection whose syncs fail.
+const FAILING: &str = "HubSpot → Postgres";
+/// Job ids start here, above the ones the demo's scheduled syncs use, so pod names never
+/// meet.
+const FIRST_JOB: u64 = 30_001;
+
+struct Job {
+    id: u64,
+    connection: usize,
+    status: &'static str,
+    start: DateTime<Utc>,
+    updated: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    pod: String,
+}
+
+#[derive(Default)]
+struct Model {
+    tokens: Vec<(String, DateTime<Utc>)>,
+    jobs: Vec<Job>,
+}
+
+/// The stand-in's state.
+pub struct Airbyte {
+    state: Arc<SimState>,
+    pace: Arc<Mutex<Pace>>,
+    connections: Vec<(&'static str, String)>,
+    model: Mutex<Model>,
+    wake: Notify,
+}
+
+/// An error body as Airbyte's public API writes it (problem JSON).
+fn problem(code: u16, title: &str, detail: impl Into<String>) -> (u16, Value) {
+    (
+        code,
+        json!({"status": code, "type": format!("https://reference.airbyte.com/reference/errors#{title}"),
+            "title": title, "detail": detail.into()}),
+    )
+}
+
+/// ISO 8601 duration (`PT1M23S`), as the API reports a job's.
+fn iso_duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::from("PT");
+    if h > 0 {
+        out.push_str(&format!("{h}H"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}M"));
+    }
+    if s > 0 || (h == 0 && m == 0) {
+        out.push_str(&format!("{s}S"));
+    }
+    out
+}
+
+impl Airbyte {
+    pub fn new(state: Arc<SimState>, pace: Arc<Mutex<Pace>>) -> Airbyte {
+        Airbyte {
+            state,
+            pace,
+            connections: scenario::airbyte_connections(),
+            model: Mutex::new(Model::default()),
+            wake: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Model> {
+        self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn connection_json(&self, i: usize) -> Value {
+        let (name, id) = &self.connections[i];
+        let side = |which: &str| scenario::uuid(scenario::stable_hash(&["airbyte", which, name]));
+        json!({
+            "connectionId": id, "name": name,
+            "sourceId": side("source"), "destinationId": side("destination"),
+            "workspaceId": WORKSPACE, "status": "active",
+            "schedule": {"scheduleType": "cron", "cronExpression": "0 0 * * * ?"},
+            "dataResidency": "auto", "nonBreakingSchemaUpdatesBehavior": "ignore",
+            "namespaceDefinition": "destination", "namespaceFormat": null, "prefix": "",
+            "createdAt": Utc::now().timestamp() - 86_400 * 30,
+        })
+    }
+
+    fn job_json(&self, job: &Job) -> Value {
+        let done = job.end.is_some();
+        let seed = scenario::stable_hash(&["airbyte-job", &job.id.to_string()]);
+        let rows = if done && job.status == "succeeded" {
+            10_000 + seed % 90_000
+        } else {
+            0
+        };
+        let secs = (job.end.unwrap_or_else(Utc::now) - job.start)
+            .num_seconds()
+            .max(0);
+        json!({
+            "jobId": job.id, "status": job.status, "jobType": "sync",
+            "startTime": iso(job.start), "connectionId": self.connections[job.connection].1,
+            "lastUpdatedAt": iso(job.updated), "duration": iso_duration(secs),
+            "bytesSynced": rows * 412, "rowsSynced": rows,
+        })
+    }
+
+    fn token(&self, req: &ToolRequest) -> (u16, Value) {
+        let body = match req.json() {
+            Ok(b) => b,
+            Err(why) => return problem(400, "bad-request", why),
+        };
+        let grant = body["grant-type"].as_str().or(body["grant_type"].as_str());
+        if grant.is_some_and(|g| g != "client_credentials") {
+            return problem(400, "bad-request", "grant-type must be client_credentials");
+        }
+        if body["client_id"] != CLIENT_ID || body["client_secret"] != CLIENT_SECRET {
+            return problem(401, "unauthorized", "Invalid client_id or client_secret.");
+        }
+        let now = Utc::now();
+        let mut m = self.lock();
+        let token = format!(
+            "airbyte-sim.{}",
+            scenario::uuid(scenario::stable_hash(&[
+                "airbyte-token",
+                &m.tokens.len().to_string(),
+                &now.to_rfc3339()
+            ]))
+        );
+        m.tokens.push((token.clone(), now));
+        (
+            200,
+            json!({"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}),
+        )
+    }
+
+    fn start_sync(&self, req: &ToolRequest) -> (u16, Value) {
+        let body = match req.json() {
+            Ok(b) => b,
+            Err(why) => return problem(400, "bad-request", why),
+        };
+        let Some(connection_id) = body["connectionId"].as_str() else {
+            return problem(400, "bad-request", "connectionId is required");
+        };
+        match body["jobType"].as_str() {
+            Some("sync") => {}
+            Some(other @ ("reset" | "refresh" | "clear")) => {
+                return problem(
+                    422,
+                    "unprocessable-entity",
+                    format!("the Strata simulator's Airbyte runs only sync jobs, not {other}"),
+                );
+            }
+            _ => {
+                return problem(
+                    400,
+                    "bad-request",
+                    "jobType must be one of sync, reset, refresh, clear",
+                );
+            }
+        }
+        let Some(connection) = self
+            .connections
+            .iter()
+            .position(|(_, id)| id == connection_id)
+        else {
+            return problem(
+                404,
+                "resource-not-found",
+                format!("Could not find a connection with id: {connection_id}"),
+            );
+        };
+        let mut m = self.lock();
+        if m.jobs
+            .iter()
+            .any(|j| j.connection == connection && j.end.is_none())
+        {
+            return problem(
+                409,
+                "state-conflict",
+                "A sync is already running for this connection.",
+            );
+        }
+        let id = FIRST_JOB + m.jobs.len() as u64;
+        let now = Utc::now();
+        let pace = *self.pace.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pod = scenario::airbyte_pod(id, 0, connection);
+        let fails = self.connections[connection].0 == FAILING;
+        let mut script = pace.script(if fails { 1 } else { 0 });
+        if fails {
+            script.push_str(",fail-in=source");
+        }
+        scenario::set_script(&mut pod, &script);
+        scenario::set_creation(&mut pod, now);
+        let name = pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let created = self
+            .state
+            .by_kind("v1", "Pod")
+            .is_some_and(|info| self.state.create_object(&info, pod).is_ok());
+        let job = Job {
+            id,
+            connection,
+            status: if created { "pending" } else { "failed" },
+            start: now,
+            updated: now,
+            end: (!created).then_some(now),
+            pod: name,
+        };
+        let out = self.job_json(&job);
+        m.jobs.push(job);
+        self.wake.notify_one();
+        (200, out)
+    }
+
+    fn tick(&self) -> bool {
+        let now = Utc::now();
+        let mut m = self.lock();
+        let mut active = false;
+        for job in m.jobs.iter_mut().filter(|j| j.end.is_none()) {
+            let phase = self
+                .state
+                .store
+                .get(&ResKey::new("", "pods"), NAMESPACE, &job.pod)
+                .and_then(|p| p["status"]["phase"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "Failed".into());
+            let status = match phase.as_str() {
+                "Running" => "running",
+                "Succeeded" => "succeeded",
+                "Failed" => "failed",
+                _ => "pending",
+            };
+            if status != job.status {
+                job.status = status;
+                job.updated = now;
+            }
+            if matches!(status, "succeeded" | "failed") {
+                job.end = Some(now);
+            } else {
+                active = true;
+            }
+        }
+        active
+    }
+}
+
+impl Tool for Airbyte {
+    fn answer(&self, req: &ToolRequest) -> (u16, Value) {
+        let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+        let Some(rest) = seg.strip_prefix(&["api", "public", "v1"]) else {
+            return problem(404, "resource-not-found", "Not Found");
+        };
+        if rest == ["applications", "token"] {
+            return match req.method {
+                Method::POST => self.token(req),
+                _ => problem(405, "method-not-allowed", "Method Not Allowed"),
+            };
+        }
+        let now = Utc::now();
+        let authorized = req.bearer.as_ref().is_some_and(|t| {
+            self.lock()
+                .tokens
+                .iter()
+                .any(|(issued, at)| issued == t && (now - *at).num_seconds() < TOKEN_LIFETIME)
+        });
+        if !authorized {
+            return problem(
+                401,
+                "unauthorized",
+                "Request is not authorized: send a token from POST /api/public/v1/applications/token as Authorization: Bearer.",
+            );
+        }
+        let get = req.method == Method::GET;
+        match rest {
+            ["connections"] if get => {
+                let data: Vec<Value> = (0..self.connections.len())
+                    .map(|i| self.connection_json(i))
+                    .collect();
+                (200, json!({"data": data, "next": null, "previous": null}))
+            }
+            ["connections", id] if get => {
+                match self.connections.iter().position(|(_, c)| c == id) {
+                    Some(i) => (200, self.connection_json(i)),
+                    None => problem(
+                        404,
+                        "resource-not-found",
+                        format!("Could not find a connection with id: {id}"),
+                    ),
+                }
+            }
+            ["jobs"] if req.method == Method::POST => self.start_sync(req),
+            ["jobs"] if get => {
+                let m = self.lock();
+                let wanted = req.param("connectionId");
+                let mut jobs: Vec<&Job> = m
+                    .jobs
+                    .iter()
+                    .filter(|j| wanted.is_none_or(|c| self.connections[j.connection].1 == c))
+                    .collect();
+                // Newest first, as the API's default `createdAt|DESC`.
+                jobs.reverse();
+                let num =
+                    |k: &str, d: usize| req.param(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+                let data: Vec<Value> = jobs
+                    .iter()
+                    .skip(num("offset", 0))
+                    .take(num("limit", 20))
+                    .map(|j| self.job_json(j))
+                    .collect();
+                (200, json!({"data": data, "next": null, "previous": null}))
+            }
+            ["jobs", id] if get => {
+                let m = self.lock();
+                match id
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|n| m.jobs.iter().find(|j| j.id == n))
+                {
+                    Some(job) => (200, self.job_json(job)),
+                    None => problem(
+                        404,
+                        "resource-not-found",
+                        format!("Could not find a job with id: {id}"),
+                    ),
+                }
+            }
+            _ => problem(404, "resource-not-found", "Not Found"),
+        }
+    }
+
+    fn advance(&self) -> bool {
+        self.tick()
+    }
+
+    fn wake(&self) -> &Notify {
+        &self.wake
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_iso_8601() {
+        assert_eq!(iso_duration(0), "PT0S");
+        assert_eq!(iso_duration(83), "PT1M23S");
+        assert_eq!(iso_duration(3600), "PT1H");
+        assert_eq!(iso_duration(3723), "PT1H2M3S");
+    }
+}

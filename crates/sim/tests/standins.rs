@@ -1,0 +1,545 @@
+//! The demo's Airflow and Airbyte stand-ins, reached as the cockpit reaches the real tools: a
+//! kube-rs port-forward to the tool's server pod, then HTTP through the tunnel. Triggered
+//! runs make task pods in the cluster, task logs are the pods' logs, and every write through
+//! the tunnel is counted in the request log.
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{ListParams, LogParams};
+use kube::{Api, Client};
+use serde_json::{Value, json};
+use strata_sim::RunningSim;
+use strata_sim::standins::{AIRBYTE_PORT, AIRFLOW_PORT, Pace, airbyte, airflow};
+
+use common::{client, demo, start};
+
+/// An HTTP/1.1 connection to a tool through a port-forward to its pod.
+struct Tunnel {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    token: Option<String>,
+    /// Writes sent (POST/PATCH other than logging in), to check the request log against.
+    writes: u64,
+}
+
+impl Tunnel {
+    async fn open(client: &Client, namespace: &str, selector: &str, port: u16) -> Tunnel {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+        let list = pods
+            .list(&ListParams::default().labels(selector))
+            .await
+            .unwrap();
+        let pod = list
+            .items
+            .iter()
+            .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+            .unwrap_or_else(|| panic!("no running pod {selector} in {namespace}"));
+        let name = pod.metadata.name.clone().unwrap();
+        let mut pf = pods.portforward(&name, &[port]).await.unwrap();
+        let stream = pf.take_stream(port).unwrap();
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(async move {
+            let _keep = pf;
+            let _ = conn.await;
+        });
+        Tunnel {
+            sender,
+            token: None,
+            writes: 0,
+        }
+    }
+
+    async fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost")
+            .header("content-type", "application/json");
+        if let Some(t) = &self.token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if method != "GET" && !path.ends_with("/token") {
+            self.writes += 1;
+        }
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.sender
+            .ready()
+            .await
+            .expect("the tunnel to the stand-in is open");
+        let resp = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.sender
+                .send_request(req.body(Full::new(Bytes::from(body))).unwrap()),
+        )
+        .await
+        .expect("the stand-in answers within 10 s")
+        .unwrap();
+        let code = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {bytes:?}"));
+        (code, json)
+    }
+
+    async fn get(&mut self, path: &str) -> Value {
+        let (code, body) = self.call("GET", path, None).await;
+        assert_eq!(code, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Polls `path` until `field` is one of `states`; returns the last body.
+    async fn wait_for(&mut self, path: &str, field: &str, states: &[&str]) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let body = self.get(path).await;
+            if states.iter().any(|s| body[field] == *s) {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{path} is still {} after 30 s",
+                body[field]
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+async fn fast_demo() -> (RunningSim, Client) {
+    let sim = start(demo()).await;
+    // Pods record times in whole seconds, as the kubelet does: a run of 2 s has a log.
+    sim.standins()
+        .expect("the demo has stand-ins")
+        .set_pace(Pace {
+            start: Duration::from_millis(100),
+            run: Duration::from_secs(2),
+        });
+    let client = client(&sim).await;
+    (sim, client)
+}
+
+fn enc(run_id: &str) -> String {
+    run_id.replace(':', "%3A").replace('+', "%2B")
+}
+
+async fn airflow_login(client: &Client) -> Tunnel {
+    let mut af = Tunnel::open(
+        client,
+        "orchestration",
+        "component=api-server",
+        AIRFLOW_PORT,
+    )
+    .await;
+    let (code, body) = af.call("GET", "/api/v2/dags", None).await;
+    assert_eq!((code, body), (401, json!({"detail": "Not authenticated"})));
+    let (code, body) = af
+        .call(
+            "POST",
+            "/auth/token",
+            Some(json!({"username": "admin", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(
+        (code, body),
+        (401, json!({"detail": "Invalid credentials"}))
+    );
+    let (code, body) = af
+        .call(
+            "POST",
+            "/auth/token",
+            Some(json!({"username": airflow::USERNAME, "password": airflow::PASSWORD})),
+        )
+        .await;
+    assert_eq!(code, 201, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(token.split('.').count(), 3, "JWT-like: {token}");
+    af.token = Some(token);
+    af
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_triggered_dag_run_runs_its_task_pods_and_serves_their_logs() {
+    let (sim, client) = fast_demo().await;
+    let before = sim.state.mutating_requests();
+    let mut af = airflow_login(&client).await;
+
+    let version = af.get("/api/v2/version").await;
+    assert_eq!(version["version"], "3.0.2");
+    let dags = af.get("/api/v2/dags").await;
+    let ids: Vec<&str> = dags["dags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["dag_id"].as_str().unwrap())
+        .collect();
+    for id in ["orders_daily", "customer_360", "example_bash_operator"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+    assert_eq!(dags["total_entries"], ids.len());
+    let some = af.get("/api/v2/dags?dag_id_pattern=orders&limit=5").await;
+    assert_eq!(some["total_entries"], 1);
+    assert_eq!(some["dags"][0]["dag_id"], "orders_daily");
+
+    let (code, body) = af
+        .call(
+            "POST",
+            "/api/v2/dags/no_such_dag/dagRuns",
+            Some(json!({"logical_date": null})),
+        )
+        .await;
+    assert_eq!(
+        (code, body),
+        (
+            404,
+            json!({"detail": "Dag with dag_id: 'no_such_dag' not found"})
+        )
+    );
+    let (code, body) = af
+        .call("POST", "/api/v2/dags/orders_daily/dagRuns", Some(json!({})))
+        .await;
+    assert_eq!(code, 422, "logical_date is a required key: {body}");
+
+    let (code, run) = af
+        .call(
+            "POST",
+            "/api/v2/dags/orders_daily/dagRuns",
+            Some(json!({"logical_date": null, "conf": {"source": "strata"}})),
+        )
+        .await;
+    assert_eq!(code, 200, "{run}");
+    assert_eq!(run["state"], "queued");
+    assert_eq!(run["conf"], json!({"source": "strata"}));
+    let run_id = run["dag_run_id"].as_str().unwrap().to_string();
+    assert!(run_id.starts_with("manual__"), "{run_id}");
+    let run_path = format!("/api/v2/dags/orders_daily/dagRuns/{}", enc(&run_id));
+    let done = af
+        .wait_for(&run_path, "state", &["success", "failed"])
+        .await;
+    assert_eq!(done["state"], "success", "{done}");
+    assert!(done["end_date"].is_string() && done["start_date"].is_string());
+
+    let tis = af.get(&format!("{run_path}/taskInstances")).await;
+    assert_eq!(tis["total_entries"], 3);
+    for ti in tis["task_instances"].as_array().unwrap() {
+        assert_eq!(ti["state"], "success", "{ti}");
+        assert_eq!(ti["try_number"], 1);
+        assert!(ti["start_date"].is_string() && ti["end_date"].is_string());
+    }
+
+    // The task pods are in the cluster as the KubernetesExecutor makes them.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "orchestration");
+    let task_pods: Vec<Pod> = pods
+        .list(&ListParams::default().labels("dag_id=orders_daily,kubernetes_executor=True"))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|p| {
+            p.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("run_id"))
+                == Some(&run_id)
+        })
+        .collect();
+    assert_eq!(task_pods.len(), 3, "one pod per task");
+    let extract = task_pods
+        .iter()
+        .find(|p| p.metadata.annotations.as_ref().unwrap()["task_id"] == "extract_orders")
+        .unwrap();
+    assert_eq!(extract.metadata.labels.as_ref().unwrap()["try_number"], "1");
+    assert_eq!(
+        extract.status.as_ref().unwrap().phase.as_deref(),
+        Some("Succeeded")
+    );
+
+    // The task log is the pod's log, entry for line.
+    let log = af
+        .get(&format!("{run_path}/taskInstances/extract_orders/logs/1"))
+        .await;
+    assert_eq!(log["continuation_token"], Value::Null);
+    let content = log["content"].as_array().unwrap();
+    assert_eq!(content[0]["event"], "::group::Log message source details");
+    let pod_log = pods
+        .logs(
+            extract.metadata.name.as_deref().unwrap(),
+            &LogParams::default(),
+        )
+        .await
+        .unwrap();
+    let from_pod: Vec<Value> = pod_log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(from_pod.len() > 10, "{pod_log}");
+    assert_eq!(content[3..], from_pod[..]);
+    assert!(
+        content
+            .iter()
+            .any(|e| e["event"] == "Task instance in success state")
+    );
+
+    let runs = af
+        .get("/api/v2/dags/orders_daily/dagRuns?order_by=-run_after&limit=5")
+        .await;
+    assert_eq!(runs["total_entries"], 1);
+    assert_eq!(runs["dag_runs"][0]["dag_run_id"], run_id.as_str());
+
+    // Every write through the tunnel is a mutating request; logging in and reading are not.
+    assert_eq!(sim.state.mutating_requests() - before, af.writes);
+    assert_eq!(af.writes, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_task_fails_the_run_and_a_clear_reruns_it() {
+    let (sim, client) = fast_demo().await;
+    let mut af = airflow_login(&client).await;
+    let (_, run) = af
+        .call(
+            "POST",
+            "/api/v2/dags/customer_360/dagRuns",
+            Some(json!({"logical_date": null, "dag_run_id": "manual__demo"})),
+        )
+        .await;
+    assert_eq!(run["dag_run_id"], "manual__demo");
+    let run_path = "/api/v2/dags/customer_360/dagRuns/manual__demo";
+    let done = af.wait_for(run_path, "state", &["success", "failed"]).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    let tis = af.get(&format!("{run_path}/taskInstances")).await;
+    let states: Vec<(&str, &str)> = tis["task_instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["task_id"].as_str().unwrap(), t["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("sync_crm_accounts", "success"),
+            ("build_customer_features", "failed"),
+            ("publish_segments", "upstream_failed"),
+        ]
+    );
+    let log = af
+        .get(&format!(
+            "{run_path}/taskInstances/build_customer_features/logs/1"
+        ))
+        .await;
+    assert!(
+        log["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "KeyError: 'order_total'"),
+        "{log}"
+    );
+
+    // A dry run lists what would be cleared and changes nothing.
+    let clear = json!({"dag_run_id": "manual__demo", "only_failed": true});
+    let (code, preview) = af
+        .call(
+            "POST",
+            "/api/v2/dags/customer_360/clearTaskInstances",
+            Some(clear.clone()),
+        )
+        .await;
+    assert_eq!(code, 200, "{preview}");
+    assert_eq!(preview["total_entries"], 2);
+    assert_eq!(af.get(run_path).await["state"], "failed");
+
+    let mut clear = clear;
+    clear["dry_run"] = json!(false);
+    let (code, cleared) = af
+        .call(
+            "POST",
+            "/api/v2/dags/customer_360/clearTaskInstances",
+            Some(clear),
+        )
+        .await;
+    assert_eq!(code, 200, "{cleared}");
+    let done = af.wait_for(run_path, "state", &["success"]).await;
+    assert_eq!(done["state"], "success");
+    let ti = af
+        .get(&format!("{run_path}/taskInstances/build_customer_features"))
+        .await;
+    assert_eq!(
+        (ti["state"].clone(), ti["try_number"].clone()),
+        (json!("success"), json!(2))
+    );
+    drop(sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_of_a_paused_dag_waits_until_it_is_unpaused() {
+    let (_sim, client) = fast_demo().await;
+    let mut af = airflow_login(&client).await;
+    let dag = af.get("/api/v2/dags/example_bash_operator").await;
+    assert_eq!(dag["is_paused"], true);
+    let (_, run) = af
+        .call(
+            "POST",
+            "/api/v2/dags/example_bash_operator/dagRuns",
+            Some(json!({"logical_date": null})),
+        )
+        .await;
+    let path = format!(
+        "/api/v2/dags/example_bash_operator/dagRuns/{}",
+        enc(run["dag_run_id"].as_str().unwrap())
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(af.get(&path).await["state"], "queued");
+
+    let (code, body) = af
+        .call(
+            "PATCH",
+            "/api/v2/dags/example_bash_operator?update_mask=description",
+            Some(json!({"is_paused": false})),
+        )
+        .await;
+    assert_eq!(code, 400, "{body}");
+    let (code, dag) = af
+        .call(
+            "PATCH",
+            "/api/v2/dags/example_bash_operator?update_mask=is_paused",
+            Some(json!({"is_paused": false})),
+        )
+        .await;
+    assert_eq!((code, dag["is_paused"].clone()), (200, json!(false)));
+    let done = af.wait_for(&path, "state", &["success", "failed"]).await;
+    assert_eq!(done["state"], "success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_airbyte_sync_runs_its_replication_pod() {
+    let (sim, client) = fast_demo().await;
+    let before = sim.state.mutating_requests();
+    let mut ab = Tunnel::open(
+        &client,
+        "ingestion",
+        "app.kubernetes.io/name=server",
+        AIRBYTE_PORT,
+    )
+    .await;
+    let (code, _) = ab.call("GET", "/api/public/v1/connections", None).await;
+    assert_eq!(code, 401);
+    let (code, _) = ab
+        .call(
+            "POST",
+            "/api/public/v1/applications/token",
+            Some(json!({"client_id": "x", "client_secret": "y"})),
+        )
+        .await;
+    assert_eq!(code, 401);
+    let (code, token) = ab
+        .call(
+            "POST",
+            "/api/public/v1/applications/token",
+            Some(json!({"client_id": airbyte::CLIENT_ID, "client_secret": airbyte::CLIENT_SECRET, "grant-type": "client_credentials"})),
+        )
+        .await;
+    assert_eq!(code, 200, "{token}");
+    assert_eq!(token["token_type"], "Bearer");
+    ab.token = Some(token["access_token"].as_str().unwrap().to_string());
+
+    let connections = ab.get("/api/public/v1/connections").await;
+    let id_of = |name: &str| {
+        connections["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no connection {name}: {connections}"))["connectionId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let orders = id_of("Postgres orders → ClickHouse");
+    let hubspot = id_of("HubSpot → Postgres");
+
+    let (code, job) = ab
+        .call(
+            "POST",
+            "/api/public/v1/jobs",
+            Some(json!({"connectionId": orders, "jobType": "sync"})),
+        )
+        .await;
+    assert_eq!(code, 200, "{job}");
+    assert!(["pending", "running"].contains(&job["status"].as_str().unwrap()));
+    let job_id = job["jobId"].as_u64().unwrap();
+    let (_, failing) = ab
+        .call(
+            "POST",
+            "/api/public/v1/jobs",
+            Some(json!({"connectionId": hubspot, "jobType": "sync"})),
+        )
+        .await;
+
+    let done = ab
+        .wait_for(
+            &format!("/api/public/v1/jobs/{job_id}"),
+            "status",
+            &["succeeded", "failed"],
+        )
+        .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(done["rowsSynced"].as_u64().unwrap() > 0);
+    assert!(done["bytesSynced"].as_u64().unwrap() > 0);
+    assert!(done["duration"].as_str().unwrap().starts_with("PT"));
+    let failed = ab
+        .wait_for(
+            &format!("/api/public/v1/jobs/{}", failing["jobId"]),
+            "status",
+            &["succeeded", "failed"],
+        )
+        .await;
+    assert_eq!(failed["status"], "failed");
+
+    // The replication pod, as the workload launcher makes it.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "ingestion");
+    let pod = pods
+        .get(&format!("replication-job-{job_id}-attempt-0"))
+        .await
+        .unwrap();
+    let labels = pod.metadata.labels.unwrap();
+    assert_eq!(labels["airbyte"], "job-pod");
+    assert_eq!(labels["connection_id"], orders);
+    assert_eq!(labels["job_id"], job_id.to_string());
+
+    let listed = ab
+        .get(&format!("/api/public/v1/jobs?connectionId={orders}"))
+        .await;
+    let ids: Vec<u64> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["jobId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [job_id]);
+    assert_eq!(sim.state.mutating_requests() - before, ab.writes);
+    assert_eq!(ab.writes, 2);
+
+    // The request log over HTTP says the same.
+    let summary: Value = client
+        .request(
+            http::Request::get("/strata-sim/requests")
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary["mutating"], sim.state.mutating_requests());
+    assert!(
+        summary["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["resource"] == "stand-in/airbyte" && c["verb"] == "post")
+    );
+}
