@@ -293,4 +293,18 @@ shot logs
 keys Escape
 keys Escape
 
+# A dbt run started by hand: the CronJob's command, edited and checked in place.
+keys ":"
+keys "cj" Enter
+wait_for "dbt-marts"
+keys "/"
+keys "dbt-marts" Enter
+keys "t"
+wait_for "dbt command"
+keys " --full-refresh"
+shot trigger
+keys Escape
+keys Escape
+keys Escape
+
 keys "q"

@@ -72,6 +72,7 @@ pub fn objects(now: DateTime<Utc>) -> Vec<Value> {
     out.extend(chart_objects(now));
     out.extend(clickhouse_installation_objects(now));
     out.extend(platform_links(stack_born));
+    out.push(airbyte_auth_secret(stack_born));
     out.extend(meltano(now - Duration::days(64)));
     out.extend(dbt(now - Duration::days(58)));
     out.extend(spark_schedule(now));
@@ -80,6 +81,21 @@ pub fn objects(now: DateTime<Utc>) -> Vec<Value> {
     out.extend(releases::release_secrets(now));
     out.extend(events(now));
     out
+}
+
+/// The Secret Airbyte's bootloader writes on install (not part of the chart's manifest): the
+/// instance admin's API application, here the stand-in's demo credentials.
+fn airbyte_auth_secret(created: DateTime<Utc>) -> Value {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+    "metadata": {"name": "airbyte-auth-secrets", "namespace": "ingestion",
+        "creationTimestamp": kube_time(created)},
+    // Made-up demo values, answered only by the built-in stand-in.
+    "data": {
+        "instance-admin-client-id": b64(crate::standins::airbyte::CLIENT_ID),
+        "instance-admin-client-secret": b64(crate::standins::airbyte::CLIENT_SECRET),
+    }})
 }
 
 /// Objects of every chart as Helm left them: the manifest with Helm's ownership metadata,
