@@ -71,6 +71,16 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
     unavailable "python3 has no venv/ensurepip module (apt-get install python3-venv)"
 
 mkdir -p "$CACHE"
+# Test binaries may call this script in parallel on a cold cache: one installs, the others
+# wait for it and then find everything ready.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$CACHE/.fetch-airflow.lock"
+    flock 9
+    if venv_ok && specs_ok; then
+        report
+        exit 0
+    fi
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # Bounded timeouts so an unreachable registry fails instead of hanging the test run.

@@ -26,7 +26,7 @@ impl ApiVersion {
 }
 
 /// What a request does, for messages ("cannot trigger DAG x") and for the contract catalogue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
     Version,
     Token,
