@@ -3,9 +3,11 @@
 //! to their end, read task states and logs, preview and clear a failed task. Skips loudly
 //! without the venv (fails under `CI`).
 //!
-//! [`drive_airflow`] takes any [`Connector`], so the same scenario runs through another path
-//! (the simulator's port-forward) with a few lines: start [`Standalone`], make the connector,
-//! call it.
+//! [`drive_airflow`] takes any [`Connector`] and can run several times on one Airflow, so the
+//! same scenario runs through another path (the simulator's port-forward) with a few lines in
+//! the same test, after the URL pass: a simulated pod annotated
+//! `sim.strata.dev/forward: 8080=127.0.0.1:<airflow.port>`, then
+//! `drive_airflow(Connector::PortForward { client, namespace, pod, port: 8080 }, creds)`.
 
 mod airflow_support;
 
@@ -214,13 +216,16 @@ pub async fn drive_airflow(connector: Connector, credentials: Credentials) {
     let page = client.list_dags(100, 0, Some("strata%")).await.unwrap();
     let ids: Vec<&str> = page.dags.iter().map(|d| d.dag_id.as_str()).collect();
     assert_eq!(ids, ["strata_echo", "strata_fail"]);
-    // New DAGs start paused (Airflow's default): unpausing is what lets the runs start.
-    assert_eq!(page.dags[0].is_paused, Some(true));
     assert_eq!(
         page.dags[0].schedule().as_deref(),
         Some("Never, external triggers only")
     );
+    // New DAGs start paused (Airflow's default) and a paused DAG's runs do not start; pause
+    // first so the scenario also holds on an Airflow a previous pass already unpaused.
     for dag in ["strata_echo", "strata_fail"] {
+        let paused = client.set_paused(dag, true).await.unwrap();
+        assert_eq!(paused.is_paused, Some(true), "{dag}");
+        assert_eq!(client.get_dag(dag).await.unwrap().is_paused, Some(true));
         let unpaused = client.set_paused(dag, false).await.unwrap();
         assert_eq!(unpaused.is_paused, Some(false), "{dag}");
     }

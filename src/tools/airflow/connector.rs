@@ -201,43 +201,7 @@ impl Connector {
 
         let mut stream = self.open().await?;
         let port_error = stream.take_errors();
-        let lost = |e: &dyn std::fmt::Display| AirflowError::Connect {
-            target: self.describe(),
-            reason: e.to_string(),
-            hint: "The connection was lost; try again.",
-        };
-        let exchange = async {
-            let (mut sender, connection) =
-                hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
-                    .await
-                    .map_err(|e| lost(&e))?;
-            // The connection future drives the socket; it ends when the answer is read and
-            // the sender is dropped.
-            let driver = tokio::spawn(connection);
-            let response = sender
-                .send_request(http_request)
-                .await
-                .map_err(|e| lost(&e))?;
-            let (parts, body) = response.into_parts();
-            let bytes = Limited::new(body, MAX_ANSWER_BYTES)
-                .collect()
-                .await
-                .map_err(|e| lost(&e.to_string()))?
-                .to_bytes();
-            drop(sender);
-            driver.abort();
-            let content_type = parts
-                .headers
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            Ok(Answer {
-                status: parts.status.as_u16(),
-                content_type,
-                body: bytes,
-            })
-        };
+        let exchange = exchange_over(stream, http_request, || self.describe());
         // A port-forward reports "connection refused" inside the pod on its error channel,
         // not on the data stream: race the two so such a failure is said at once.
         match port_error {
@@ -276,6 +240,49 @@ impl Connector {
             },
         }
     }
+}
+
+/// One HTTP/1.1 request and its whole answer over any byte stream (a TCP connection, a
+/// port-forward's duplex stream).
+async fn exchange_over<S>(
+    stream: S,
+    request: Request<Full<Bytes>>,
+    describe: impl Fn() -> String,
+) -> Result<Answer>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let lost = |e: &dyn std::fmt::Display| AirflowError::Connect {
+        target: describe(),
+        reason: e.to_string(),
+        hint: "The connection was lost; try again.",
+    };
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+            .await
+            .map_err(|e| lost(&e))?;
+    // The connection future drives the socket until the answer is read.
+    let driver = tokio::spawn(connection);
+    let response = sender.send_request(request).await.map_err(|e| lost(&e))?;
+    let (parts, body) = response.into_parts();
+    let bytes = Limited::new(body, MAX_ANSWER_BYTES)
+        .collect()
+        .await
+        .map_err(|e| lost(&e.to_string()))?
+        .to_bytes();
+    drop(sender);
+    driver.abort();
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Ok(Answer {
+        status: parts.status.as_u16(),
+        content_type,
+        body: bytes,
+    })
 }
 
 /// An answer: status, content type and the whole body.
@@ -359,6 +366,67 @@ impl AsyncWrite for Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::convert::Infallible;
+
+    /// A port-forward hands the client an in-memory duplex stream, not a socket: the HTTP
+    /// exchange must work over that (here the far end is a hyper server, as the pod's Airflow
+    /// would be behind the API server).
+    #[tokio::test]
+    async fn an_exchange_works_over_an_in_memory_stream() {
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                    let echo = format!(
+                        "{} {} {}",
+                        req.method(),
+                        req.uri(),
+                        req.headers()
+                            .get(HOST)
+                            .and_then(|h| h.to_str().ok())
+                            .unwrap_or("-")
+                    );
+                    Ok::<_, Infallible>(
+                        http::Response::builder()
+                            .header(CONTENT_TYPE, "text/plain")
+                            .body(Full::new(Bytes::from(echo)))
+                            .unwrap(),
+                    )
+                });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(far), service)
+                .await;
+        });
+        let request = Request::builder()
+            .uri("/api/v2/version")
+            .header(HOST, "localhost:8080")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let answer = exchange_over(near, request, || "test".into())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.content_type, "text/plain");
+        assert_eq!(&answer.body[..], b"GET /api/v2/version localhost:8080");
+    }
+
+    #[tokio::test]
+    async fn a_stream_closed_mid_answer_is_a_lost_connection() {
+        let (near, far) = tokio::io::duplex(1024);
+        drop(far);
+        let request = Request::builder()
+            .uri("/")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let err = exchange_over(near, request, || "pod ns/p port 8080 (port-forward)".into())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot reach Airflow at pod ns/p"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn urls_are_checked_up_front() {
