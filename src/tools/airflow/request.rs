@@ -405,7 +405,8 @@ pub fn task_log(
 }
 
 /// One request of every kind the client sends, with every optional part present, for the
-/// contract tests (the token request carries placeholder credentials).
+/// contract tests (the token request carries placeholder credentials). A new operation goes
+/// here too: `tests/airflow_contract.rs` fails until it has exercised and checked each one.
 pub fn catalogue(api: ApiVersion) -> Vec<ApiRequest> {
     let (dag, run, task) = ("example_dag", "manual__2026-01-01T00:00:00+00:00", "task.a");
     let options = TriggerOptions {
