@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# THE test command (README, CI): fetches the real kubectl/helm the conformance tests need,
-# then runs every test target.
+# THE test command (README, CI): fetches the real kubectl/helm the conformance tests need and
+# the real Airflow 3 (a cached venv) and Airflow's OpenAPI specs the Airflow tests need, then
+# runs every test target.
 #
-# kubectl/helm that cannot be had here (fetch-tools exit 3) only warn: the real-client tests
-# then print SKIPPED, except under CI=true where they fail, so CI never goes green silently
-# without them. Any other fetch failure stops the run.
+# Tools that cannot be had here (fetch-tools/fetch-airflow exit 3) only warn: the tests that
+# need them then print SKIPPED, except under CI=true where they fail, so CI never goes green
+# silently without them. Any other fetch failure stops the run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +23,27 @@ case "$rc" in
     ;;
 *)
     echo "test.sh: scripts/fetch-tools.sh failed (exit $rc)" >&2
+    exit "$rc"
+    ;;
+esac
+
+rc=0
+airflow_env="$(bash scripts/fetch-airflow.sh)" || rc=$?
+case "$rc" in
+0)
+    # Two lines, STRATA_AIRFLOW_VENV=... and STRATA_AIRFLOW_SPECS=...
+    while IFS='=' read -r key value; do
+        case "$key" in
+        STRATA_AIRFLOW_VENV | STRATA_AIRFLOW_SPECS) export "$key=$value" ;;
+        esac
+    done <<<"$airflow_env"
+    echo "test.sh: using STRATA_AIRFLOW_VENV=$STRATA_AIRFLOW_VENV STRATA_AIRFLOW_SPECS=$STRATA_AIRFLOW_SPECS" >&2
+    ;;
+3)
+    echo "test.sh: WARNING: Airflow unavailable; Airflow contract and real tests will SKIP (FAIL under CI)" >&2
+    ;;
+*)
+    echo "test.sh: scripts/fetch-airflow.sh failed (exit $rc)" >&2
     exit "$rc"
     ;;
 esac

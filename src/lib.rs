@@ -8,6 +8,7 @@ pub mod guard;
 pub mod logs;
 pub mod stack;
 pub mod status;
+pub mod tools;
 pub mod ui;
 
 /// kubectl's printers and Helm's release codec live in the crate the simulator shares.

@@ -1,0 +1,446 @@
+//! How Strata reaches an Airflow: a plain `http://` URL (TCP) or a port-forward to a pod
+//! through the Kubernetes API (kube-rs' WebSocket port-forward). Either way it is one HTTP/1.1
+//! exchange over a byte stream, with hyper's low-level client connection; a new connection
+//! (and so a new port-forward stream, which kube-rs does not reuse) per request keeps it
+//! simple and immune to idle connections the API server or a proxy dropped.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, USER_AGENT};
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::TokioIo;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::Portforwarder;
+use kube::{Api, Client};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::error::{AirflowError, Result};
+use super::request::ApiRequest;
+
+/// Answers larger than this are cut off with an error rather than filling memory; a full task
+/// log is the largest thing Airflow sends and is far below it.
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where an Airflow API is.
+#[derive(Clone)]
+pub enum Connector {
+    /// A base URL such as `http://localhost:8080` or `http://airflow.example/airflow`. Only
+    /// plain HTTP: for an https endpoint use a port-forward to the pod instead.
+    Url(Uri),
+    /// A port of a pod, reached through the Kubernetes API server.
+    PortForward {
+        client: Client,
+        namespace: String,
+        pod: String,
+        port: u16,
+    },
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl Connector {
+    /// A URL connector from text, checked up front so a typo is reported before any request.
+    pub fn url(base: &str) -> Result<Self> {
+        let bad = |reason: &str| AirflowError::BadUrl {
+            target: base.to_string(),
+            reason: reason.to_string(),
+        };
+        let uri: Uri = base
+            .trim()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(bad(
+                    "https is not supported yet; use a port-forward to the api-server pod (the default) or an http:// URL",
+                ));
+            }
+            _ => {
+                return Err(bad(
+                    "it must start with http:// (e.g. http://localhost:8080)",
+                ));
+            }
+        }
+        if uri.host().is_none() {
+            return Err(bad("it has no host"));
+        }
+        Ok(Connector::Url(uri))
+    }
+
+    /// For messages: `http://host:port` or `pod orchestration/airflow-api-server-0:8080`.
+    pub fn describe(&self) -> String {
+        match self {
+            Connector::Url(uri) => uri.to_string().trim_end_matches('/').to_string(),
+            Connector::PortForward {
+                namespace,
+                pod,
+                port,
+                ..
+            } => format!("pod {namespace}/{pod} port {port} (port-forward)"),
+        }
+    }
+
+    /// The path prefix of a URL connector (`/airflow` for an Airflow served under a path).
+    fn base_path(&self) -> &str {
+        match self {
+            Connector::Url(uri) => uri.path().trim_end_matches('/'),
+            Connector::PortForward { .. } => "",
+        }
+    }
+
+    fn host_header(&self) -> String {
+        match self {
+            Connector::Url(uri) => uri
+                .authority()
+                .map_or_else(|| "localhost".to_string(), |a| a.to_string()),
+            Connector::PortForward { port, .. } => format!("localhost:{port}"),
+        }
+    }
+
+    async fn open(&self) -> Result<Stream> {
+        match self {
+            Connector::Url(uri) => {
+                let host = uri.host().unwrap_or("localhost");
+                let port = uri.port_u16().unwrap_or(80);
+                // `[::1]` comes back bracketed from the URI; TcpStream wants it bare.
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                let tcp = TcpStream::connect((host, port)).await.map_err(|e| {
+                    AirflowError::Connect {
+                        target: self.describe(),
+                        reason: e.to_string(),
+                        hint: "Check the URL and that Airflow's api-server (webserver on Airflow 2) is running there.",
+                    }
+                })?;
+                // Small requests answered in one go: no Nagle delay.
+                let _ = tcp.set_nodelay(true);
+                Ok(Stream::Tcp(tcp))
+            }
+            Connector::PortForward {
+                client,
+                namespace,
+                pod,
+                port,
+            } => {
+                let failed = |reason: String| AirflowError::PortForward {
+                    namespace: namespace.clone(),
+                    pod: pod.clone(),
+                    port: *port,
+                    reason,
+                };
+                let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+                let mut forwarder = pods.portforward(pod, &[*port]).await.map_err(|e| {
+                    failed(format!(
+                        "{e}. Check that the pod is running and that you may create pods/portforward in {namespace}"
+                    ))
+                })?;
+                let stream = forwarder
+                    .take_stream(*port)
+                    .ok_or_else(|| failed("the API server opened no stream for the port".into()))?;
+                let errors = forwarder.take_error(*port);
+                Ok(Stream::Forward(Box::new(Forwarded {
+                    stream,
+                    forwarder,
+                    errors: errors.map(|f| Box::pin(f) as _),
+                })))
+            }
+        }
+    }
+
+    /// Sends one request and reads the whole answer.
+    pub(crate) async fn send(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Answer> {
+        let exchange = self.exchange(request, authorization);
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(AirflowError::Timeout {
+                target: self.describe(),
+                what: request.action.clone(),
+                after: timeout,
+            }),
+        }
+    }
+
+    async fn exchange(&self, request: &ApiRequest, authorization: Option<&str>) -> Result<Answer> {
+        let target = format!("{}{}", self.base_path(), request.target());
+        let body = match &request.body {
+            Some(json) => Bytes::from(json.to_string()),
+            None => Bytes::new(),
+        };
+        let mut builder = Request::builder()
+            .method(request.method.clone())
+            .uri(&target)
+            .header(HOST, self.host_header())
+            .header(ACCEPT, request.accept)
+            .header(USER_AGENT, concat!("strata/", env!("CARGO_PKG_VERSION")));
+        if request.body.is_some() {
+            builder = builder.header(CONTENT_TYPE, "application/json");
+        }
+        if let Some(value) = authorization {
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        let http_request = builder
+            .body(Full::new(body))
+            .map_err(|e| AirflowError::BadUrl {
+                target: target.clone(),
+                reason: e.to_string(),
+            })?;
+
+        let mut stream = self.open().await?;
+        let port_error = stream.take_errors();
+        let exchange = exchange_over(stream, http_request, || self.describe());
+        // A port-forward reports "connection refused" inside the pod on its error channel,
+        // not on the data stream: race the two so such a failure is said at once.
+        match port_error {
+            Some(error) => {
+                tokio::pin!(exchange);
+                tokio::select! {
+                    answer = &mut exchange => answer,
+                    message = error => match message {
+                        Some(message) => Err(self.forward_failed(message)),
+                        // The channel closed without a word: only the data stream can tell.
+                        None => exchange.await,
+                    },
+                }
+            }
+            None => exchange.await,
+        }
+    }
+
+    fn forward_failed(&self, message: String) -> AirflowError {
+        match self {
+            Connector::PortForward {
+                namespace,
+                pod,
+                port,
+                ..
+            } => AirflowError::PortForward {
+                namespace: namespace.clone(),
+                pod: pod.clone(),
+                port: *port,
+                reason: format!("{message}. Is Airflow listening on that port in the pod?"),
+            },
+            Connector::Url(_) => AirflowError::Connect {
+                target: self.describe(),
+                reason: message,
+                hint: "",
+            },
+        }
+    }
+}
+
+/// One HTTP/1.1 request and its whole answer over any byte stream (a TCP connection, a
+/// port-forward's duplex stream).
+async fn exchange_over<S>(
+    stream: S,
+    request: Request<Full<Bytes>>,
+    describe: impl Fn() -> String,
+) -> Result<Answer>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let lost = |e: &dyn std::fmt::Display| AirflowError::Connect {
+        target: describe(),
+        reason: e.to_string(),
+        hint: "The connection was lost; try again.",
+    };
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+            .await
+            .map_err(|e| lost(&e))?;
+    // The connection future drives the socket until the answer is read.
+    let driver = tokio::spawn(connection);
+    let response = sender.send_request(request).await.map_err(|e| lost(&e))?;
+    let (parts, body) = response.into_parts();
+    let bytes = Limited::new(body, MAX_ANSWER_BYTES)
+        .collect()
+        .await
+        .map_err(|e| lost(&e.to_string()))?
+        .to_bytes();
+    drop(sender);
+    driver.abort();
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Ok(Answer {
+        status: parts.status.as_u16(),
+        content_type,
+        body: bytes,
+    })
+}
+
+/// An answer: status, content type and the whole body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Bytes,
+}
+
+type ErrorFuture = Pin<Box<dyn Future<Output = Option<String>> + Send>>;
+
+/// A port-forward stream together with its forwarder, so the WebSocket behind it is closed
+/// (the forwarder's task aborted) when the HTTP connection is done.
+struct Forwarded {
+    stream: tokio::io::DuplexStream,
+    forwarder: Portforwarder,
+    errors: Option<ErrorFuture>,
+}
+
+impl Drop for Forwarded {
+    fn drop(&mut self) {
+        self.forwarder.abort();
+    }
+}
+
+enum Stream {
+    Tcp(TcpStream),
+    Forward(Box<Forwarded>),
+}
+
+impl Stream {
+    fn take_errors(&mut self) -> Option<ErrorFuture> {
+        match self {
+            Stream::Tcp(_) => None,
+            Stream::Forward(f) => f.errors.take(),
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Forward(f) => Pin::new(&mut f.stream).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Forward(f) => Pin::new(&mut f.stream).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::Forward(f) => Pin::new(&mut f.stream).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Forward(f) => Pin::new(&mut f.stream).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+
+    /// A port-forward hands the client an in-memory duplex stream, not a socket: the HTTP
+    /// exchange must work over that (here the far end is a hyper server, as the pod's Airflow
+    /// would be behind the API server).
+    #[tokio::test]
+    async fn an_exchange_works_over_an_in_memory_stream() {
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                    let echo = format!(
+                        "{} {} {}",
+                        req.method(),
+                        req.uri(),
+                        req.headers()
+                            .get(HOST)
+                            .and_then(|h| h.to_str().ok())
+                            .unwrap_or("-")
+                    );
+                    Ok::<_, Infallible>(
+                        http::Response::builder()
+                            .header(CONTENT_TYPE, "text/plain")
+                            .body(Full::new(Bytes::from(echo)))
+                            .unwrap(),
+                    )
+                });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(far), service)
+                .await;
+        });
+        let request = Request::builder()
+            .uri("/api/v2/version")
+            .header(HOST, "localhost:8080")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let answer = exchange_over(near, request, || "test".into())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.content_type, "text/plain");
+        assert_eq!(&answer.body[..], b"GET /api/v2/version localhost:8080");
+    }
+
+    #[tokio::test]
+    async fn a_stream_closed_mid_answer_is_a_lost_connection() {
+        let (near, far) = tokio::io::duplex(1024);
+        drop(far);
+        let request = Request::builder()
+            .uri("/")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let err = exchange_over(near, request, || "pod ns/p port 8080 (port-forward)".into())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot reach Airflow at pod ns/p"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn urls_are_checked_up_front() {
+        let c = Connector::url("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(c.describe(), "http://127.0.0.1:8080");
+        assert_eq!(c.host_header(), "127.0.0.1:8080");
+        assert_eq!(c.base_path(), "");
+        let sub = Connector::url("http://airflow.internal/airflow/").unwrap();
+        assert_eq!(sub.base_path(), "/airflow");
+        let err = Connector::url("https://airflow.example")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("port-forward"), "{err}");
+        assert!(Connector::url("localhost:8080").is_err());
+        assert!(Connector::url("not a url").is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! What can go wrong talking to Airflow, each case worded for the operator: what failed, why,
+//! and what to do. No message ever carries the password (only the username).
+
+use std::time::Duration;
+
+/// An error of the Airflow client.
+#[derive(Debug, thiserror::Error)]
+pub enum AirflowError {
+    #[error("cannot reach Airflow at {target}: {reason}. {hint}")]
+    Connect {
+        target: String,
+        reason: String,
+        hint: &'static str,
+    },
+    #[error("{target} is not an Airflow URL Strata can use: {reason}")]
+    BadUrl { target: String, reason: String },
+    #[error("Airflow at {target} did not answer {what} within {}s: it may be overloaded; try again", .after.as_secs())]
+    Timeout {
+        target: String,
+        what: String,
+        after: Duration,
+    },
+    #[error(
+        "no Airflow REST API at {target}: /api/v2/version answered {v2} and /api/v1/version answered {v1}. Is this the api-server (Airflow 3) or webserver (Airflow 2) port?"
+    )]
+    NoApi {
+        target: String,
+        v2: String,
+        v1: String,
+    },
+    #[error(
+        "Airflow refused the credentials of user '{username}' (401) to {what}: check STRATA_AIRFLOW_USERNAME and STRATA_AIRFLOW_PASSWORD (or the credentials Secret){extra}"
+    )]
+    Unauthorized {
+        username: String,
+        what: String,
+        extra: String,
+    },
+    #[error(
+        "Airflow user '{username}' may not {what} (403): ask an Airflow admin for the permission{extra}"
+    )]
+    Forbidden {
+        username: String,
+        what: String,
+        extra: String,
+    },
+    #[error("{subject} not found (404){detail}")]
+    NotFound { subject: String, detail: String },
+    #[error("cannot {what}: it conflicts with the current state (409){detail}")]
+    Conflict { what: String, detail: String },
+    #[error("Airflow rejected the request to {what} (422){detail}")]
+    Rejected { what: String, detail: String },
+    #[error("Airflow answered {status} to {what}{detail}")]
+    Status {
+        what: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("cannot read Airflow's answer to {what}: {reason} (answer began: {snippet:?})")]
+    Decode {
+        what: String,
+        reason: String,
+        snippet: String,
+    },
+    #[error(
+        "the run configuration must be a JSON object such as {{\"key\": \"value\"}}, not {found}"
+    )]
+    ConfNotObject { found: String },
+    #[error(
+        "the run configuration is not valid JSON: {0}. Write a JSON object such as {{\"key\": \"value\"}}"
+    )]
+    ConfSyntax(String),
+    #[error("cannot read the Airflow credentials: {0}")]
+    Credentials(String),
+    #[error("cannot open a port-forward to pod {namespace}/{pod} port {port}: {reason}")]
+    PortForward {
+        namespace: String,
+        pod: String,
+        port: u16,
+        reason: String,
+    },
+}
+
+/// Shorthand for results of the Airflow client.
+pub type Result<T, E = AirflowError> = std::result::Result<T, E>;
+
+/// The server's own words (`{"detail": ...}` of FastAPI and connexion), as a suffix ": ..."
+/// for a message, or an empty string when it said nothing useful. FastAPI's 422 detail is a
+/// list of `{loc, msg}`; each is rendered `loc: msg`.
+pub(crate) fn server_detail(body: &[u8]) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(json) => detail_of(&json),
+        Err(_) => String::from_utf8_lossy(body).trim().to_string(),
+    };
+    let text: String = text.chars().take(400).collect();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+fn detail_of(json: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match json.get("detail").or_else(|| json.get("title")) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let loc = item
+                    .get("loc")
+                    .and_then(Value::as_array)
+                    .map(|parts| {
+                        parts
+                            .iter()
+                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .unwrap_or_default();
+                let msg = item.get("msg").and_then(Value::as_str).unwrap_or_default();
+                if loc.is_empty() {
+                    msg.to_string()
+                } else {
+                    format!("{loc}: {msg}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_of_a_real_404_is_the_servers_sentence() {
+        let body = include_bytes!("../../../tests/fixtures/airflow/trigger-404.json");
+        assert_eq!(
+            server_detail(body),
+            ": Dag with dag_id: 'no_such_dag' not found"
+        );
+    }
+
+    #[test]
+    fn detail_of_a_fastapi_422_lists_the_fields() {
+        let body = br#"{"detail":[{"type":"missing","loc":["body","logical_date"],"msg":"Field required","input":{}}]}"#;
+        assert_eq!(server_detail(body), ": body.logical_date: Field required");
+    }
+
+    #[test]
+    fn detail_of_plain_text_or_nothing() {
+        assert_eq!(server_detail(b"  Bad Gateway \n"), ": Bad Gateway");
+        assert_eq!(server_detail(b""), "");
+    }
+}
