@@ -122,9 +122,9 @@ enum Command {
         #[arg(short = 'p', long)]
         previous: bool,
     },
-    /// Start a run by hand: a dbt Job from its CronJob (Airflow DAGs and Airbyte syncs to
-    /// come). Exit 0 when created (with --wait: when it succeeded), 1 when the run failed,
-    /// 2 when it could not be started.
+    /// Start a run by hand: a dbt Job from its CronJob, an Airflow DAG run. Exit 0 when
+    /// started (with --wait: when it succeeded), 1 when the run failed, 2 when it could not
+    /// be started.
     Trigger {
         #[command(subcommand)]
         what: TriggerCommand,
@@ -141,17 +141,44 @@ enum TriggerCommand {
         /// --full-refresh" (checked first; run without a shell).
         #[arg(long, value_name = "DBT COMMAND")]
         command: Option<String>,
-        /// Follow the run to its end: its log, then dbt's result.
-        #[arg(long)]
-        wait: bool,
-        /// Do not ask for confirmation (not enough on a production context: see --confirm).
-        #[arg(long, short = 'y')]
-        yes: bool,
-        /// The CronJob's name again, which a production context asks for instead of a
-        /// question.
-        #[arg(long, value_name = "CRONJOB")]
-        confirm: Option<String>,
+        #[command(flatten)]
+        run: RunFlags,
     },
+    /// A DAG run through Airflow's REST API (Airflow 3 or 2), reached by a port-forward to
+    /// its api-server pod (found by the chart's labels; -n narrows the search) or the
+    /// context's airflow_url. Credentials: STRATA_AIRFLOW_USERNAME/PASSWORD, the context's
+    /// airflow_secret, a Secret labelled strata.dev/credentials=airflow, or asked.
+    Airflow {
+        /// The DAG's id.
+        dag_id: String,
+        /// The run's configuration, a JSON object, e.g. '{"date": "2026-12-01"}'.
+        #[arg(long, value_name = "JSON")]
+        conf: Option<String>,
+        /// A note on the run (shown in Airflow's UI).
+        #[arg(long)]
+        note: Option<String>,
+        /// The Airflow's Helm release, when several serve an API.
+        #[arg(long)]
+        release: Option<String>,
+        #[command(flatten)]
+        run: RunFlags,
+    },
+}
+
+/// How every trigger is confirmed and followed.
+#[derive(Args, Debug)]
+struct RunFlags {
+    /// Follow the run to its end (dbt: its log, then dbt's result; Airflow: its tasks'
+    /// states, then the log of each failed task).
+    #[arg(long)]
+    wait: bool,
+    /// Do not ask for confirmation (not enough on a production context: see --confirm).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// The target's name again (the CronJob, the DAG id), which a production context asks
+    /// for instead of a question.
+    #[arg(long, value_name = "NAME")]
+    confirm: Option<String>,
 }
 
 #[cfg(feature = "sim")]
@@ -314,29 +341,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 TriggerCommand::Dbt {
                     cronjob,
                     command,
-                    wait,
-                    yes,
-                    confirm,
+                    run,
                 },
         } => {
-            let mut warnings = Vec::new();
-            let paths = config::discover_paths(&mut warnings);
-            let settings = config::load_settings(paths.as_ref(), &mut warnings);
-            for warning in &warnings {
-                eprintln!("warning: {warning}");
-            }
             let options = strata::commands::trigger::TriggerDbtOptions {
-                target: connect_target(&cli.conn),
-                namespace: cli.conn.namespace.clone(),
+                common: trigger_common(&cli.conn, run),
                 cronjob,
                 command,
-                wait,
-                yes,
-                confirm,
-                policies: strata::guard::Policies::new(&settings, cli.conn.readonly),
-                audit_log: paths.as_ref().map(config::ConfigPaths::audit_log),
             };
             std::process::exit(strata::commands::trigger::dbt_main(options).await);
+        }
+        Command::Trigger {
+            what:
+                TriggerCommand::Airflow {
+                    dag_id,
+                    conf,
+                    note,
+                    release,
+                    run,
+                },
+        } => {
+            let options = strata::commands::trigger_airflow::TriggerAirflowOptions {
+                common: trigger_common(&cli.conn, run),
+                release,
+                dag_id,
+                conf,
+                note,
+            };
+            std::process::exit(strata::commands::trigger_airflow::main(options).await);
         }
         Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]
@@ -395,6 +427,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The settings a headless command that changes something needs (warnings said on stderr)
+/// and where its audit log is.
+fn headless_settings() -> (config::Settings, Option<std::path::PathBuf>) {
+    let mut warnings = Vec::new();
+    let paths = config::discover_paths(&mut warnings);
+    let settings = config::load_settings(paths.as_ref(), &mut warnings);
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    (settings, paths.as_ref().map(config::ConfigPaths::audit_log))
+}
+
+/// What a trigger command needs besides its target: the connection, the guard's settings
+/// (the config's contexts and the audit log), and how to confirm and follow.
+fn trigger_common(
+    conn: &ConnectionArgs,
+    run: RunFlags,
+) -> strata::commands::trigger::TriggerCommon {
+    let (settings, audit_log) = headless_settings();
+    strata::commands::trigger::TriggerCommon {
+        target: connect_target(conn),
+        namespace: conn.namespace.clone(),
+        wait: run.wait,
+        yes: run.yes,
+        confirm: run.confirm,
+        policies: strata::guard::Policies::new(&settings, conn.readonly),
+        audit_log,
+    }
 }
 
 /// Where the headless commands connect (the kubeconfig flags).

@@ -3,13 +3,14 @@
 //! to their end, read task states and logs, preview and clear a failed task. Skips loudly
 //! without the venv (fails under `CI`).
 //!
-//! [`drive_airflow`] takes any [`Connector`] and can run several times on one Airflow, so the
-//! same scenario runs through another path (the simulator's port-forward) with a few lines in
-//! the same test, after the URL pass: a simulated pod annotated
-//! `sim.strata.dev/forward: 8080=127.0.0.1:<airflow.port>`, then
-//! `drive_airflow(Connector::PortForward { client, namespace, pod, port: 8080 }, creds)`.
+//! [`drive_airflow`] takes any [`Connector`] and runs several times on one Airflow, so the same
+//! scenario runs twice in one test: over the URL, then the way Strata reaches an in-cluster
+//! Airflow — the api-server pod found by the official chart's labels in the simulator, and a
+//! port-forward (kube-rs, WebSocket) that the pod's `sim.strata.dev/forward` annotation leads
+//! to the real Airflow.
 
 mod airflow_support;
+mod support;
 
 use std::fs;
 use std::io::Write;
@@ -19,10 +20,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use strata::cluster::connection::{ConnectTarget, KubeconfigSource, connect};
 use strata::tools::airflow::{
     AirflowClient, AirflowError, ApiVersion, Connector, Credentials, DEFAULT_TIMEOUT, RunState,
-    TriggerOptions, detect_api, parse_conf,
+    TriggerOptions, detect_api, locate, parse_conf,
 };
+use support::{Sim, SimOptions, wait_until};
 use tempfile::TempDir;
 
 /// A DAG that echoes a word from its conf, and one that fails: small, so a run takes seconds.
@@ -378,7 +381,7 @@ pub async fn drive_airflow(connector: Connector, credentials: Credentials) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn trigger_and_follow_a_real_airflow_3_over_a_url() {
+async fn trigger_and_follow_a_real_airflow_3_over_a_url_then_a_port_forward() {
     let Some(kit) = airflow_support::airflow_kit() else {
         return;
     };
@@ -403,9 +406,77 @@ async fn trigger_and_follow_a_real_airflow_3_over_a_url() {
     {
         panic!("the scenario took over 10 minutes:\n{}", airflow.log_tail());
     }
+    let over_url = started.elapsed();
+
+    // Again through the cluster: an api-server pod as the official chart labels it, whose
+    // port 8080 the simulator's kubelet forwards to the real Airflow.
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    sim.namespace("dataflow");
+    sim.create(
+        "dataflow",
+        &format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: airflow-api-server-0
+  labels: {{tier: airflow, component: api-server, release: dataflow}}
+  annotations:
+    sim.strata.dev/forward: "8080=127.0.0.1:{port}"
+spec:
+  containers:
+  - name: api-server
+    image: apache/airflow:3.3.2
+    ports:
+    - {{name: api-server, containerPort: 8080}}
+"#,
+            port = airflow.port
+        ),
+    );
+    wait_until("the api-server pod runs", Duration::from_secs(30), || {
+        let out = sim.kubectl(&[
+            "get",
+            "pod",
+            "airflow-api-server-0",
+            "-n",
+            "dataflow",
+            "-o",
+            "jsonpath={.status.phase}",
+        ]);
+        if out.stdout.trim() == "Running" {
+            Ok(())
+        } else {
+            Err(out.stdout.clone())
+        }
+    });
+    let connection = connect(&ConnectTarget {
+        source: KubeconfigSource::File(sim.kubeconfig.clone()),
+        context: None,
+    })
+    .await
+    .expect("a kube-rs client for the simulator");
+    let located = locate(&connection.client, None, Some("dataflow"), None)
+        .await
+        .expect("Strata finds the api-server pod by its labels");
+    let endpoint = located.endpoint.clone().expect("a port-forward, not a URL");
+    assert_eq!(
+        (endpoint.pod.as_str(), endpoint.port),
+        ("airflow-api-server-0", 8080)
+    );
+    let through_cluster = drive_airflow(located.connector, Standalone::credentials());
+    if tokio::time::timeout(Duration::from_secs(600), through_cluster)
+        .await
+        .is_err()
+    {
+        panic!(
+            "the port-forward scenario took over 10 minutes:\n{}",
+            airflow.log_tail()
+        );
+    }
     let _ = writeln!(
         std::io::stderr(),
-        "real Airflow scenario done in {:.0?} (request timeout {DEFAULT_TIMEOUT:?})",
-        started.elapsed()
+        "real Airflow scenario done over the URL in {over_url:.0?}, through the simulator's port-forward in {:.0?} more (request timeout {DEFAULT_TIMEOUT:?})",
+        started.elapsed() - over_url
     );
 }

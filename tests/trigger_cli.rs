@@ -245,3 +245,187 @@ fn bad_commands_missing_cronjobs_and_read_only_create_nothing() {
     assert!(run.stderr.contains("read-only"), "{}", run.stderr);
     assert_eq!(jobs(), before, "no Job was created");
 }
+
+/// The names of the task pods of `dag_id`'s manual runs, as the real kubectl lists them (the
+/// stand-in Airflow runs each task try in a pod, as the KubernetesExecutor does).
+fn manual_task_pods(sim: &Sim, dag_id: &str) -> Vec<String> {
+    let pods = sim.json(&[
+        "get",
+        "pods",
+        "-n",
+        "orchestration",
+        "-l",
+        &format!("dag_id={dag_id}"),
+        "-o",
+        "json",
+    ]);
+    pods["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| {
+            p["metadata"]["labels"]["run_id"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("manual__"))
+        })
+        .map(|p| {
+            p["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn an_airflow_dag_runs_by_hand_through_a_port_forward_and_is_audited() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let dir = private_dirs();
+    let run = trigger_in(
+        &sim,
+        dir.path(),
+        &[
+            "airflow",
+            "orders_daily",
+            "--conf",
+            r#"{"full_refresh": true}"#,
+            "--note",
+            "by the trigger test",
+            "--yes",
+            "--wait",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    // Found without configuration: the api-server pod by its chart labels, the credentials in
+    // the Secret labelled for Strata.
+    assert!(
+        run.stderr
+            .contains("Airflow credentials from Secret orchestration/strata-airflow-api"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("(port-forward)"), "{}", run.stderr);
+    let first = run.stdout.lines().next().unwrap_or_default();
+    let run_id = first
+        .strip_prefix("dagrun orders_daily ")
+        .and_then(|r| r.strip_suffix(" (queued)"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(run_id.starts_with("manual__"), "{run_id}");
+    // Every task told as it ran, then the summary last.
+    for task in [
+        "extract_orders",
+        "load_orders_to_clickhouse",
+        "refresh_order_marts",
+    ] {
+        assert!(
+            run.stdout.contains(&format!("  {task}: success (try 1)")),
+            "{}",
+            run.stdout
+        );
+    }
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some(format!("dagrun {run_id} success: 3 tasks, 3 succeeded, 0 failed").as_str()),
+        "{}",
+        run.stdout
+    );
+    // The real kubectl sees the task pods of that run.
+    assert_eq!(
+        manual_task_pods(&sim, "orders_daily").len(),
+        3,
+        "one pod per task"
+    );
+
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert_eq!(line["action"], "trigger.airflow");
+    assert_eq!(line["target"]["kind"], "DAG");
+    assert_eq!(line["target"]["name"], "orders_daily");
+    assert_eq!(line["target"]["namespace"], "orchestration");
+    assert_eq!(line["parameters"]["conf"], r#"{"full_refresh":true}"#);
+    assert_eq!(line["result"], "ok");
+    assert!(
+        line["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(run_id),
+        "{line}"
+    );
+    let raw = std::fs::read_to_string(dir.path().join("state/strata/audit.jsonl")).unwrap();
+    assert!(!raw.contains("password"), "no credential in the audit log");
+}
+
+#[test]
+fn a_failing_airflow_task_exits_1_with_the_tail_of_its_log() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let run = trigger(&sim, &["airflow", "customer_360", "--yes", "--wait"]);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("  ✖ build_customer_features: failed (try 1)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("KeyError: 'order_total'"),
+        "the failed try's log, from the Airflow API:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("publish_segments: upstream_failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn airflow_refusals_and_bad_input_start_no_run() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let dir = private_dirs();
+    let refused = |args: &[&str], says: &str| {
+        let run = trigger_in(&sim, dir.path(), args);
+        assert_eq!(
+            run.code,
+            Some(2),
+            "{args:?}\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    };
+    refused(
+        &["airflow", "orders_daily", "--yes", "--readonly"],
+        "read-only",
+    );
+    refused(
+        &["airflow", "orders_daily", "--yes", "--conf", "{not json"],
+        "--conf: the run configuration is not valid JSON",
+    );
+    refused(
+        &["airflow", "orders_daily", "--yes", "--conf", "[1, 2]"],
+        "--conf",
+    );
+    refused(
+        &["airflow", "no_such_dag", "--yes"],
+        "DAG no_such_dag not found",
+    );
+    // No terminal to ask on and no --yes: nothing is done.
+    refused(&["airflow", "orders_daily"], "--yes");
+    assert!(manual_task_pods(&sim, "orders_daily").is_empty());
+    // The read-only refusal is itself recorded; nothing else changed anything.
+    let lines = audit(dir.path());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["result"] != "ok" && l["action"] == "trigger.airflow"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l["readonly"] == true), "{lines:?}");
+}

@@ -2,8 +2,10 @@
 //! layers feed and log following, printed for scripts and runbooks.
 
 pub mod logs;
+pub mod prompt;
 pub mod runs;
 pub mod trigger;
+pub mod trigger_airflow;
 
 use chrono::Duration;
 

@@ -3,12 +3,13 @@
 //! log as it runs and, at the end, how it went — dbt's progress, the failing models and tests
 //! — with the exit code saying it (0 succeeded, 1 failed).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 
 use k8s_openapi::api::batch::v1::Job;
 use kube::api::Api;
 
 use super::CommandError;
+use super::prompt::ask;
 use crate::cluster::logs::{LogFollow, LogNote, LogQuery, LogSource, LogWindow};
 use crate::cluster::trigger::create_from_cronjob;
 use crate::cluster::{Cache, ConnectTarget, connect, probe};
@@ -18,17 +19,18 @@ use crate::stack::dbt_command::DbtCommand;
 /// Exit code of a run that failed.
 pub const EXIT_RUN_FAILED: i32 = 1;
 
+/// What every trigger command shares: where, whether to follow the run, how the operator
+/// confirmed, and the guard's settings.
 #[derive(Clone, Debug)]
-pub struct TriggerDbtOptions {
+pub struct TriggerCommon {
     pub target: ConnectTarget,
+    /// `-n`: where the target is (or where to look for the tool).
     pub namespace: Option<String>,
-    pub cronjob: String,
-    /// `--command "dbt build --select orders+"`: instead of the template's dbt command.
-    pub command: Option<String>,
+    /// `--wait`: follow the run to its end.
     pub wait: bool,
     /// `--yes`: no question asked (scripts), except on production contexts.
     pub yes: bool,
-    /// `--confirm NAME`: the CronJob's name, which production contexts ask for.
+    /// `--confirm NAME`: the target's name, which production contexts ask for.
     pub confirm: Option<String>,
     /// Read-only and production, per context.
     pub policies: crate::guard::Policies,
@@ -36,15 +38,28 @@ pub struct TriggerDbtOptions {
     pub audit_log: Option<std::path::PathBuf>,
 }
 
-/// Runs the command; the process exit code.
-pub async fn dbt_main(options: TriggerDbtOptions) -> i32 {
-    match dbt(&options).await {
+/// The exit code of a trigger command, its error said on stderr.
+pub fn exit_code(result: Result<i32, CommandError>) -> i32 {
+    match result {
         Ok(code) => code,
         Err(error) => {
             let _ = writeln!(std::io::stderr().lock(), "error: {error}");
             super::EXIT_ERROR
         }
     }
+}
+
+#[derive(Clone, Debug)]
+pub struct TriggerDbtOptions {
+    pub common: TriggerCommon,
+    pub cronjob: String,
+    /// `--command "dbt build --select orders+"`: instead of the template's dbt command.
+    pub command: Option<String>,
+}
+
+/// Runs the command; the process exit code.
+pub async fn dbt_main(options: TriggerDbtOptions) -> i32 {
+    exit_code(dbt(&options).await)
 }
 
 pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
@@ -55,24 +70,13 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
         .map(DbtCommand::parse)
         .transpose()
         .map_err(|e| CommandError::Target(format!("--command: {e}")))?;
-    let connection = connect(&options.target).await?;
+    let connection = connect(&options.common.target).await?;
     let namespace = options
+        .common
         .namespace
         .clone()
         .unwrap_or_else(|| connection.default_namespace.clone());
-    let audit_log = options.audit_log.clone().ok_or_else(|| {
-        CommandError::Target(
-            "there is no home directory to keep the audit log in, and Strata changes nothing it \
-             cannot record; nothing was changed"
-                .into(),
-        )
-    })?;
-    let guard = crate::guard::Guard::for_connection(
-        &connection,
-        &options.target,
-        &options.policies,
-        audit_log,
-    );
+    let guard = guard_for(&connection, &options.common)?;
     let mutation =
         crate::app::trigger::trigger_mutation(&namespace, &options.cronjob, command.as_ref());
     // Read-only is refused before anything is asked of the server.
@@ -81,22 +85,21 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
         .await
         .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
     probe(&connection).await?;
-    let confirmed =
-        if options.yes || options.confirm.is_some() || !std::io::stdin().is_terminal() {
-            approval.confirmed_by_flags(options.yes, options.confirm.as_deref())
-        } else {
+    let confirmed = confirm(
+        approval,
+        options.common.yes,
+        options.common.confirm.as_deref(),
+        || {
             let what = match &command {
                 Some(command) => format!("running `{}`", command.line()),
                 None => "running the template's command".to_string(),
             };
-            eprintln!(
+            format!(
                 "A Job from cronjob/{} in {namespace}, {what}.",
                 options.cronjob
-            );
-            let answer = ask(&approval.prompt())?;
-            approval.confirmed(&answer)
-        }
-        .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
+            )
+        },
+    )?;
     let created = create_from_cronjob(
         &connection.client,
         &namespace,
@@ -111,17 +114,18 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
         )),
         Err(error) => crate::guard::Outcome::failed(error),
     };
-    let recorded = confirmed.record(outcome);
-    let job = created.map_err(|e| CommandError::Target(e.to_string()))?;
-    if let Err(error) = recorded {
-        eprintln!(
-            "warning: job.batch/{} was created but could not be recorded in the audit log: {error}",
+    let what = match &created {
+        Ok(job) => format!(
+            "job.batch/{} was created",
             job.metadata.name.as_deref().unwrap_or_default()
-        );
-    }
+        ),
+        Err(_) => "the Job was not created".to_string(),
+    };
+    record(confirmed, outcome, &what);
+    let job = created.map_err(|e| CommandError::Target(e.to_string()))?;
     let name = job.metadata.name.clone().unwrap_or_default();
     println!("job.batch/{name} created");
-    if !options.wait {
+    if !options.common.wait {
         return Ok(0);
     }
     let cache = Cache::new(connection.client.clone());
@@ -133,16 +137,54 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
     })
 }
 
-/// Puts the guard's question on the terminal and reads the answer.
-fn ask(question: &str) -> Result<String, CommandError> {
-    eprint!("{question} ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| CommandError::Target(format!("cannot read the answer: {e}")))?;
-    Ok(answer.trim().to_string())
+/// The guard of a headless command: the context's policy and the audit log, which it cannot
+/// change anything without.
+pub(crate) fn guard_for(
+    connection: &crate::cluster::Connection,
+    common: &TriggerCommon,
+) -> Result<crate::guard::Guard, CommandError> {
+    let audit_log = common.audit_log.clone().ok_or_else(|| {
+        CommandError::Target(
+            "there is no home directory to keep the audit log in, and Strata changes nothing it \
+             cannot record; nothing was changed"
+                .into(),
+        )
+    })?;
+    Ok(crate::guard::Guard::for_connection(
+        connection,
+        &common.target,
+        &common.policies,
+        audit_log,
+    ))
+}
+
+/// The operator's go-ahead: `--yes` / `--confirm NAME` (and no terminal to ask on), else the
+/// guard's question after `describe()` says what is about to happen.
+pub(crate) fn confirm(
+    approval: crate::guard::Approval,
+    yes: bool,
+    name: Option<&str>,
+    describe: impl FnOnce() -> String,
+) -> Result<crate::guard::Confirmed, CommandError> {
+    if yes || name.is_some() || !std::io::stdin().is_terminal() {
+        approval.confirmed_by_flags(yes, name)
+    } else {
+        eprintln!("{}", describe());
+        let answer = ask(&approval.prompt())?;
+        approval.confirmed(&answer)
+    }
+    .map_err(|refusal| CommandError::Target(refusal.to_string()))
+}
+
+/// Records how the change went; a failure to record is said but does not undo the change.
+pub(crate) fn record(
+    confirmed: crate::guard::Confirmed,
+    outcome: crate::guard::Outcome,
+    what: &str,
+) {
+    if let Err(error) = confirmed.record(outcome) {
+        eprintln!("warning: {what}, but it could not be recorded in the audit log: {error}");
+    }
 }
 
 /// How a followed Job ended, with what its dbt log said.

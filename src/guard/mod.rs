@@ -41,6 +41,9 @@ pub struct Mutation {
     /// Every permission the change needs, each checked with a SelfSubjectAccessReview. For
     /// an HTTP call through a port-forward, what reaching it needs ([`Access::port_forward`]).
     pub access: Vec<Access>,
+    /// The change is made outside Kubernetes (an Airflow reached by its own URL): no
+    /// Kubernetes access to check; the tool's own authentication decides.
+    pub outside_cluster: bool,
 }
 
 impl Mutation {
@@ -50,7 +53,14 @@ impl Mutation {
             target,
             parameters: Vec::new(),
             access: Vec::new(),
+            outside_cluster: false,
         }
+    }
+
+    /// Marks a change made through a tool's own URL, not the Kubernetes API.
+    pub fn outside_cluster(mut self) -> Mutation {
+        self.outside_cluster = true;
+        self
     }
 
     pub fn parameter(mut self, key: &str, value: impl Into<String>) -> Mutation {
@@ -272,7 +282,7 @@ impl Guard {
             let user = self.known_user();
             return Err(self.refuse(mutation, &user, RefusalReason::ReadOnly(reason)));
         }
-        let verdicts = if mutation.access.is_empty() {
+        let verdicts = if mutation.access.is_empty() && !mutation.outside_cluster {
             Err(RefusalReason::NothingToCheck {
                 action: mutation.action.clone(),
             })

@@ -2,3 +2,4 @@
 //! port-forward or a URL), as opposed to the Kubernetes API that `cluster` speaks.
 
 pub mod airflow;
+pub mod connector;

@@ -8,7 +8,6 @@ use std::time::Duration;
 use base64::Engine;
 use serde::de::DeserializeOwned;
 
-use super::connector::{Answer, Connector};
 use super::credentials::Credentials;
 use super::error::{AirflowError, Result, server_detail};
 use super::log::{LogLine, parse_log};
@@ -17,6 +16,7 @@ use super::model::{
     TaskInstancePage, Token, VersionInfo,
 };
 use super::request::{self, ApiRequest, ApiVersion, Operation, TriggerOptions};
+use crate::tools::connector::{Answer, Connector};
 
 /// How long one request may take before it is given up (a full log of a long task is the
 /// slowest answer).
@@ -28,6 +28,9 @@ const TASK_PAGE: u32 = 100;
 /// Transient failures (a dropped port-forward, a restarting api-server) tolerated in a row
 /// while following a run, before the wait gives up.
 const WAIT_RETRIES: u32 = 5;
+
+/// The tool's name in transport errors ("cannot reach Airflow at …").
+const TOOL: &str = "Airflow";
 
 /// A signed-in client of one Airflow. Cheap to clone; clones share the token.
 #[derive(Clone, Debug)]
@@ -47,7 +50,7 @@ pub async fn detect_api(connector: &Connector, timeout: Duration) -> Result<(Api
     let mut statuses = Vec::new();
     for api in [ApiVersion::V2, ApiVersion::V1] {
         let probe = request::version(api);
-        let answer = connector.send(&probe, None, timeout).await?;
+        let answer = connector.send(TOOL, &probe, None, timeout).await?;
         if answer.status == 200 {
             let info: VersionInfo = decode(&probe, &answer)?;
             return Ok((api, info.version));
@@ -118,7 +121,10 @@ impl AirflowClient {
 
     async fn fetch_token(&self) -> Result<String> {
         let login = request::token(self.credentials.username(), self.credentials.password());
-        let answer = self.connector.send(&login, None, self.timeout).await?;
+        let answer = self
+            .connector
+            .send(TOOL, &login, None, self.timeout)
+            .await?;
         if !(200..300).contains(&answer.status) {
             return Err(self.status_error(&login, &answer));
         }
@@ -159,12 +165,17 @@ impl AirflowClient {
         let authorization = self.authorization().await?;
         let answer = self
             .connector
-            .send(request, Some(&authorization), self.timeout)
+            .send(TOOL, request, Some(&authorization), self.timeout)
             .await?;
         let answer = if answer.status == 401 && self.api == ApiVersion::V2 {
             let token = self.fetch_token().await?;
             self.connector
-                .send(request, Some(&format!("Bearer {token}")), self.timeout)
+                .send(
+                    TOOL,
+                    request,
+                    Some(&format!("Bearer {token}")),
+                    self.timeout,
+                )
                 .await?
         } else {
             answer
@@ -344,11 +355,7 @@ impl AirflowClient {
                         return Ok(run);
                     }
                 }
-                Err(
-                    AirflowError::Connect { .. }
-                    | AirflowError::Timeout { .. }
-                    | AirflowError::PortForward { .. },
-                ) if failures < WAIT_RETRIES => failures += 1,
+                Err(AirflowError::Transport(_)) if failures < WAIT_RETRIES => failures += 1,
                 Err(AirflowError::Status { status, .. })
                     if status >= 500 && failures < WAIT_RETRIES =>
                 {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{Container, Pod};
 use kube::Client;
 
-use super::connector::Connector;
+use crate::tools::connector::Connector;
 
 /// A label selector for the pods that can serve Airflow's API (any release).
 pub const API_POD_SELECTOR: &str = "tier=airflow,component in (api-server,webserver)";

@@ -1,25 +1,14 @@
 //! What can go wrong talking to Airflow, each case worded for the operator: what failed, why,
 //! and what to do. No message ever carries the password (only the username).
 
-use std::time::Duration;
+use crate::tools::connector::TransportError;
 
 /// An error of the Airflow client.
 #[derive(Debug, thiserror::Error)]
 pub enum AirflowError {
-    #[error("cannot reach Airflow at {target}: {reason}. {hint}")]
-    Connect {
-        target: String,
-        reason: String,
-        hint: &'static str,
-    },
-    #[error("{target} is not an Airflow URL Strata can use: {reason}")]
-    BadUrl { target: String, reason: String },
-    #[error("Airflow at {target} did not answer {what} within {}s: it may be overloaded; try again", .after.as_secs())]
-    Timeout {
-        target: String,
-        what: String,
-        after: Duration,
-    },
+    /// The way to Airflow failed (connection, port-forward, timeout, bad URL).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     #[error(
         "no Airflow REST API at {target}: /api/v2/version answered {v2} and /api/v1/version answered {v1}. Is this the api-server (Airflow 3) or webserver (Airflow 2) port?"
     )]
@@ -70,15 +59,10 @@ pub enum AirflowError {
         "the run configuration is not valid JSON: {0}. Write a JSON object such as {{\"key\": \"value\"}}"
     )]
     ConfSyntax(String),
+    #[error("{0}")]
+    Locate(String),
     #[error("cannot read the Airflow credentials: {0}")]
     Credentials(String),
-    #[error("cannot open a port-forward to pod {namespace}/{pod} port {port}: {reason}")]
-    PortForward {
-        namespace: String,
-        pod: String,
-        port: u16,
-        reason: String,
-    },
 }
 
 /// Shorthand for results of the Airflow client.

@@ -3,19 +3,20 @@
 //! follow a run, read task logs, clear failed tasks) is here; when and why is `app`'s.
 
 pub mod client;
-pub mod connector;
 pub mod credentials;
 pub mod discover;
 pub mod error;
 pub mod log;
 pub mod model;
+pub mod reach;
 pub mod request;
 
+pub use crate::tools::connector::{Connector, TransportError};
 pub use client::{AirflowClient, DEFAULT_TIMEOUT, detect_api};
-pub use connector::Connector;
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, credentials_from_secret};
 pub use discover::{API_POD_SELECTOR, ApiEndpoint, ApiRole, DiscoverError, find_api_endpoint};
 pub use error::AirflowError;
 pub use log::LogLine;
 pub use model::{ClearedTask, Dag, DagPage, DagRun, RunState, TaskInstance};
+pub use reach::{CredentialSource, Located, locate, stored_credentials};
 pub use request::{ApiRequest, ApiVersion, Operation, TriggerOptions, parse_conf};

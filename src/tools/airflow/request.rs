@@ -6,6 +6,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::error::{AirflowError, Result};
+use crate::tools::connector::HttpCall;
 
 /// Which REST API an Airflow serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,6 +107,24 @@ impl ApiRequest {
             .map(|(k, v)| format!("{k}={}", encode(v)))
             .collect();
         format!("{}?{}", self.path, query.join("&"))
+    }
+}
+
+impl HttpCall for ApiRequest {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+    fn target(&self) -> String {
+        ApiRequest::target(self)
+    }
+    fn accept(&self) -> &str {
+        self.accept
+    }
+    fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+    fn action(&self) -> &str {
+        &self.action
     }
 }
 

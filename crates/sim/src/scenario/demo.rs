@@ -73,6 +73,7 @@ pub fn objects(now: DateTime<Utc>) -> Vec<Value> {
     out.extend(clickhouse_installation_objects(now));
     out.extend(platform_links(stack_born));
     out.push(airbyte_auth_secret(stack_born));
+    out.push(airflow_credentials_secret(stack_born));
     out.extend(meltano(now - Duration::days(64)));
     out.extend(dbt(now - Duration::days(58)));
     out.extend(spark_schedule(now));
@@ -95,6 +96,23 @@ fn airbyte_auth_secret(created: DateTime<Utc>) -> Value {
     "data": {
         "instance-admin-client-id": b64(crate::standins::airbyte::CLIENT_ID),
         "instance-admin-client-secret": b64(crate::standins::airbyte::CLIENT_SECRET),
+    }})
+}
+
+/// The Secret an operator makes so Strata signs in to Airflow without asking: labelled
+/// `strata.dev/credentials=airflow` in the Airflow's namespace, keys `username` and `password`
+/// (here the stand-in's demo user).
+fn airflow_credentials_secret(created: DateTime<Utc>) -> Value {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+    "metadata": {"name": "strata-airflow-api", "namespace": "orchestration",
+        "labels": {"strata.dev/credentials": "airflow"},
+        "creationTimestamp": kube_time(created)},
+    // Made-up demo values, answered only by the built-in stand-in.
+    "data": {
+        "username": b64(crate::standins::airflow::USERNAME),
+        "password": b64(crate::standins::airflow::PASSWORD),
     }})
 }
 

@@ -684,10 +684,6 @@ impl Airflow {
         let not_found_dag = |id: &str| detail(404, format!("Dag with id: '{id}' was not found"));
         let get = req.method == Method::GET;
         match seg.as_slice() {
-            ["api", "v2", "version"] if get => (
-                200,
-                json!({"version": scenario::AIRFLOW_RELEASE, "git_version": null}),
-            ),
             ["api", "v2", "dags"] if get => {
                 let pattern = req.param("dag_id_pattern").map(str::to_lowercase);
                 let paused = req.param("paused").map(|p| p == "true");
@@ -858,6 +854,13 @@ impl Tool for Airflow {
                 Method::POST => self.token(req),
                 _ => detail(405, "Method Not Allowed"),
             };
+        }
+        // Airflow's version route carries no auth dependency: clients probe it before they log in.
+        if req.segments == ["api", "v2", "version"] && req.method == Method::GET {
+            return (
+                200,
+                json!({"version": scenario::AIRFLOW_RELEASE, "git_version": null}),
+            );
         }
         let user = match &req.bearer {
             None => return detail(401, "Not authenticated"),

@@ -1,5 +1,5 @@
-//! How Strata reaches an Airflow: a plain `http://` URL (TCP) or a port-forward to a pod
-//! through the Kubernetes API (kube-rs' WebSocket port-forward). Either way it is one HTTP/1.1
+//! How Strata reaches a tool's REST API (Airflow's, Airbyte's): a plain `http://` URL (TCP) or
+//! a port-forward to a pod through the Kubernetes API (kube-rs' WebSocket port-forward). Either way it is one HTTP/1.1
 //! exchange over a byte stream, with hyper's low-level client connection; a new connection
 //! (and so a new port-forward stream, which kube-rs does not reuse) per request keeps it
 //! simple and immune to idle connections the API server or a proxy dropped.
@@ -19,14 +19,54 @@ use kube::{Api, Client};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::error::{AirflowError, Result};
-use super::request::ApiRequest;
+use serde_json::Value;
 
 /// Answers larger than this are cut off with an error rather than filling memory; a full task
 /// log is the largest thing Airflow sends and is far below it.
 const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
-/// Where an Airflow API is.
+/// Why a request did not get an answer: the way to the tool, not the tool's own refusal.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot reach {tool} at {target}: {reason}. {hint}")]
+    Connect {
+        tool: &'static str,
+        target: String,
+        reason: String,
+        hint: String,
+    },
+    #[error("{target} is not a URL Strata can use: {reason}")]
+    BadUrl { target: String, reason: String },
+    #[error("{tool} at {target} did not answer {what} within {}s: it may be overloaded; try again", .after.as_secs())]
+    Timeout {
+        tool: &'static str,
+        target: String,
+        what: String,
+        after: Duration,
+    },
+    #[error("cannot open a port-forward to pod {namespace}/{pod} port {port}: {reason}")]
+    PortForward {
+        namespace: String,
+        pod: String,
+        port: u16,
+        reason: String,
+    },
+}
+
+type Result<T, E = TransportError> = std::result::Result<T, E>;
+
+/// One HTTP request as the connector sends it; each tool's request type says what it is.
+pub trait HttpCall {
+    fn method(&self) -> &http::Method;
+    /// Path and query, percent-encoded, without the connector's base path.
+    fn target(&self) -> String;
+    fn accept(&self) -> &str;
+    fn body(&self) -> Option<&Value>;
+    /// What the request does, in words, for error messages: "trigger DAG example".
+    fn action(&self) -> &str;
+}
+
+/// Where a tool's API is.
 #[derive(Clone)]
 pub enum Connector {
     /// A base URL such as `http://localhost:8080` or `http://airflow.example/airflow`. Only
@@ -50,7 +90,7 @@ impl std::fmt::Debug for Connector {
 impl Connector {
     /// A URL connector from text, checked up front so a typo is reported before any request.
     pub fn url(base: &str) -> Result<Self> {
-        let bad = |reason: &str| AirflowError::BadUrl {
+        let bad = |reason: &str| TransportError::BadUrl {
             target: base.to_string(),
             reason: reason.to_string(),
         };
@@ -62,7 +102,7 @@ impl Connector {
             Some("http") => {}
             Some("https") => {
                 return Err(bad(
-                    "https is not supported yet; use a port-forward to the api-server pod (the default) or an http:// URL",
+                    "https is not supported yet; use a port-forward to the API pod (the default) or an http:// URL",
                 ));
             }
             _ => {
@@ -77,7 +117,7 @@ impl Connector {
         Ok(Connector::Url(uri))
     }
 
-    /// For messages: `http://host:port` or `pod orchestration/airflow-api-server-0:8080`.
+    /// For messages: `http://host:port` or `pod orchestration/airflow-api-server-0 port 8080 (port-forward)`.
     pub fn describe(&self) -> String {
         match self {
             Connector::Url(uri) => uri.to_string().trim_end_matches('/').to_string(),
@@ -107,7 +147,7 @@ impl Connector {
         }
     }
 
-    async fn open(&self) -> Result<Stream> {
+    async fn open(&self, tool: &'static str) -> Result<Stream> {
         match self {
             Connector::Url(uri) => {
                 let host = uri.host().unwrap_or("localhost");
@@ -115,10 +155,13 @@ impl Connector {
                 // `[::1]` comes back bracketed from the URI; TcpStream wants it bare.
                 let host = host.trim_start_matches('[').trim_end_matches(']');
                 let tcp = TcpStream::connect((host, port)).await.map_err(|e| {
-                    AirflowError::Connect {
+                    TransportError::Connect {
+                        tool,
                         target: self.describe(),
                         reason: e.to_string(),
-                        hint: "Check the URL and that Airflow's api-server (webserver on Airflow 2) is running there.",
+                        hint: format!(
+                            "Check the URL and that {tool}'s API server is running there."
+                        ),
                     }
                 })?;
                 // Small requests answered in one go: no Nagle delay.
@@ -131,7 +174,7 @@ impl Connector {
                 pod,
                 port,
             } => {
-                let failed = |reason: String| AirflowError::PortForward {
+                let failed = |reason: String| TransportError::PortForward {
                     namespace: namespace.clone(),
                     pod: pod.clone(),
                     port: *port,
@@ -156,37 +199,44 @@ impl Connector {
         }
     }
 
-    /// Sends one request and reads the whole answer.
-    pub(crate) async fn send(
+    /// Sends one request to `tool` (its name, for messages) and reads the whole answer.
+    pub async fn send(
         &self,
-        request: &ApiRequest,
+        tool: &'static str,
+        request: &dyn HttpCall,
         authorization: Option<&str>,
         timeout: Duration,
     ) -> Result<Answer> {
-        let exchange = self.exchange(request, authorization);
+        let exchange = self.exchange(tool, request, authorization);
         match tokio::time::timeout(timeout, exchange).await {
             Ok(answer) => answer,
-            Err(_) => Err(AirflowError::Timeout {
+            Err(_) => Err(TransportError::Timeout {
+                tool,
                 target: self.describe(),
-                what: request.action.clone(),
+                what: request.action().to_string(),
                 after: timeout,
             }),
         }
     }
 
-    async fn exchange(&self, request: &ApiRequest, authorization: Option<&str>) -> Result<Answer> {
+    async fn exchange(
+        &self,
+        tool: &'static str,
+        request: &dyn HttpCall,
+        authorization: Option<&str>,
+    ) -> Result<Answer> {
         let target = format!("{}{}", self.base_path(), request.target());
-        let body = match &request.body {
+        let body = match request.body() {
             Some(json) => Bytes::from(json.to_string()),
             None => Bytes::new(),
         };
         let mut builder = Request::builder()
-            .method(request.method.clone())
+            .method(request.method().clone())
             .uri(&target)
             .header(HOST, self.host_header())
-            .header(ACCEPT, request.accept)
+            .header(ACCEPT, request.accept())
             .header(USER_AGENT, concat!("strata/", env!("CARGO_PKG_VERSION")));
-        if request.body.is_some() {
+        if request.body().is_some() {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         if let Some(value) = authorization {
@@ -194,14 +244,14 @@ impl Connector {
         }
         let http_request = builder
             .body(Full::new(body))
-            .map_err(|e| AirflowError::BadUrl {
+            .map_err(|e| TransportError::BadUrl {
                 target: target.clone(),
                 reason: e.to_string(),
             })?;
 
-        let mut stream = self.open().await?;
+        let mut stream = self.open(tool).await?;
         let port_error = stream.take_errors();
-        let exchange = exchange_over(stream, http_request, || self.describe());
+        let exchange = exchange_over(tool, stream, http_request, || self.describe());
         // A port-forward reports "connection refused" inside the pod on its error channel,
         // not on the data stream: race the two so such a failure is said at once.
         match port_error {
@@ -210,7 +260,7 @@ impl Connector {
                 tokio::select! {
                     answer = &mut exchange => answer,
                     message = error => match message {
-                        Some(message) => Err(self.forward_failed(message)),
+                        Some(message) => Err(self.forward_failed(tool, message)),
                         // The channel closed without a word: only the data stream can tell.
                         None => exchange.await,
                     },
@@ -220,23 +270,24 @@ impl Connector {
         }
     }
 
-    fn forward_failed(&self, message: String) -> AirflowError {
+    fn forward_failed(&self, tool: &'static str, message: String) -> TransportError {
         match self {
             Connector::PortForward {
                 namespace,
                 pod,
                 port,
                 ..
-            } => AirflowError::PortForward {
+            } => TransportError::PortForward {
                 namespace: namespace.clone(),
                 pod: pod.clone(),
                 port: *port,
-                reason: format!("{message}. Is Airflow listening on that port in the pod?"),
+                reason: format!("{message}. Is {tool} listening on that port in the pod?"),
             },
-            Connector::Url(_) => AirflowError::Connect {
+            Connector::Url(_) => TransportError::Connect {
+                tool,
                 target: self.describe(),
                 reason: message,
-                hint: "",
+                hint: String::new(),
             },
         }
     }
@@ -245,6 +296,7 @@ impl Connector {
 /// One HTTP/1.1 request and its whole answer over any byte stream (a TCP connection, a
 /// port-forward's duplex stream).
 async fn exchange_over<S>(
+    tool: &'static str,
     stream: S,
     request: Request<Full<Bytes>>,
     describe: impl Fn() -> String,
@@ -252,10 +304,11 @@ async fn exchange_over<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let lost = |e: &dyn std::fmt::Display| AirflowError::Connect {
+    let lost = |e: &dyn std::fmt::Display| TransportError::Connect {
+        tool,
         target: describe(),
         reason: e.to_string(),
-        hint: "The connection was lost; try again.",
+        hint: "The connection was lost; try again.".into(),
     };
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
@@ -287,7 +340,7 @@ where
 
 /// An answer: status, content type and the whole body.
 #[derive(Debug)]
-pub(crate) struct Answer {
+pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub body: Bytes,
@@ -402,7 +455,7 @@ mod tests {
             .header(HOST, "localhost:8080")
             .body(Full::new(Bytes::new()))
             .unwrap();
-        let answer = exchange_over(near, request, || "test".into())
+        let answer = exchange_over("Airflow", near, request, || "test".into())
             .await
             .unwrap();
         assert_eq!(answer.status, 200);
@@ -418,9 +471,11 @@ mod tests {
             .uri("/")
             .body(Full::new(Bytes::new()))
             .unwrap();
-        let err = exchange_over(near, request, || "pod ns/p port 8080 (port-forward)".into())
-            .await
-            .unwrap_err();
+        let err = exchange_over("Airflow", near, request, || {
+            "pod ns/p port 8080 (port-forward)".into()
+        })
+        .await
+        .unwrap_err();
         let text = err.to_string();
         assert!(
             text.starts_with("cannot reach Airflow at pod ns/p"),
