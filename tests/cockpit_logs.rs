@@ -3,34 +3,20 @@
 //! resumed with no line lost or repeated, and in the cockpit the failed Airbyte sync's and the
 //! failed Airflow try's logs reached from launch in two steps, showing why they failed.
 
+mod cockpit_support;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use cockpit_support::{cockpit, command, quiet_sim, target};
 use serde_json::json;
-use strata::app::harness::Harness;
 use strata::cluster::logs::{LogFollow, LogNote, LogQuery, LogWindow, Queued, RawLine};
-use strata::cluster::{self, Cache, ConnectTarget, KubeconfigSource, NamespaceScope};
+use strata::cluster::{self, Cache};
+use strata_sim::RunningSim;
 use strata_sim::logstream::{CutMode, LogStreamCut};
-use strata_sim::{self as sim, RunningSim, SimConfig};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-async fn quiet_sim() -> RunningSim {
-    sim::start(SimConfig {
-        runs: false,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the simulator starts on 127.0.0.1:0")
-}
-
-fn target(sim: &RunningSim) -> ConnectTarget {
-    ConnectTarget {
-        source: KubeconfigSource::Inline(sim.kubeconfig_yaml()),
-        context: Some("strata-sim".into()),
-    }
-}
 
 async fn cache(sim: &RunningSim) -> Cache {
     let connection = cluster::connect(&target(sim))
@@ -189,23 +175,10 @@ async fn a_dropped_stream_resumes_without_losing_or_repeating_a_line() {
     assert_contiguous(&times, chrono::TimeDelta::milliseconds(10));
 }
 
-async fn cockpit(sim: &RunningSim, width: u16, height: u16) -> Harness {
-    Harness::start(target(sim), NamespaceScope::All, width, height)
-        .await
-        .expect("the cockpit connects to the simulator")
-}
-
-/// Runs a `:` command, one step.
-fn command(ui: &mut Harness, text: &str) {
-    ui.press(":").unwrap();
-    ui.type_text(text).unwrap();
-    ui.press("enter").unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failed_airbyte_sync_is_two_steps_from_launch() {
     let sim = quiet_sim().await;
-    let mut ui = cockpit(&sim, 160, 40).await;
+    let mut ui = cockpit(&sim, 160, 40, None).await;
     ui.wait_for_layers().await.unwrap();
     // Step 1: the failed syncs, why they failed already in the row.
     command(&mut ui, "runs airbyte failed");
@@ -241,7 +214,7 @@ async fn the_failed_airbyte_sync_is_two_steps_from_launch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failed_airflow_try_is_two_steps_from_launch() {
     let sim = quiet_sim().await;
-    let mut ui = cockpit(&sim, 160, 40).await;
+    let mut ui = cockpit(&sim, 160, 40, None).await;
     ui.wait_for_layers().await.unwrap();
     command(&mut ui, "runs airflow retrying");
     let screen = ui
@@ -278,7 +251,7 @@ async fn the_failed_airflow_try_is_two_steps_from_launch() {
 async fn l_on_a_pod_follows_it_and_scrolling_up_pauses() {
     let sim = quiet_sim().await;
     loadgen_pod(&sim, "loadgen-ui", "start=100ms,log-rate=20");
-    let mut ui = cockpit(&sim, 140, 30).await;
+    let mut ui = cockpit(&sim, 140, 30, None).await;
     ui.wait_for_layers().await.unwrap();
     command(&mut ui, "pods default");
     ui.wait_for_text("loadgen-ui").await.unwrap();

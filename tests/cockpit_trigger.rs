@@ -2,23 +2,16 @@
 //! its command edited and checked in place, confirmed, and followed in its log to dbt's
 //! result; a cancelled or unconfirmed trigger creates nothing.
 
+mod cockpit_support;
+
 use std::time::Duration;
 
+use cockpit_support::{command, quiet_sim};
 use serde_json::{Value, json};
 use strata::app::Safety;
 use strata::app::harness::Harness;
-use strata::cluster::{ConnectTarget, KubeconfigSource, NamespaceScope};
 use strata::guard::Policies;
-use strata_sim::{self as sim, RunningSim, SimConfig};
-
-async fn quiet_sim() -> RunningSim {
-    sim::start(SimConfig {
-        runs: false,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the simulator starts on 127.0.0.1:0")
-}
+use strata_sim::RunningSim;
 
 /// A dbt CronJob whose runs end in a few seconds, failing in model stg_orders.
 fn fast_dbt_cronjob(sim: &RunningSim) {
@@ -55,18 +48,11 @@ fn jobs_of(sim: &RunningSim, cronjob: &str) -> Vec<Value> {
 }
 
 async fn cockpit(sim: &RunningSim) -> Harness {
-    let target = ConnectTarget {
-        source: KubeconfigSource::Inline(sim.kubeconfig_yaml()),
-        context: Some("strata-sim".into()),
-    };
-    let mut ui = Harness::start(target, NamespaceScope::All, 160, 40)
-        .await
-        .expect("the cockpit connects to the simulator");
-    ui.set_safety(Safety {
+    let safety = Safety {
         policies: Policies::default(),
         audit_log: Some(audit_dir().join("audit.jsonl")),
-    });
-    ui
+    };
+    cockpit_support::cockpit(sim, 160, 40, Some(safety)).await
 }
 
 /// A folder for this test process's audit log, kept until the process ends.
@@ -75,12 +61,6 @@ fn audit_dir() -> std::path::PathBuf {
     DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
         .path()
         .to_path_buf()
-}
-
-fn command(ui: &mut Harness, text: &str) {
-    ui.press(":").unwrap();
-    ui.type_text(text).unwrap();
-    ui.press("enter").unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

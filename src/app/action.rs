@@ -91,6 +91,29 @@ pub enum Action {
         cronjob: String,
         result: Result<String, String>,
     },
+    /// What an Airflow view asked for (its generation): the rows, or why not.
+    AirflowLoaded {
+        generation: u64,
+        result: Result<super::airflow::Page, String>,
+    },
+    /// No stored credentials sign in to the Airflow at `target` (or the typed ones were
+    /// refused: `error`): ask the operator, then read `level` for `generation`.
+    AirflowSignInNeeded {
+        generation: u64,
+        level: super::airflow::Level,
+        target: String,
+        error: Option<String>,
+    },
+    /// The guard's answer on a change to Airflow (with a clear's dry run), or why not.
+    AirflowApproved {
+        act: super::airflow::Act,
+        result: Result<super::airflow::Approved, String>,
+    },
+    /// A confirmed change was sent to Airflow: what came of it.
+    AirflowActed {
+        act: super::airflow::Act,
+        result: Result<String, String>,
+    },
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -150,8 +173,13 @@ pub enum Intent {
     Copy,
     /// Logs: write every line kept to a file.
     Save,
-    /// Start a CronJob's run by hand (a dbt command can be edited first).
+    /// Start a CronJob's run by hand (a dbt command can be edited first); on Airflow's
+    /// views, a DAG run (its conf can be edited first).
     Trigger,
+    /// Airflow: pause the DAG under the cursor, or unpause it.
+    TogglePause,
+    /// Airflow: clear the failed tasks of the run under the cursor (after a dry run).
+    ClearFailed,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -195,6 +223,8 @@ impl Intent {
             Intent::Copy => "copy",
             Intent::Save => "save",
             Intent::Trigger => "trigger",
+            Intent::TogglePause => "toggle_pause",
+            Intent::ClearFailed => "clear_failed",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -269,6 +299,26 @@ pub enum Effect {
         cronjob: String,
         answer: String,
     },
+    /// Read what an Airflow view lists (answered by `AirflowLoaded`).
+    AirflowLoad {
+        generation: u64,
+        level: super::airflow::Level,
+    },
+    /// Sign in with what the operator typed (kept in memory for the session), then read
+    /// `level` for `generation`.
+    AirflowSignIn {
+        generation: u64,
+        level: super::airflow::Level,
+        credentials: crate::tools::airflow::Credentials,
+    },
+    /// Ask the guard about a change to Airflow (answered by `AirflowApproved`).
+    AirflowCheck(super::airflow::Act),
+    /// The operator's answer to the guard's question: when it confirms, the change is sent
+    /// and recorded (answered by `AirflowActed`).
+    AirflowAct {
+        act: super::airflow::Act,
+        answer: String,
+    },
     /// Stop the runtime and restore the terminal.
     Quit,
 }
@@ -315,6 +365,8 @@ mod tests {
             Intent::Copy,
             Intent::Save,
             Intent::Trigger,
+            Intent::TogglePause,
+            Intent::ClearFailed,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

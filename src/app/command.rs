@@ -14,6 +14,8 @@ pub enum Command {
     Help,
     /// The runs view, filtered by the words that follow (`:runs failed airbyte`).
     Runs(String),
+    /// Airflow's DAGs through its API (`:airflow`, `:dags`).
+    Airflow,
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
     Open {
         kind: ResourceKind,
@@ -22,12 +24,14 @@ pub enum Command {
 }
 
 /// Words that are commands rather than kinds, for completion.
-const WORDS: &[&str] = &["ctx", "contexts", "help", "layers", "q", "quit", "runs"];
+const WORDS: &[&str] = &[
+    "airflow", "ctx", "contexts", "dags", "help", "layers", "q", "quit", "runs",
+];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommandError {
     #[error(
-        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :ctx, :layers or :q"
+        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :airflow, :ctx, :layers or :q"
     )]
     Unknown(String),
 }
@@ -42,6 +46,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
     let argument = words.next().map(str::to_string);
     let command = match head {
         "runs" | "run" => Command::Runs(rest.join(" ")),
+        "airflow" | "dags" | "dag" => Command::Airflow,
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "ctx" | "context" | "contexts" => match argument {
             Some(name) => Command::Context(name),
@@ -100,6 +105,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(parse("dags", &catalog), Ok(Some(Command::Airflow)));
         assert_eq!(
             parse("runs failed airbyte", &catalog),
             Ok(Some(Command::Runs("failed airbyte".into())))

@@ -191,6 +191,8 @@ pub enum KeyView {
     Component,
     /// The runs of the stack (`:runs`).
     Runs,
+    /// Airflow's DAGs, runs and tasks (`:airflow`).
+    Airflow,
     Pods,
     Deployments,
     StatefulSets,
@@ -220,6 +222,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Layers, "layers"),
     (KeyView::Component, "component"),
     (KeyView::Runs, "runs"),
+    (KeyView::Airflow, "airflow"),
     (KeyView::Pods, "pods"),
     (KeyView::Deployments, "deployments"),
     (KeyView::StatefulSets, "statefulsets"),
@@ -243,13 +246,14 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 25] = [
+    pub const ALL: [KeyView; 26] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
         KeyView::Layers,
         KeyView::Component,
         KeyView::Runs,
+        KeyView::Airflow,
         KeyView::Pods,
         KeyView::Deployments,
         KeyView::StatefulSets,
@@ -295,7 +299,10 @@ impl KeyView {
     pub fn parent(self) -> Option<KeyView> {
         match self {
             KeyView::Global => None,
-            KeyView::Table | KeyView::Text | KeyView::Help => Some(KeyView::Global),
+            // Airflow's lists are not cluster tables: no describe, YAML or namespaces.
+            KeyView::Table | KeyView::Text | KeyView::Help | KeyView::Airflow => {
+                Some(KeyView::Global)
+            }
             KeyView::Describe | KeyView::Yaml | KeyView::Logs => Some(KeyView::Text),
             _ => Some(KeyView::Table),
         }

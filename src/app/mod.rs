@@ -2,6 +2,8 @@
 //! effects and draws frames.
 
 pub mod action;
+pub mod airflow;
+mod airflow_runtime;
 pub mod command;
 pub mod document;
 pub mod filter;

@@ -179,6 +179,12 @@ pub(crate) struct Executor {
     /// The guard's yes to a trigger, waiting for the operator's confirmation (set by the
     /// task that asked the guard).
     pending_approval: Arc<Mutex<Option<PendingTrigger>>>,
+    /// The Airflow signed in on this connection (made by the first `:airflow`).
+    airflow: super::airflow_runtime::SessionSlot,
+    /// What the operator typed to sign in to Airflow, when nothing stored did (memory only).
+    airflow_typed: Arc<Mutex<Option<crate::tools::airflow::Credentials>>>,
+    /// The guard's yes to a change to Airflow, waiting for the operator's confirmation.
+    airflow_approval: Arc<Mutex<Option<(super::airflow::Act, crate::guard::Approval)>>>,
 }
 
 /// A trigger the guard approved: what it creates, and the approval its confirmation uses.
@@ -198,6 +204,9 @@ impl Executor {
         Executor {
             safety: Safety::default(),
             pending_approval: Arc::default(),
+            airflow: Arc::default(),
+            airflow_typed: Arc::default(),
+            airflow_approval: Arc::default(),
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -232,6 +241,9 @@ impl Executor {
             }
             self.cache = Cache::new(connection.client.clone());
             self.connection = connection;
+            // Another cluster, another Airflow.
+            self.airflow = Arc::default();
+            self.airflow_typed = Arc::default();
         }
         let mut flow = Flow::Continue;
         for effect in update(state, action) {
@@ -245,6 +257,19 @@ impl Executor {
     fn run(&mut self, effect: Effect) -> Flow {
         match effect {
             Effect::Quit => return Flow::Quit,
+            Effect::AirflowLoad { generation, level } => self.airflow_load(generation, level),
+            Effect::AirflowSignIn {
+                generation,
+                level,
+                credentials,
+            } => {
+                if let Ok(mut typed) = self.airflow_typed.lock() {
+                    *typed = Some(credentials);
+                }
+                self.airflow_load(generation, level);
+            }
+            Effect::AirflowCheck(act) => self.airflow_check(act),
+            Effect::AirflowAct { act, answer } => self.airflow_act(act, answer),
             Effect::PrepareTrigger { namespace, cronjob } => {
                 self.prepare_trigger(namespace, cronjob)
             }
@@ -542,6 +567,102 @@ impl Executor {
                     result,
                 })
                 .await;
+        });
+    }
+
+    /// The Airflow session, made on first use, with this context's settings.
+    fn airflow_session(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<Arc<super::airflow_runtime::Session>, super::airflow_runtime::SessionError>,
+    > + Send
+    + 'static {
+        let typed = self.airflow_typed.lock().ok().and_then(|t| t.clone());
+        let slot = self.airflow.clone();
+        let client = self.connection.client.clone();
+        let settings = self
+            .safety
+            .policies
+            .contexts
+            .get(&self.connection.context)
+            .cloned();
+        async move { super::airflow_runtime::session(&slot, &client, settings.as_ref(), typed).await }
+    }
+
+    fn airflow_load(&mut self, generation: u64, level: super::airflow::Level) {
+        use super::airflow_runtime::SessionError;
+        let session = self.airflow_session();
+        let inbox = self.inbox.clone();
+        let typed = self.airflow_typed.clone();
+        self.tasks.spawn(async move {
+            let action = match session.await {
+                Ok(session) => Action::AirflowLoaded {
+                    generation,
+                    result: super::airflow_runtime::load(&session, &level).await,
+                },
+                Err(SessionError::NeedsCredentials { target, refused }) => {
+                    // Refused credentials are not tried again.
+                    if let Ok(mut typed) = typed.lock() {
+                        *typed = None;
+                    }
+                    Action::AirflowSignInNeeded {
+                        generation,
+                        level,
+                        target,
+                        error: refused,
+                    }
+                }
+                Err(SessionError::Failed(error)) => Action::AirflowLoaded {
+                    generation,
+                    result: Err(error),
+                },
+            };
+            let _ = inbox.send(action).await;
+        });
+    }
+
+    fn airflow_check(&mut self, act: super::airflow::Act) {
+        let session = self.airflow_session();
+        let guard = self.guard();
+        let inbox = self.inbox.clone();
+        let pending = self.airflow_approval.clone();
+        self.tasks.spawn(async move {
+            let result = async {
+                let guard = guard?;
+                let session = session
+                    .await
+                    .map_err(super::airflow_runtime::SessionError::said)?;
+                let (approval, approved) =
+                    super::airflow_runtime::check(&session, &guard, &act).await?;
+                if let Ok(mut slot) = pending.lock() {
+                    *slot = Some((act.clone(), approval));
+                }
+                Ok(approved)
+            }
+            .await;
+            let _ = inbox.send(Action::AirflowApproved { act, result }).await;
+        });
+    }
+
+    fn airflow_act(&mut self, act: super::airflow::Act, answer: String) {
+        let approval = self
+            .airflow_approval
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .filter(|(asked, _)| *asked == act)
+            .map(|(_, approval)| approval);
+        let session = self.airflow_session();
+        let inbox = self.inbox.clone();
+        self.tasks.spawn(async move {
+            let result = match (approval, session.await) {
+                (None, _) => Err("the approval of this change was lost; ask again".to_string()),
+                (Some(_), Err(error)) => Err(error.said()),
+                (Some(approval), Ok(session)) => {
+                    super::airflow_runtime::perform(&session, &act, approval, &answer).await
+                }
+            };
+            let _ = inbox.send(Action::AirflowActed { act, result }).await;
         });
     }
 

@@ -356,6 +356,7 @@ pub enum View {
     Help(HelpView),
     Runs(Box<RunsView>),
     Logs(Box<super::logs::LogView>),
+    Airflow(Box<super::airflow::AirflowView>),
 }
 
 impl View {
@@ -373,6 +374,7 @@ impl View {
                 None => "runs".to_string(),
             },
             View::Help(_) => "help".to_string(),
+            View::Airflow(view) => view.level.title(),
         }
     }
 
@@ -390,6 +392,7 @@ impl View {
             View::Help(_) => KeyView::Help,
             View::Runs(_) => KeyView::Runs,
             View::Logs(_) => KeyView::Logs,
+            View::Airflow(_) => KeyView::Airflow,
         }
     }
 }
@@ -428,6 +431,14 @@ pub enum PromptKind {
     DbtCommand,
     /// The confirmation of a mutation: `y`, or the target's name on production contexts.
     Confirm,
+    /// The conf of an Airflow DAG run (see [`AppState::airflow`]).
+    AirflowConf,
+    /// The confirmation of a change to Airflow.
+    AirflowConfirm,
+    /// The Airflow username, when no stored credentials were found.
+    AirflowUser,
+    /// The Airflow password (masked; held only until sent).
+    AirflowPassword,
 }
 
 /// The input line while the operator types.
@@ -503,6 +514,10 @@ pub struct AppState {
     pub log_buffers: super::logs::LogBuffers,
     /// A run being started by hand (`t`), from the CronJob's reading to its Job.
     pub trigger: Option<super::trigger::TriggerDraft>,
+    /// A change to Airflow in progress (its dialog is over the view).
+    pub airflow: Option<super::airflow::AirflowDraft>,
+    /// Signing in to Airflow by hand (its dialog is over the view).
+    pub airflow_login: Option<super::airflow::AirflowLogin>,
     /// `--readonly` and `[contexts]` of `config.toml`, for the header's READ-ONLY and
     /// PRODUCTION badges. Kept whole and resolved for the current context when drawn, so a
     /// `:ctx` switch can never leave the previous context's badges up. The default (no flag,
@@ -545,6 +560,8 @@ impl AppState {
             runs: Arc::default(),
             log_buffers: super::logs::LogBuffers::default(),
             trigger: None,
+            airflow: None,
+            airflow_login: None,
             policies: crate::guard::Policies::default(),
         };
         state.stack.push(View::Layers(LayersView::default()));

@@ -36,18 +36,26 @@ pub async fn main(options: TriggerAirflowOptions) -> i32 {
     exit_code(trigger(&options).await)
 }
 
-/// The audit record of a DAG trigger: the DAG in the namespace Airflow was reached in, the
-/// conf (secret keys redacted by the audit log), and what reaching Airflow needs.
-pub fn airflow_trigger_mutation(located: &Located, dag_id: &str, conf: &str) -> Mutation {
+/// The audit record of a change made through Airflow's API: the DAG (or run) in the
+/// namespace Airflow was reached in, where it was reached, and what reaching it needs (a
+/// port-forward there, or nothing of the cluster for a configured URL).
+pub fn airflow_mutation(located: &Located, action: &str, kind: &str, name: &str) -> Mutation {
     let namespace = located.forward_namespace();
-    let mut mutation = Mutation::new("trigger.airflow", Target::new("DAG", namespace, dag_id))
+    let mutation = Mutation::new(action, Target::new(kind, namespace, name))
         .parameter("airflow", located.connector.describe());
-    if !conf.trim().is_empty() {
-        mutation = mutation.parameter("conf", conf);
-    }
     match namespace {
         Some(namespace) => mutation.needs(Access::port_forward(namespace)),
         None => mutation.outside_cluster(),
+    }
+}
+
+/// The audit record of a DAG trigger, with its conf (secret keys redacted by the audit log).
+pub fn airflow_trigger_mutation(located: &Located, dag_id: &str, conf: &str) -> Mutation {
+    let mutation = airflow_mutation(located, "trigger.airflow", "DAG", dag_id);
+    if conf.trim().is_empty() {
+        mutation
+    } else {
+        mutation.parameter("conf", conf)
     }
 }
 

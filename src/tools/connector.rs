@@ -56,7 +56,7 @@ pub enum TransportError {
 type Result<T, E = TransportError> = std::result::Result<T, E>;
 
 /// One HTTP request as the connector sends it; each tool's request type says what it is.
-pub trait HttpCall {
+pub trait HttpCall: Send + Sync {
     fn method(&self) -> &http::Method;
     /// Path and query, percent-encoded, without the connector's base path.
     fn target(&self) -> String;

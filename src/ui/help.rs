@@ -46,6 +46,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Yaml => "YAML",
         KeyView::Logs => "Logs",
         KeyView::Runs => "Runs",
+        KeyView::Airflow => "Airflow",
         KeyView::Help => "Help",
     }
 }

@@ -995,3 +995,187 @@ fn runs_narrowed_again_stay_one_view_and_esc_goes_home() {
     press(&mut state, "esc");
     assert!(matches!(state.top(), View::Layers(_)));
 }
+
+fn airflow_page(ids: &[&str]) -> crate::app::airflow::Page {
+    use crate::app::airflow::Row;
+    crate::app::airflow::Page {
+        source: "Airflow 3 · pod orchestration/api-server-0 port 8080 (port-forward)".into(),
+        rows: ids
+            .iter()
+            .map(|id| Row {
+                paused: Some(false),
+                ..Row::new(*id)
+            })
+            .collect(),
+    }
+}
+
+fn airflow_generation(state: &AppState) -> u64 {
+    match state.top() {
+        View::Airflow(view) => view.generation,
+        other => panic!("not an Airflow view: {}", other.title()),
+    }
+}
+
+#[test]
+fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs() {
+    use crate::app::airflow::{Act, Approved, Level};
+    let mut state = state();
+    let effects = command(&mut state, "airflow");
+    let generation = airflow_generation(&state);
+    assert_eq!(
+        effects,
+        [Effect::AirflowLoad {
+            generation,
+            level: Level::Dags
+        }]
+    );
+    update(
+        &mut state,
+        Action::AirflowLoaded {
+            generation,
+            result: Ok(airflow_page(&["customer_360", "orders_daily"])),
+        },
+    );
+    press(&mut state, "j");
+    // A load of a view no longer on screen changes nothing.
+    update(
+        &mut state,
+        Action::AirflowLoaded {
+            generation: generation + 100,
+            result: Err("late".into()),
+        },
+    );
+    // Read again every few seconds while on top, never twice at once.
+    let later = t0() + chrono::Duration::seconds(crate::app::airflow::REFRESH_SECONDS);
+    assert_eq!(update(&mut state, Action::Tick(later)).len(), 1);
+    assert!(update(&mut state, Action::Tick(later)).is_empty());
+
+    // t: the conf is edited and checked before the guard is asked.
+    assert!(press(&mut state, "t").is_empty());
+    assert_eq!(
+        state.prompt.as_ref().map(|p| p.kind),
+        Some(PromptKind::AirflowConf)
+    );
+    press(&mut state, "backspace");
+    press(&mut state, "backspace");
+    type_text(&mut state, "{\"day\": ");
+    assert!(
+        press(&mut state, "enter").is_empty(),
+        "a bad conf is not sent"
+    );
+    assert!(
+        state.airflow.as_ref().unwrap().error.is_some(),
+        "and says what is wrong"
+    );
+    type_text(&mut state, "\"2026-12-01\"}");
+    let act = Act::Trigger {
+        dag_id: "orders_daily".into(),
+        conf: r#"{"day":"2026-12-01"}"#.into(),
+    };
+    assert_eq!(
+        press(&mut state, "enter"),
+        [Effect::AirflowCheck(act.clone())]
+    );
+    update(
+        &mut state,
+        Action::AirflowApproved {
+            act: act.clone(),
+            result: Ok(Approved {
+                confirm: crate::guard::Confirm::YesNo,
+                question: "run it? (y/n)".into(),
+                preview: Vec::new(),
+            }),
+        },
+    );
+    assert_eq!(
+        state.prompt.as_ref().map(|p| p.kind),
+        Some(PromptKind::AirflowConfirm)
+    );
+    type_text(&mut state, "y");
+    assert_eq!(
+        press(&mut state, "enter"),
+        [Effect::AirflowAct {
+            act: act.clone(),
+            answer: "y".into()
+        }]
+    );
+    let effects = update(
+        &mut state,
+        Action::AirflowActed {
+            act,
+            result: Ok("run manual__1 queued".into()),
+        },
+    );
+    // The new run's DAG opens on its runs.
+    assert_eq!(state.top().title(), "airflow · orders_daily");
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::AirflowLoad { level: Level::Runs { dag_id }, .. }] if dag_id == "orders_daily"
+    ));
+    assert!(state.airflow.is_none());
+    assert_eq!(
+        state.flash.as_ref().map(|f| f.text.as_str()),
+        Some("run manual__1 queued")
+    );
+}
+
+#[test]
+fn airflow_refusals_and_esc_send_nothing() {
+    use crate::app::airflow::{Act, Level};
+    let mut state = state();
+    command(&mut state, "dags");
+    let generation = airflow_generation(&state);
+    update(
+        &mut state,
+        Action::AirflowLoaded {
+            generation,
+            result: Ok(airflow_page(&["orders_daily"])),
+        },
+    );
+    // P asks the guard about pausing; a refusal (read-only) is said and nothing is sent.
+    let act = Act::SetPaused {
+        dag_id: "orders_daily".into(),
+        paused: true,
+    };
+    assert_eq!(press(&mut state, "P"), [Effect::AirflowCheck(act.clone())]);
+    update(
+        &mut state,
+        Action::AirflowApproved {
+            act,
+            result: Err("read-only: nothing was changed".into()),
+        },
+    );
+    assert!(state.airflow.is_none() && state.prompt.is_none());
+    assert!(state.flash.as_ref().unwrap().error);
+    // C needs a run: on the DAGs it only says so.
+    assert!(press(&mut state, "C").is_empty());
+    // Enter goes down to the runs; C there asks about clearing the run under the cursor.
+    let effects = press(&mut state, "enter");
+    let runs = airflow_generation(&state);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::AirflowLoad {
+            level: Level::Runs { .. },
+            ..
+        }]
+    ));
+    update(
+        &mut state,
+        Action::AirflowLoaded {
+            generation: runs,
+            result: Ok(airflow_page(&["manual__1"])),
+        },
+    );
+    let clear = Act::ClearFailed {
+        dag_id: "orders_daily".into(),
+        run_id: "manual__1".into(),
+    };
+    assert_eq!(press(&mut state, "C"), [Effect::AirflowCheck(clear)]);
+    // Esc while the trigger's conf is edited: nothing is sent, the view stays.
+    state.airflow = None;
+    press(&mut state, "t");
+    assert!(press(&mut state, "esc").is_empty());
+    assert!(state.airflow.is_none());
+    assert_eq!(airflow_generation(&state), runs);
+}

@@ -1,6 +1,7 @@
 //! The screens of the cockpit: the header above every view, then one view at a time from the
 //! top of the view stack.
 
+pub mod airflow;
 pub mod component;
 pub mod contexts;
 pub mod document;

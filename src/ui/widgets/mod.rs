@@ -1,5 +1,7 @@
 //! Small pieces shared by views.
 
+pub mod airflow_dialog;
+pub mod dialog;
 pub mod hint_bar;
 pub mod status_line;
 pub mod sync_badge;

@@ -16,7 +16,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             PromptKind::Command => ":",
             PromptKind::Filter | PromptKind::Search => "/",
             // The trigger dialog draws its own input.
-            PromptKind::DbtCommand | PromptKind::Confirm => return,
+            PromptKind::DbtCommand
+            | PromptKind::Confirm
+            | PromptKind::AirflowConf
+            | PromptKind::AirflowConfirm
+            | PromptKind::AirflowUser
+            | PromptKind::AirflowPassword => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),

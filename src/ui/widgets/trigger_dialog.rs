@@ -3,10 +3,11 @@
 //! with it), then the confirmation the context asks for.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 
+use super::dialog;
 use crate::app::AppState;
 use crate::app::state::PromptKind;
 use crate::app::trigger::Stage;
@@ -21,47 +22,19 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     if draft.stage == Stage::Preparing {
         return;
     }
-    let width = area.width.saturating_sub(4).clamp(40, 100);
-    let height = 12u16.min(area.height);
-    let dialog = Rect {
-        x: area.x + (area.width.saturating_sub(width)) / 2,
-        y: area.y + (area.height.saturating_sub(height)) / 3,
-        width: width.min(area.width),
-        height,
-    };
-    frame.render_widget(Clear, dialog);
-    let block = Block::bordered()
-        .border_style(theme.border_focused)
-        .title(Line::styled(
-            format!(
-                " run cronjob/{} in {} ",
-                sanitize(&draft.cronjob),
-                sanitize(&draft.namespace)
-            ),
-            theme.title_focused,
-        ));
-    let inner = block.inner(dialog);
-    frame.render_widget(block, dialog);
-    let [intro, input, detail, hints] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-
-    let mut said = vec![Line::styled(
-        format!("context {}", sanitize(&state.context.name)),
-        theme.muted,
-    )];
-    if state.policies.resolve(&state.context.name).is_production() {
-        said.push(Line::styled(
-            "PRODUCTION context: you will type the CronJob's name to confirm",
-            theme.message_warning,
-        ));
-    }
-    frame.render_widget(Paragraph::new(said), intro);
-
+    let parts = dialog::open(
+        frame,
+        area,
+        12,
+        format!(
+            " run cronjob/{} in {} ",
+            sanitize(&draft.cronjob),
+            sanitize(&draft.namespace)
+        ),
+        2,
+        theme,
+    );
+    dialog::context_intro(state, "the CronJob's name", theme, frame, parts.intro);
     let prompt = state
         .prompt
         .as_ref()
@@ -71,14 +44,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             PromptKind::DbtCommand => "dbt command ▸ ",
             _ => "confirm ▸ ",
         };
-        let [label_area, input_area] =
-            Layout::horizontal([Constraint::Length(14), Constraint::Min(1)]).areas(input);
-        frame.render_widget(Span::styled(label, theme.prompt), label_area);
-        let mut textarea = prompt.input.clone();
-        textarea.set_style(theme.prompt);
-        textarea.set_cursor_line_style(theme.prompt);
-        textarea.set_cursor_style(theme.selection);
-        frame.render_widget(&textarea, input_area);
+        dialog::input_line(prompt, label, theme, frame, parts.input);
     }
 
     let mut lines = Vec::new();
@@ -120,15 +86,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         )),
         Stage::Preparing => {}
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), detail);
     frame.render_widget(
-        Line::from(vec![
-            Span::styled("enter", theme.hint_key),
-            Span::styled(" next  ", theme.hint_description),
-            Span::styled("esc", theme.hint_key),
-            Span::styled(" cancel", theme.hint_description),
-        ]),
-        hints,
+        Paragraph::new(lines).wrap(Wrap { trim: true }),
+        parts.detail,
     );
 }
 

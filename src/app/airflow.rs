@@ -1,0 +1,436 @@
+//! `:airflow`: the DAGs of the cluster's Airflow through its REST API — paused, schedule and
+//! last run; a DAG's runs; a run's task tries; a try's log from the API (the task pod may be
+//! long gone). The actions that change Airflow (trigger with a conf, pause/unpause, clear a
+//! run's failed tasks after a dry-run preview) go through the guard like every mutation. Pure:
+//! the runtime talks to Airflow (see `airflow_runtime`).
+
+use chrono::{DateTime, Utc};
+
+use crate::guard::Confirm;
+
+/// Which list an Airflow view shows; each level is opened from a row of the one above.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Level {
+    Dags,
+    Runs {
+        dag_id: String,
+    },
+    Tasks {
+        dag_id: String,
+        run_id: String,
+    },
+    Log {
+        dag_id: String,
+        run_id: String,
+        task_id: String,
+        try_number: u32,
+        map_index: i64,
+    },
+}
+
+impl Level {
+    /// The breadcrumb.
+    pub fn title(&self) -> String {
+        match self {
+            Level::Dags => "airflow · dags".into(),
+            Level::Runs { dag_id } => format!("airflow · {dag_id}"),
+            Level::Tasks { dag_id, run_id } => format!("airflow · {dag_id} · {run_id}"),
+            Level::Log {
+                task_id,
+                try_number,
+                ..
+            } => format!("airflow · {task_id} try {try_number} log"),
+        }
+    }
+
+    /// Whether what it shows still changes (a log of a finished try does not).
+    fn refreshes(&self) -> bool {
+        !matches!(self, Level::Log { .. })
+    }
+}
+
+/// One row as the runtime read it: a DAG (with its last run), a run, a task try or a log line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The DAG id, run id or task id; the text of a log line.
+    pub id: String,
+    /// The last run's state (DAGs), the run's or the try's state.
+    pub state: Option<String>,
+    pub paused: Option<bool>,
+    /// DAGs: the schedule; runs: how it was started and its conf; tasks: the operator.
+    pub detail: String,
+    pub try_number: u32,
+    pub map_index: i64,
+    pub started: Option<DateTime<Utc>>,
+    pub ended: Option<DateTime<Utc>>,
+}
+
+impl Row {
+    pub fn new(id: impl Into<String>) -> Row {
+        Row {
+            id: id.into(),
+            state: None,
+            paused: None,
+            detail: String::new(),
+            try_number: 0,
+            map_index: -1,
+            started: None,
+            ended: None,
+        }
+    }
+
+    pub fn is_failed(&self) -> bool {
+        matches!(self.state.as_deref(), Some("failed" | "upstream_failed"))
+    }
+}
+
+/// What one load brought: where Airflow was reached (said in the title) and the rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub source: String,
+    pub rows: Vec<Row>,
+}
+
+/// How often a list on screen is read again while it is on top (runs move on their own).
+pub const REFRESH_SECONDS: i64 = 3;
+
+/// One Airflow list on the view stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AirflowView {
+    pub level: Level,
+    pub generation: u64,
+    pub page: Option<Page>,
+    /// Why the last load failed (the rows of the one before stay).
+    pub error: Option<String>,
+    pub selected: usize,
+    pub offset: usize,
+    pub loading: bool,
+    pub loaded_at: Option<DateTime<Utc>>,
+    /// Not read again by itself (the operator declined to sign in).
+    pub halted: bool,
+}
+
+impl AirflowView {
+    pub fn new(level: Level, generation: u64) -> AirflowView {
+        AirflowView {
+            level,
+            generation,
+            page: None,
+            error: None,
+            selected: 0,
+            offset: 0,
+            loading: true,
+            loaded_at: None,
+            halted: false,
+        }
+    }
+
+    pub fn rows(&self) -> &[Row] {
+        self.page.as_ref().map_or(&[], |p| p.rows.as_slice())
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows().get(self.selected)
+    }
+
+    /// Takes a load's answer; the cursor stays on the same id when it is still there.
+    pub fn loaded(&mut self, result: Result<Page, String>, now: DateTime<Utc>) {
+        self.loading = false;
+        self.loaded_at = Some(now);
+        match result {
+            Ok(page) => {
+                let keep = self.selected_row().map(|r| r.id.clone());
+                let at = keep.and_then(|id| page.rows.iter().position(|r| r.id == id));
+                self.selected = at.unwrap_or(self.selected.min(page.rows.len().saturating_sub(1)));
+                self.page = Some(page);
+                self.error = None;
+            }
+            Err(error) => self.error = Some(error),
+        }
+    }
+
+    /// Whether to read it again now.
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        !self.loading
+            && !self.halted
+            && self.level.refreshes()
+            && self
+                .loaded_at
+                .is_none_or(|at| (now - at).num_seconds() >= REFRESH_SECONDS)
+    }
+
+    /// The level Enter opens from the row under the cursor.
+    pub fn open(&self) -> Option<Level> {
+        let row = self.selected_row()?;
+        Some(match &self.level {
+            Level::Dags => Level::Runs {
+                dag_id: row.id.clone(),
+            },
+            Level::Runs { dag_id } => Level::Tasks {
+                dag_id: dag_id.clone(),
+                run_id: row.id.clone(),
+            },
+            Level::Tasks { dag_id, run_id } => self.log_of(dag_id, run_id, row)?,
+            Level::Log { .. } => return None,
+        })
+    }
+
+    /// The log of the task try under the cursor (`l`).
+    pub fn log(&self) -> Option<Level> {
+        match &self.level {
+            Level::Tasks { dag_id, run_id } => self.log_of(dag_id, run_id, self.selected_row()?),
+            _ => None,
+        }
+    }
+
+    fn log_of(&self, dag_id: &str, run_id: &str, row: &Row) -> Option<Level> {
+        // A task that never started has no try to read.
+        (row.try_number > 0).then(|| Level::Log {
+            dag_id: dag_id.to_string(),
+            run_id: run_id.to_string(),
+            task_id: row.id.clone(),
+            try_number: row.try_number,
+            map_index: row.map_index,
+        })
+    }
+
+    /// The DAG the cursor means (on the DAGs, or the DAG of the runs and tasks shown).
+    pub fn dag_id(&self) -> Option<String> {
+        match &self.level {
+            Level::Dags => self.selected_row().map(|r| r.id.clone()),
+            Level::Runs { dag_id } | Level::Tasks { dag_id, .. } | Level::Log { dag_id, .. } => {
+                Some(dag_id.clone())
+            }
+        }
+    }
+
+    /// The run the cursor means (a row of a DAG's runs, or the run whose tasks are shown).
+    pub fn run(&self) -> Option<(String, String)> {
+        match &self.level {
+            Level::Runs { dag_id } => Some((dag_id.clone(), self.selected_row()?.id.clone())),
+            Level::Tasks { dag_id, run_id } => Some((dag_id.clone(), run_id.clone())),
+            _ => None,
+        }
+    }
+
+    /// Whether the DAG under the cursor is paused, when the view knows.
+    pub fn paused(&self) -> Option<bool> {
+        match &self.level {
+            Level::Dags => self.selected_row()?.paused,
+            _ => None,
+        }
+    }
+}
+
+/// Signing in by hand when no stored credentials were found: asked once, kept in memory for
+/// the session (the runtime's), never written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AirflowLogin {
+    /// The view that asked, read again once signed in.
+    pub generation: u64,
+    pub level: Level,
+    /// Where Airflow was found, said in the dialog.
+    pub target: String,
+    /// Typed so far (the password is asked next).
+    pub username: Option<String>,
+    /// Why the last sign-in failed.
+    pub error: Option<String>,
+}
+
+/// A change asked of Airflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// A new DAG run with this conf (a JSON object as typed; empty for none).
+    Trigger {
+        dag_id: String,
+        conf: String,
+    },
+    SetPaused {
+        dag_id: String,
+        paused: bool,
+    },
+    /// Clears the failed (and upstream-failed) tasks of a run so the scheduler runs them again.
+    ClearFailed {
+        dag_id: String,
+        run_id: String,
+    },
+}
+
+impl Act {
+    /// What the operator is about to do, in the dialog and the flash.
+    pub fn describe(&self) -> String {
+        match self {
+            Act::Trigger { dag_id, conf } if conf.trim().is_empty() => {
+                format!("trigger DAG {dag_id}")
+            }
+            Act::Trigger { dag_id, conf } => format!("trigger DAG {dag_id} with conf {conf}"),
+            Act::SetPaused { dag_id, paused } => {
+                format!("{} DAG {dag_id}", if *paused { "pause" } else { "unpause" })
+            }
+            Act::ClearFailed { dag_id, run_id } => {
+                format!("clear the failed tasks of {dag_id} run {run_id}")
+            }
+        }
+    }
+
+    /// The DAG id, which production contexts ask to be typed.
+    pub fn dag_id(&self) -> &str {
+        match self {
+            Act::Trigger { dag_id, .. }
+            | Act::SetPaused { dag_id, .. }
+            | Act::ClearFailed { dag_id, .. } => dag_id,
+        }
+    }
+}
+
+/// Where a change stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Editing a trigger's conf.
+    Conf,
+    /// The guard is asked (and a clear's dry run read).
+    Checking,
+    Confirming,
+    /// Sent to Airflow.
+    Acting,
+}
+
+/// A change in progress, shown as a dialog over the view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AirflowDraft {
+    pub act: Act,
+    pub stage: Stage,
+    /// What is wrong with the conf as typed.
+    pub error: Option<String>,
+    /// The confirmation the guard asks for, and its question.
+    pub confirm: Option<(Confirm, String)>,
+    /// What a clear would clear (its dry run), one task per line.
+    pub preview: Vec<String>,
+}
+
+impl AirflowDraft {
+    pub fn new(act: Act, stage: Stage) -> AirflowDraft {
+        AirflowDraft {
+            act,
+            stage,
+            error: None,
+            confirm: None,
+            preview: Vec::new(),
+        }
+    }
+
+    /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything
+    /// is sent; an error stays on the conf with what is wrong.
+    pub fn settle_conf(&mut self, text: &str) -> Result<(), String> {
+        match crate::tools::airflow::parse_conf(text) {
+            Ok(map) => {
+                if let Act::Trigger { conf, .. } = &mut self.act {
+                    *conf = if map.is_empty() {
+                        String::new()
+                    } else {
+                        serde_json::Value::Object(map).to_string()
+                    };
+                }
+                self.error = None;
+                self.stage = Stage::Checking;
+                Ok(())
+            }
+            Err(error) => {
+                let said = error.to_string();
+                self.error = Some(said.clone());
+                Err(said)
+            }
+        }
+    }
+}
+
+/// What the guard said to a change: its confirmation and question, and a clear's dry run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approved {
+    pub confirm: Confirm,
+    pub question: String,
+    pub preview: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(ids: &[&str]) -> Page {
+        Page {
+            source: "pod orchestration/airflow-api-server-0 port 8080 (port-forward)".into(),
+            rows: ids.iter().map(|id| Row::new(*id)).collect(),
+        }
+    }
+
+    #[test]
+    fn the_cursor_stays_on_its_dag_across_loads_and_enter_goes_down_a_level() {
+        let now = Utc::now();
+        let mut view = AirflowView::new(Level::Dags, 1);
+        view.loaded(Ok(page(&["a", "b", "c"])), now);
+        view.selected = 1;
+        view.loaded(Ok(page(&["new", "a", "b", "c"])), now);
+        assert_eq!(view.selected_row().unwrap().id, "b");
+        assert_eq!(view.open(), Some(Level::Runs { dag_id: "b".into() }));
+        // A failed load keeps the rows and says why.
+        view.loaded(Err("cannot reach Airflow".into()), now);
+        assert_eq!(view.rows().len(), 4);
+        assert_eq!(view.error.as_deref(), Some("cannot reach Airflow"));
+        assert!(!view.due(now));
+        assert!(view.due(now + chrono::Duration::seconds(REFRESH_SECONDS)));
+    }
+
+    #[test]
+    fn a_task_that_never_ran_has_no_log_to_open() {
+        let mut view = AirflowView::new(
+            Level::Tasks {
+                dag_id: "d".into(),
+                run_id: "r".into(),
+            },
+            1,
+        );
+        let mut ran = Row::new("extract");
+        ran.try_number = 2;
+        view.loaded(
+            Ok(Page {
+                source: String::new(),
+                rows: vec![ran, Row::new("load")],
+            }),
+            Utc::now(),
+        );
+        assert!(matches!(
+            view.log(),
+            Some(Level::Log { try_number: 2, ref task_id, .. }) if task_id == "extract"
+        ));
+        view.selected = 1;
+        assert_eq!(view.log(), None);
+        assert_eq!(view.run(), Some(("d".into(), "r".into())));
+    }
+
+    #[test]
+    fn a_conf_is_checked_before_it_is_sent() {
+        let act = Act::Trigger {
+            dag_id: "orders_daily".into(),
+            conf: String::new(),
+        };
+        let mut draft = AirflowDraft::new(act, Stage::Conf);
+        assert!(draft.settle_conf("{\"day\": ").is_err());
+        assert_eq!(draft.stage, Stage::Conf);
+        assert!(draft.settle_conf("[1]").unwrap_err().contains("array"));
+        draft.settle_conf(r#"{ "day": "2026-12-01" }"#).unwrap();
+        assert_eq!(draft.stage, Stage::Checking);
+        assert_eq!(
+            draft.act.describe(),
+            r#"trigger DAG orders_daily with conf {"day":"2026-12-01"}"#
+        );
+        let mut empty = AirflowDraft::new(
+            Act::Trigger {
+                dag_id: "x".into(),
+                conf: String::new(),
+            },
+            Stage::Conf,
+        );
+        empty.settle_conf("  ").unwrap();
+        assert_eq!(empty.act.describe(), "trigger DAG x");
+    }
+}

@@ -1,0 +1,349 @@
+//! Airflow's views: `:airflow` opens the DAGs; Enter goes down to a DAG's runs, a run's task
+//! tries and a try's log; `t` triggers the DAG (conf edited and checked first), `P` pauses or
+//! unpauses it, `C` clears a run's failed tasks after showing what the dry run would clear.
+//! Every change is asked of the guard, confirmed, then sent by the runtime.
+
+use chrono::{DateTime, Utc};
+
+use super::{AppState, Effect, View, push};
+use crate::app::action::Intent;
+use crate::app::airflow::{
+    Act, AirflowDraft, AirflowLogin, AirflowView, Approved, Level, Page, Stage,
+};
+use crate::app::state::{Prompt, PromptKind};
+
+/// Opens an Airflow list and asks the runtime to read it.
+pub(super) fn open(state: &mut AppState, level: Level) -> Vec<Effect> {
+    let generation = state.next_generation();
+    let view = AirflowView::new(level.clone(), generation);
+    push(state, View::Airflow(Box::new(view)));
+    if matches!(level, Level::Dags) {
+        state.flash("reaching Airflow…", false);
+    }
+    vec![Effect::AirflowLoad { generation, level }]
+}
+
+fn top(state: &mut AppState) -> Option<&mut AirflowView> {
+    match state.top_mut() {
+        View::Airflow(view) => Some(view),
+        _ => None,
+    }
+}
+
+/// The keys of an Airflow view; `None` leaves the intent to the common handling (back,
+/// command, help, quit).
+pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Option<Vec<Effect>> {
+    let view = top(state)?;
+    let count = view.rows().len();
+    let motion = match intent {
+        Intent::MoveUp => Some(super::Motion::Up(1)),
+        Intent::MoveDown => Some(super::Motion::Down(1)),
+        Intent::PageUp => Some(super::Motion::Up(rows)),
+        Intent::PageDown => Some(super::Motion::Down(rows)),
+        Intent::Top => Some(super::Motion::Top),
+        Intent::Bottom => Some(super::Motion::Bottom),
+        _ => None,
+    };
+    if let Some(motion) = motion {
+        view.selected = motion.apply(view.selected, count);
+        view.offset = crate::app::state::follow(view.offset, view.selected, rows, count);
+        state.changed();
+        return Some(Vec::new());
+    }
+    Some(match intent {
+        Intent::Select => match view.open() {
+            Some(level) => open(state, level),
+            None => Vec::new(),
+        },
+        Intent::Logs => match view.log() {
+            Some(level) => open(state, level),
+            None => {
+                state.flash("l reads a task try's log: pick a task that ran", false);
+                state.changed();
+                Vec::new()
+            }
+        },
+        Intent::Trigger => {
+            let Some(dag_id) = view.dag_id() else {
+                return Some(Vec::new());
+            };
+            let act = Act::Trigger {
+                dag_id,
+                conf: String::new(),
+            };
+            state.airflow = Some(AirflowDraft::new(act, Stage::Conf));
+            state.prompt = Some(Prompt::new(PromptKind::AirflowConf, "{}"));
+            state.changed();
+            Vec::new()
+        }
+        Intent::TogglePause => {
+            let (Some(dag_id), Some(paused)) = (view.dag_id(), view.paused()) else {
+                state.flash("P pauses or unpauses a DAG: pick one in :airflow", false);
+                state.changed();
+                return Some(Vec::new());
+            };
+            check(
+                state,
+                Act::SetPaused {
+                    dag_id,
+                    paused: !paused,
+                },
+            )
+        }
+        Intent::ClearFailed => {
+            let Some((dag_id, run_id)) = view.run() else {
+                state.flash("C clears a run's failed tasks: pick a run of a DAG", false);
+                state.changed();
+                return Some(Vec::new());
+            };
+            check(state, Act::ClearFailed { dag_id, run_id })
+        }
+        _ => return None,
+    })
+}
+
+/// Asks the guard about `act`; the dialog says so meanwhile.
+fn check(state: &mut AppState, act: Act) -> Vec<Effect> {
+    state.airflow = Some(AirflowDraft::new(act.clone(), Stage::Checking));
+    state.changed();
+    vec![Effect::AirflowCheck(act)]
+}
+
+pub(super) fn loaded(
+    state: &mut AppState,
+    generation: u64,
+    result: Result<Page, String>,
+) -> Vec<Effect> {
+    let now = state.now;
+    let on_top = matches!(state.top(), View::Airflow(v) if v.generation == generation);
+    let Some(View::Airflow(view)) = state
+        .stack
+        .iter_mut()
+        .find(|v| matches!(v, View::Airflow(a) if a.generation == generation))
+    else {
+        return Vec::new();
+    };
+    let first = view.page.is_none();
+    view.loaded(result, now);
+    if first && matches!(view.level, Level::Dags) {
+        state.flash = None;
+    }
+    if on_top {
+        state.changed();
+    }
+    Vec::new()
+}
+
+/// The list on top is read again every few seconds (runs and tasks move on their own).
+pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.airflow.is_some() || state.airflow_login.is_some() {
+        return Vec::new();
+    }
+    let Some(view) = top(state) else {
+        return Vec::new();
+    };
+    if !view.due(now) {
+        return Vec::new();
+    }
+    view.loading = true;
+    vec![Effect::AirflowLoad {
+        generation: view.generation,
+        level: view.level.clone(),
+    }]
+}
+
+fn is_current(state: &AppState, act: &Act) -> bool {
+    state.airflow.as_ref().is_some_and(|d| &d.act == act)
+}
+
+/// The guard's answer: ask for the confirmation it needs (with a clear's preview), or say why
+/// not.
+pub(super) fn approved(
+    state: &mut AppState,
+    act: &Act,
+    result: Result<Approved, String>,
+) -> Vec<Effect> {
+    if !is_current(state, act) {
+        return Vec::new();
+    }
+    state.changed();
+    match result {
+        Ok(approved) => {
+            if let Some(draft) = state.airflow.as_mut() {
+                draft.confirm = Some((approved.confirm, approved.question));
+                draft.preview = approved.preview;
+                draft.stage = Stage::Confirming;
+            }
+            state.prompt = Some(Prompt::new(PromptKind::AirflowConfirm, ""));
+        }
+        Err(error) => {
+            state.airflow = None;
+            state.flash(error, true);
+        }
+    }
+    Vec::new()
+}
+
+/// No stored credentials (or the typed ones were refused): ask for a username, then the
+/// password, over the view that wanted to load.
+pub(super) fn sign_in_needed(
+    state: &mut AppState,
+    generation: u64,
+    level: Level,
+    target: String,
+    error: Option<String>,
+) -> Vec<Effect> {
+    let Some(view) = top(state).filter(|v| v.generation == generation) else {
+        return Vec::new();
+    };
+    view.loading = false;
+    state.flash = None;
+    state.airflow_login = Some(AirflowLogin {
+        generation,
+        level,
+        target,
+        username: None,
+        error,
+    });
+    state.prompt = Some(Prompt::new(PromptKind::AirflowUser, ""));
+    state.changed();
+    Vec::new()
+}
+
+/// Enter on the username or the password: the password is handed to the runtime at once and
+/// not kept in the state.
+fn enter_login(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
+    let Some(login) = state.airflow_login.as_mut() else {
+        return Vec::new();
+    };
+    let text = prompt.text();
+    match prompt.kind {
+        PromptKind::AirflowUser => {
+            if text.trim().is_empty() {
+                state.prompt = Some(prompt);
+                return Vec::new();
+            }
+            login.username = Some(text.trim().to_string());
+            let mut password = Prompt::new(PromptKind::AirflowPassword, "");
+            password.input.set_mask_char('•');
+            password.before = None;
+            state.prompt = Some(password);
+            Vec::new()
+        }
+        _ => {
+            let Some(login) = state.airflow_login.take() else {
+                return Vec::new();
+            };
+            if let Some(View::Airflow(view)) = state.stack.last_mut() {
+                view.loading = true;
+            }
+            state.flash("signing in to Airflow…", false);
+            vec![Effect::AirflowSignIn {
+                generation: login.generation,
+                level: login.level,
+                credentials: crate::tools::airflow::Credentials::new(
+                    login.username.unwrap_or_default(),
+                    text,
+                ),
+            }]
+        }
+    }
+}
+
+/// Enter on the conf or the confirmation; a conf that is not a JSON object keeps the prompt
+/// open with what is wrong.
+pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
+    if matches!(
+        prompt.kind,
+        PromptKind::AirflowUser | PromptKind::AirflowPassword
+    ) {
+        return enter_login(state, prompt);
+    }
+    let text = prompt.text();
+    let Some(draft) = state.airflow.as_mut() else {
+        return Vec::new();
+    };
+    state.revision = state.revision.wrapping_add(1);
+    match prompt.kind {
+        PromptKind::AirflowConf => {
+            if draft.settle_conf(&text).is_err() {
+                state.prompt = Some(prompt);
+                return Vec::new();
+            }
+            vec![Effect::AirflowCheck(draft.act.clone())]
+        }
+        PromptKind::AirflowConfirm => {
+            // The guard judges the answer (and records a wrong one).
+            draft.stage = Stage::Acting;
+            let act = draft.act.clone();
+            state.flash(format!("{}…", act.describe()), false);
+            vec![Effect::AirflowAct { act, answer: text }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Esc on the conf or the confirmation: nothing is sent. Esc on signing in: the view stays
+/// unread until opened again.
+pub(super) fn cancel(state: &mut AppState) {
+    if let Some(login) = state.airflow_login.take() {
+        if let Some(View::Airflow(view)) = state
+            .stack
+            .iter_mut()
+            .find(|v| matches!(v, View::Airflow(a) if a.generation == login.generation))
+        {
+            view.halted = true;
+            view.error = Some(format!(
+                "not signed in to Airflow at {}: open :airflow again to sign in",
+                login.target
+            ));
+        }
+        state.changed();
+    }
+    if let Some(draft) = state.airflow.take() {
+        state.flash(
+            format!("cancelled: nothing sent ({})", draft.act.describe()),
+            false,
+        );
+        state.changed();
+    }
+}
+
+/// The change was sent (a new run opens the DAG's runs; anything else reads the list again)
+/// or could not be.
+pub(super) fn acted(
+    state: &mut AppState,
+    act: &Act,
+    result: Result<String, String>,
+) -> Vec<Effect> {
+    if !is_current(state, act) {
+        return Vec::new();
+    }
+    state.airflow = None;
+    state.changed();
+    match result {
+        Ok(said) => state.flash(said, false),
+        Err(error) => {
+            state.flash(error, true);
+            return Vec::new();
+        }
+    }
+    if let (Act::Trigger { dag_id, .. }, Some(View::Airflow(view))) = (act, state.stack.last())
+        && matches!(view.level, Level::Dags)
+    {
+        return open(
+            state,
+            Level::Runs {
+                dag_id: dag_id.clone(),
+            },
+        );
+    }
+    let Some(view) = top(state) else {
+        return Vec::new();
+    };
+    view.loading = true;
+    vec![Effect::AirflowLoad {
+        generation: view.generation,
+        level: view.level.clone(),
+    }]
+}

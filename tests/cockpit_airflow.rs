@@ -1,0 +1,217 @@
+//! `:airflow` in the cockpit against the embedded simulator, whose Airflow stand-in answers
+//! through a port-forward to the api-server pod: the DAGs, a trigger with its conf checked
+//! then confirmed, the run's tasks followed to the end, a failed try's log and clear with its
+//! dry run; read-only refuses; without stored credentials the operator signs in.
+
+mod cockpit_support;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use cockpit_support::{command, quiet_sim};
+use serde_json::Value;
+use strata::app::harness::{Harness, HarnessError};
+use strata::app::{Action, Safety};
+use strata::guard::Policies;
+use strata_sim::RunningSim;
+
+async fn cockpit(sim: &RunningSim, audit: &std::path::Path, readonly: bool) -> Harness {
+    let safety = Safety {
+        policies: Policies {
+            cli_readonly: readonly,
+            ..Policies::default()
+        },
+        audit_log: Some(audit.join("audit.jsonl")),
+    };
+    cockpit_support::cockpit(sim, 160, 40, Some(safety)).await
+}
+
+/// Waits for `done` while the clock moves (the Airflow lists are read again on ticks).
+async fn wait_ticking(
+    ui: &mut Harness,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        ui.dispatch(Action::Tick(Utc::now())).unwrap();
+        match ui.wait_for(what, Duration::from_secs(1), &done).await {
+            Ok(screen) => return screen,
+            Err(HarnessError::Timeout { screen, .. }) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "timed out waiting for {what}:\n{screen}"
+                );
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
+
+/// The task pods of `dag_id`'s manual runs in the simulator's store.
+fn manual_task_pods(sim: &RunningSim, dag_id: &str) -> usize {
+    let info = sim.state.find("", "v1", "pods").expect("pods");
+    sim.state
+        .store
+        .all_of(&info.key())
+        .iter()
+        .filter(|p| {
+            p["metadata"]["labels"]["dag_id"] == dag_id
+                && p["metadata"]["labels"]["run_id"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("manual__"))
+        })
+        .count()
+}
+
+fn audit(dir: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dag_triggered_with_a_conf_is_followed_and_a_failed_run_is_cleared_after_a_dry_run() {
+    let sim = quiet_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "airflow");
+    // Found by the chart's labels, signed in with the Secret labelled for Strata.
+    let screen = ui.wait_for_text("orders_daily").await.unwrap();
+    assert!(
+        screen.contains("port-forward") && screen.contains("admin"),
+        "{screen}"
+    );
+    assert!(screen.contains("example_bash_operator"), "{screen}");
+
+    // customer_360 (second row): t, a conf checked as typed, the guard's question, yes.
+    ui.press("j").unwrap();
+    ui.press("t").unwrap();
+    ui.wait_for_text("conf (JSON) ▸ {}").await.unwrap();
+    ui.press("backspace").unwrap();
+    ui.press("backspace").unwrap();
+    ui.type_text("{\"segment\": ").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("✖ the run configuration is not valid JSON")
+        .await
+        .unwrap();
+    ui.type_text("\"all\"}").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains(r#"trigger DAG customer_360 with conf {"segment":"all"}"#),
+        "{screen}"
+    );
+    assert_eq!(manual_task_pods(&sim, "customer_360"), 0, "nothing yet");
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    // The DAG's runs open on the new one.
+    let screen = ui
+        .wait_for_text(r#"manual {"segment":"all"}"#)
+        .await
+        .unwrap();
+    assert!(screen.contains("airflow · customer_360 [1]"), "{screen}");
+    ui.press("enter").unwrap();
+    // Its tasks, read again as they move, to the failure of build_customer_features.
+    let screen = wait_ticking(&mut ui, "the failed task", Duration::from_secs(90), |s| {
+        s.contains("✖ upstream_failed")
+    })
+    .await;
+    assert!(
+        screen.contains("✖ failed             build_customer_features"),
+        "{screen}"
+    );
+    assert!(manual_task_pods(&sim, "customer_360") >= 2);
+
+    // Its log, from Airflow's API.
+    ui.press("j").unwrap();
+    ui.press("l").unwrap();
+    ui.wait_for_text("KeyError: 'order_total'").await.unwrap();
+    ui.press("esc").unwrap();
+
+    // C: the dry run's tasks, then the question; yes clears and the task runs again.
+    ui.press("C").unwrap();
+    let screen = ui
+        .wait_for_text("the dry run would clear 2 task(s)")
+        .await
+        .unwrap();
+    assert!(
+        screen.contains("build_customer_features (failed)")
+            && screen.contains("publish_segments (upstream_failed)"),
+        "{screen}"
+    );
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("2 task(s) of run").await.unwrap();
+    wait_ticking(
+        &mut ui,
+        "the second try's success",
+        Duration::from_secs(90),
+        |s| {
+            s.contains("● success            build_customer_features 2")
+                && s.contains("● success            publish_segments")
+        },
+    )
+    .await;
+
+    let lines = audit(dir.path());
+    let actions: Vec<&str> = lines.iter().filter_map(|l| l["action"].as_str()).collect();
+    assert_eq!(actions, ["trigger.airflow", "clear.airflow"], "{lines:?}");
+    assert_eq!(lines[0]["parameters"]["conf"], r#"{"segment":"all"}"#);
+    assert!(lines.iter().all(|l| l["result"] == "ok"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_and_without_stored_credentials_the_operator_signs_in() {
+    let sim = quiet_sim().await;
+    // No Secret for Strata: nothing stored signs in.
+    let secrets = sim.state.find("", "v1", "secrets").expect("secrets");
+    sim.state
+        .store
+        .delete(&secrets.key(), "orchestration", "strata-airflow-api")
+        .expect("the demo has the labelled Secret");
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), true).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "airflow");
+    ui.wait_for_text("sign in to Airflow").await.unwrap();
+    ui.type_text("admin").unwrap();
+    ui.press("enter").unwrap();
+    ui.type_text("not-it").unwrap();
+    let screen = ui.wait_for_text("password ▸").await.unwrap();
+    assert!(
+        !screen.contains("not-it"),
+        "the password is masked:\n{screen}"
+    );
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("refused").await.unwrap();
+    assert!(screen.contains("username ▸"), "asked again:\n{screen}");
+    ui.type_text("admin").unwrap();
+    ui.press("enter").unwrap();
+    ui.type_text("admin").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("orders_daily").await.unwrap();
+    assert!(screen.contains("from what was typed"), "{screen}");
+
+    // Read-only: P is refused before anything is sent, and recorded.
+    ui.press("P").unwrap();
+    ui.wait_for_text("read-only").await.unwrap();
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "pause.airflow");
+    assert_ne!(lines[0]["result"], "ok");
+    ui.press("t").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("read-only").await.unwrap();
+    assert_eq!(manual_task_pods(&sim, "clickhouse_maintenance"), 0);
+    assert!(
+        !std::fs::read_to_string(dir.path().join("audit.jsonl"))
+            .unwrap()
+            .contains("not-it"),
+        "no typed password in the audit log"
+    );
+}
