@@ -122,7 +122,7 @@ enum Command {
         #[arg(short = 'p', long)]
         previous: bool,
     },
-    /// Start a run by hand: a dbt Job from its CronJob, an Airflow DAG run. Exit 0 when
+    /// Start a run by hand: a dbt Job from its CronJob, an Airflow DAG run, an Airbyte sync. Exit 0 when
     /// started (with --wait: when it succeeded), 1 when the run failed, 2 when it could not
     /// be started.
     Trigger {
@@ -163,19 +163,31 @@ enum TriggerCommand {
         #[command(flatten)]
         run: RunFlags,
     },
+    /// A sync of an Airbyte connection through Airbyte's public API, reached by a
+    /// port-forward to its server pod (found by the chart's labels; -n narrows the search) or
+    /// the context's airbyte_url. Without CONNECTION: the connections and their last sync
+    /// (nothing changes). Credentials: STRATA_AIRBYTE_CLIENT_ID/SECRET, the airbyte-auth-secrets
+    /// Secret in Airbyte's namespace, or asked.
+    Airbyte {
+        /// The connection's name (e.g. "Stripe → ClickHouse"; `->` works for `→`) or id.
+        connection: Option<String>,
+        #[command(flatten)]
+        run: RunFlags,
+    },
 }
 
 /// How every trigger is confirmed and followed.
 #[derive(Args, Debug)]
 struct RunFlags {
     /// Follow the run to its end (dbt: its log, then dbt's result; Airflow: its tasks'
-    /// states, then the log of each failed task).
+    /// states, then the log of each failed task; Airbyte: the job's status, then what it
+    /// synced).
     #[arg(long)]
     wait: bool,
     /// Do not ask for confirmation (not enough on a production context: see --confirm).
     #[arg(long, short = 'y')]
     yes: bool,
-    /// The target's name again (the CronJob, the DAG id), which a production context asks
+    /// The target's name again (the CronJob, the DAG id, the connection), which a production context asks
     /// for instead of a question.
     #[arg(long, value_name = "NAME")]
     confirm: Option<String>,
@@ -369,6 +381,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 note,
             };
             std::process::exit(strata::commands::trigger_airflow::main(options).await);
+        }
+        Command::Trigger {
+            what: TriggerCommand::Airbyte { connection, run },
+        } => {
+            let options = strata::commands::trigger_airbyte::TriggerAirbyteOptions {
+                common: trigger_common(&cli.conn, run),
+                connection,
+            };
+            std::process::exit(strata::commands::trigger_airbyte::main(options).await);
         }
         Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]

@@ -429,3 +429,181 @@ fn airflow_refusals_and_bad_input_start_no_run() {
     );
     assert!(lines.iter().any(|l| l["readonly"] == true), "{lines:?}");
 }
+
+/// The replication pods of syncs started through the API (the stand-in numbers those jobs
+/// from 30001; the demo's scheduled syncs are below), as the real kubectl lists them.
+fn manual_sync_pods(sim: &Sim) -> Vec<String> {
+    let pods = sim.json(&[
+        "get",
+        "pods",
+        "-n",
+        "ingestion",
+        "-l",
+        "airbyte=job-pod",
+        "-o",
+        "json",
+    ]);
+    pods["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| {
+            p["metadata"]["labels"]["job_id"]
+                .as_str()
+                .and_then(|id| id.parse::<u64>().ok())
+                .is_some_and(|id| id >= 30_001)
+        })
+        .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// `job ID STATUS` lines' job id (the first one).
+fn started_job(run: &StrataRun) -> String {
+    run.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("job ")?.split(' ').next())
+        .unwrap_or_else(|| panic!("no job started:\n{}\n{}", run.stdout, run.stderr))
+        .to_string()
+}
+
+#[test]
+fn an_airbyte_sync_runs_to_the_end_through_a_port_forward_and_is_audited() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let dir = private_dirs();
+    let run = trigger_in(
+        &sim,
+        dir.path(),
+        &["airbyte", "Stripe → ClickHouse", "--yes", "--wait"],
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    // Found without configuration: the server pod by its chart labels, the credentials in
+    // the Secret Airbyte's bootloader writes.
+    assert!(
+        run.stderr
+            .contains("from Secret ingestion/airbyte-auth-secrets"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("(port-forward)"), "{}", run.stderr);
+    let job = started_job(&run);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], format!("job {job} pending"), "{}", run.stdout);
+    let pod = format!("replication-job-{job}-attempt-0");
+    assert!(
+        lines.contains(&format!("pod ingestion/{pod}").as_str()),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines.contains(&format!("job {job} running").as_str()),
+        "{}",
+        run.stdout
+    );
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!("job {job} succeeded: ")) && last.contains(" rows, "),
+        "{last}"
+    );
+    // The real kubectl sees the sync's pod, finished, with the launcher's labels.
+    let seen = sim.json(&["get", "pod", &pod, "-n", "ingestion", "-o", "json"]);
+    assert_eq!(seen["metadata"]["labels"]["job_id"], job.as_str());
+    assert_eq!(seen["status"]["phase"], "Succeeded");
+    assert_eq!(manual_sync_pods(&sim), vec![pod]);
+
+    // The listing now shows that sync as the connection's last.
+    let listed = trigger(&sim, &["airbyte"]);
+    assert_eq!(listed.code, Some(0), "{}\n{}", listed.stdout, listed.stderr);
+    let stripe = listed
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Stripe → ClickHouse"))
+        .unwrap_or_else(|| panic!("{}", listed.stdout));
+    assert!(stripe.contains("succeeded"), "{stripe}");
+    assert!(listed.stdout.contains("never"), "{}", listed.stdout);
+
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "listing is not audited: {lines:?}");
+    let line = &lines[0];
+    assert_eq!(line["action"], "trigger.airbyte");
+    assert_eq!(line["target"]["kind"], "Connection");
+    assert_eq!(line["target"]["name"], "Stripe → ClickHouse");
+    assert_eq!(line["target"]["namespace"], "ingestion");
+    assert_eq!(line["result"], "ok");
+    assert!(
+        line["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&format!("job {job} pending")),
+        "{line}"
+    );
+    let raw = std::fs::read_to_string(dir.path().join("state/strata/audit.jsonl")).unwrap();
+    assert!(
+        !raw.contains("strata-demo-secret"),
+        "no client secret in the audit log"
+    );
+    assert!(
+        !run.stderr.contains("strata-demo-secret") && !run.stdout.contains("strata-demo-secret")
+    );
+}
+
+#[test]
+fn a_failing_airbyte_sync_exits_1() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    // `->` stands for the arrow, as it is easier to type.
+    let run = trigger(&sim, &["airbyte", "HubSpot -> Postgres", "--yes", "--wait"]);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let job = started_job(&run);
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&format!("job {job} failed")), "{last}");
+    let pod = format!("replication-job-{job}-attempt-0");
+    let seen = sim.json(&["get", "pod", &pod, "-n", "ingestion", "-o", "json"]);
+    assert_eq!(seen["status"]["phase"], "Failed");
+}
+
+#[test]
+fn airbyte_refusals_and_unknown_connections_start_no_sync() {
+    let Some(sim) = Sim::start(SimOptions::default()) else {
+        return;
+    };
+    let dir = private_dirs();
+    let refused = |args: &[&str], says: &str| {
+        let run = trigger_in(&sim, dir.path(), args);
+        assert_eq!(
+            run.code,
+            Some(2),
+            "{args:?}\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains("job "), "{args:?}: {}", run.stdout);
+    };
+    refused(
+        &["airbyte", "Stripe → ClickHouse", "--yes", "--readonly"],
+        "read-only",
+    );
+    refused(
+        &["airbyte", "Salesforce → Snowflake", "--yes"],
+        "Airbyte has no connection \"Salesforce → Snowflake\"; it knows \"HubSpot → Postgres\"",
+    );
+    // No terminal to ask on and no --yes: nothing is done.
+    refused(&["airbyte", "Stripe → ClickHouse"], "--yes");
+    assert!(manual_sync_pods(&sim).is_empty());
+    // The read-only refusal is itself recorded; nothing else changed anything.
+    let lines = audit(dir.path());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["result"] != "ok" && l["action"] == "trigger.airbyte"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l["readonly"] == true), "{lines:?}");
+    // Listing in read-only mode is fine: it changes nothing.
+    let listed = trigger_in(&sim, dir.path(), &["airbyte", "--readonly"]);
+    assert_eq!(listed.code, Some(0), "{}\n{}", listed.stdout, listed.stderr);
+    assert!(listed.stdout.starts_with("CONNECTION"), "{}", listed.stdout);
+}

@@ -138,6 +138,12 @@ impl AirflowView {
         self.loading = false;
         self.loaded_at = Some(now);
         match result {
+            // A log opens at its end, where a failed try says why.
+            Ok(page) if self.page.is_none() && matches!(self.level, Level::Log { .. }) => {
+                self.selected = page.rows.len().saturating_sub(1);
+                self.page = Some(page);
+                self.error = None;
+            }
             Ok(page) => {
                 let keep = self.selected_row().map(|r| r.id.clone());
                 let at = keep.and_then(|id| page.rows.iter().position(|r| r.id == id));

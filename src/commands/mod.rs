@@ -5,6 +5,7 @@ pub mod logs;
 pub mod prompt;
 pub mod runs;
 pub mod trigger;
+pub mod trigger_airbyte;
 pub mod trigger_airflow;
 
 use chrono::Duration;

@@ -158,6 +158,23 @@ pub(crate) fn guard_for(
     ))
 }
 
+/// A read-only context refuses a change through a tool's API before the tool is even looked
+/// for (the refusal recorded in the audit log); the target is as the operator named it.
+pub(crate) async fn refuse_if_readonly(
+    guard: &crate::guard::Guard,
+    action: &str,
+    target: crate::guard::Target,
+) -> Result<(), CommandError> {
+    if guard.policy().is_readonly() {
+        let asked = crate::guard::Mutation::new(action, target);
+        guard
+            .check(&asked)
+            .await
+            .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
+    }
+    Ok(())
+}
+
 /// The operator's go-ahead: `--yes` / `--confirm NAME` (and no terminal to ask on), else the
 /// guard's question after `describe()` says what is about to happen.
 pub(crate) fn confirm(
@@ -185,6 +202,25 @@ pub(crate) fn record(
     if let Err(error) = confirmed.record(outcome) {
         eprintln!("warning: {what}, but it could not be recorded in the audit log: {error}");
     }
+}
+
+/// Records how an action through a tool's API went: on success `done` gives the outcome and
+/// the words for a warning if it cannot be recorded; on failure the error is the outcome and
+/// `not_done` those words.
+pub(crate) fn record_result<T, E: std::fmt::Display>(
+    confirmed: crate::guard::Confirmed,
+    result: &Result<T, E>,
+    done: impl FnOnce(&T) -> (String, String),
+    not_done: &str,
+) {
+    let (outcome, what) = match result {
+        Ok(value) => {
+            let (outcome, what) = done(value);
+            (crate::guard::Outcome::ok(outcome), what)
+        }
+        Err(error) => (crate::guard::Outcome::failed(error), not_done.to_string()),
+    };
+    record(confirmed, outcome, &what);
 }
 
 /// How a followed Job ended, with what its dbt log said.

@@ -8,9 +8,12 @@ use std::time::Duration;
 
 use super::CommandError;
 use super::prompt::{ask, ask_secret};
-use super::trigger::{EXIT_RUN_FAILED, TriggerCommon, confirm, exit_code, guard_for, record};
+use super::trigger::{
+    EXIT_RUN_FAILED, TriggerCommon, confirm, exit_code, guard_for, record_result,
+    refuse_if_readonly,
+};
 use crate::cluster::{connect, probe};
-use crate::guard::{Access, Mutation, Outcome, Target};
+use crate::guard::{Mutation, Target};
 use crate::tools::airflow::{
     AirflowClient, AirflowError, Credentials, DagRun, Located, RunState, TaskInstance,
     TriggerOptions, locate, parse_conf, stored_credentials,
@@ -36,17 +39,11 @@ pub async fn main(options: TriggerAirflowOptions) -> i32 {
     exit_code(trigger(&options).await)
 }
 
-/// The audit record of a change made through Airflow's API: the DAG (or run) in the
-/// namespace Airflow was reached in, where it was reached, and what reaching it needs (a
-/// port-forward there, or nothing of the cluster for a configured URL).
+/// The audit record of a change made through Airflow's API: the DAG in the namespace Airflow
+/// was reached in, where it was reached, and what reaching it needs (a port-forward there, or
+/// nothing of the cluster for a configured URL).
 pub fn airflow_mutation(located: &Located, action: &str, kind: &str, name: &str) -> Mutation {
-    let namespace = located.forward_namespace();
-    let mutation = Mutation::new(action, Target::new(kind, namespace, name))
-        .parameter("airflow", located.connector.describe());
-    match namespace {
-        Some(namespace) => mutation.needs(Access::port_forward(namespace)),
-        None => mutation.outside_cluster(),
-    }
+    located.mutation(action, kind, name, "airflow")
 }
 
 /// The audit record of a DAG trigger, with its conf (secret keys redacted by the audit log).
@@ -71,15 +68,12 @@ pub async fn trigger(options: &TriggerAirflowOptions) -> Result<i32, CommandErro
     let connection = connect(&options.common.target).await?;
     let guard = guard_for(&connection, &options.common)?;
     // Read-only is refused (and recorded) before anything is asked of the server.
-    if guard.policy().is_readonly() {
-        let asked = Mutation::new(
-            "trigger.airflow",
-            Target::new("DAG", options.common.namespace.as_deref(), &options.dag_id),
-        );
-        if let Err(refusal) = guard.check(&asked).await {
-            return Err(CommandError::Target(refusal.to_string()));
-        }
-    }
+    refuse_if_readonly(
+        &guard,
+        "trigger.airflow",
+        Target::new("DAG", options.common.namespace.as_deref(), &options.dag_id),
+    )
+    .await?;
     probe(&connection).await?;
     let settings = options.common.policies.contexts.get(&connection.context);
     let located = locate(
@@ -133,18 +127,20 @@ pub async fn trigger(options: &TriggerAirflowOptions) -> Result<i32, CommandErro
         ..TriggerOptions::default()
     };
     let triggered = client.trigger(&options.dag_id, &trigger_options).await;
-    let outcome = match &triggered {
-        Ok(run) => Outcome::ok(format!("run {} {}", run.dag_run_id, run.state)),
-        Err(error) => Outcome::failed(error),
-    };
-    let what = match &triggered {
-        Ok(run) => format!(
-            "run {} of DAG {} was created",
-            run.dag_run_id, options.dag_id
-        ),
-        Err(_) => format!("DAG {} was not triggered", options.dag_id),
-    };
-    record(confirmed, outcome, &what);
+    record_result(
+        confirmed,
+        &triggered,
+        |run| {
+            (
+                format!("run {} {}", run.dag_run_id, run.state),
+                format!(
+                    "run {} of DAG {} was created",
+                    run.dag_run_id, options.dag_id
+                ),
+            )
+        },
+        &format!("DAG {} was not triggered", options.dag_id),
+    );
     let run = triggered.map_err(failed)?;
     println!(
         "dagrun {} {} ({})",

@@ -40,6 +40,8 @@ pub struct ContextSettings {
     pub airflow_url: Option<String>,
     /// The Secret holding the Airflow credentials, as `namespace/name`.
     pub airflow_secret: Option<SecretRef>,
+    /// Airbyte's server for this context (`http://…`, port 8001), instead of a port-forward.
+    pub airbyte_url: Option<String>,
 }
 
 /// A Secret named `namespace/name` in `config.toml`.
@@ -127,12 +129,18 @@ pub fn parse_settings(text: &str) -> Result<Settings, String> {
 /// What serde cannot check about `[contexts]`.
 fn check_contexts(contexts: &BTreeMap<String, ContextSettings>) -> Result<(), String> {
     for (name, context) in contexts {
-        if let Some(url) = &context.airflow_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(format!(
-                "[contexts.{name:?}] airflow_url = {url:?} is not a URL; write it as \"http://host:port\" or \"https://…\""
-            ));
+        let urls = [
+            ("airflow_url", &context.airflow_url),
+            ("airbyte_url", &context.airbyte_url),
+        ];
+        for (key, url) in urls {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(format!(
+                    "[contexts.{name:?}] {key} = {url:?} is not a URL; write it as \"http://host:port\" or \"https://…\""
+                ));
+            }
         }
     }
     Ok(())
@@ -271,6 +279,7 @@ mod tests {
             "[contexts.\"prod-eu\"]\nreadonly = true\nproduction = true\n\
              airflow_url = \"https://airflow.acme.internal\"\n\
              airflow_secret = \"orchestration/airflow-api\"\n\
+             airbyte_url = \"http://airbyte.acme.internal:8001\"\n\
              [contexts.dev]\nproduction = false\n",
         )
         .unwrap();
@@ -290,6 +299,15 @@ mod tests {
         // Unset keys stay unset: the name rule and the defaults decide.
         assert_eq!(s.contexts["dev"].readonly, None);
         assert_eq!(s.contexts["dev"].airflow_url, None);
+        assert_eq!(
+            prod.airbyte_url.as_deref(),
+            Some("http://airbyte.acme.internal:8001")
+        );
+        let err = parse_settings("[contexts.dev]\nairbyte_url = \"airbyte:8001\"\n").unwrap_err();
+        assert!(
+            err.contains("airbyte_url") && err.contains("http://"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -117,6 +117,16 @@ impl Connector {
         Ok(Connector::Url(uri))
     }
 
+    /// A port-forward connector to `port` of `namespace/pod`.
+    pub fn port_forward(client: Client, namespace: &str, pod: &str, port: u16) -> Self {
+        Connector::PortForward {
+            client,
+            namespace: namespace.to_string(),
+            pod: pod.to_string(),
+            port,
+        }
+    }
+
     /// For messages: `http://host:port` or `pod orchestration/airflow-api-server-0 port 8080 (port-forward)`.
     pub fn describe(&self) -> String {
         match self {
@@ -336,6 +346,81 @@ where
         content_type,
         body: bytes,
     })
+}
+
+/// The server's own words (`{"detail": ...}` of FastAPI and connexion, the problem JSON of
+/// Airbyte's public API), as a suffix ": ..."
+/// for a message, or an empty string when it said nothing useful. FastAPI's 422 detail is a
+/// list of `{loc, msg}`; each is rendered `loc: msg`.
+pub fn server_detail(body: &[u8]) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(json) => detail_of(&json),
+        Err(_) => String::from_utf8_lossy(body).trim().to_string(),
+    };
+    let text: String = text.chars().take(400).collect();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+fn detail_of(json: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match json.get("detail").or_else(|| json.get("title")) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let loc = item
+                    .get("loc")
+                    .and_then(Value::as_array)
+                    .map(|parts| {
+                        parts
+                            .iter()
+                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .unwrap_or_default();
+                let msg = item.get("msg").and_then(Value::as_str).unwrap_or_default();
+                if loc.is_empty() {
+                    msg.to_string()
+                } else {
+                    format!("{loc}: {msg}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// A request target from a path and its query, each value percent-encoded.
+pub fn request_target(path: &str, query: &[(&'static str, String)]) -> String {
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let query: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, as a browser's
+/// `encodeURIComponent` does: for one path segment or one query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// An answer: status, content type and the whole body.

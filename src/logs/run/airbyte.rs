@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::{Failure, Outcome, RunDecoder, RunProgress, one_line};
 use crate::logs::line::{Format, Level, LogLine};
 use crate::logs::sanitize::plain_text;
+use crate::tools::airbyte::model::{human_bytes, thousands};
 
 /// A connector's error trace (`{"type":"TRACE","trace":{"type":"ERROR",…}}`).
 #[derive(Clone, Debug, Default)]
@@ -141,33 +142,6 @@ fn combine(message: &str, internal: &str) -> String {
         message.to_string()
     } else {
         format!("{message} — {internal}")
-    }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
     }
 }
 

@@ -9,14 +9,15 @@ use base64::Engine;
 use serde::de::DeserializeOwned;
 
 use super::credentials::Credentials;
-use super::error::{AirflowError, Result, server_detail};
+use super::error::{AirflowError, Result};
 use super::log::{LogLine, parse_log};
 use super::model::{
     ClearedTask, ClearedTasks, Dag, DagPage, DagRun, DagRunPage, RunState, TaskInstance,
     TaskInstancePage, Token, VersionInfo,
 };
 use super::request::{self, ApiRequest, ApiVersion, Operation, TriggerOptions};
-use crate::tools::connector::{Answer, Connector};
+use crate::tools::connector::{Answer, Connector, server_detail};
+use crate::tools::located::follow;
 
 /// How long one request may take before it is given up (a full log of a long task is the
 /// slowest answer).
@@ -24,10 +25,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Task instances are read in pages of this many (Airflow's default page cap is 100).
 const TASK_PAGE: u32 = 100;
-
-/// Transient failures (a dropped port-forward, a restarting api-server) tolerated in a row
-/// while following a run, before the wait gives up.
-const WAIT_RETRIES: u32 = 5;
 
 /// The tool's name in transport errors ("cannot reach Airflow at …").
 const TOOL: &str = "Airflow";
@@ -339,32 +336,21 @@ impl AirflowClient {
         dag_id: &str,
         run_id: &str,
         poll: Duration,
-        mut on_change: impl FnMut(&DagRun),
+        on_change: impl FnMut(&DagRun),
     ) -> Result<DagRun> {
-        let mut last: Option<RunState> = None;
-        let mut failures = 0;
-        loop {
-            match self.get_run(dag_id, run_id).await {
-                Ok(run) => {
-                    failures = 0;
-                    if last.as_ref() != Some(&run.state) {
-                        last = Some(run.state.clone());
-                        on_change(&run);
-                    }
-                    if run.state.is_terminal() {
-                        return Ok(run);
-                    }
-                }
-                Err(AirflowError::Transport(_)) if failures < WAIT_RETRIES => failures += 1,
-                Err(AirflowError::Status { status, .. })
-                    if status >= 500 && failures < WAIT_RETRIES =>
-                {
-                    failures += 1;
-                }
-                Err(e) => return Err(e),
-            }
-            tokio::time::sleep(poll).await;
-        }
+        follow(
+            || self.get_run(dag_id, run_id),
+            poll,
+            |run: &DagRun| run.state.clone(),
+            RunState::is_terminal,
+            |e: &AirflowError| match e {
+                AirflowError::Transport(_) => true,
+                AirflowError::Status { status, .. } => *status >= 500,
+                _ => false,
+            },
+            on_change,
+        )
+        .await
     }
 }
 

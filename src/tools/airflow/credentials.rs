@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client};
 
 use super::error::{AirflowError, Result};
+use crate::tools::secrets::{env_pair, secret_text};
 
 /// The environment variable that holds the Airflow username.
 pub const USERNAME_ENV: &str = "STRATA_AIRFLOW_USERNAME";
@@ -49,19 +50,9 @@ impl Credentials {
     }
 
     fn from_vars(username: Option<String>, password: Option<String>) -> Result<Option<Self>> {
-        match (username, password) {
-            (None, None) => Ok(None),
-            (Some(u), Some(p)) if !u.is_empty() => Ok(Some(Self::new(u, p))),
-            (Some(_), Some(_)) => Err(AirflowError::Credentials(format!(
-                "{USERNAME_ENV} is empty: set it to the Airflow user's name"
-            ))),
-            (Some(_), None) => Err(AirflowError::Credentials(format!(
-                "{USERNAME_ENV} is set but {PASSWORD_ENV} is not: set both, or neither"
-            ))),
-            (None, Some(_)) => Err(AirflowError::Credentials(format!(
-                "{PASSWORD_ENV} is set but {USERNAME_ENV} is not: set both, or neither"
-            ))),
-        }
+        env_pair((USERNAME_ENV, username), (PASSWORD_ENV, password))
+            .map(|pair| pair.map(|(u, p)| Self::new(u, p)))
+            .map_err(AirflowError::Credentials)
     }
 }
 
@@ -99,18 +90,9 @@ pub async fn credentials_from_secret(
 /// The credentials a Secret holds (`data`, or `stringData` as written by hand and not yet
 /// normalised by an API server); the error says which key is missing or unreadable.
 pub(crate) fn credentials_in_secret(secret: &Secret) -> Result<Credentials, String> {
-    let key = |key: &str| -> Result<String, String> {
-        if let Some(bytes) = secret.data.as_ref().and_then(|d| d.get(key)) {
-            return String::from_utf8(bytes.0.clone())
-                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                .map_err(|_| format!("key '{key}' is not UTF-8 text"));
-        }
-        if let Some(text) = secret.string_data.as_ref().and_then(|d| d.get(key)) {
-            return Ok(text.clone());
-        }
-        Err(format!(
-            "has no key '{key}': it needs keys 'username' and 'password'"
-        ))
+    let key = |key: &str| {
+        secret_text(secret, key)
+            .map_err(|e| format!("{e}: it needs keys 'username' and 'password'"))
     };
     Ok(Credentials::new(key("username")?, key("password")?))
 }

@@ -9,6 +9,8 @@ use k8s_openapi::api::core::v1::{Container, Pod};
 use kube::Client;
 
 use crate::tools::connector::Connector;
+use crate::tools::located::PodEndpoint;
+use crate::tools::pods::{is_ready, label, name, not_ready_reason};
 
 /// A label selector for the pods that can serve Airflow's API (any release).
 pub const API_POD_SELECTOR: &str = "tier=airflow,component in (api-server,webserver)";
@@ -38,12 +40,13 @@ pub struct ApiEndpoint {
 impl ApiEndpoint {
     /// A port-forward connector to this endpoint.
     pub fn connector(&self, client: Client) -> Connector {
-        Connector::PortForward {
-            client,
-            namespace: self.namespace.clone(),
-            pod: self.pod.clone(),
-            port: self.port,
-        }
+        Connector::port_forward(client, &self.namespace, &self.pod, self.port)
+    }
+}
+
+impl PodEndpoint for ApiEndpoint {
+    fn namespace(&self) -> &str {
+        &self.namespace
     }
 }
 
@@ -124,40 +127,6 @@ pub fn find_api_endpoint(
         role: *role,
         release: label(pod, "release"),
     })
-}
-
-fn name(pod: &Pod) -> String {
-    pod.metadata.name.clone().unwrap_or_default()
-}
-
-fn label(pod: &Pod, key: &str) -> Option<String> {
-    pod.metadata.labels.as_ref()?.get(key).cloned()
-}
-
-fn is_ready(pod: &Pod) -> bool {
-    if pod.metadata.deletion_timestamp.is_some() {
-        return false;
-    }
-    let Some(status) = &pod.status else {
-        return false;
-    };
-    status.phase.as_deref() == Some("Running")
-        && status
-            .conditions
-            .iter()
-            .flatten()
-            .any(|c| c.type_ == "Ready" && c.status == "True")
-}
-
-fn not_ready_reason(pod: &Pod) -> String {
-    if pod.metadata.deletion_timestamp.is_some() {
-        return "terminating".into();
-    }
-    match pod.status.as_ref().and_then(|s| s.phase.as_deref()) {
-        Some("Running") => "not ready".into(),
-        Some(phase) => phase.to_string(),
-        None => "no status yet".into(),
-    }
 }
 
 /// The API's port: a port named for it (`api-server` on Airflow 3, `airflow-ui` on the

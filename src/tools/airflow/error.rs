@@ -2,6 +2,8 @@
 //! and what to do. No message ever carries the password (only the username).
 
 use crate::tools::connector::TransportError;
+#[cfg(test)]
+use crate::tools::connector::server_detail;
 
 /// An error of the Airflow client.
 #[derive(Debug, thiserror::Error)]
@@ -67,54 +69,6 @@ pub enum AirflowError {
 
 /// Shorthand for results of the Airflow client.
 pub type Result<T, E = AirflowError> = std::result::Result<T, E>;
-
-/// The server's own words (`{"detail": ...}` of FastAPI and connexion), as a suffix ": ..."
-/// for a message, or an empty string when it said nothing useful. FastAPI's 422 detail is a
-/// list of `{loc, msg}`; each is rendered `loc: msg`.
-pub(crate) fn server_detail(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(json) => detail_of(&json),
-        Err(_) => String::from_utf8_lossy(body).trim().to_string(),
-    };
-    let text: String = text.chars().take(400).collect();
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text}")
-    }
-}
-
-fn detail_of(json: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match json.get("detail").or_else(|| json.get("title")) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| {
-                let loc = item
-                    .get("loc")
-                    .and_then(Value::as_array)
-                    .map(|parts| {
-                        parts
-                            .iter()
-                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
-                            .collect::<Vec<_>>()
-                            .join(".")
-                    })
-                    .unwrap_or_default();
-                let msg = item.get("msg").and_then(Value::as_str).unwrap_or_default();
-                if loc.is_empty() {
-                    msg.to_string()
-                } else {
-                    format!("{loc}: {msg}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -11,23 +11,12 @@ use super::credentials::{Credentials, credentials_from_secret, credentials_in_se
 use super::discover::{API_POD_SELECTOR, ApiEndpoint, find_api_endpoint};
 use super::error::{AirflowError, Result};
 use crate::config::{ContextSettings, SecretRef};
-use crate::tools::connector::Connector;
+use crate::tools::located::pods_in;
+pub use crate::tools::secrets::CredentialSource;
 
 /// Where an Airflow was found, for the operator ("pod orchestration/airflow-api-server-0 port
 /// 8080 (port-forward)") and for the guard (the namespace a port-forward needs rights in).
-#[derive(Clone, Debug)]
-pub struct Located {
-    pub connector: Connector,
-    /// The pod behind a port-forward; `None` for a URL from the config.
-    pub endpoint: Option<ApiEndpoint>,
-}
-
-impl Located {
-    /// The namespace a port-forward opens in (`pods/portforward` is checked there).
-    pub fn forward_namespace(&self) -> Option<&str> {
-        self.endpoint.as_ref().map(|e| e.namespace.as_str())
-    }
-}
+pub type Located = crate::tools::located::Located<ApiEndpoint>;
 
 /// Finds the Airflow API: the context's `airflow_url` when set, else the best api-server (or
 /// webserver) pod in `namespace` (every namespace when `None`) of `release` (any when `None`).
@@ -37,16 +26,10 @@ pub async fn locate(
     namespace: Option<&str>,
     release: Option<&str>,
 ) -> Result<Located> {
-    if let Some(url) = settings.and_then(|s| s.airflow_url.as_deref()) {
-        return Ok(Located {
-            connector: Connector::url(url)?,
-            endpoint: None,
-        });
+    if let Some(located) = Located::configured(settings.and_then(|s| s.airflow_url.as_deref()))? {
+        return Ok(located);
     }
-    let pods: Api<Pod> = match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    };
+    let pods = pods_in(client, namespace);
     let listed: ObjectList<Pod> = pods
         .list(&ListParams::default().labels(API_POD_SELECTOR))
         .await
@@ -60,27 +43,6 @@ pub async fn locate(
         connector: endpoint.connector(client.clone()),
         endpoint: Some(endpoint),
     })
-}
-
-/// Where credentials came from, said to the operator (never the values).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CredentialSource {
-    /// `STRATA_AIRFLOW_USERNAME` / `STRATA_AIRFLOW_PASSWORD`.
-    Environment,
-    /// The Secret `airflow_secret` names.
-    Secret(SecretRef),
-    /// Typed by the operator in this session.
-    Typed,
-}
-
-impl std::fmt::Display for CredentialSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CredentialSource::Environment => f.write_str("the environment"),
-            CredentialSource::Secret(secret) => write!(f, "Secret {secret}"),
-            CredentialSource::Typed => f.write_str("what was typed"),
-        }
-    }
 }
 
 /// The label of a Secret holding Airflow credentials (keys `username`, `password`) that Strata

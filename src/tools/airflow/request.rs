@@ -6,7 +6,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::error::{AirflowError, Result};
-use crate::tools::connector::HttpCall;
+use crate::tools::connector::{HttpCall, encode, request_target};
 
 /// Which REST API an Airflow serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -98,15 +98,7 @@ impl ApiRequest {
 
     /// The request target: path and query, percent-encoded.
     pub fn target(&self) -> String {
-        if self.query.is_empty() {
-            return self.path.clone();
-        }
-        let query: Vec<String> = self
-            .query
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        format!("{}?{}", self.path, query.join("&"))
+        request_target(&self.path, &self.query)
     }
 }
 
@@ -141,20 +133,6 @@ fn fill(template: &str, params: &[&str]) -> String {
         rest = &rest[close..];
     }
     out.push_str(rest);
-    out
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters, as the Airflow UI's
-/// `encodeURIComponent` does.
-pub(crate) fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
     out
 }
 

@@ -84,6 +84,34 @@ fn iso_duration(secs: i64) -> String {
     out
 }
 
+/// One page of a list as the public API answers it: `limit` (default 20, at most 100) items
+/// from `offset`, with `next` (and `previous`) the URL of the neighbouring page when there is
+/// one.
+fn page(req: &ToolRequest, what: &str, all: Vec<Value>) -> (u16, Value) {
+    let number = |key: &str, default: usize| match req.param(key) {
+        None => Ok(default),
+        Some(text) => text.parse::<usize>().map_err(|_| key.to_string()),
+    };
+    let (limit, offset) = match (number("limit", 20), number("offset", 0)) {
+        (Ok(limit), Ok(offset)) if (1..=100).contains(&limit) => (limit, offset),
+        _ => {
+            return problem(
+                400,
+                "bad-request",
+                "limit must be 1 to 100 and offset a whole number",
+            );
+        }
+    };
+    let link = |from: usize| format!("/api/public/v1/{what}?limit={limit}&offset={from}");
+    let data: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+    let next = (offset + limit < all.len()).then(|| link(offset + limit));
+    let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
+    (
+        200,
+        json!({"data": data, "next": next, "previous": previous}),
+    )
+}
+
 impl Airbyte {
     pub fn new(state: Arc<SimState>, pace: Arc<Mutex<Pace>>) -> Airbyte {
         Airbyte {
@@ -302,10 +330,10 @@ impl Tool for Airbyte {
         let get = req.method == Method::GET;
         match rest {
             ["connections"] if get => {
-                let data: Vec<Value> = (0..self.connections.len())
+                let all: Vec<Value> = (0..self.connections.len())
                     .map(|i| self.connection_json(i))
                     .collect();
-                (200, json!({"data": data, "next": null, "previous": null}))
+                page(req, "connections", all)
             }
             ["connections", id] if get => {
                 match self.connections.iter().position(|(_, c)| c == id) {
@@ -326,17 +354,22 @@ impl Tool for Airbyte {
                     .iter()
                     .filter(|j| wanted.is_none_or(|c| self.connections[j.connection].1 == c))
                     .collect();
-                // Newest first, as the API's default `createdAt|DESC`.
-                jobs.reverse();
-                let num =
-                    |k: &str, d: usize| req.param(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-                let data: Vec<Value> = jobs
-                    .iter()
-                    .skip(num("offset", 0))
-                    .take(num("limit", 20))
-                    .map(|j| self.job_json(j))
-                    .collect();
-                (200, json!({"data": data, "next": null, "previous": null}))
+                // Jobs are kept oldest first; `orderBy` is `field|ASC` or `field|DESC` (the
+                // stand-in's jobs are created and updated in the same order), newest first
+                // when absent.
+                match req.param("orderBy").and_then(|o| o.split_once('|')) {
+                    Some((_, "ASC")) => {}
+                    Some((_, "DESC")) | None => jobs.reverse(),
+                    Some(_) => {
+                        return problem(
+                            400,
+                            "bad-request",
+                            "orderBy must be FIELD|ASC or FIELD|DESC",
+                        );
+                    }
+                }
+                let all: Vec<Value> = jobs.iter().map(|j| self.job_json(j)).collect();
+                page(req, "jobs", all)
             }
             ["jobs", id] if get => {
                 let m = self.lock();
@@ -376,5 +409,39 @@ mod tests {
         assert_eq!(iso_duration(83), "PT1M23S");
         assert_eq!(iso_duration(3600), "PT1H");
         assert_eq!(iso_duration(3723), "PT1H2M3S");
+    }
+
+    fn get(query: &[(&str, &str)]) -> ToolRequest {
+        ToolRequest {
+            method: Method::GET,
+            segments: Vec::new(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            bearer: None,
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn lists_are_paged_as_the_public_api_pages_them() {
+        let all: Vec<Value> = (0..5).map(|i| json!(i)).collect();
+        let (code, first) = page(&get(&[("limit", "2")]), "jobs", all.clone());
+        assert_eq!(code, 200);
+        assert_eq!(first["data"], json!([0, 1]));
+        assert_eq!(first["next"], "/api/public/v1/jobs?limit=2&offset=2");
+        assert_eq!(first["previous"], Value::Null);
+        let (_, last) = page(
+            &get(&[("limit", "2"), ("offset", "4")]),
+            "jobs",
+            all.clone(),
+        );
+        assert_eq!(last["data"], json!([4]));
+        assert_eq!(last["next"], Value::Null);
+        assert_eq!(last["previous"], "/api/public/v1/jobs?limit=2&offset=2");
+        // The default page is 20; more than 100 is refused.
+        assert_eq!(page(&get(&[]), "jobs", all.clone()).1["data"], json!(all));
+        assert_eq!(page(&get(&[("limit", "101")]), "jobs", all).0, 400);
     }
 }
