@@ -14,9 +14,10 @@ use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use strata_sim::RunningSim;
+use strata_sim::script::SCRIPT_ANNOTATION;
 use strata_sim::standins::{AIRBYTE_PORT, AIRFLOW_PORT, Pace, airbyte, airflow};
 
-use common::{client, demo, start};
+use common::{client, demo, eventually, start};
 
 /// An HTTP/1.1 connection to a tool through a port-forward to its pod.
 struct Tunnel {
@@ -286,15 +287,44 @@ async fn a_triggered_dag_run_runs_its_task_pods_and_serves_their_logs() {
             .any(|e| e["event"] == "Task instance in success state")
     );
 
+    // The newest run first; the other is the scheduled run of the demo's history.
     let runs = af
         .get("/api/v2/dags/orders_daily/dagRuns?order_by=-run_after&limit=5")
         .await;
-    assert_eq!(runs["total_entries"], 1);
+    assert_eq!(runs["total_entries"], 2);
     assert_eq!(runs["dag_runs"][0]["dag_run_id"], run_id.as_str());
+    assert_eq!(runs["dag_runs"][0]["run_type"], "manual");
+    assert_eq!(runs["dag_runs"][1]["run_type"], "scheduled");
 
     // Every write through the tunnel is a mutating request; logging in and reading are not.
     assert_eq!(sim.state.mutating_requests() - before, af.writes);
     assert_eq!(af.writes, 3);
+}
+
+/// The log of try 1 of `customer_360.build_customer_features` in the run at `run_path`, which
+/// ends in the KeyError the demo's story tells.
+async fn key_error_log(af: &mut Tunnel, run_path: &str) -> Value {
+    let log = af
+        .get(&format!(
+            "{run_path}/taskInstances/build_customer_features/logs/1"
+        ))
+        .await;
+    let entries = log["content"].as_array().cloned().unwrap_or_default();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["event"] == "KeyError: 'order_total'"),
+        "{log}"
+    );
+    log
+}
+
+/// `clearTaskInstances` of customer_360 with `body`: the task instances it lists.
+async fn clear_customer_360(af: &mut Tunnel, body: Value) -> Value {
+    let path = "/api/v2/dags/customer_360/clearTaskInstances";
+    let (code, listed) = af.call("POST", path, Some(body)).await;
+    assert_eq!(code, 200, "{listed}");
+    listed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,43 +357,17 @@ async fn a_failing_task_fails_the_run_and_a_clear_reruns_it() {
             ("publish_segments", "upstream_failed"),
         ]
     );
-    let log = af
-        .get(&format!(
-            "{run_path}/taskInstances/build_customer_features/logs/1"
-        ))
-        .await;
-    assert!(
-        log["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["event"] == "KeyError: 'order_total'"),
-        "{log}"
-    );
+    key_error_log(&mut af, run_path).await;
 
     // A dry run lists what would be cleared and changes nothing.
     let clear = json!({"dag_run_id": "manual__demo", "only_failed": true});
-    let (code, preview) = af
-        .call(
-            "POST",
-            "/api/v2/dags/customer_360/clearTaskInstances",
-            Some(clear.clone()),
-        )
-        .await;
-    assert_eq!(code, 200, "{preview}");
+    let preview = clear_customer_360(&mut af, clear.clone()).await;
     assert_eq!(preview["total_entries"], 2);
     assert_eq!(af.get(run_path).await["state"], "failed");
 
     let mut clear = clear;
     clear["dry_run"] = json!(false);
-    let (code, cleared) = af
-        .call(
-            "POST",
-            "/api/v2/dags/customer_360/clearTaskInstances",
-            Some(clear),
-        )
-        .await;
-    assert_eq!(code, 200, "{cleared}");
+    clear_customer_360(&mut af, clear).await;
     let done = af.wait_for(run_path, "state", &["success"]).await;
     assert_eq!(done["state"], "success");
     let ti = af
@@ -373,6 +377,174 @@ async fn a_failing_task_fails_the_run_and_a_clear_reruns_it() {
         (ti["state"].clone(), ti["try_number"].clone()),
         (json!("success"), json!(2))
     );
+    drop(sim);
+}
+
+/// The scheduler's try of generator slot `seq` (as the run generator makes it at `at`), made
+/// quick: it starts now and ends in 2 s with the generator's exit code.
+fn quick_try(sim: &RunningSim, seq: u64, at: chrono::DateTime<chrono::Utc>) -> Value {
+    let mut pod = strata_sim::scenario::airflow_task(seq, at).remove(0);
+    let script = pod["metadata"]["annotations"][SCRIPT_ANNOTATION]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = script.split(',').find(|p| p.starts_with("code="));
+    let quick = ["start=100ms", "exit=2s"]
+        .into_iter()
+        .chain(code)
+        .collect::<Vec<_>>()
+        .join(",");
+    pod["metadata"]["annotations"][SCRIPT_ANNOTATION] = json!(quick);
+    pod["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("creationTimestamp");
+    let info = sim.state.by_kind("v1", "Pod").unwrap();
+    (*sim.state.create_object(&info, pod).unwrap()).clone()
+}
+
+fn phase_of(sim: &RunningSim, pod: &Value) -> Option<String> {
+    let key = strata_sim::resources::ResKey::new("", "pods");
+    let name = pod["metadata"]["name"].as_str().unwrap();
+    let now = sim.state.store.get(&key, "orchestration", name)?;
+    now["status"]["phase"].as_str().map(String::from)
+}
+
+/// The raw run id of the newest task pod of `dag_id` (by creation, then try), as kubectl
+/// shows the pods.
+async fn newest_run_of(client: &Client, dag_id: &str) -> Option<String> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "orchestration");
+    let list = pods
+        .list(&ListParams::default().labels(&format!("dag_id={dag_id}")))
+        .await
+        .unwrap();
+    let ann = |p: &Pod, k: &str| p.metadata.annotations.as_ref().unwrap()[k].clone();
+    list.items
+        .iter()
+        .max_by_key(|p| {
+            (
+                p.metadata.creation_timestamp.clone().map(|t| t.0),
+                ann(p, "try_number").parse::<u32>().unwrap(),
+            )
+        })
+        .map(|p| ann(p, "run_id"))
+}
+
+/// Checks `[task_id, try_number, state]` of each task instance of the run at `run_path`.
+async fn assert_tasks(af: &mut Tunnel, run_path: &str, want: Value) {
+    let tis = af.get(&format!("{run_path}/taskInstances")).await;
+    let list = tis["task_instances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let got: Value = list
+        .iter()
+        .map(|t| json!([t["task_id"], t["try_number"], t["state"]]))
+        .collect();
+    assert_eq!(got, want, "{run_path}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_runs_are_in_the_api_as_their_pods_tell() {
+    let (sim, client) = fast_demo().await;
+    let mut af = airflow_login(&client).await;
+
+    // The generator's customer_360 block: slot 4 (sync_crm_accounts) and, a period later,
+    // slot 5 (build_customer_features, which fails its first try) of the same DAG run.
+    let now = chrono::Utc::now();
+    let sync = quick_try(&sim, 4, now);
+    let build = quick_try(&sim, 5, now + chrono::Duration::seconds(60));
+    let run_id = build["metadata"]["annotations"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(sync["metadata"]["annotations"]["run_id"], run_id.as_str());
+    assert!(run_id.starts_with("scheduled__"), "{run_id}");
+    eventually("the generator's tries end", Duration::from_secs(20), || {
+        phase_of(&sim, &sync).as_deref() == Some("Succeeded")
+            && phase_of(&sim, &build).as_deref() == Some("Failed")
+    })
+    .await;
+
+    // The last run of each DAG is the run of its newest pods (none without pods).
+    for dag in ["orders_daily", "customer_360", "clickhouse_maintenance"] {
+        let last = af
+            .get(&format!(
+                "/api/v2/dags/{dag}/dagRuns?order_by=-run_after&limit=1"
+            ))
+            .await;
+        assert_eq!(
+            last["dag_runs"][0]["dag_run_id"].as_str().map(String::from),
+            newest_run_of(&client, dag).await,
+            "{dag}: {last}"
+        );
+    }
+    let runs = af
+        .get("/api/v2/dags/customer_360/dagRuns?order_by=-run_after")
+        .await;
+    // This run and the history's (whose build_customer_features runs try 2 now).
+    assert_eq!(runs["total_entries"], 2, "{runs}");
+    let run = &runs["dag_runs"][0];
+    assert_eq!(run["dag_run_id"], run_id.as_str());
+    assert_eq!(
+        (&run["state"], &run["run_type"]),
+        (&json!("failed"), &json!("scheduled"))
+    );
+    let history = &runs["dag_runs"][1];
+    assert_eq!(history["state"], "running");
+
+    let run_path = format!("/api/v2/dags/customer_360/dagRuns/{}", enc(&run_id));
+    assert_eq!(af.get(&run_path).await["state"], "failed");
+    let failed = json!([
+        ["sync_crm_accounts", 1, "success"],
+        ["build_customer_features", 1, "failed"],
+        ["publish_segments", 0, "upstream_failed"],
+    ]);
+    assert_tasks(&mut af, &run_path, failed).await;
+    let history_path = format!(
+        "/api/v2/dags/customer_360/dagRuns/{}",
+        enc(history["dag_run_id"].as_str().unwrap())
+    );
+    let retry = af
+        .get(&format!(
+            "{history_path}/taskInstances/build_customer_features"
+        ))
+        .await;
+    assert_eq!(
+        (&retry["try_number"], &retry["state"]),
+        (&json!(2), &json!("running"))
+    );
+
+    // The failed try's log is its pod's, KeyError and all.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "orchestration");
+    let pod_log = pods
+        .logs(
+            build["metadata"]["name"].as_str().unwrap(),
+            &LogParams::default(),
+        )
+        .await
+        .unwrap();
+    assert!(pod_log.contains("KeyError: 'order_total'"), "{pod_log}");
+    let log = key_error_log(&mut af, &run_path).await;
+
+    // Cleared, the run's failed task runs again as try 2 and the rest follows.
+    let clear = json!({"dry_run": false, "dag_run_id": run_id, "only_failed": true});
+    let cleared = clear_customer_360(&mut af, clear).await;
+    assert_eq!(cleared["total_entries"], 2, "{cleared}");
+    let done = af.wait_for(&run_path, "state", &["success"]).await;
+    assert_eq!(done["run_type"], "scheduled");
+    let rerun = json!([
+        ["sync_crm_accounts", 1, "success"],
+        ["build_customer_features", 2, "success"],
+        ["publish_segments", 1, "success"],
+    ]);
+    assert_tasks(&mut af, &run_path, rerun).await;
+    let first = af
+        .get(&format!(
+            "{run_path}/taskInstances/build_customer_features/logs/1"
+        ))
+        .await;
+    assert_eq!(first, log, "try 1 keeps its log");
     drop(sim);
 }
 

@@ -23,6 +23,8 @@ pub use bench::{PODS_PER_NAMESPACE, pod_key as bench_pod_key};
 pub use demo::STACK_NAMESPACES;
 /// What the stand-ins (`crate::standins`) make and name as the demo's tools do.
 pub(crate) use meta::{set_creation, set_script, stable_hash, uuid};
+/// The demo's Airflow run generator, which tests drive by hand (the scheduler's task pods).
+pub use runs::airflow_task;
 pub(crate) use runs::{
     AIRFLOW_RELEASE, TaskTry, airbyte_connections, airbyte_pod, airflow_dags, airflow_task_pod,
 };

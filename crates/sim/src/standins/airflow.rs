@@ -11,6 +11,13 @@
 //! `success` or `failed`. `customer_360.build_customer_features` fails its first try with the
 //! KeyError the demo's logs tell; cleared (`clearTaskInstances`, `dry_run: false`), it runs
 //! again as try 2 and succeeds. The task-log route returns the lines of the try's pod log.
+//!
+//! Runs the scheduler made (the scenario's run generator, the demo's history) are read from
+//! their task pods when asked ([`scheduled`]): Airflow's database knows every run, so the API
+//! lists them beside the triggered ones. Clearing a task of one makes the run the stand-in's
+//! own, which then runs it again as a triggered run is.
+
+mod scheduled;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -73,6 +80,8 @@ struct TaskInstance {
 struct DagRun {
     dag_id: &'static str,
     run_id: String,
+    /// `manual` (triggered through the API) or `scheduled` (made by the scheduler).
+    run_type: &'static str,
     state: &'static str,
     queued_at: DateTime<Utc>,
     start: Option<DateTime<Utc>>,
@@ -114,6 +123,50 @@ fn missing(field: &str, input: &Value) -> (u16, Value) {
         422,
         json!({"detail": [{"type": "missing", "loc": ["body", field], "msg": "Field required", "input": input}]}),
     )
+}
+
+/// What a task try's pod tells: the task instance's state (Pending → `queued`, Running →
+/// `running`, Succeeded → `success`, Failed → `failed`) and its container's start and end.
+struct TryProgress {
+    state: &'static str,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+}
+
+/// The progress of a try from its pod; a pod that is gone failed, as the executor reports a
+/// pod it lost.
+fn try_progress(pod: Option<&Value>) -> TryProgress {
+    let Some(pod) = pod else {
+        return TryProgress {
+            state: "failed",
+            start: None,
+            end: None,
+        };
+    };
+    let status = &pod["status"];
+    let state = match status["phase"].as_str() {
+        Some("Running") => "running",
+        Some("Succeeded") => "success",
+        Some("Failed") => "failed",
+        _ => "queued",
+    };
+    // The container's current state (running or terminated) carries its times.
+    let times = |key: &str| {
+        status["containerStatuses"][0]["state"]
+            .as_object()
+            .and_then(|st| st.values().next())
+            .and_then(|v| crate::store::parse_kube_time(&v[key]))
+    };
+    TryProgress {
+        state,
+        start: times("startedAt"),
+        end: times("finishedAt"),
+    }
+}
+
+/// A task instance's id: the same for every try of it, as Airflow's is.
+fn ti_id(dag_id: &str, run_id: &str, task_id: &str) -> String {
+    scenario::uuid(scenario::stable_hash(&["ti", dag_id, run_id, task_id]))
 }
 
 impl Airflow {
@@ -232,7 +285,10 @@ impl Airflow {
                 }
                 None => {
                     // Scheduled and handed to the KubernetesExecutor: a pod for the new try.
-                    ti.try_number += 1;
+                    // One past every try the task had: a cleared scheduled task may have
+                    // pods of several tries, and a try's pod is made once.
+                    let last = ti.pods.iter().map(|(t, _)| *t).max().unwrap_or(0);
+                    ti.try_number = ti.try_number.max(last) + 1;
                     ti.queued_when = Some(now);
                     ti.start = None;
                     ti.end = None;
@@ -242,7 +298,7 @@ impl Airflow {
                         dag_id: run.dag_id,
                         task_id: ti.task_id,
                         try_number: ti.try_number,
-                        logical: run.run_after,
+                        logical: run.logical_date.unwrap_or(run.run_after),
                         salt: *seq,
                         run_id: Some(&run.run_id),
                     };
@@ -270,44 +326,28 @@ impl Airflow {
                 }
                 Some(_) => {
                     // queued or running: follow the pod of the current try.
-                    let pod =
-                        ti.pods
-                            .iter()
-                            .find(|(t, _)| *t == ti.try_number)
-                            .and_then(|(_, name)| {
-                                self.state
-                                    .store
-                                    .get(&ResKey::new("", "pods"), NAMESPACE, name)
-                            });
-                    let status = pod.as_ref().map(|p| p["status"].clone());
-                    let phase = status
-                        .as_ref()
-                        .and_then(|s| s["phase"].as_str())
-                        .unwrap_or("Failed");
-                    let times = |key: &str| {
-                        status.as_ref().and_then(|s| {
-                            s["containerStatuses"][0]["state"]
-                                .as_object()
-                                .and_then(|st| st.values().next())
-                                .and_then(|v| crate::store::parse_kube_time(&v[key]))
-                        })
-                    };
-                    match phase {
-                        "Running" => {
+                    let pod = ti
+                        .pods
+                        .iter()
+                        .rev()
+                        .find(|(t, _)| *t == ti.try_number)
+                        .and_then(|(_, name)| {
+                            self.state
+                                .store
+                                .get(&ResKey::new("", "pods"), NAMESPACE, name)
+                        });
+                    let progress = try_progress(pod.as_deref());
+                    ti.start = ti.start.or(progress.start);
+                    match progress.state {
+                        "running" => {
                             ti.state = Some("running");
-                            ti.start = ti.start.or(times("startedAt")).or(Some(now));
+                            ti.start = ti.start.or(Some(now));
                         }
-                        "Succeeded" | "Failed" => {
-                            ti.start = ti.start.or(times("startedAt")).or(Some(now));
-                            ti.end = times("finishedAt").or(Some(now));
-                            ti.state = Some(if phase == "Succeeded" {
-                                "success"
-                            } else {
-                                "failed"
-                            });
-                            if phase == "Failed" {
-                                upstream_ok = false;
-                            }
+                        "success" | "failed" => {
+                            ti.start = ti.start.or(Some(now));
+                            ti.end = progress.end.or(Some(now));
+                            ti.state = Some(progress.state);
+                            upstream_ok &= progress.state == "success";
                             continue;
                         }
                         _ => {}
@@ -394,8 +434,17 @@ impl Airflow {
             ("conf", run.conf.clone()),
             ("note", run.note.clone()),
             ("dag_versions", json!([Self::version_json(dag)])),
+            ("run_type", json!(run.run_type)),
         ] {
             v[k] = val;
+        }
+        if run.run_type == "scheduled" {
+            // The timetable made it: no user, and the data interval is the logical hour.
+            let interval = run.logical_date.map(|t| (t, t + ChronoDuration::hours(1)));
+            v["triggered_by"] = json!("timetable");
+            v["triggering_user_name"] = Value::Null;
+            v["data_interval_start"] = opt(interval.map(|i| i.0));
+            v["data_interval_end"] = opt(interval.map(|i| i.1));
         }
         v
     }
@@ -451,7 +500,8 @@ impl Airflow {
     /// `GET …/taskInstances/{task}/logs/{try}`: the try's pod log as Airflow serves task logs
     /// (the source header, then one entry per JSON line the task wrote).
     fn task_log(&self, run: &DagRun, ti: &TaskInstance, try_number: u32) -> (u16, Value) {
-        let Some((_, pod_name)) = ti.pods.iter().find(|(t, _)| *t == try_number) else {
+        // The newest pod of the try: a scheduled run's pods may hold a try twice.
+        let Some((_, pod_name)) = ti.pods.iter().rev().find(|(t, _)| *t == try_number) else {
             return detail(
                 404,
                 format!(
@@ -540,9 +590,10 @@ impl Airflow {
                     run_after.format("%Y-%m-%dT%H:%M:%S%.6f")
                 )
             });
-        if m.runs
+        let scheduled = self.scheduled_runs(m, dag);
+        if runs_of(m, &scheduled, dag.id)
             .iter()
-            .any(|r| r.dag_id == dag.id && r.run_id == run_id)
+            .any(|r| r.run_id == run_id)
         {
             return detail(
                 409,
@@ -553,7 +604,7 @@ impl Airflow {
             .tasks
             .iter()
             .map(|task_id| TaskInstance {
-                id: scenario::uuid(scenario::stable_hash(&["ti", dag.id, &run_id, task_id])),
+                id: ti_id(dag.id, &run_id, task_id),
                 task_id,
                 state: None,
                 try_number: 0,
@@ -566,6 +617,7 @@ impl Airflow {
         let run = DagRun {
             dag_id: dag.id,
             run_id,
+            run_type: "manual",
             state: "queued",
             queued_at: now,
             start: None,
@@ -615,57 +667,47 @@ impl Airflow {
     }
 
     fn clear(&self, m: &mut Model, dag_id: &str, req: &ToolRequest) -> (u16, Value) {
-        if !m.dags.iter().any(|d| d.id == dag_id) {
+        let Some(dag) = m.dags.iter().find(|d| d.id == dag_id) else {
             return detail(404, format!("Dag with id: '{dag_id}' was not found"));
-        }
+        };
         let body = match req.json() {
             Ok(b) => b,
             Err(why) => return detail(400, why),
         };
         let dry_run = body["dry_run"].as_bool().unwrap_or(true);
-        let only_failed = body["only_failed"].as_bool().unwrap_or(true);
-        let downstream = body["include_downstream"].as_bool().unwrap_or(false);
+        let ask = ClearAsk::of(&body);
         let run_filter = body["dag_run_id"].as_str();
-        let task_ids: Option<Vec<&str>> = body["task_ids"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect());
-        let mut picked: Vec<(usize, usize)> = Vec::new();
-        for (ri, run) in m.runs.iter().enumerate() {
-            if run.dag_id != dag_id || run_filter.is_some_and(|r| r != run.run_id) {
-                continue;
-            }
-            let mut named = false;
-            for (ti_i, ti) in run.tasks.iter().enumerate() {
-                let asked = task_ids
-                    .as_ref()
-                    .is_none_or(|ids| ids.contains(&ti.task_id));
-                named |= asked;
-                let wanted = asked || (downstream && named);
-                let state_ok =
-                    !only_failed || matches!(ti.state, Some("failed" | "upstream_failed"));
-                if wanted && state_ok && ti.state.is_some() {
-                    picked.push((ri, ti_i));
-                }
-            }
-        }
-        let dag = m.dags.iter().find(|d| d.id == dag_id);
-        let listed: Vec<Value> = picked
+        let wanted = |r: &DagRun| r.dag_id == dag_id && run_filter.is_none_or(|f| f == r.run_id);
+        let scheduled = self.scheduled_runs(m, dag);
+        let listed: Vec<Value> = m
+            .runs
             .iter()
-            .filter_map(|(ri, ti)| {
-                let run = &m.runs[*ri];
-                Some(self.ti_json(dag?, run, &run.tasks[*ti], run.tasks.len() - ti))
+            .chain(&scheduled)
+            .filter(|r| wanted(r))
+            .flat_map(|run| {
+                ask.picks(run)
+                    .into_iter()
+                    .map(move |i| self.ti_json(dag, run, &run.tasks[i], run.tasks.len() - i))
             })
             .collect();
         if !dry_run {
-            for (ri, ti) in &picked {
-                let run = &mut m.runs[*ri];
-                let t = &mut run.tasks[*ti];
-                t.state = None;
-                t.start = None;
-                t.end = None;
-                // reset_dag_runs (the default): the run is queued again and re-runs them.
-                run.state = "queued";
-                run.end = None;
+            // A scheduled run known from its pods becomes the stand-in's own, which runs the
+            // cleared tasks again as Airflow's scheduler does.
+            m.runs.extend(
+                scheduled
+                    .into_iter()
+                    .filter(|r| wanted(r) && !ask.picks(r).is_empty()),
+            );
+            for run in m.runs.iter_mut().filter(|r| wanted(r)) {
+                for i in ask.picks(run) {
+                    let t = &mut run.tasks[i];
+                    t.state = None;
+                    t.start = None;
+                    t.end = None;
+                    // reset_dag_runs (the default): the run is queued again and re-runs them.
+                    run.state = "queued";
+                    run.end = None;
+                }
             }
             self.wake.notify_one();
         }
@@ -674,6 +716,29 @@ impl Airflow {
             200,
             json!({"task_instances": listed, "total_entries": total}),
         )
+    }
+
+    /// The runs of `dag` the scheduler made that the model does not hold, read from their
+    /// task pods now (so they go when the pods do).
+    fn scheduled_runs(&self, m: &Model, dag: &Dag) -> Vec<DagRun> {
+        let pods = self
+            .state
+            .store
+            .list(
+                &ResKey::new("", "pods"),
+                Some(NAMESPACE),
+                &|p| p["metadata"]["annotations"]["dag_id"] == dag.id,
+                None,
+                0,
+            )
+            .items;
+        let known: Vec<&str> = m
+            .runs
+            .iter()
+            .filter(|r| r.dag_id == dag.id)
+            .map(|r| r.run_id.as_str())
+            .collect();
+        scheduled::runs(dag, pods.iter().map(|p| &**p), &known)
     }
 
     fn route(&self, req: &ToolRequest, user: String) -> (u16, Value) {
@@ -718,8 +783,10 @@ impl Airflow {
                     let Some(di) = find_dag(m, id) else {
                         return not_found_dag(id);
                     };
-                    let mut runs: Vec<&DagRun> =
-                        m.runs.iter().filter(|r| r.dag_id == *id).collect();
+                    let scheduled = self.scheduled_runs(m, &m.dags[di]);
+                    let mut runs = runs_of(m, &scheduled, id);
+                    // Airflow's `id` numbers runs as they were made.
+                    runs.sort_by_key(|r| r.queued_at);
                     match req.param("order_by").unwrap_or("id") {
                         "-run_after" => runs.sort_by_key(|r| std::cmp::Reverse(r.run_after)),
                         "run_after" => runs.sort_by_key(|r| r.run_after),
@@ -747,10 +814,10 @@ impl Airflow {
                 let Some(di) = find_dag(m, id) else {
                     return not_found_dag(id);
                 };
-                let Some(run) = m
-                    .runs
-                    .iter()
-                    .find(|r| r.dag_id == *id && r.run_id == *run_id)
+                let scheduled = self.scheduled_runs(m, &m.dags[di]);
+                let Some(run) = runs_of(m, &scheduled, id)
+                    .into_iter()
+                    .find(|r| r.run_id == *run_id)
                 else {
                     return detail(
                         404,
@@ -804,6 +871,59 @@ impl Airflow {
             _ => detail(404, "Not Found"),
         }
     }
+}
+
+/// Which task instances a `clearTaskInstances` body asks for.
+struct ClearAsk {
+    task_ids: Option<Vec<String>>,
+    only_failed: bool,
+    downstream: bool,
+}
+
+impl ClearAsk {
+    fn of(body: &Value) -> ClearAsk {
+        ClearAsk {
+            task_ids: body["task_ids"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            }),
+            only_failed: body["only_failed"].as_bool().unwrap_or(true),
+            downstream: body["include_downstream"].as_bool().unwrap_or(false),
+        }
+    }
+
+    /// The indexes of the tasks of `run` to clear: those named (or all), with the tasks after
+    /// them when downstream is asked, that have run (and failed, when only failed ones are).
+    fn picks(&self, run: &DagRun) -> Vec<usize> {
+        let mut named = false;
+        let mut out = Vec::new();
+        for (i, ti) in run.tasks.iter().enumerate() {
+            let asked = self
+                .task_ids
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|id| id == ti.task_id));
+            named |= asked;
+            let wanted = asked || (self.downstream && named);
+            let state_ok =
+                !self.only_failed || matches!(ti.state, Some("failed" | "upstream_failed"));
+            if wanted && state_ok && ti.state.is_some() {
+                out.push(i);
+            }
+        }
+        out
+    }
+}
+
+/// Every run of `dag_id`: the model's (triggered, or cleared scheduled ones) and the
+/// scheduled ones read from pods.
+fn runs_of<'a>(m: &'a Model, scheduled: &'a [DagRun], dag_id: &str) -> Vec<&'a DagRun> {
+    m.runs
+        .iter()
+        .filter(|r| r.dag_id == dag_id)
+        .chain(scheduled)
+        .collect()
 }
 
 /// `offset` and `limit` query parameters (Airflow's default page is 50).
@@ -911,6 +1031,7 @@ mod tests {
         let run = DagRun {
             dag_id: dag.id,
             run_id: "manual__x".into(),
+            run_type: "manual",
             state: "queued",
             queued_at: Utc::now(),
             start: None,
@@ -938,5 +1059,244 @@ mod tests {
         };
         let recorded = fixture(TIS_FIXTURE)["task_instances"][0].clone();
         assert_eq!(keys(&airflow.ti_json(dag, &run, &ti, 1)), keys(&recorded));
+    }
+
+    /// A `GET` as the listener hands it over, answered for the demo user.
+    fn get(airflow: &Airflow, path_and_query: &str) -> (u16, Value) {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        airflow.route(&request(Method::GET, path, query, ""), USERNAME.into())
+    }
+
+    fn request(method: Method, path: &str, query: &str, body: &str) -> ToolRequest {
+        ToolRequest {
+            method,
+            segments: path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            query: url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+            bearer: None,
+            body: bytes::Bytes::from(body.to_string()),
+        }
+    }
+
+    /// A status as the kubelet writes it: `phase`, and the container's times when it ran.
+    fn status(phase: &str, started: DateTime<Utc>, code: Option<i32>) -> Value {
+        let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let state = match code {
+            None => json!({"running": {"startedAt": at(started)}}),
+            Some(c) => json!({"terminated": {"startedAt": at(started),
+                "finishedAt": at(started + ChronoDuration::seconds(30)), "exitCode": c}}),
+        };
+        json!({"phase": phase, "containerStatuses": [{"name": "base", "state": state}]})
+    }
+
+    /// A cluster with the namespace of Airflow's task pods.
+    fn with_namespace() -> Arc<SimState> {
+        let state = Arc::new(SimState::new());
+        let info = state
+            .by_kind("v1", "Namespace")
+            .expect("namespaces are built in");
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}});
+        state
+            .create_object(&info, ns)
+            .expect("the namespace is stored");
+        state
+    }
+
+    /// The generator's pod of slot `seq` (made at `now`), in the store with `status`.
+    fn put_try(state: &SimState, seq: u64, now: DateTime<Utc>, status: Value) -> Value {
+        let mut pod = scenario::airflow_task(seq, now).remove(0);
+        pod["status"] = status;
+        let info = state.by_kind("v1", "Pod").expect("pods are built in");
+        let created = state.create_object(&info, pod).expect("the pod is stored");
+        (*created).clone()
+    }
+
+    fn set_status(state: &SimState, pod: &Value, status: Value) {
+        let mut pod = pod.clone();
+        pod["status"] = status;
+        let key = ResKey::new("", "pods");
+        state
+            .store
+            .update(&key, pod, None)
+            .expect("the pod is updated");
+    }
+
+    /// `[task_id, try_number, state]` of each task instance listed.
+    fn states(tis: &Value) -> Value {
+        let list = tis["task_instances"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        list.iter()
+            .map(|t| json!([t["task_id"], t["try_number"], t["state"]]))
+            .collect()
+    }
+
+    /// The customer_360 block of the generator (slots 4–7) as far as its failed try 1 of
+    /// `build_customer_features`: returns the run id and that try's pod.
+    fn failed_customer_run(state: &SimState, now: DateTime<Utc>) -> (String, Value) {
+        let t0 = now - ChronoDuration::seconds(120);
+        put_try(state, 4, t0, status("Succeeded", t0, Some(0)));
+        let t1 = t0 + ChronoDuration::seconds(60);
+        let failed = put_try(state, 5, t1, status("Failed", t1, Some(1)));
+        let run_id = failed["metadata"]["annotations"]["run_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (run_id, failed)
+    }
+
+    #[test]
+    fn scheduled_runs_are_read_from_the_executors_pods() {
+        let state = with_namespace();
+        let airflow = Airflow::new(state.clone(), Arc::default());
+        let now = Utc::now();
+        let (run_id, _) = failed_customer_run(&state, now);
+        assert!(run_id.starts_with("scheduled__"), "{run_id}");
+
+        let (code, list) = get(
+            &airflow,
+            "/api/v2/dags/customer_360/dagRuns?order_by=-run_after&limit=1",
+        );
+        assert_eq!(code, 200, "{list}");
+        assert_eq!(list["total_entries"], 1);
+        let run = &list["dag_runs"][0];
+        assert_eq!(run["dag_run_id"], run_id.as_str());
+        assert_eq!(run["run_type"], "scheduled");
+        assert_eq!(run["triggered_by"], "timetable");
+        assert_eq!(run["state"], "failed");
+        assert!(run["end_date"].is_string());
+        let (_, none) = get(&airflow, "/api/v2/dags/orders_daily/dagRuns");
+        assert_eq!(none["total_entries"], 0, "{none}");
+
+        let tis_path = format!("/api/v2/dags/customer_360/dagRuns/{run_id}/taskInstances");
+        let (code, tis) = get(&airflow, &tis_path);
+        assert_eq!(code, 200, "{tis}");
+        let want = json!([
+            ["sync_crm_accounts", 1, "success"],
+            ["build_customer_features", 1, "failed"],
+            ["publish_segments", 0, "upstream_failed"],
+        ]);
+        assert_eq!(states(&tis), want);
+        let failed = &tis["task_instances"][1];
+        assert!(failed["start_date"].is_string() && failed["end_date"].is_string());
+
+        // The generator's retry (slot 6) runs try 2: the run is running again, then done.
+        let t2 = now;
+        let retry = put_try(&state, 6, t2, status("Running", t2, None));
+        let (_, run) = get(
+            &airflow,
+            &format!("/api/v2/dags/customer_360/dagRuns/{run_id}"),
+        );
+        assert_eq!(run["state"], "running");
+        let (_, tis) = get(&airflow, &tis_path);
+        assert_eq!(
+            states(&tis)[1],
+            json!(["build_customer_features", 2, "running"])
+        );
+        set_status(&state, &retry, status("Succeeded", t2, Some(0)));
+        put_try(&state, 7, t2, status("Succeeded", t2, Some(0)));
+        let (_, run) = get(
+            &airflow,
+            &format!("/api/v2/dags/customer_360/dagRuns/{run_id}"),
+        );
+        assert_eq!(run["state"], "success");
+    }
+
+    #[test]
+    fn a_cleared_scheduled_task_runs_again_as_its_next_try() {
+        let state = with_namespace();
+        let airflow = Airflow::new(state.clone(), Arc::default());
+        let (run_id, failed) = failed_customer_run(&state, Utc::now());
+        let body = json!({"dry_run": false, "dag_run_id": run_id,
+            "task_ids": ["build_customer_features"], "include_downstream": true});
+        let (code, cleared) = airflow.route(
+            &request(
+                Method::POST,
+                "/api/v2/dags/customer_360/clearTaskInstances",
+                "",
+                &body.to_string(),
+            ),
+            USERNAME.into(),
+        );
+        assert_eq!(code, 200, "{cleared}");
+        let ids: Vec<&str> = cleared["task_instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["task_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["build_customer_features", "publish_segments"]);
+
+        // The stand-in owns the run now: it launches try 2 under the scheduled run id.
+        assert!(airflow.tick());
+        let (_, tis) = get(
+            &airflow,
+            &format!("/api/v2/dags/customer_360/dagRuns/{run_id}/taskInstances"),
+        );
+        assert_eq!(
+            states(&tis)[1],
+            json!(["build_customer_features", 2, "queued"])
+        );
+        let (_, list) = get(&airflow, "/api/v2/dags/customer_360/dagRuns");
+        assert_eq!(list["total_entries"], 1, "one run, not two: {list}");
+        let pods = state
+            .store
+            .list(
+                &ResKey::new("", "pods"),
+                Some(NAMESPACE),
+                &|p| p["metadata"]["annotations"]["try_number"] == "2",
+                None,
+                0,
+            )
+            .items;
+        assert_eq!(pods.len(), 1);
+        assert_eq!(
+            pods[0]["metadata"]["annotations"]["run_id"],
+            run_id.as_str()
+        );
+        assert_eq!(
+            pods[0]["metadata"]["labels"]["run_id"],
+            failed["metadata"]["labels"]["run_id"]
+        );
+        // Try 1 keeps its pod (and log).
+        let task = &airflow.lock().runs[0].tasks[1];
+        assert!(
+            task.pods
+                .iter()
+                .any(|(t, n)| *t == 1 && failed["metadata"]["name"] == *n)
+        );
+    }
+
+    #[test]
+    fn a_run_is_running_until_a_task_fails_or_all_succeed() {
+        let ti = |state: Option<&'static str>| TaskInstance {
+            id: String::new(),
+            task_id: "t",
+            state,
+            try_number: 1,
+            start: None,
+            end: None,
+            queued_when: None,
+            pods: Vec::new(),
+        };
+        let of = |s: &[Option<&'static str>]| {
+            scheduled::run_state(&s.iter().map(|x| ti(*x)).collect::<Vec<_>>())
+        };
+        assert_eq!(of(&[Some("success"), Some("running"), None]), "running");
+        assert_eq!(of(&[Some("success"), Some("queued"), None]), "running");
+        assert_eq!(of(&[Some("success"), None, None]), "running");
+        assert_eq!(
+            of(&[Some("success"), Some("failed"), Some("upstream_failed")]),
+            "failed"
+        );
+        assert_eq!(of(&[Some("success"); 3]), "success");
     }
 }
