@@ -114,7 +114,12 @@ async fn a_dag_triggered_with_a_conf_is_followed_and_a_failed_run_is_cleared_aft
         .wait_for_text(r#"manual {"segment":"all"}"#)
         .await
         .unwrap();
-    assert!(screen.contains("airflow · customer_360 [1]"), "{screen}");
+    // Newest first: the new run is on the first row, where the cursor is.
+    let first = screen.lines().nth(4).unwrap_or_default();
+    assert!(
+        first.contains("manual__") && first.contains(r#"manual {"segment":"all"}"#),
+        "{screen}"
+    );
     ui.press("enter").unwrap();
     // Its tasks, read again as they move, to the failure of build_customer_features.
     let screen = wait_ticking(&mut ui, "the failed task", Duration::from_secs(90), |s| {
