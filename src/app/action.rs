@@ -92,26 +92,26 @@ pub enum Action {
         result: Result<String, String>,
     },
     /// What an Airflow view asked for (its generation): the rows, or why not.
-    AirflowLoaded {
+    ToolLoaded {
         generation: u64,
-        result: Result<super::airflow::Page, String>,
+        result: Result<super::tool::Page, String>,
     },
     /// No stored credentials sign in to the Airflow at `target` (or the typed ones were
     /// refused: `error`): ask the operator, then read `level` for `generation`.
-    AirflowSignInNeeded {
+    ToolSignInNeeded {
         generation: u64,
-        level: super::airflow::Level,
+        level: super::tool::Level,
         target: String,
         error: Option<String>,
     },
     /// The guard's answer on a change to Airflow (with a clear's dry run), or why not.
-    AirflowApproved {
-        act: super::airflow::Act,
-        result: Result<super::airflow::Approved, String>,
+    ToolApproved {
+        act: super::tool::Act,
+        result: Result<super::tool::Approved, String>,
     },
     /// A confirmed change was sent to Airflow: what came of it.
-    AirflowActed {
-        act: super::airflow::Act,
+    ToolActed {
+        act: super::tool::Act,
         result: Result<String, String>,
     },
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
@@ -299,24 +299,24 @@ pub enum Effect {
         cronjob: String,
         answer: String,
     },
-    /// Read what an Airflow view lists (answered by `AirflowLoaded`).
-    AirflowLoad {
+    /// Read what an Airflow view lists (answered by `ToolLoaded`).
+    ToolLoad {
         generation: u64,
-        level: super::airflow::Level,
+        level: super::tool::Level,
     },
     /// Sign in with what the operator typed (kept in memory for the session), then read
     /// `level` for `generation`.
-    AirflowSignIn {
+    ToolSignIn {
         generation: u64,
-        level: super::airflow::Level,
-        credentials: crate::tools::airflow::Credentials,
+        level: super::tool::Level,
+        credentials: super::tool::TypedCredentials,
     },
-    /// Ask the guard about a change to Airflow (answered by `AirflowApproved`).
-    AirflowCheck(super::airflow::Act),
+    /// Ask the guard about a change to Airflow (answered by `ToolApproved`).
+    ToolCheck(super::tool::Act),
     /// The operator's answer to the guard's question: when it confirms, the change is sent
-    /// and recorded (answered by `AirflowActed`).
-    AirflowAct {
-        act: super::airflow::Act,
+    /// and recorded (answered by `ToolActed`).
+    ToolAct {
+        act: super::tool::Act,
         answer: String,
     },
     /// Stop the runtime and restore the terminal.

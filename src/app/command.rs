@@ -16,6 +16,8 @@ pub enum Command {
     Runs(String),
     /// Airflow's DAGs through its API (`:airflow`, `:dags`).
     Airflow,
+    /// Airbyte's connections through its API (`:airbyte`, `:connections`).
+    Airbyte,
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
     Open {
         kind: ResourceKind,
@@ -25,13 +27,23 @@ pub enum Command {
 
 /// Words that are commands rather than kinds, for completion.
 const WORDS: &[&str] = &[
-    "airflow", "ctx", "contexts", "dags", "help", "layers", "q", "quit", "runs",
+    "airbyte",
+    "airflow",
+    "connections",
+    "ctx",
+    "contexts",
+    "dags",
+    "help",
+    "layers",
+    "q",
+    "quit",
+    "runs",
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommandError {
     #[error(
-        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :airflow, :ctx, :layers or :q"
+        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :airflow, :airbyte, :ctx, :layers or :q"
     )]
     Unknown(String),
 }
@@ -47,6 +59,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
     let command = match head {
         "runs" | "run" => Command::Runs(rest.join(" ")),
         "airflow" | "dags" | "dag" => Command::Airflow,
+        "airbyte" | "connections" | "syncs" => Command::Airbyte,
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "ctx" | "context" | "contexts" => match argument {
             Some(name) => Command::Context(name),
@@ -106,6 +119,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(parse("dags", &catalog), Ok(Some(Command::Airflow)));
+        assert_eq!(parse("connections", &catalog), Ok(Some(Command::Airbyte)));
         assert_eq!(
             parse("runs failed airbyte", &catalog),
             Ok(Some(Command::Runs("failed airbyte".into())))

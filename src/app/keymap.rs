@@ -193,6 +193,8 @@ pub enum KeyView {
     Runs,
     /// Airflow's DAGs, runs and tasks (`:airflow`).
     Airflow,
+    /// Airbyte's connections and jobs (`:airbyte`).
+    Airbyte,
     Pods,
     Deployments,
     StatefulSets,
@@ -223,6 +225,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Component, "component"),
     (KeyView::Runs, "runs"),
     (KeyView::Airflow, "airflow"),
+    (KeyView::Airbyte, "airbyte"),
     (KeyView::Pods, "pods"),
     (KeyView::Deployments, "deployments"),
     (KeyView::StatefulSets, "statefulsets"),
@@ -246,7 +249,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 26] = [
+    pub const ALL: [KeyView; 27] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
@@ -254,6 +257,7 @@ impl KeyView {
         KeyView::Component,
         KeyView::Runs,
         KeyView::Airflow,
+        KeyView::Airbyte,
         KeyView::Pods,
         KeyView::Deployments,
         KeyView::StatefulSets,
@@ -300,9 +304,11 @@ impl KeyView {
         match self {
             KeyView::Global => None,
             // Airflow's lists are not cluster tables: no describe, YAML or namespaces.
-            KeyView::Table | KeyView::Text | KeyView::Help | KeyView::Airflow => {
-                Some(KeyView::Global)
-            }
+            KeyView::Table
+            | KeyView::Text
+            | KeyView::Help
+            | KeyView::Airflow
+            | KeyView::Airbyte => Some(KeyView::Global),
             KeyView::Describe | KeyView::Yaml | KeyView::Logs => Some(KeyView::Text),
             _ => Some(KeyView::Table),
         }

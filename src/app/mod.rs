@@ -2,8 +2,6 @@
 //! effects and draws frames.
 
 pub mod action;
-pub mod airflow;
-mod airflow_runtime;
 pub mod command;
 pub mod document;
 pub mod filter;
@@ -13,6 +11,8 @@ pub mod keymap;
 pub mod logs;
 pub mod runs;
 mod runtime;
+pub mod tool;
+mod tool_runtime;
 pub use runtime::Safety;
 pub mod state;
 pub mod table;

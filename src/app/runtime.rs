@@ -179,12 +179,10 @@ pub(crate) struct Executor {
     /// The guard's yes to a trigger, waiting for the operator's confirmation (set by the
     /// task that asked the guard).
     pending_approval: Arc<Mutex<Option<PendingTrigger>>>,
-    /// The Airflow signed in on this connection (made by the first `:airflow`).
-    airflow: super::airflow_runtime::SessionSlot,
-    /// What the operator typed to sign in to Airflow, when nothing stored did (memory only).
-    airflow_typed: Arc<Mutex<Option<crate::tools::airflow::Credentials>>>,
-    /// The guard's yes to a change to Airflow, waiting for the operator's confirmation.
-    airflow_approval: Arc<Mutex<Option<(super::airflow::Act, crate::guard::Approval)>>>,
+    /// The tools signed in on this connection (Airflow, Airbyte: made by their first view).
+    tools: super::tool_runtime::Tools,
+    /// The guard's yes to a change to a tool, waiting for the operator's confirmation.
+    tool_approval: Arc<Mutex<Option<(super::tool::Act, crate::guard::Approval)>>>,
 }
 
 /// A trigger the guard approved: what it creates, and the approval its confirmation uses.
@@ -204,9 +202,8 @@ impl Executor {
         Executor {
             safety: Safety::default(),
             pending_approval: Arc::default(),
-            airflow: Arc::default(),
-            airflow_typed: Arc::default(),
-            airflow_approval: Arc::default(),
+            tools: Default::default(),
+            tool_approval: Arc::default(),
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -241,9 +238,8 @@ impl Executor {
             }
             self.cache = Cache::new(connection.client.clone());
             self.connection = connection;
-            // Another cluster, another Airflow.
-            self.airflow = Arc::default();
-            self.airflow_typed = Arc::default();
+            // Another cluster, other tools.
+            self.tools = Default::default();
         }
         let mut flow = Flow::Continue;
         for effect in update(state, action) {
@@ -257,19 +253,17 @@ impl Executor {
     fn run(&mut self, effect: Effect) -> Flow {
         match effect {
             Effect::Quit => return Flow::Quit,
-            Effect::AirflowLoad { generation, level } => self.airflow_load(generation, level),
-            Effect::AirflowSignIn {
+            Effect::ToolLoad { generation, level } => self.tool_load(generation, level),
+            Effect::ToolSignIn {
                 generation,
                 level,
                 credentials,
             } => {
-                if let Ok(mut typed) = self.airflow_typed.lock() {
-                    *typed = Some(credentials);
-                }
-                self.airflow_load(generation, level);
+                self.tools.remember(credentials);
+                self.tool_load(generation, level);
             }
-            Effect::AirflowCheck(act) => self.airflow_check(act),
-            Effect::AirflowAct { act, answer } => self.airflow_act(act, answer),
+            Effect::ToolCheck(act) => self.tool_check(act),
+            Effect::ToolAct { act, answer } => self.tool_act(act, answer),
             Effect::PrepareTrigger { namespace, cronjob } => {
                 self.prepare_trigger(namespace, cronjob)
             }
@@ -570,99 +564,63 @@ impl Executor {
         });
     }
 
-    /// The Airflow session, made on first use, with this context's settings.
-    fn airflow_session(
-        &self,
-    ) -> impl std::future::Future<
-        Output = Result<Arc<super::airflow_runtime::Session>, super::airflow_runtime::SessionError>,
-    > + Send
-    + 'static {
-        let typed = self.airflow_typed.lock().ok().and_then(|t| t.clone());
-        let slot = self.airflow.clone();
-        let client = self.connection.client.clone();
-        let settings = self
-            .safety
-            .policies
-            .contexts
-            .get(&self.connection.context)
-            .cloned();
-        async move { super::airflow_runtime::session(&slot, &client, settings.as_ref(), typed).await }
+    /// What finding and signing in to a tool needs, for a task.
+    fn reach(&self) -> super::tool_runtime::Reach {
+        super::tool_runtime::Reach {
+            kube: self.connection.client.clone(),
+            settings: self
+                .safety
+                .policies
+                .contexts
+                .get(&self.connection.context)
+                .cloned(),
+        }
     }
 
-    fn airflow_load(&mut self, generation: u64, level: super::airflow::Level) {
-        use super::airflow_runtime::SessionError;
-        let session = self.airflow_session();
-        let inbox = self.inbox.clone();
-        let typed = self.airflow_typed.clone();
+    fn tool_load(&mut self, generation: u64, level: super::tool::Level) {
+        let (tools, reach, inbox) = (self.tools.clone(), self.reach(), self.inbox.clone());
         self.tasks.spawn(async move {
-            let action = match session.await {
-                Ok(session) => Action::AirflowLoaded {
-                    generation,
-                    result: super::airflow_runtime::load(&session, &level).await,
-                },
-                Err(SessionError::NeedsCredentials { target, refused }) => {
-                    // Refused credentials are not tried again.
-                    if let Ok(mut typed) = typed.lock() {
-                        *typed = None;
-                    }
-                    Action::AirflowSignInNeeded {
-                        generation,
-                        level,
-                        target,
-                        error: refused,
-                    }
-                }
-                Err(SessionError::Failed(error)) => Action::AirflowLoaded {
-                    generation,
-                    result: Err(error),
-                },
-            };
+            let action = tools.load(&reach, generation, level).await;
             let _ = inbox.send(action).await;
         });
     }
 
-    fn airflow_check(&mut self, act: super::airflow::Act) {
-        let session = self.airflow_session();
+    fn tool_check(&mut self, act: super::tool::Act) {
+        let (tools, reach, inbox) = (self.tools.clone(), self.reach(), self.inbox.clone());
         let guard = self.guard();
-        let inbox = self.inbox.clone();
-        let pending = self.airflow_approval.clone();
+        let pending = self.tool_approval.clone();
         self.tasks.spawn(async move {
-            let result = async {
-                let guard = guard?;
-                let session = session
+            let result = match guard {
+                Err(error) => Err(error),
+                Ok(guard) => tools
+                    .check(&reach, &guard, &act)
                     .await
-                    .map_err(super::airflow_runtime::SessionError::said)?;
-                let (approval, approved) =
-                    super::airflow_runtime::check(&session, &guard, &act).await?;
-                if let Ok(mut slot) = pending.lock() {
-                    *slot = Some((act.clone(), approval));
-                }
-                Ok(approved)
-            }
-            .await;
-            let _ = inbox.send(Action::AirflowApproved { act, result }).await;
+                    .map(|(approval, approved)| {
+                        if let Ok(mut slot) = pending.lock() {
+                            *slot = Some((act.clone(), approval));
+                        }
+                        approved
+                    }),
+            };
+            let _ = inbox.send(Action::ToolApproved { act, result }).await;
         });
     }
 
-    fn airflow_act(&mut self, act: super::airflow::Act, answer: String) {
+    fn tool_act(&mut self, act: super::tool::Act, answer: String) {
         let approval = self
-            .airflow_approval
+            .tool_approval
             .lock()
             .ok()
             .and_then(|mut slot| slot.take())
             .filter(|(asked, _)| *asked == act)
             .map(|(_, approval)| approval);
-        let session = self.airflow_session();
-        let inbox = self.inbox.clone();
+        let (tools, reach, inbox) = (self.tools.clone(), self.reach(), self.inbox.clone());
         self.tasks.spawn(async move {
-            let result = match (approval, session.await) {
-                (None, _) => Err("the approval of this change was lost; ask again".to_string()),
-                (Some(_), Err(error)) => Err(error.said()),
-                (Some(approval), Ok(session)) => {
-                    super::airflow_runtime::perform(&session, &act, approval, &answer).await
-                }
+            let result = match approval {
+                None => Err("the approval of this change was lost; ask again".to_string()),
+                Some(approval) => tools.perform(&reach, &act, approval, &answer).await,
             };
-            let _ = inbox.send(Action::AirflowActed { act, result }).await;
+            let _ = inbox.send(Action::ToolActed { act, result }).await;
         });
     }
 

@@ -356,7 +356,7 @@ pub enum View {
     Help(HelpView),
     Runs(Box<RunsView>),
     Logs(Box<super::logs::LogView>),
-    Airflow(Box<super::airflow::AirflowView>),
+    Tool(Box<super::tool::ToolView>),
 }
 
 impl View {
@@ -374,7 +374,7 @@ impl View {
                 None => "runs".to_string(),
             },
             View::Help(_) => "help".to_string(),
-            View::Airflow(view) => view.level.title(),
+            View::Tool(view) => view.level.title(),
         }
     }
 
@@ -392,7 +392,10 @@ impl View {
             View::Help(_) => KeyView::Help,
             View::Runs(_) => KeyView::Runs,
             View::Logs(_) => KeyView::Logs,
-            View::Airflow(_) => KeyView::Airflow,
+            View::Tool(view) => match view.level.tool() {
+                super::tool::Tool::Airflow => KeyView::Airflow,
+                super::tool::Tool::Airbyte => KeyView::Airbyte,
+            },
         }
     }
 }
@@ -434,11 +437,11 @@ pub enum PromptKind {
     /// The conf of an Airflow DAG run (see [`AppState::airflow`]).
     AirflowConf,
     /// The confirmation of a change to Airflow.
-    AirflowConfirm,
+    ToolConfirm,
     /// The Airflow username, when no stored credentials were found.
-    AirflowUser,
+    ToolUser,
     /// The Airflow password (masked; held only until sent).
-    AirflowPassword,
+    ToolSecret,
 }
 
 /// The input line while the operator types.
@@ -515,9 +518,9 @@ pub struct AppState {
     /// A run being started by hand (`t`), from the CronJob's reading to its Job.
     pub trigger: Option<super::trigger::TriggerDraft>,
     /// A change to Airflow in progress (its dialog is over the view).
-    pub airflow: Option<super::airflow::AirflowDraft>,
+    pub tool_draft: Option<super::tool::ToolDraft>,
     /// Signing in to Airflow by hand (its dialog is over the view).
-    pub airflow_login: Option<super::airflow::AirflowLogin>,
+    pub tool_login: Option<super::tool::ToolLogin>,
     /// `--readonly` and `[contexts]` of `config.toml`, for the header's READ-ONLY and
     /// PRODUCTION badges. Kept whole and resolved for the current context when drawn, so a
     /// `:ctx` switch can never leave the previous context's badges up. The default (no flag,
@@ -560,8 +563,8 @@ impl AppState {
             runs: Arc::default(),
             log_buffers: super::logs::LogBuffers::default(),
             trigger: None,
-            airflow: None,
-            airflow_login: None,
+            tool_draft: None,
+            tool_login: None,
             policies: crate::guard::Policies::default(),
         };
         state.stack.push(View::Layers(LayersView::default()));

@@ -21,7 +21,7 @@ use crate::cluster::{
 };
 use std::sync::Arc;
 
-mod airflow;
+mod tool;
 mod trigger;
 
 /// The deepest the view stack grows; older views fall off the bottom (after the home view).
@@ -86,7 +86,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             if state.redraw_at.is_some_and(|at| at <= now) {
                 state.changed();
             }
-            effects.extend(airflow::tick(state, now));
+            effects.extend(tool::tick(state, now));
             effects
         }
         Action::Drawn(next) => {
@@ -299,15 +299,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::AirflowLoaded { generation, result } => airflow::loaded(state, generation, result),
-        Action::AirflowSignInNeeded {
+        Action::ToolLoaded { generation, result } => tool::loaded(state, generation, result),
+        Action::ToolSignInNeeded {
             generation,
             level,
             target,
             error,
-        } => airflow::sign_in_needed(state, generation, level, target, error),
-        Action::AirflowApproved { act, result } => airflow::approved(state, &act, result),
-        Action::AirflowActed { act, result } => airflow::acted(state, &act, result),
+        } => tool::sign_in_needed(state, generation, level, target, error),
+        Action::ToolApproved { act, result } => tool::approved(state, &act, result),
+        Action::ToolActed { act, result } => tool::acted(state, &act, result),
         Action::Terminate => vec![Effect::Quit],
     }
 }
@@ -344,7 +344,7 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 live_filter(state, kind, before.as_deref().unwrap_or(""));
             }
             trigger::cancel(state);
-            airflow::cancel(state);
+            tool::cancel(state);
             Vec::new()
         }
         KeyCode::Enter => {
@@ -360,9 +360,9 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 }
                 PromptKind::DbtCommand | PromptKind::Confirm => trigger::enter(state, prompt),
                 PromptKind::AirflowConf
-                | PromptKind::AirflowConfirm
-                | PromptKind::AirflowUser
-                | PromptKind::AirflowPassword => airflow::enter(state, prompt),
+                | PromptKind::ToolConfirm
+                | PromptKind::ToolUser
+                | PromptKind::ToolSecret => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -463,7 +463,8 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
     };
     match command {
         Command::Quit => vec![Effect::Quit],
-        Command::Airflow => airflow::open(state, super::airflow::Level::Dags),
+        Command::Airflow => tool::open(state, super::tool::Level::Dags),
+        Command::Airbyte => tool::open(state, super::tool::Level::Connections),
         Command::Runs(words) => {
             let view = RunsView::new(state.runs.clone(), &words, None);
             // `:runs failed` on the runs view narrows it in place: esc still goes back to
@@ -579,7 +580,7 @@ fn refresh_top(state: &mut AppState) -> Vec<Effect> {
 
 fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
     let rows = state.viewport.rows.max(1);
-    if let Some(effects) = airflow::intent(state, intent, rows) {
+    if let Some(effects) = tool::intent(state, intent, rows) {
         return effects;
     }
     if let Some(effects) = log_intent(state, intent, rows) {
@@ -697,7 +698,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             }
             return Vec::new();
         }
-        // Airflow's own keys; `airflow::intent` took them when it is on top.
+        // Airflow's own keys; `tool::intent` took them when it is on top.
         Intent::TogglePause | Intent::ClearFailed => return Vec::new(),
         // The log viewer's own keys; `log_intent` took them when it is on top.
         Intent::Logs
@@ -750,7 +751,7 @@ fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
             view.offset =
                 super::state::follow(view.offset, view.selected, rows, view.entries.len());
         }
-        View::Airflow(view) => {
+        View::Tool(view) => {
             let count = view.rows().len();
             view.selected = motion.apply(view.selected, count);
             view.offset = super::state::follow(view.offset, view.selected, rows, count);

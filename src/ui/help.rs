@@ -47,6 +47,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Logs => "Logs",
         KeyView::Runs => "Runs",
         KeyView::Airflow => "Airflow",
+        KeyView::Airbyte => "Airbyte",
         KeyView::Help => "Help",
     }
 }

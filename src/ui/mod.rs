@@ -115,7 +115,7 @@ pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
             state.viewport.rows.max(1),
             now,
         )),
-        View::Airflow(view) => ages(views::airflow::next_change(view, now)),
+        View::Tool(view) => ages(views::tool::next_change(view, now)),
         View::Document(_) | View::Contexts(_) | View::Help(_) | View::Logs(_) => None,
     };
     [flash, view].into_iter().flatten().min()
@@ -152,10 +152,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         View::Help(help) => views::help::render(state, help, theme, frame, layout.body),
         View::Runs(view) => views::runs::render(view, state.now, theme, frame, layout.body),
         View::Logs(view) => views::logs::render(view, theme, frame, layout.body),
-        View::Airflow(view) => views::airflow::render(view, state.now, theme, frame, layout.body),
+        View::Tool(view) => views::tool::render(view, state.now, theme, frame, layout.body),
     }
     widgets::trigger_dialog::render(state, theme, frame, layout.body);
-    widgets::airflow_dialog::render(state, theme, frame, layout.body);
+    widgets::tool_dialog::render(state, theme, frame, layout.body);
     widgets::status_line::render(state, theme, frame, layout.status);
     let secrets = match state.top() {
         View::Table(table) => table.kind.group.is_empty() && table.kind.plural == "secrets",

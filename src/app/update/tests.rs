@@ -996,10 +996,11 @@ fn runs_narrowed_again_stay_one_view_and_esc_goes_home() {
     assert!(matches!(state.top(), View::Layers(_)));
 }
 
-fn airflow_page(ids: &[&str]) -> crate::app::airflow::Page {
-    use crate::app::airflow::Row;
-    crate::app::airflow::Page {
+fn tool_page(ids: &[&str]) -> crate::app::tool::Page {
+    use crate::app::tool::Row;
+    crate::app::tool::Page {
         source: "Airflow 3 · pod orchestration/api-server-0 port 8080 (port-forward)".into(),
+        namespace: Some("orchestration".into()),
         rows: ids
             .iter()
             .map(|id| Row {
@@ -1010,44 +1011,44 @@ fn airflow_page(ids: &[&str]) -> crate::app::airflow::Page {
     }
 }
 
-fn airflow_generation(state: &AppState) -> u64 {
+fn tool_generation(state: &AppState) -> u64 {
     match state.top() {
-        View::Airflow(view) => view.generation,
+        View::Tool(view) => view.generation,
         other => panic!("not an Airflow view: {}", other.title()),
     }
 }
 
 #[test]
 fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs() {
-    use crate::app::airflow::{Act, Approved, Level};
+    use crate::app::tool::{Act, Approved, Level};
     let mut state = state();
     let effects = command(&mut state, "airflow");
-    let generation = airflow_generation(&state);
+    let generation = tool_generation(&state);
     assert_eq!(
         effects,
-        [Effect::AirflowLoad {
+        [Effect::ToolLoad {
             generation,
             level: Level::Dags
         }]
     );
     update(
         &mut state,
-        Action::AirflowLoaded {
+        Action::ToolLoaded {
             generation,
-            result: Ok(airflow_page(&["customer_360", "orders_daily"])),
+            result: Ok(tool_page(&["customer_360", "orders_daily"])),
         },
     );
     press(&mut state, "j");
     // A load of a view no longer on screen changes nothing.
     update(
         &mut state,
-        Action::AirflowLoaded {
+        Action::ToolLoaded {
             generation: generation + 100,
             result: Err("late".into()),
         },
     );
     // Read again every few seconds while on top, never twice at once.
-    let later = t0() + chrono::Duration::seconds(crate::app::airflow::REFRESH_SECONDS);
+    let later = t0() + chrono::Duration::seconds(crate::app::tool::REFRESH_SECONDS);
     assert_eq!(update(&mut state, Action::Tick(later)).len(), 1);
     assert!(update(&mut state, Action::Tick(later)).is_empty());
 
@@ -1065,7 +1066,7 @@ fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs
         "a bad conf is not sent"
     );
     assert!(
-        state.airflow.as_ref().unwrap().error.is_some(),
+        state.tool_draft.as_ref().unwrap().error.is_some(),
         "and says what is wrong"
     );
     type_text(&mut state, "\"2026-12-01\"}");
@@ -1073,13 +1074,10 @@ fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs
         dag_id: "orders_daily".into(),
         conf: r#"{"day":"2026-12-01"}"#.into(),
     };
-    assert_eq!(
-        press(&mut state, "enter"),
-        [Effect::AirflowCheck(act.clone())]
-    );
+    assert_eq!(press(&mut state, "enter"), [Effect::ToolCheck(act.clone())]);
     update(
         &mut state,
-        Action::AirflowApproved {
+        Action::ToolApproved {
             act: act.clone(),
             result: Ok(Approved {
                 confirm: crate::guard::Confirm::YesNo,
@@ -1090,19 +1088,19 @@ fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs
     );
     assert_eq!(
         state.prompt.as_ref().map(|p| p.kind),
-        Some(PromptKind::AirflowConfirm)
+        Some(PromptKind::ToolConfirm)
     );
     type_text(&mut state, "y");
     assert_eq!(
         press(&mut state, "enter"),
-        [Effect::AirflowAct {
+        [Effect::ToolAct {
             act: act.clone(),
             answer: "y".into()
         }]
     );
     let effects = update(
         &mut state,
-        Action::AirflowActed {
+        Action::ToolActed {
             act,
             result: Ok("run manual__1 queued".into()),
         },
@@ -1111,9 +1109,9 @@ fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs
     assert_eq!(state.top().title(), "airflow · orders_daily");
     assert!(matches!(
         effects.as_slice(),
-        [Effect::AirflowLoad { level: Level::Runs { dag_id }, .. }] if dag_id == "orders_daily"
+        [Effect::ToolLoad { level: Level::Runs { dag_id }, .. }] if dag_id == "orders_daily"
     ));
-    assert!(state.airflow.is_none());
+    assert!(state.tool_draft.is_none());
     assert_eq!(
         state.flash.as_ref().map(|f| f.text.as_str()),
         Some("run manual__1 queued")
@@ -1122,15 +1120,15 @@ fn airflow_dags_open_runs_and_a_trigger_goes_conf_guard_confirm_then_to_the_runs
 
 #[test]
 fn airflow_refusals_and_esc_send_nothing() {
-    use crate::app::airflow::{Act, Level};
+    use crate::app::tool::{Act, Level};
     let mut state = state();
     command(&mut state, "dags");
-    let generation = airflow_generation(&state);
+    let generation = tool_generation(&state);
     update(
         &mut state,
-        Action::AirflowLoaded {
+        Action::ToolLoaded {
             generation,
-            result: Ok(airflow_page(&["orders_daily"])),
+            result: Ok(tool_page(&["orders_daily"])),
         },
     );
     // P asks the guard about pausing; a refusal (read-only) is said and nothing is sent.
@@ -1138,44 +1136,92 @@ fn airflow_refusals_and_esc_send_nothing() {
         dag_id: "orders_daily".into(),
         paused: true,
     };
-    assert_eq!(press(&mut state, "P"), [Effect::AirflowCheck(act.clone())]);
+    assert_eq!(press(&mut state, "P"), [Effect::ToolCheck(act.clone())]);
     update(
         &mut state,
-        Action::AirflowApproved {
+        Action::ToolApproved {
             act,
             result: Err("read-only: nothing was changed".into()),
         },
     );
-    assert!(state.airflow.is_none() && state.prompt.is_none());
+    assert!(state.tool_draft.is_none() && state.prompt.is_none());
     assert!(state.flash.as_ref().unwrap().error);
     // C needs a run: on the DAGs it only says so.
     assert!(press(&mut state, "C").is_empty());
     // Enter goes down to the runs; C there asks about clearing the run under the cursor.
     let effects = press(&mut state, "enter");
-    let runs = airflow_generation(&state);
+    let runs = tool_generation(&state);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::AirflowLoad {
+        [Effect::ToolLoad {
             level: Level::Runs { .. },
             ..
         }]
     ));
     update(
         &mut state,
-        Action::AirflowLoaded {
+        Action::ToolLoaded {
             generation: runs,
-            result: Ok(airflow_page(&["manual__1"])),
+            result: Ok(tool_page(&["manual__1"])),
         },
     );
     let clear = Act::ClearFailed {
         dag_id: "orders_daily".into(),
         run_id: "manual__1".into(),
     };
-    assert_eq!(press(&mut state, "C"), [Effect::AirflowCheck(clear)]);
+    assert_eq!(press(&mut state, "C"), [Effect::ToolCheck(clear)]);
     // Esc while the trigger's conf is edited: nothing is sent, the view stays.
-    state.airflow = None;
+    state.tool_draft = None;
     press(&mut state, "t");
     assert!(press(&mut state, "esc").is_empty());
-    assert!(state.airflow.is_none());
-    assert_eq!(airflow_generation(&state), runs);
+    assert!(state.tool_draft.is_none());
+    assert_eq!(tool_generation(&state), runs);
+}
+
+#[test]
+fn an_airbyte_sync_is_asked_of_the_guard_at_once_and_opens_the_connections_jobs() {
+    use crate::app::tool::{Act, Level, Row};
+    let mut state = state();
+    let effects = command(&mut state, "airbyte");
+    let generation = tool_generation(&state);
+    assert_eq!(
+        effects,
+        [Effect::ToolLoad {
+            generation,
+            level: Level::Connections
+        }]
+    );
+    let mut page = tool_page(&[]);
+    page.rows = vec![Row {
+        label: "Stripe → ClickHouse".into(),
+        ..Row::new("4e9c-stripe")
+    }];
+    update(
+        &mut state,
+        Action::ToolLoaded {
+            generation,
+            result: Ok(page),
+        },
+    );
+    // No conf to edit: straight to the guard, the connection by id and by name.
+    let act = Act::Sync {
+        connection_id: "4e9c-stripe".into(),
+        name: "Stripe → ClickHouse".into(),
+    };
+    assert_eq!(press(&mut state, "t"), [Effect::ToolCheck(act.clone())]);
+    assert!(state.prompt.is_none());
+    // P and C are Airflow's: nothing is asked here.
+    assert!(press(&mut state, "P").is_empty() && press(&mut state, "C").is_empty());
+    let effects = update(
+        &mut state,
+        Action::ToolActed {
+            act,
+            result: Ok("sync started: job 30001".into()),
+        },
+    );
+    assert_eq!(state.top().title(), "airbyte · Stripe → ClickHouse");
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ToolLoad { level: Level::Jobs { connection_id, .. }, .. }] if connection_id == "4e9c-stripe"
+    ));
 }

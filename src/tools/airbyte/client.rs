@@ -213,10 +213,15 @@ impl AirbyteClient {
 
     /// The newest job of a connection, if it ever ran one.
     pub async fn last_job(&self, connection_id: &str) -> Result<Option<Job>> {
+        Ok(self.jobs(connection_id, 1).await?.into_iter().next())
+    }
+
+    /// A connection's newest `limit` jobs, newest first.
+    pub async fn jobs(&self, connection_id: &str, limit: u32) -> Result<Vec<Job>> {
         let page: Page<Job> = self
-            .call_json(&request::list_jobs(connection_id, 1))
+            .call_json(&request::list_jobs(connection_id, limit))
             .await?;
-        Ok(page.data.into_iter().next())
+        Ok(page.data)
     }
 
     /// Starts a sync of the connection now; the job as Airbyte created it.

@@ -1,7 +1,6 @@
 //! The screens of the cockpit: the header above every view, then one view at a time from the
 //! top of the view stack.
 
-pub mod airflow;
 pub mod component;
 pub mod contexts;
 pub mod document;
@@ -11,3 +10,4 @@ pub mod home;
 pub mod logs;
 pub mod runs;
 pub mod table;
+pub mod tool;

@@ -1,8 +1,8 @@
 //! Small pieces shared by views.
 
-pub mod airflow_dialog;
 pub mod dialog;
 pub mod hint_bar;
 pub mod status_line;
 pub mod sync_badge;
+pub mod tool_dialog;
 pub mod trigger_dialog;

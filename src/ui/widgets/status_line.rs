@@ -19,9 +19,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             PromptKind::DbtCommand
             | PromptKind::Confirm
             | PromptKind::AirflowConf
-            | PromptKind::AirflowConfirm
-            | PromptKind::AirflowUser
-            | PromptKind::AirflowPassword => return,
+            | PromptKind::ToolConfirm
+            | PromptKind::ToolUser
+            | PromptKind::ToolSecret => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),

@@ -1,16 +1,12 @@
-//! The cockpit's side of Airflow: one signed-in client per connection (found and signed in
-//! on the first `:airflow`, kept until the context changes), the loads of each level, and the
-//! changes — checked by the guard, confirmed, sent, recorded.
-
-use std::sync::Arc;
+//! Airflow for the cockpit: signing in (found by the chart's labels or the context's URL),
+//! the lists of each level, and what each change sends.
 
 use futures::future::join_all;
-use kube::Client;
 
-use super::airflow::{Act, Approved, Level, Page, Row};
+use super::{Reach, SessionError};
+use crate::app::tool::{Act, Level, Page, Row};
 use crate::commands::trigger_airflow::{airflow_mutation, airflow_trigger_mutation};
-use crate::config::ContextSettings;
-use crate::guard::{Approval, Guard, Outcome};
+use crate::guard::Mutation;
 use crate::tools::airflow::{
     AirflowClient, AirflowError, CredentialSource, Credentials, Located, TriggerOptions, locate,
     parse_conf, stored_credentials,
@@ -28,48 +24,15 @@ pub(crate) struct Session {
     pub source: String,
 }
 
-/// The session of this connection, made on first use (tokio's lock: loads wait for the one
-/// sign-in rather than each making their own).
-pub(crate) type SessionSlot = Arc<tokio::sync::Mutex<Option<Arc<Session>>>>;
-
-/// Why there is no session.
-#[derive(Debug)]
-pub(crate) enum SessionError {
-    /// Nothing stored signs in to the Airflow at `target`: the operator is asked (again, with
-    /// `refused` when what they typed was refused).
-    NeedsCredentials {
-        target: String,
-        refused: Option<String>,
-    },
-    Failed(String),
-}
-
-impl SessionError {
-    /// What to tell the operator where asking is not an option (a change mid-way).
-    pub(crate) fn said(self) -> String {
-        match self {
-            SessionError::NeedsCredentials { target, refused } => refused.unwrap_or_else(|| {
-                format!("not signed in to Airflow at {target}: open :airflow to sign in")
-            }),
-            SessionError::Failed(error) => error,
-        }
-    }
-}
-
-/// The session, signing in when there is none: the Airflow is located (the context's
+/// Signs in: the Airflow is located (the context's
 /// `airflow_url`, else the api-server pod by its labels) and signed in with stored
 /// credentials (the environment, the context's `airflow_secret`, or a Secret labelled for
 /// Strata in the Airflow's namespace), else with what the operator typed this session.
-pub(crate) async fn session(
-    slot: &SessionSlot,
-    kube: &Client,
-    settings: Option<&ContextSettings>,
+pub(super) async fn sign_in(
+    reach: &Reach,
     typed: Option<Credentials>,
-) -> Result<Arc<Session>, SessionError> {
-    let mut held = slot.lock().await;
-    if let Some(session) = held.as_ref() {
-        return Ok(session.clone());
-    }
+) -> Result<Session, SessionError> {
+    let (kube, settings) = (&reach.kube, reach.settings.as_ref());
     let said = |e: AirflowError| SessionError::Failed(e.to_string());
     let located = locate(kube, settings, None, None).await.map_err(said)?;
     let target = located.connector.describe();
@@ -102,17 +65,15 @@ pub(crate) async fn session(
         client.server_version(),
         located.connector.describe()
     );
-    let session = Arc::new(Session {
+    Ok(Session {
         located,
         client,
         source,
-    });
-    *held = Some(session.clone());
-    Ok(session)
+    })
 }
 
 /// Reads what `level` lists.
-pub(crate) async fn load(session: &Session, level: &Level) -> Result<Page, String> {
+pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, String> {
     let client = &session.client;
     let said = |e: AirflowError| e.to_string();
     let rows = match level {
@@ -178,6 +139,7 @@ pub(crate) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
                 ..Row::new(task.task_id)
             })
             .collect(),
+        Level::Connections | Level::Jobs { .. } => return Err("not an Airflow list".into()),
         Level::Log {
             dag_id,
             run_id,
@@ -194,19 +156,15 @@ pub(crate) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
     };
     Ok(Page {
         source: session.source.clone(),
+        namespace: session.located.forward_namespace().map(str::to_string),
         rows,
     })
 }
 
-/// Asks the guard about `act` (read-only, RBAC for the port-forward, the audit log); a clear
-/// also reads its dry run, so the operator sees what would be cleared before saying yes.
-pub(crate) async fn check(
-    session: &Session,
-    guard: &Guard,
-    act: &Act,
-) -> Result<(Approval, Approved), String> {
+/// The guard's record of `act`.
+pub(super) fn mutation(session: &Session, act: &Act) -> Mutation {
     let located = &session.located;
-    let mutation = match act {
+    match act {
         Act::Trigger { dag_id, conf } => airflow_trigger_mutation(located, dag_id, conf),
         Act::SetPaused { dag_id, paused } => {
             let action = if *paused {
@@ -219,47 +177,37 @@ pub(crate) async fn check(
         Act::ClearFailed { dag_id, run_id } => {
             airflow_mutation(located, "clear.airflow", "DAG", dag_id).parameter("run", run_id)
         }
-    };
-    let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
-    let preview = match act {
-        Act::ClearFailed { dag_id, run_id } => {
-            let would = session
-                .client
-                .clear_failed_tasks(dag_id, run_id, true)
-                .await
-                .map_err(|e| e.to_string())?;
-            if would.is_empty() {
-                return Err(format!(
-                    "nothing to clear: run {run_id} of {dag_id} has no failed task"
-                ));
-            }
-            would
-                .iter()
-                .map(|t| match &t.state {
-                    Some(state) => format!("{} ({state})", t.task_id),
-                    None => t.task_id.clone(),
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    let approved = Approved {
-        confirm: approval.confirm_needed().clone(),
-        question: approval.prompt(),
-        preview,
-    };
-    Ok((approval, approved))
+        // Dispatched to Airbyte by the caller; recorded as asked if it ever came here.
+        Act::Sync { name, .. } => airflow_mutation(located, "sync", "Connection", name),
+    }
 }
 
-/// Sends a confirmed change to Airflow and records what came of it; what to tell the
-/// operator.
-pub(crate) async fn perform(
-    session: &Session,
-    act: &Act,
-    approval: Approval,
-    answer: &str,
-) -> Result<String, String> {
-    let confirmed = approval.confirmed(answer).map_err(|r| r.to_string())?;
+/// What a clear would clear (its dry run), so the operator sees it before saying yes.
+pub(super) async fn preview(session: &Session, act: &Act) -> Result<Vec<String>, String> {
+    let Act::ClearFailed { dag_id, run_id } = act else {
+        return Ok(Vec::new());
+    };
+    let would = session
+        .client
+        .clear_failed_tasks(dag_id, run_id, true)
+        .await
+        .map_err(|e| e.to_string())?;
+    if would.is_empty() {
+        return Err(format!(
+            "nothing to clear: run {run_id} of {dag_id} has no failed task"
+        ));
+    }
+    Ok(would
+        .iter()
+        .map(|t| match &t.state {
+            Some(state) => format!("{} ({state})", t.task_id),
+            None => t.task_id.clone(),
+        })
+        .collect())
+}
+
+/// Sends a confirmed change; what to tell the operator.
+pub(super) async fn send(session: &Session, act: &Act) -> Result<String, String> {
     let client = &session.client;
     let done: Result<String, AirflowError> = match act {
         Act::Trigger { dag_id, conf } => {
@@ -291,16 +239,7 @@ pub(crate) async fn perform(
                     cleared.len()
                 )
             }),
+        Act::Sync { .. } => return Err("a sync is Airbyte's".into()),
     };
-    let outcome = match &done {
-        Ok(said) => Outcome::ok(said.clone()),
-        Err(error) => Outcome::failed(error),
-    };
-    match (confirmed.record(outcome), done) {
-        (Ok(()), Ok(said)) => Ok(said),
-        (Err(audit), Ok(said)) => Err(format!(
-            "{said}, but it could not be recorded in the audit log: {audit}"
-        )),
-        (_, Err(error)) => Err(error.to_string()),
-    }
+    done.map_err(|e| e.to_string())
 }

@@ -7,25 +7,23 @@ use chrono::{DateTime, Utc};
 
 use super::{AppState, Effect, View, push};
 use crate::app::action::Intent;
-use crate::app::airflow::{
-    Act, AirflowDraft, AirflowLogin, AirflowView, Approved, Level, Page, Stage,
-};
 use crate::app::state::{Prompt, PromptKind};
+use crate::app::tool::{Act, Approved, Level, Page, Stage, ToolDraft, ToolLogin, ToolView};
 
 /// Opens an Airflow list and asks the runtime to read it.
 pub(super) fn open(state: &mut AppState, level: Level) -> Vec<Effect> {
     let generation = state.next_generation();
-    let view = AirflowView::new(level.clone(), generation);
-    push(state, View::Airflow(Box::new(view)));
-    if matches!(level, Level::Dags) {
-        state.flash("reaching Airflow…", false);
+    let view = ToolView::new(level.clone(), generation);
+    push(state, View::Tool(Box::new(view)));
+    if matches!(level, Level::Dags | Level::Connections) {
+        state.flash(format!("reaching {}…", level.tool().name()), false);
     }
-    vec![Effect::AirflowLoad { generation, level }]
+    vec![Effect::ToolLoad { generation, level }]
 }
 
-fn top(state: &mut AppState) -> Option<&mut AirflowView> {
+fn top(state: &mut AppState) -> Option<&mut ToolView> {
     match state.top_mut() {
-        View::Airflow(view) => Some(view),
+        View::Tool(view) => Some(view),
         _ => None,
     }
 }
@@ -55,27 +53,28 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
             Some(level) => open(state, level),
             None => Vec::new(),
         },
-        Intent::Logs => match view.log() {
-            Some(level) => open(state, level),
-            None => {
-                state.flash("l reads a task try's log: pick a task that ran", false);
+        Intent::Logs => match (view.log(), view.job_pods()) {
+            (Some(level), _) => open(state, level),
+            (None, Some((namespace, pods))) => job_logs(state, namespace, pods),
+            (None, None) => {
+                state.flash(
+                    "l reads a task try's log or a sync's: pick a task that ran, or a job",
+                    false,
+                );
                 state.changed();
                 Vec::new()
             }
         },
-        Intent::Trigger => {
-            let Some(dag_id) = view.dag_id() else {
-                return Some(Vec::new());
-            };
-            let act = Act::Trigger {
-                dag_id,
-                conf: String::new(),
-            };
-            state.airflow = Some(AirflowDraft::new(act, Stage::Conf));
-            state.prompt = Some(Prompt::new(PromptKind::AirflowConf, "{}"));
-            state.changed();
-            Vec::new()
-        }
+        Intent::Trigger => match view.trigger() {
+            Some(act @ Act::Trigger { .. }) => {
+                state.tool_draft = Some(ToolDraft::new(act, Stage::Conf));
+                state.prompt = Some(Prompt::new(PromptKind::AirflowConf, "{}"));
+                state.changed();
+                Vec::new()
+            }
+            Some(act) => check(state, act),
+            None => Vec::new(),
+        },
         Intent::TogglePause => {
             let (Some(dag_id), Some(paused)) = (view.dag_id(), view.paused()) else {
                 state.flash("P pauses or unpauses a DAG: pick one in :airflow", false);
@@ -102,11 +101,24 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
     })
 }
 
+/// A sync's log: its replication pods, followed like any run's.
+fn job_logs(state: &mut AppState, namespace: String, pods: Vec<String>) -> Vec<Effect> {
+    let generation = state.next_generation();
+    let title = format!("logs · {}", pods.first().cloned().unwrap_or_default());
+    let target = crate::cluster::logs::LogTarget::Pods { namespace, pods };
+    let mut view = crate::app::logs::LogView::new(title, target, generation, Some("airbyte"));
+    view.buffer = state.log_buffers.buffer(&view.title, state.now);
+    view.window = crate::cluster::logs::LogWindow::All;
+    let effect = super::follow_effect(&view);
+    push(state, View::Logs(Box::new(view)));
+    vec![effect]
+}
+
 /// Asks the guard about `act`; the dialog says so meanwhile.
 fn check(state: &mut AppState, act: Act) -> Vec<Effect> {
-    state.airflow = Some(AirflowDraft::new(act.clone(), Stage::Checking));
+    state.tool_draft = Some(ToolDraft::new(act.clone(), Stage::Checking));
     state.changed();
-    vec![Effect::AirflowCheck(act)]
+    vec![Effect::ToolCheck(act)]
 }
 
 pub(super) fn loaded(
@@ -115,17 +127,17 @@ pub(super) fn loaded(
     result: Result<Page, String>,
 ) -> Vec<Effect> {
     let now = state.now;
-    let on_top = matches!(state.top(), View::Airflow(v) if v.generation == generation);
-    let Some(View::Airflow(view)) = state
+    let on_top = matches!(state.top(), View::Tool(v) if v.generation == generation);
+    let Some(View::Tool(view)) = state
         .stack
         .iter_mut()
-        .find(|v| matches!(v, View::Airflow(a) if a.generation == generation))
+        .find(|v| matches!(v, View::Tool(a) if a.generation == generation))
     else {
         return Vec::new();
     };
     let first = view.page.is_none();
     view.loaded(result, now);
-    if first && matches!(view.level, Level::Dags) {
+    if first && matches!(view.level, Level::Dags | Level::Connections) {
         state.flash = None;
     }
     if on_top {
@@ -136,7 +148,7 @@ pub(super) fn loaded(
 
 /// The list on top is read again every few seconds (runs and tasks move on their own).
 pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
-    if state.airflow.is_some() || state.airflow_login.is_some() {
+    if state.tool_draft.is_some() || state.tool_login.is_some() {
         return Vec::new();
     }
     let Some(view) = top(state) else {
@@ -146,14 +158,14 @@ pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
         return Vec::new();
     }
     view.loading = true;
-    vec![Effect::AirflowLoad {
+    vec![Effect::ToolLoad {
         generation: view.generation,
         level: view.level.clone(),
     }]
 }
 
 fn is_current(state: &AppState, act: &Act) -> bool {
-    state.airflow.as_ref().is_some_and(|d| &d.act == act)
+    state.tool_draft.as_ref().is_some_and(|d| &d.act == act)
 }
 
 /// The guard's answer: ask for the confirmation it needs (with a clear's preview), or say why
@@ -169,15 +181,15 @@ pub(super) fn approved(
     state.changed();
     match result {
         Ok(approved) => {
-            if let Some(draft) = state.airflow.as_mut() {
+            if let Some(draft) = state.tool_draft.as_mut() {
                 draft.confirm = Some((approved.confirm, approved.question));
                 draft.preview = approved.preview;
                 draft.stage = Stage::Confirming;
             }
-            state.prompt = Some(Prompt::new(PromptKind::AirflowConfirm, ""));
+            state.prompt = Some(Prompt::new(PromptKind::ToolConfirm, ""));
         }
         Err(error) => {
-            state.airflow = None;
+            state.tool_draft = None;
             state.flash(error, true);
         }
     }
@@ -198,14 +210,14 @@ pub(super) fn sign_in_needed(
     };
     view.loading = false;
     state.flash = None;
-    state.airflow_login = Some(AirflowLogin {
+    state.tool_login = Some(ToolLogin {
         generation,
         level,
         target,
         username: None,
         error,
     });
-    state.prompt = Some(Prompt::new(PromptKind::AirflowUser, ""));
+    state.prompt = Some(Prompt::new(PromptKind::ToolUser, ""));
     state.changed();
     Vec::new()
 }
@@ -213,38 +225,42 @@ pub(super) fn sign_in_needed(
 /// Enter on the username or the password: the password is handed to the runtime at once and
 /// not kept in the state.
 fn enter_login(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
-    let Some(login) = state.airflow_login.as_mut() else {
+    let Some(login) = state.tool_login.as_mut() else {
         return Vec::new();
     };
     let text = prompt.text();
     match prompt.kind {
-        PromptKind::AirflowUser => {
+        PromptKind::ToolUser => {
             if text.trim().is_empty() {
                 state.prompt = Some(prompt);
                 return Vec::new();
             }
             login.username = Some(text.trim().to_string());
-            let mut password = Prompt::new(PromptKind::AirflowPassword, "");
+            let mut password = Prompt::new(PromptKind::ToolSecret, "");
             password.input.set_mask_char('•');
             password.before = None;
             state.prompt = Some(password);
             Vec::new()
         }
         _ => {
-            let Some(login) = state.airflow_login.take() else {
+            let Some(login) = state.tool_login.take() else {
                 return Vec::new();
             };
-            if let Some(View::Airflow(view)) = state.stack.last_mut() {
+            if let Some(View::Tool(view)) = state.stack.last_mut() {
                 view.loading = true;
             }
-            state.flash("signing in to Airflow…", false);
-            vec![Effect::AirflowSignIn {
+            state.flash(
+                format!("signing in to {}…", login.level.tool().name()),
+                false,
+            );
+            vec![Effect::ToolSignIn {
                 generation: login.generation,
-                level: login.level,
-                credentials: crate::tools::airflow::Credentials::new(
+                credentials: crate::app::tool::TypedCredentials::new(
+                    login.level.tool(),
                     login.username.unwrap_or_default(),
                     text,
                 ),
+                level: login.level,
             }]
         }
     }
@@ -253,14 +269,11 @@ fn enter_login(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
 /// Enter on the conf or the confirmation; a conf that is not a JSON object keeps the prompt
 /// open with what is wrong.
 pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
-    if matches!(
-        prompt.kind,
-        PromptKind::AirflowUser | PromptKind::AirflowPassword
-    ) {
+    if matches!(prompt.kind, PromptKind::ToolUser | PromptKind::ToolSecret) {
         return enter_login(state, prompt);
     }
     let text = prompt.text();
-    let Some(draft) = state.airflow.as_mut() else {
+    let Some(draft) = state.tool_draft.as_mut() else {
         return Vec::new();
     };
     state.revision = state.revision.wrapping_add(1);
@@ -270,14 +283,14 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 state.prompt = Some(prompt);
                 return Vec::new();
             }
-            vec![Effect::AirflowCheck(draft.act.clone())]
+            vec![Effect::ToolCheck(draft.act.clone())]
         }
-        PromptKind::AirflowConfirm => {
+        PromptKind::ToolConfirm => {
             // The guard judges the answer (and records a wrong one).
             draft.stage = Stage::Acting;
             let act = draft.act.clone();
             state.flash(format!("{}…", act.describe()), false);
-            vec![Effect::AirflowAct { act, answer: text }]
+            vec![Effect::ToolAct { act, answer: text }]
         }
         _ => Vec::new(),
     }
@@ -286,21 +299,23 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
 /// Esc on the conf or the confirmation: nothing is sent. Esc on signing in: the view stays
 /// unread until opened again.
 pub(super) fn cancel(state: &mut AppState) {
-    if let Some(login) = state.airflow_login.take() {
-        if let Some(View::Airflow(view)) = state
+    if let Some(login) = state.tool_login.take() {
+        if let Some(View::Tool(view)) = state
             .stack
             .iter_mut()
-            .find(|v| matches!(v, View::Airflow(a) if a.generation == login.generation))
+            .find(|v| matches!(v, View::Tool(a) if a.generation == login.generation))
         {
             view.halted = true;
             view.error = Some(format!(
-                "not signed in to Airflow at {}: open :airflow again to sign in",
-                login.target
+                "not signed in to {} at {}: open {} again to sign in",
+                login.level.tool().name(),
+                login.target,
+                login.level.tool().command()
             ));
         }
         state.changed();
     }
-    if let Some(draft) = state.airflow.take() {
+    if let Some(draft) = state.tool_draft.take() {
         state.flash(
             format!("cancelled: nothing sent ({})", draft.act.describe()),
             false,
@@ -319,7 +334,7 @@ pub(super) fn acted(
     if !is_current(state, act) {
         return Vec::new();
     }
-    state.airflow = None;
+    state.tool_draft = None;
     state.changed();
     match result {
         Ok(said) => state.flash(said, false),
@@ -328,21 +343,33 @@ pub(super) fn acted(
             return Vec::new();
         }
     }
-    if let (Act::Trigger { dag_id, .. }, Some(View::Airflow(view))) = (act, state.stack.last())
-        && matches!(view.level, Level::Dags)
-    {
-        return open(
-            state,
-            Level::Runs {
-                dag_id: dag_id.clone(),
-            },
-        );
+    // A new run or sync started from the list opens where it shows: the DAG's runs, the
+    // connection's jobs.
+    let from_top_list = matches!(
+        state.stack.last(),
+        Some(View::Tool(view)) if matches!(view.level, Level::Dags | Level::Connections)
+    );
+    let shows_it = match act {
+        Act::Trigger { dag_id, .. } => Some(Level::Runs {
+            dag_id: dag_id.clone(),
+        }),
+        Act::Sync {
+            connection_id,
+            name,
+        } => Some(Level::Jobs {
+            connection_id: connection_id.clone(),
+            name: name.clone(),
+        }),
+        _ => None,
+    };
+    if let (true, Some(level)) = (from_top_list, shows_it) {
+        return open(state, level);
     }
     let Some(view) = top(state) else {
         return Vec::new();
     };
     view.loading = true;
-    vec![Effect::AirflowLoad {
+    vec![Effect::ToolLoad {
         generation: view.generation,
         level: view.level.clone(),
     }]

@@ -1,14 +1,22 @@
-//! `:airflow`: the DAGs of the cluster's Airflow through its REST API — paused, schedule and
-//! last run; a DAG's runs; a run's task tries; a try's log from the API (the task pod may be
-//! long gone). The actions that change Airflow (trigger with a conf, pause/unpause, clear a
-//! run's failed tasks after a dry-run preview) go through the guard like every mutation. Pure:
-//! the runtime talks to Airflow (see `airflow_runtime`).
+//! The tools' own views, through their APIs. `:airflow`: the DAGs — paused, schedule and last
+//! run; a DAG's runs; a run's task tries; a try's log from the API (the task pod may be long
+//! gone). `:airbyte`: the connections with their last sync; a connection's jobs. The actions
+//! that change a tool (trigger a DAG with a conf, pause/unpause, clear a run's failed tasks
+//! after a dry-run preview, sync a connection) go through the guard like every mutation.
+//! Pure: the runtime talks to the tools (see `tool_runtime`).
 
 use chrono::{DateTime, Utc};
 
 use crate::guard::Confirm;
 
-/// Which list an Airflow view shows; each level is opened from a row of the one above.
+/// Which tool a view talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    Airflow,
+    Airbyte,
+}
+
+/// Which list a tool's view shows; each level is opened from a row of the one above.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Level {
     Dags,
@@ -26,9 +34,41 @@ pub enum Level {
         try_number: u32,
         map_index: i64,
     },
+    /// Airbyte's connections.
+    Connections,
+    /// A connection's jobs, newest first.
+    Jobs {
+        connection_id: String,
+        name: String,
+    },
+}
+
+impl Tool {
+    /// Its name, as the operator knows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Airflow => "Airflow",
+            Tool::Airbyte => "Airbyte",
+        }
+    }
+
+    /// The view that opens it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Tool::Airflow => ":airflow",
+            Tool::Airbyte => ":airbyte",
+        }
+    }
 }
 
 impl Level {
+    pub fn tool(&self) -> Tool {
+        match self {
+            Level::Connections | Level::Jobs { .. } => Tool::Airbyte,
+            _ => Tool::Airflow,
+        }
+    }
+
     /// The breadcrumb.
     pub fn title(&self) -> String {
         match self {
@@ -40,6 +80,8 @@ impl Level {
                 try_number,
                 ..
             } => format!("airflow · {task_id} try {try_number} log"),
+            Level::Connections => "airbyte · connections".into(),
+            Level::Jobs { name, .. } => format!("airbyte · {name}"),
         }
     }
 
@@ -57,7 +99,12 @@ pub struct Row {
     /// The last run's state (DAGs), the run's or the try's state.
     pub state: Option<String>,
     pub paused: Option<bool>,
-    /// DAGs: the schedule; runs: how it was started and its conf; tasks: the operator.
+    /// What the row is called when that is not its id (a connection's name).
+    pub label: String,
+    /// What a sync moved (rows, bytes).
+    pub moved: String,
+    /// DAGs: the schedule; runs: how it was started and its conf; tasks: the map index;
+    /// connections: the schedule; jobs: the job type.
     pub detail: String,
     pub try_number: u32,
     pub map_index: i64,
@@ -69,6 +116,8 @@ impl Row {
     pub fn new(id: impl Into<String>) -> Row {
         Row {
             id: id.into(),
+            label: String::new(),
+            moved: String::new(),
             state: None,
             paused: None,
             detail: String::new(),
@@ -80,7 +129,19 @@ impl Row {
     }
 
     pub fn is_failed(&self) -> bool {
-        matches!(self.state.as_deref(), Some("failed" | "upstream_failed"))
+        matches!(
+            self.state.as_deref(),
+            Some("failed" | "upstream_failed" | "cancelled")
+        )
+    }
+
+    /// What the row is called on screen.
+    pub fn name(&self) -> &str {
+        if self.label.is_empty() {
+            &self.id
+        } else {
+            &self.label
+        }
     }
 }
 
@@ -88,6 +149,8 @@ impl Row {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page {
     pub source: String,
+    /// Where the tool runs (its pods' namespace), when reached through the cluster.
+    pub namespace: Option<String>,
     pub rows: Vec<Row>,
 }
 
@@ -96,7 +159,7 @@ pub const REFRESH_SECONDS: i64 = 3;
 
 /// One Airflow list on the view stack.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AirflowView {
+pub struct ToolView {
     pub level: Level,
     pub generation: u64,
     pub page: Option<Page>,
@@ -110,9 +173,9 @@ pub struct AirflowView {
     pub halted: bool,
 }
 
-impl AirflowView {
-    pub fn new(level: Level, generation: u64) -> AirflowView {
-        AirflowView {
+impl ToolView {
+    pub fn new(level: Level, generation: u64) -> ToolView {
+        ToolView {
             level,
             generation,
             page: None,
@@ -177,7 +240,11 @@ impl AirflowView {
                 run_id: row.id.clone(),
             },
             Level::Tasks { dag_id, run_id } => self.log_of(dag_id, run_id, row)?,
-            Level::Log { .. } => return None,
+            Level::Connections => Level::Jobs {
+                connection_id: row.id.clone(),
+                name: row.name().to_string(),
+            },
+            Level::Log { .. } | Level::Jobs { .. } => return None,
         })
     }
 
@@ -200,14 +267,53 @@ impl AirflowView {
         })
     }
 
-    /// The DAG the cursor means (on the DAGs, or the DAG of the runs and tasks shown).
+    /// What `t` starts from here: a run of the DAG the cursor means (on the DAGs, or the DAG
+    /// of the runs and tasks shown; its conf is asked next), a sync of the connection.
+    pub fn trigger(&self) -> Option<Act> {
+        let dag = |dag_id: &String| Act::Trigger {
+            dag_id: dag_id.clone(),
+            conf: String::new(),
+        };
+        match &self.level {
+            Level::Dags => self.selected_row().map(|r| dag(&r.id)),
+            Level::Runs { dag_id } | Level::Tasks { dag_id, .. } | Level::Log { dag_id, .. } => {
+                Some(dag(dag_id))
+            }
+            Level::Connections => self.selected_row().map(|r| Act::Sync {
+                connection_id: r.id.clone(),
+                name: r.name().to_string(),
+            }),
+            Level::Jobs {
+                connection_id,
+                name,
+            } => Some(Act::Sync {
+                connection_id: connection_id.clone(),
+                name: name.clone(),
+            }),
+        }
+    }
+
+    /// The DAG the cursor means on the DAGs.
     pub fn dag_id(&self) -> Option<String> {
         match &self.level {
             Level::Dags => self.selected_row().map(|r| r.id.clone()),
-            Level::Runs { dag_id } | Level::Tasks { dag_id, .. } | Level::Log { dag_id, .. } => {
-                Some(dag_id.clone())
-            }
+            _ => None,
         }
+    }
+
+    /// The pods of the job under the cursor (`l`): Airbyte's workload launcher names a job's
+    /// replication pod after it; the namespace is the server's.
+    pub fn job_pods(&self) -> Option<(String, Vec<String>)> {
+        let Level::Jobs { .. } = &self.level else {
+            return None;
+        };
+        let row = self.selected_row()?;
+        let namespace = self.page.as_ref()?.namespace.clone()?;
+        let attempts = row.try_number.max(1);
+        let pods = (0..attempts)
+            .map(|attempt| format!("replication-job-{}-attempt-{attempt}", row.id))
+            .collect();
+        Some((namespace, pods))
     }
 
     /// The run the cursor means (a row of a DAG's runs, or the run whose tasks are shown).
@@ -231,11 +337,11 @@ impl AirflowView {
 /// Signing in by hand when no stored credentials were found: asked once, kept in memory for
 /// the session (the runtime's), never written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AirflowLogin {
+pub struct ToolLogin {
     /// The view that asked, read again once signed in.
     pub generation: u64,
     pub level: Level,
-    /// Where Airflow was found, said in the dialog.
+    /// Where the tool was found, said in the dialog.
     pub target: String,
     /// Typed so far (the password is asked next).
     pub username: Option<String>,
@@ -243,7 +349,32 @@ pub struct AirflowLogin {
     pub error: Option<String>,
 }
 
-/// A change asked of Airflow.
+/// What the operator typed to sign in, for the tool that asked: kept by the runtime for the
+/// session, never written; neither prints its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypedCredentials {
+    Airflow(crate::tools::airflow::Credentials),
+    Airbyte(crate::tools::airbyte::Credentials),
+}
+
+impl TypedCredentials {
+    /// `tool`'s credentials from the two answers (a user and a password; an application's
+    /// client id and secret).
+    pub fn new(tool: Tool, name: String, secret: String) -> TypedCredentials {
+        match tool {
+            Tool::Airflow => {
+                TypedCredentials::Airflow(crate::tools::airflow::Credentials::new(name, secret))
+            }
+            Tool::Airbyte => TypedCredentials::Airbyte(crate::tools::airbyte::Credentials::new(
+                name,
+                secret,
+                crate::tools::secrets::CredentialSource::Typed,
+            )),
+        }
+    }
+}
+
+/// A change asked of a tool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Act {
     /// A new DAG run with this conf (a JSON object as typed; empty for none).
@@ -259,6 +390,11 @@ pub enum Act {
     ClearFailed {
         dag_id: String,
         run_id: String,
+    },
+    /// Starts a sync of an Airbyte connection now.
+    Sync {
+        connection_id: String,
+        name: String,
     },
 }
 
@@ -276,15 +412,25 @@ impl Act {
             Act::ClearFailed { dag_id, run_id } => {
                 format!("clear the failed tasks of {dag_id} run {run_id}")
             }
+            Act::Sync { name, .. } => format!("sync connection {name} now"),
         }
     }
 
-    /// The DAG id, which production contexts ask to be typed.
-    pub fn dag_id(&self) -> &str {
+    /// What the change is done to (the DAG id, the connection's name), as the dialog's title
+    /// says it and production contexts ask it to be typed.
+    pub fn subject(&self) -> &str {
         match self {
             Act::Trigger { dag_id, .. }
             | Act::SetPaused { dag_id, .. }
             | Act::ClearFailed { dag_id, .. } => dag_id,
+            Act::Sync { name, .. } => name,
+        }
+    }
+
+    pub fn tool(&self) -> Tool {
+        match self {
+            Act::Sync { .. } => Tool::Airbyte,
+            _ => Tool::Airflow,
         }
     }
 }
@@ -303,7 +449,7 @@ pub enum Stage {
 
 /// A change in progress, shown as a dialog over the view.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AirflowDraft {
+pub struct ToolDraft {
     pub act: Act,
     pub stage: Stage,
     /// What is wrong with the conf as typed.
@@ -314,9 +460,9 @@ pub struct AirflowDraft {
     pub preview: Vec<String>,
 }
 
-impl AirflowDraft {
-    pub fn new(act: Act, stage: Stage) -> AirflowDraft {
-        AirflowDraft {
+impl ToolDraft {
+    pub fn new(act: Act, stage: Stage) -> ToolDraft {
+        ToolDraft {
             act,
             stage,
             error: None,
@@ -365,6 +511,7 @@ mod tests {
     fn page(ids: &[&str]) -> Page {
         Page {
             source: "pod orchestration/airflow-api-server-0 port 8080 (port-forward)".into(),
+            namespace: Some("orchestration".into()),
             rows: ids.iter().map(|id| Row::new(*id)).collect(),
         }
     }
@@ -372,7 +519,7 @@ mod tests {
     #[test]
     fn the_cursor_stays_on_its_dag_across_loads_and_enter_goes_down_a_level() {
         let now = Utc::now();
-        let mut view = AirflowView::new(Level::Dags, 1);
+        let mut view = ToolView::new(Level::Dags, 1);
         view.loaded(Ok(page(&["a", "b", "c"])), now);
         view.selected = 1;
         view.loaded(Ok(page(&["new", "a", "b", "c"])), now);
@@ -388,7 +535,7 @@ mod tests {
 
     #[test]
     fn a_task_that_never_ran_has_no_log_to_open() {
-        let mut view = AirflowView::new(
+        let mut view = ToolView::new(
             Level::Tasks {
                 dag_id: "d".into(),
                 run_id: "r".into(),
@@ -400,6 +547,7 @@ mod tests {
         view.loaded(
             Ok(Page {
                 source: String::new(),
+                namespace: None,
                 rows: vec![ran, Row::new("load")],
             }),
             Utc::now(),
@@ -419,7 +567,7 @@ mod tests {
             dag_id: "orders_daily".into(),
             conf: String::new(),
         };
-        let mut draft = AirflowDraft::new(act, Stage::Conf);
+        let mut draft = ToolDraft::new(act, Stage::Conf);
         assert!(draft.settle_conf("{\"day\": ").is_err());
         assert_eq!(draft.stage, Stage::Conf);
         assert!(draft.settle_conf("[1]").unwrap_err().contains("array"));
@@ -429,7 +577,7 @@ mod tests {
             draft.act.describe(),
             r#"trigger DAG orders_daily with conf {"day":"2026-12-01"}"#
         );
-        let mut empty = AirflowDraft::new(
+        let mut empty = ToolDraft::new(
             Act::Trigger {
                 dag_id: "x".into(),
                 conf: String::new(),

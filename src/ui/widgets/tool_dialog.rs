@@ -9,21 +9,29 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialog;
 use crate::app::AppState;
-use crate::app::airflow::Stage;
 use crate::app::state::PromptKind;
+use crate::app::tool::{Stage, Tool};
 use crate::ui::Theme;
 use crate::ui::text::sanitize;
 
 fn render_login(
     state: &AppState,
-    login: &crate::app::airflow::AirflowLogin,
+    login: &crate::app::tool::ToolLogin,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
 ) {
-    let parts = dialog::open(frame, area, 11, " sign in to Airflow ".into(), 4, theme);
+    let tool = login.level.tool();
+    let parts = dialog::open(
+        frame,
+        area,
+        11,
+        format!(" sign in to {} ", tool.name()),
+        4,
+        theme,
+    );
     let mut said = vec![Line::styled(
-        format!("Airflow at {}", sanitize(&login.target)),
+        format!("{} at {}", tool.name(), sanitize(&login.target)),
         theme.muted,
     )];
     if let Some(error) = &login.error {
@@ -35,15 +43,25 @@ fn render_login(
     frame.render_widget(Paragraph::new(said).wrap(Wrap { trim: true }), parts.intro);
     if let Some(prompt) = &state.prompt {
         let label = match prompt.kind {
-            PromptKind::AirflowPassword => "password ▸ ",
+            PromptKind::ToolSecret if tool == Tool::Airbyte => "secret ▸ ",
+            PromptKind::ToolSecret => "password ▸ ",
+            _ if tool == Tool::Airbyte => "client id ▸ ",
             _ => "username ▸ ",
         };
         dialog::input_line(prompt, label, theme, frame, parts.input);
     }
     frame.render_widget(
         Paragraph::new(Line::styled(
-            "kept in memory for this session only, never written; or store them in a Secret \
-             labelled strata.dev/credentials=airflow",
+            match tool {
+                Tool::Airflow => {
+                    "kept in memory for this session only, never written; or store them in a \
+                     Secret labelled strata.dev/credentials=airflow"
+                }
+                Tool::Airbyte => {
+                    "an application's client id and secret, kept in memory for this session \
+                     only; or set STRATA_AIRBYTE_CLIENT_ID and STRATA_AIRBYTE_CLIENT_SECRET"
+                }
+            },
             theme.muted,
         ))
         .wrap(Wrap { trim: true }),
@@ -52,26 +70,37 @@ fn render_login(
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    if let Some(login) = &state.airflow_login {
+    if let Some(login) = &state.tool_login {
         render_login(state, login, theme, frame, area);
         return;
     }
-    let Some(draft) = &state.airflow else {
+    let Some(draft) = &state.tool_draft else {
         return;
     };
     let parts = dialog::open(
         frame,
         area,
         12 + draft.preview.len().min(8) as u16,
-        format!(" airflow · {} ", sanitize(draft.act.dag_id())),
+        format!(
+            " {} · {} ",
+            match draft.act.tool() {
+                crate::app::tool::Tool::Airflow => "airflow",
+                crate::app::tool::Tool::Airbyte => "airbyte",
+            },
+            sanitize(draft.act.subject())
+        ),
         2,
         theme,
     );
-    dialog::context_intro(state, "the DAG id", theme, frame, parts.intro);
+    let name_of = match draft.act.tool() {
+        crate::app::tool::Tool::Airflow => "the DAG id",
+        crate::app::tool::Tool::Airbyte => "the connection's name",
+    };
+    dialog::context_intro(state, name_of, theme, frame, parts.intro);
     let prompt = state
         .prompt
         .as_ref()
-        .filter(|p| matches!(p.kind, PromptKind::AirflowConf | PromptKind::AirflowConfirm));
+        .filter(|p| matches!(p.kind, PromptKind::AirflowConf | PromptKind::ToolConfirm));
     if let Some(prompt) = prompt {
         let label = match prompt.kind {
             PromptKind::AirflowConf => "conf (JSON) ▸ ",

@@ -1,7 +1,8 @@
 //! `:airflow` in the cockpit against the embedded simulator, whose Airflow stand-in answers
 //! through a port-forward to the api-server pod: the DAGs, a trigger with its conf checked
 //! then confirmed, the run's tasks followed to the end, a failed try's log and clear with its
-//! dry run; read-only refuses; without stored credentials the operator signs in.
+//! dry run; read-only refuses; without stored credentials the operator signs in. `:airbyte`:
+//! a connection synced from its row, followed to its end, and its job's log.
 
 mod cockpit_support;
 
@@ -218,5 +219,74 @@ async fn read_only_refuses_and_without_stored_credentials_the_operator_signs_in(
             .unwrap()
             .contains("not-it"),
         "no typed password in the audit log"
+    );
+}
+
+/// The replication pods of `job`, in the simulator's store.
+fn replication_pods(sim: &RunningSim) -> Vec<String> {
+    let info = sim.state.find("", "v1", "pods").expect("pods");
+    sim.state
+        .store
+        .all_of(&info.key())
+        .iter()
+        .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+        .filter(|name| name.starts_with("replication-job-3"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_airbyte_connection_is_synced_from_its_row_and_its_job_log_opens() {
+    let sim = quiet_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "airbyte");
+    let screen = ui.wait_for_text("Stripe → ClickHouse").await.unwrap();
+    assert!(
+        screen.contains("port-forward) · strata-demo (from Secret ingestion/airbyte"),
+        "{screen}"
+    );
+    // Stripe (second row): t asks the guard, y starts the sync, its jobs open.
+    ui.press("j").unwrap();
+    ui.press("t").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains("sync connection Stripe → ClickHouse now"),
+        "{screen}"
+    );
+    assert!(replication_pods(&sim).is_empty(), "nothing before yes");
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui
+        .wait_for_text("airbyte · Stripe → ClickHouse [")
+        .await
+        .unwrap();
+    assert!(
+        screen.contains("sync of Stripe → ClickHouse started: job "),
+        "{screen}"
+    );
+    // The job runs to its end as the list is read again.
+    let screen = wait_ticking(&mut ui, "the job's success", Duration::from_secs(90), |s| {
+        s.contains("● succeeded")
+    })
+    .await;
+    assert!(screen.contains(" rows, "), "what it moved:\n{screen}");
+    let pods = replication_pods(&sim);
+    assert_eq!(pods.len(), 1, "{pods:?}");
+    // l: the sync's own log, from its replication pod.
+    ui.press("l").unwrap();
+    let screen = ui.wait_for_text("airbyte sync · job").await.unwrap();
+    assert!(screen.contains(&format!("logs · {}", pods[0])), "{screen}");
+
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "trigger.airbyte");
+    assert_eq!(lines[0]["target"]["name"], "Stripe → ClickHouse");
+    assert_eq!(lines[0]["result"], "ok");
+    assert!(
+        !std::fs::read_to_string(dir.path().join("audit.jsonl"))
+            .unwrap()
+            .contains("strata-demo-secret"),
+        "no client secret in the audit log"
     );
 }

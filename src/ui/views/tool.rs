@@ -1,5 +1,6 @@
-//! `:airflow`: Airflow's DAGs (last run, paused, schedule), a DAG's runs, a run's task tries
-//! and a try's log, as the REST API answers them. Failed states stand out; where Airflow was
+//! The tools' views as their APIs answer them. `:airflow`: the DAGs (last run, paused,
+//! schedule), a DAG's runs, a run's task tries and a try's log. `:airbyte`: the connections
+//! with their last sync, a connection's jobs. Failed states stand out; where the tool was
 //! reached (and as whom) is in the title.
 
 use chrono::{DateTime, Utc};
@@ -9,8 +10,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row as TableRow, Table, TableState};
 
-use crate::app::airflow::{AirflowView, Level, Row};
 use crate::app::follow;
+use crate::app::tool::{Level, Row, ToolView};
 use crate::printers::human_duration;
 use crate::ui::Theme;
 use crate::ui::text::{cell, sanitize};
@@ -21,9 +22,9 @@ fn state_badge(state: Option<&str>, theme: &Theme) -> Span<'static> {
         return Span::styled("- none", theme.muted);
     };
     let (symbol, style) = match state {
-        "success" => ("●", theme.health.healthy),
+        "success" | "succeeded" => ("●", theme.health.healthy),
         "running" => ("▶", theme.sync_live),
-        "failed" | "upstream_failed" => ("✖", theme.health.failed),
+        "failed" | "upstream_failed" | "cancelled" => ("✖", theme.health.failed),
         "up_for_retry" | "up_for_reschedule" | "restarting" => ("↻", theme.health.degraded),
         _ => ("…", theme.muted),
     };
@@ -53,13 +54,7 @@ fn row_style(row: &Row, theme: &Theme) -> Style {
     }
 }
 
-pub fn render(
-    view: &AirflowView,
-    now: DateTime<Utc>,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-) {
+pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut title = format!(
         " {} [{}] ",
         sanitize(&view.level.title()),
@@ -90,13 +85,17 @@ pub fn render(
     }
     if view.rows().is_empty() {
         let text = match (&view.page, &view.level) {
-            (None, Level::Dags) if view.error.is_none() => "reaching Airflow…",
+            (None, Level::Dags | Level::Connections) if view.error.is_none() => {
+                "reaching the tool…"
+            }
             (None, _) if view.error.is_none() => "reading…",
             (None, _) => "",
             (Some(_), Level::Dags) => "Airflow lists no DAG.",
             (Some(_), Level::Runs { .. }) => "No run of this DAG yet: t starts one.",
             (Some(_), Level::Tasks { .. }) => "No task instance in this run yet.",
             (Some(_), Level::Log { .. }) => "This try's log is empty.",
+            (Some(_), Level::Connections) => "Airbyte lists no connection.",
+            (Some(_), Level::Jobs { .. }) => "No job of this connection yet: t syncs it now.",
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), body_area);
         return;
@@ -185,6 +184,51 @@ pub fn render(
                 .collect();
             (header, widths, body)
         }
+        Level::Connections | Level::Jobs { .. } => {
+            // A connection with its last sync, or one job: state, name, when, how long, what
+            // it moved, and the schedule or the job type.
+            let connections = matches!(view.level, Level::Connections);
+            let name = shown
+                .iter()
+                .map(|r| r.name().chars().count())
+                .max()
+                .unwrap_or(0)
+                .clamp(8, 40);
+            let header = vec![
+                if connections { "LAST SYNC" } else { "STATE" },
+                if connections { "CONNECTION" } else { "JOB" },
+                "STARTED",
+                "TOOK",
+                "MOVED",
+                if connections {
+                    "STATUS · SCHEDULE"
+                } else {
+                    "TYPE"
+                },
+            ];
+            let widths = vec![
+                Constraint::Length(14),
+                Constraint::Length(name as u16),
+                Constraint::Length(9),
+                Constraint::Length(8),
+                Constraint::Length(24),
+                Constraint::Fill(1),
+            ];
+            let body = shown
+                .iter()
+                .map(|row| {
+                    TableRow::new(vec![
+                        Line::from(state_badge(row.state.as_deref(), theme)),
+                        Line::styled(cell(row.name(), name), row_style(row, theme)),
+                        Line::styled(ago(row.started, now), theme.muted),
+                        Line::styled(took(row, now), theme.muted),
+                        Line::styled(cell(&row.moved, 24), theme.muted),
+                        Line::styled(cell(&row.detail, width), theme.muted),
+                    ])
+                })
+                .collect();
+            (header, widths, body)
+        }
         Level::Log { .. } => (
             vec!["LINE"],
             vec![Constraint::Fill(1)],
@@ -214,7 +258,7 @@ pub fn render(
 }
 
 /// When the rows on screen read differently: their ages and running durations.
-pub fn next_change(view: &AirflowView, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn next_change(view: &ToolView, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     view.rows()
         .iter()
         .filter_map(|row| row.started)

@@ -1,0 +1,213 @@
+//! The cockpit's side of the tools' APIs: one signed-in client per tool and connection (found
+//! and signed in on the first `:airflow` or `:airbyte`, kept until the context changes), the
+//! loads of each level, and the changes — checked by the guard, confirmed, sent, recorded.
+
+mod airbyte;
+mod airflow;
+
+use std::sync::{Arc, Mutex};
+
+use kube::Client;
+
+use super::action::Action;
+use super::tool::{Act, Approved, Level, Tool, TypedCredentials};
+use crate::config::ContextSettings;
+use crate::guard::{Approval, Guard, Outcome};
+
+/// A tool's session, made on first use (tokio's lock: loads wait for the one sign-in rather
+/// than each making their own).
+type Slot<T> = Arc<tokio::sync::Mutex<Option<Arc<T>>>>;
+
+/// The session in `slot`, made by `sign_in` when there is none (and kept for the next).
+async fn cached<T>(
+    slot: &Slot<T>,
+    sign_in: impl std::future::Future<Output = Result<T, SessionError>>,
+) -> Result<Arc<T>, SessionError> {
+    let mut held = slot.lock().await;
+    if let Some(session) = held.as_ref() {
+        return Ok(session.clone());
+    }
+    let session = Arc::new(sign_in.await?);
+    *held = Some(session.clone());
+    Ok(session)
+}
+
+/// What finding and signing in to a tool needs: the cluster and the context's settings
+/// (`airflow_url`, `airbyte_url`, `airflow_secret`).
+pub(crate) struct Reach {
+    pub kube: Client,
+    pub settings: Option<ContextSettings>,
+}
+
+/// Why there is no session.
+#[derive(Debug)]
+pub(crate) enum SessionError {
+    /// Nothing stored signs in to the tool at `target`: the operator is asked (again, with
+    /// `refused` when what they typed was refused).
+    NeedsCredentials {
+        target: String,
+        refused: Option<String>,
+    },
+    Failed(String),
+}
+
+impl SessionError {
+    /// What to tell the operator where asking is not an option (a change mid-way).
+    fn said(self) -> String {
+        match self {
+            SessionError::NeedsCredentials { target, refused } => refused
+                .unwrap_or_else(|| format!("not signed in at {target}: open its view to sign in")),
+            SessionError::Failed(error) => error,
+        }
+    }
+}
+
+/// The tools of one connection: their sessions and what the operator typed to sign in (in
+/// memory only).
+#[derive(Clone, Default)]
+pub(crate) struct Tools {
+    airflow: Slot<airflow::Session>,
+    airbyte: Slot<airbyte::Session>,
+    typed_airflow: Arc<Mutex<Option<crate::tools::airflow::Credentials>>>,
+    typed_airbyte: Arc<Mutex<Option<crate::tools::airbyte::Credentials>>>,
+}
+
+/// A signed-in tool.
+enum Session {
+    Airflow(Arc<airflow::Session>),
+    Airbyte(Arc<airbyte::Session>),
+}
+
+impl Tools {
+    /// Keeps what the operator typed for the next sign-in.
+    pub(crate) fn remember(&self, typed: TypedCredentials) {
+        match typed {
+            TypedCredentials::Airflow(c) => {
+                if let Ok(mut slot) = self.typed_airflow.lock() {
+                    *slot = Some(c);
+                }
+            }
+            TypedCredentials::Airbyte(c) => {
+                if let Ok(mut slot) = self.typed_airbyte.lock() {
+                    *slot = Some(c);
+                }
+            }
+        }
+    }
+
+    /// Drops what was typed for `tool` (it was refused: it is not tried again).
+    fn forget(&self, tool: Tool) {
+        match tool {
+            Tool::Airflow => {
+                if let Ok(mut slot) = self.typed_airflow.lock() {
+                    *slot = None;
+                }
+            }
+            Tool::Airbyte => {
+                if let Ok(mut slot) = self.typed_airbyte.lock() {
+                    *slot = None;
+                }
+            }
+        }
+    }
+
+    /// `tool`'s session, signing in when there is none yet.
+    async fn session(&self, reach: &Reach, tool: Tool) -> Result<Session, SessionError> {
+        match tool {
+            Tool::Airflow => {
+                let typed = self.typed_airflow.lock().ok().and_then(|t| t.clone());
+                cached(&self.airflow, airflow::sign_in(reach, typed))
+                    .await
+                    .map(Session::Airflow)
+            }
+            Tool::Airbyte => {
+                let typed = self.typed_airbyte.lock().ok().and_then(|t| t.clone());
+                cached(&self.airbyte, airbyte::sign_in(reach, typed))
+                    .await
+                    .map(Session::Airbyte)
+            }
+        }
+    }
+
+    /// Reads `level` for the view `generation`: its rows, or that the operator must sign in.
+    pub(crate) async fn load(&self, reach: &Reach, generation: u64, level: Level) -> Action {
+        match self.session(reach, level.tool()).await {
+            Ok(session) => {
+                let result = match &session {
+                    Session::Airflow(s) => airflow::load(s, &level).await,
+                    Session::Airbyte(s) => airbyte::load(s, &level).await,
+                };
+                Action::ToolLoaded { generation, result }
+            }
+            Err(SessionError::NeedsCredentials { target, refused }) => {
+                self.forget(level.tool());
+                Action::ToolSignInNeeded {
+                    generation,
+                    level,
+                    target,
+                    error: refused,
+                }
+            }
+            Err(SessionError::Failed(error)) => Action::ToolLoaded {
+                generation,
+                result: Err(error),
+            },
+        }
+    }
+
+    /// Asks the guard about `act` (read-only, RBAC for the port-forward, the audit log); a
+    /// clear also reads its dry run, so the operator sees what would be cleared first.
+    pub(crate) async fn check(
+        &self,
+        reach: &Reach,
+        guard: &Guard,
+        act: &Act,
+    ) -> Result<(Approval, Approved), String> {
+        let session = self
+            .session(reach, act.tool())
+            .await
+            .map_err(SessionError::said)?;
+        let mutation = match &session {
+            Session::Airflow(s) => airflow::mutation(s, act),
+            Session::Airbyte(s) => airbyte::mutation(s, act),
+        };
+        let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
+        let preview = match &session {
+            Session::Airflow(s) => airflow::preview(s, act).await?,
+            Session::Airbyte(_) => Vec::new(),
+        };
+        let approved = Approved {
+            confirm: approval.confirm_needed().clone(),
+            question: approval.prompt(),
+            preview,
+        };
+        Ok((approval, approved))
+    }
+
+    /// Sends a confirmed change and records what came of it; what to tell the operator.
+    pub(crate) async fn perform(
+        &self,
+        reach: &Reach,
+        act: &Act,
+        approval: Approval,
+        answer: &str,
+    ) -> Result<String, String> {
+        let confirmed = approval.confirmed(answer).map_err(|r| r.to_string())?;
+        let done = match self.session(reach, act.tool()).await {
+            Ok(Session::Airflow(s)) => airflow::send(&s, act).await,
+            Ok(Session::Airbyte(s)) => airbyte::send(&s, act).await,
+            Err(error) => Err(error.said()),
+        };
+        let outcome = match &done {
+            Ok(said) => Outcome::ok(said.clone()),
+            Err(error) => Outcome::failed(error),
+        };
+        match (confirmed.record(outcome), done) {
+            (Ok(()), Ok(said)) => Ok(said),
+            (Err(audit), Ok(said)) => Err(format!(
+                "{said}, but it could not be recorded in the audit log: {audit}"
+            )),
+            (_, Err(error)) => Err(error),
+        }
+    }
+}
