@@ -307,4 +307,28 @@ keys Escape
 keys Escape
 keys Escape
 
+# Airflow through its API: the DAGs with their last runs, then a run's task tries.
+keys ":"
+keys "airflow" Enter
+wait_for "customer_360"
+sleep 1
+shot airflow
+keys "j"
+keys Enter
+wait_for "scheduled__"
+keys Enter
+wait_for "TRY"
+shot airflow-tasks
+keys Escape
+keys Escape
+keys Escape
+
+# Airbyte through its API: the connections and their last sync.
+keys ":"
+keys "airbyte" Enter
+wait_for "Stripe"
+sleep 1
+shot airbyte
+keys Escape
+
 keys "q"
