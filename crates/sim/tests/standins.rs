@@ -381,9 +381,14 @@ async fn a_failing_task_fails_the_run_and_a_clear_reruns_it() {
 }
 
 /// The scheduler's try of generator slot `seq` (as the run generator makes it at `at`), made
-/// quick: it starts now and ends in 2 s with the generator's exit code.
+/// quick ([`quick`]).
 fn quick_try(sim: &RunningSim, seq: u64, at: chrono::DateTime<chrono::Utc>) -> Value {
-    let mut pod = strata_sim::scenario::airflow_task(seq, at).remove(0);
+    quick(sim, strata_sim::scenario::airflow_task(seq, at).remove(0))
+}
+
+/// A generator's `pod`, made quick: it is created now, starts at once and ends in 2 s with
+/// the generator's exit code.
+fn quick(sim: &RunningSim, mut pod: Value) -> Value {
     let script = pod["metadata"]["annotations"][SCRIPT_ANNOTATION]
         .as_str()
         .unwrap()
@@ -406,7 +411,8 @@ fn quick_try(sim: &RunningSim, seq: u64, at: chrono::DateTime<chrono::Utc>) -> V
 fn phase_of(sim: &RunningSim, pod: &Value) -> Option<String> {
     let key = strata_sim::resources::ResKey::new("", "pods");
     let name = pod["metadata"]["name"].as_str().unwrap();
-    let now = sim.state.store.get(&key, "orchestration", name)?;
+    let namespace = pod["metadata"]["namespace"].as_str().unwrap();
+    let now = sim.state.store.get(&key, namespace, name)?;
     now["status"]["phase"].as_str().map(String::from)
 }
 
@@ -588,12 +594,11 @@ async fn a_run_of_a_paused_dag_waits_until_it_is_unpaused() {
     assert_eq!(done["state"], "success");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_airbyte_sync_runs_its_replication_pod() {
-    let (sim, client) = fast_demo().await;
-    let before = sim.state.mutating_requests();
+/// A tunnel to the Airbyte server, signed in (after the refusals of no token and of wrong
+/// credentials).
+async fn airbyte_login(client: &Client) -> Tunnel {
     let mut ab = Tunnel::open(
-        &client,
+        client,
         "ingestion",
         "app.kubernetes.io/name=server",
         AIRBYTE_PORT,
@@ -619,9 +624,13 @@ async fn an_airbyte_sync_runs_its_replication_pod() {
     assert_eq!(code, 200, "{token}");
     assert_eq!(token["token_type"], "Bearer");
     ab.token = Some(token["access_token"].as_str().unwrap().to_string());
+    ab
+}
 
+/// The API's connection id of each of `names`.
+async fn connection_ids<const N: usize>(ab: &mut Tunnel, names: [&str; N]) -> [String; N] {
     let connections = ab.get("/api/public/v1/connections").await;
-    let id_of = |name: &str| {
+    names.map(|name| {
         connections["data"]
             .as_array()
             .unwrap()
@@ -631,9 +640,19 @@ async fn an_airbyte_sync_runs_its_replication_pod() {
             .as_str()
             .unwrap()
             .to_string()
-    };
-    let orders = id_of("Postgres orders → ClickHouse");
-    let hubspot = id_of("HubSpot → Postgres");
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_airbyte_sync_runs_its_replication_pod() {
+    let (sim, client) = fast_demo().await;
+    let before = sim.state.mutating_requests();
+    let mut ab = airbyte_login(&client).await;
+    let [orders, hubspot] = connection_ids(
+        &mut ab,
+        ["Postgres orders → ClickHouse", "HubSpot → Postgres"],
+    )
+    .await;
 
     let (code, job) = ab
         .call(
@@ -693,7 +712,8 @@ async fn an_airbyte_sync_runs_its_replication_pod() {
         .iter()
         .map(|j| j["jobId"].as_u64().unwrap())
         .collect();
-    assert_eq!(ids, [job_id]);
+    // The started sync first, then the history's syncs of the connection (read from their pods).
+    assert_eq!(ids, [job_id, 18398, 18396]);
     assert_eq!(sim.state.mutating_requests() - before, ab.writes);
     assert_eq!(ab.writes, 2);
 
@@ -714,4 +734,131 @@ async fn an_airbyte_sync_runs_its_replication_pod() {
             .iter()
             .any(|c| c["resource"] == "stand-in/airbyte" && c["verb"] == "post")
     );
+}
+
+/// `[jobId, status]` of each job of a `GET /jobs` answer.
+fn jobs_of(list: &Value) -> Vec<(u64, String)> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            let status = j["status"].as_str().unwrap().to_string();
+            (j["jobId"].as_u64().unwrap(), status)
+        })
+        .collect()
+}
+
+/// The `job_id` of the newest replication pod of `connection_id` (by creation, then job id),
+/// as kubectl shows the pods.
+async fn newest_job_of(client: &Client, connection_id: &str) -> Option<u64> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "ingestion");
+    let selector = format!("airbyte=job-pod,connection_id={connection_id}");
+    let list = pods
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .unwrap();
+    let job_id = |p: &Pod| {
+        p.metadata.labels.as_ref().unwrap()["job_id"]
+            .parse::<u64>()
+            .unwrap()
+    };
+    list.items
+        .iter()
+        .max_by_key(|p| {
+            (
+                p.metadata.creation_timestamp.clone().map(|t| t.0),
+                job_id(p),
+            )
+        })
+        .map(job_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_syncs_are_in_the_api_as_their_pods_tell() {
+    let (sim, client) = fast_demo().await;
+    let mut ab = airbyte_login(&client).await;
+    let names = [
+        "Postgres orders → ClickHouse",
+        "Stripe → ClickHouse",
+        "HubSpot → Postgres",
+    ];
+    let [orders, stripe, hubspot] = connection_ids(&mut ab, names).await;
+
+    // The generator's third block: a sync of each connection (jobs 18408, 18409, 18410), the
+    // HubSpot one failing its attempt 0.
+    let now = chrono::Utc::now();
+    let sync = |seq: u64| strata_sim::scenario::airbyte_sync(seq, now).remove(0);
+    let pods: Vec<Value> = (10..=12).map(|seq| quick(&sim, sync(seq))).collect();
+    let labels = |p: &Value, k: &str| p["metadata"]["labels"][k].as_str().unwrap().to_string();
+    let connections: Vec<String> = pods.iter().map(|p| labels(p, "connection_id")).collect();
+    assert_eq!(
+        connections,
+        [orders.clone(), stripe.clone(), hubspot.clone()]
+    );
+    eventually("the generator's syncs end", Duration::from_secs(20), || {
+        let phases: Vec<Option<String>> = pods.iter().map(|p| phase_of(&sim, p)).collect();
+        phases
+            == [
+                Some("Succeeded".into()),
+                Some("Succeeded".into()),
+                Some("Failed".into()),
+            ]
+    })
+    .await;
+
+    // The last sync of each connection is the job of its newest replication pod.
+    for connection in [&orders, &stripe, &hubspot] {
+        let last = ab
+            .get(&format!(
+                "/api/public/v1/jobs?connectionId={connection}&limit=1&orderBy=createdAt%7CDESC"
+            ))
+            .await;
+        assert_eq!(
+            last["data"][0]["jobId"].as_u64(),
+            newest_job_of(&client, connection).await,
+            "{connection}: {last}"
+        );
+    }
+    // HubSpot's: this failed one, then the history's, newest first.
+    let path = format!("/api/public/v1/jobs?connectionId={hubspot}&orderBy=createdAt%7CDESC");
+    let ok = || "succeeded".to_string();
+    assert_eq!(
+        jobs_of(&ab.get(&path).await),
+        [(18410, "failed".into()), (18399, ok()), (18395, ok())]
+    );
+    let orders_jobs = ab
+        .get(&format!("/api/public/v1/jobs?connectionId={orders}"))
+        .await;
+    assert_eq!(
+        jobs_of(&orders_jobs),
+        [(18408, ok()), (18398, "failed".into()), (18396, ok())]
+    );
+    let job = ab.get("/api/public/v1/jobs/18410").await;
+    assert_eq!(
+        (&job["status"], &job["connectionId"], &job["jobType"]),
+        (&json!("failed"), &json!(hubspot), &json!("sync"))
+    );
+    let done = ab.get("/api/public/v1/jobs/18408").await;
+    assert!(done["rowsSynced"].as_u64().unwrap() > 0, "{done}");
+
+    // The generator's next slot retries job 18410 as attempt 1: the job runs again, then
+    // succeeds, and stays one job.
+    let retry = quick(&sim, sync(13));
+    assert_eq!(labels(&retry, "job_id"), "18410");
+    let job = ab
+        .wait_for(
+            "/api/public/v1/jobs/18410",
+            "status",
+            &["running", "succeeded"],
+        )
+        .await;
+    assert_eq!(job["status"], "running", "{job}");
+    ab.wait_for("/api/public/v1/jobs/18410", "status", &["succeeded"])
+        .await;
+    assert_eq!(
+        jobs_of(&ab.get(&path).await),
+        [(18410, ok()), (18399, ok()), (18395, ok())]
+    );
+    drop(sim);
 }

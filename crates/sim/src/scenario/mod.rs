@@ -23,11 +23,12 @@ pub use bench::{PODS_PER_NAMESPACE, pod_key as bench_pod_key};
 pub use demo::STACK_NAMESPACES;
 /// What the stand-ins (`crate::standins`) make and name as the demo's tools do.
 pub(crate) use meta::{set_creation, set_script, stable_hash, uuid};
-/// The demo's Airflow run generator, which tests drive by hand (the scheduler's task pods).
-pub use runs::airflow_task;
 pub(crate) use runs::{
     AIRFLOW_RELEASE, TaskTry, airbyte_connections, airbyte_pod, airflow_dags, airflow_task_pod,
 };
+/// The demo's Airflow and Airbyte run generators, which tests drive by hand (the
+/// scheduler's task pods, the sync attempts' replication pods).
+pub use runs::{airbyte_sync, airflow_task};
 
 /// Which scenario the simulator loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

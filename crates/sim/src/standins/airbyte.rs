@@ -5,7 +5,13 @@
 //! starts, `running`, then `succeeded` or `failed`.
 //!
 //! Demo credentials: client id [`CLIENT_ID`], client secret [`CLIENT_SECRET`]. Syncs of
-//! "HubSpot → Postgres" fail in the source connector, as the demo's failing syncs do.
+//! "HubSpot → Postgres" started here fail in the source connector.
+//!
+//! Jobs the scheduler ran (the scenario's `airbyte-sync` generator, the demo's history) are
+//! read from their replication pods when asked ([`scheduled`]): Airbyte's database knows
+//! every job, so the API lists them beside the ones started here.
+
+mod scheduled;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -14,6 +20,7 @@ use hyper::Method;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
+use super::pods::{self, Phase};
 use super::{Pace, Tool, ToolRequest, iso};
 use crate::http::SimState;
 use crate::resources::ResKey;
@@ -66,6 +73,16 @@ fn problem(code: u16, title: &str, detail: impl Into<String>) -> (u16, Value) {
         json!({"status": code, "type": format!("https://reference.airbyte.com/reference/errors#{title}"),
             "title": title, "detail": detail.into()}),
     )
+}
+
+/// A job's status from its newest attempt's pod phase.
+fn status_of(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Pending => "pending",
+        Phase::Running => "running",
+        Phase::Succeeded => "succeeded",
+        Phase::Failed => "failed",
+    }
 }
 
 /// ISO 8601 duration (`PT1M23S`), as the API reports a job's.
@@ -270,23 +287,62 @@ impl Airbyte {
         (200, out)
     }
 
+    /// The jobs the scheduler ran that the model does not hold, read from their replication
+    /// pods now (so they go when the pods do).
+    fn scheduled_jobs(&self, m: &Model) -> Vec<Job> {
+        let pods = pods::list(&self.state, NAMESPACE, &|p| {
+            p["metadata"]["labels"]["airbyte"] == "job-pod"
+        });
+        let known: Vec<u64> = m.jobs.iter().map(|j| j.id).collect();
+        scheduled::jobs(pods.iter().map(|p| &**p), &self.connections, &known)
+    }
+
+    /// `GET /jobs`: every job (of `connectionId`, when asked), ordered by `orderBy`
+    /// (`createdAt|DESC`, newest first, when absent), one page of them.
+    fn list_jobs(&self, req: &ToolRequest) -> (u16, Value) {
+        let m = self.lock();
+        let scheduled = self.scheduled_jobs(&m);
+        let wanted = req.param("connectionId");
+        let mut jobs: Vec<&Job> = m
+            .jobs
+            .iter()
+            .chain(&scheduled)
+            .filter(|j| wanted.is_none_or(|c| self.connections[j.connection].1 == c))
+            .collect();
+        let (field, descending) = match req.param("orderBy").map(|o| o.split_once('|')) {
+            None => ("createdAt", true),
+            Some(Some((field, "ASC"))) => (field, false),
+            Some(Some((field, "DESC"))) => (field, true),
+            Some(_) => {
+                return problem(
+                    400,
+                    "bad-request",
+                    "orderBy must be FIELD|ASC or FIELD|DESC",
+                );
+            }
+        };
+        // Job ids break ties: pods record whole seconds, and ids grow with time.
+        match field {
+            "updatedAt" => jobs.sort_by_key(|j| (j.updated, j.id)),
+            _ => jobs.sort_by_key(|j| (j.start, j.id)),
+        }
+        if descending {
+            jobs.reverse();
+        }
+        let all: Vec<Value> = jobs.iter().map(|j| self.job_json(j)).collect();
+        page(req, "jobs", all)
+    }
+
     fn tick(&self) -> bool {
         let now = Utc::now();
         let mut m = self.lock();
         let mut active = false;
         for job in m.jobs.iter_mut().filter(|j| j.end.is_none()) {
-            let phase = self
+            let pod = self
                 .state
                 .store
-                .get(&ResKey::new("", "pods"), NAMESPACE, &job.pod)
-                .and_then(|p| p["status"]["phase"].as_str().map(str::to_string))
-                .unwrap_or_else(|| "Failed".into());
-            let status = match phase.as_str() {
-                "Running" => "running",
-                "Succeeded" => "succeeded",
-                "Failed" => "failed",
-                _ => "pending",
-            };
+                .get(&ResKey::new("", "pods"), NAMESPACE, &job.pod);
+            let status = status_of(pods::progress(pod.as_deref()).phase);
             if status != job.status {
                 job.status = status;
                 job.updated = now;
@@ -346,37 +402,14 @@ impl Tool for Airbyte {
                 }
             }
             ["jobs"] if req.method == Method::POST => self.start_sync(req),
-            ["jobs"] if get => {
-                let m = self.lock();
-                let wanted = req.param("connectionId");
-                let mut jobs: Vec<&Job> = m
-                    .jobs
-                    .iter()
-                    .filter(|j| wanted.is_none_or(|c| self.connections[j.connection].1 == c))
-                    .collect();
-                // Jobs are kept oldest first; `orderBy` is `field|ASC` or `field|DESC` (the
-                // stand-in's jobs are created and updated in the same order), newest first
-                // when absent.
-                match req.param("orderBy").and_then(|o| o.split_once('|')) {
-                    Some((_, "ASC")) => {}
-                    Some((_, "DESC")) | None => jobs.reverse(),
-                    Some(_) => {
-                        return problem(
-                            400,
-                            "bad-request",
-                            "orderBy must be FIELD|ASC or FIELD|DESC",
-                        );
-                    }
-                }
-                let all: Vec<Value> = jobs.iter().map(|j| self.job_json(j)).collect();
-                page(req, "jobs", all)
-            }
+            ["jobs"] if get => self.list_jobs(req),
             ["jobs", id] if get => {
                 let m = self.lock();
+                let scheduled = self.scheduled_jobs(&m);
                 match id
                     .parse::<u64>()
                     .ok()
-                    .and_then(|n| m.jobs.iter().find(|j| j.id == n))
+                    .and_then(|n| m.jobs.iter().chain(&scheduled).find(|j| j.id == n))
                 {
                     Some(job) => (200, self.job_json(job)),
                     None => problem(
@@ -402,6 +435,8 @@ impl Tool for Airbyte {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::standins::pods::testing::{put, set_status, status, with_namespace};
+    use chrono::Duration as ChronoDuration;
 
     #[test]
     fn durations_are_iso_8601() {
@@ -443,5 +478,157 @@ mod tests {
         // The default page is 20; more than 100 is refused.
         assert_eq!(page(&get(&[]), "jobs", all.clone()).1["data"], json!(all));
         assert_eq!(page(&get(&[("limit", "101")]), "jobs", all).0, 400);
+    }
+
+    /// A request through the API's front door, with a token it issued.
+    fn call(airbyte: &Airbyte, method: Method, path: &str, body: Value) -> (u16, Value) {
+        let login = json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});
+        let (_, token) =
+            airbyte.token(&ToolRequest::for_test(Method::POST, "", &login.to_string()));
+        let mut req = ToolRequest::for_test(method, path, &body.to_string());
+        req.bearer = token["access_token"].as_str().map(String::from);
+        airbyte.answer(&req)
+    }
+
+    fn get_path(airbyte: &Airbyte, path: &str) -> Value {
+        let (code, body) = call(airbyte, Method::GET, path, Value::Null);
+        assert_eq!(code, 200, "{path}: {body}");
+        body
+    }
+
+    /// `[jobId, status]` of each job listed.
+    fn listed(list: &Value) -> Vec<(u64, String)> {
+        list["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|j| {
+                let status = j["status"].as_str().unwrap_or_default().to_string();
+                (j["jobId"].as_u64().unwrap(), status)
+            })
+            .collect()
+    }
+
+    /// The generator's pod of slot `seq` (made at `at`), in the store with `status`.
+    fn put_sync(state: &SimState, seq: u64, at: DateTime<Utc>, status: Value) -> Value {
+        put(state, scenario::airbyte_sync(seq, at).remove(0), status)
+    }
+
+    fn connection_id(name: &str) -> String {
+        scenario::airbyte_connections()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, id)| id)
+            .unwrap()
+    }
+
+    #[test]
+    fn scheduled_jobs_are_read_from_the_replication_pods() {
+        let state = with_namespace(NAMESPACE);
+        let airbyte = Airbyte::new(state.clone(), Arc::default());
+        assert_eq!(listed(&get_path(&airbyte, "/api/public/v1/jobs")), []);
+        // The generator's third block: jobs 18408 (orders), 18409 (Stripe), and 18410
+        // (HubSpot), whose attempt 0 fails.
+        let t0 = Utc::now() - ChronoDuration::seconds(600);
+        let at = |slot: i64| t0 + ChronoDuration::seconds(120 * slot);
+        put_sync(&state, 10, at(0), status("Succeeded", at(0), Some(0)));
+        put_sync(&state, 11, at(1), status("Succeeded", at(1), Some(0)));
+        put_sync(&state, 12, at(2), status("Failed", at(2), Some(1)));
+
+        let hubspot = connection_id("HubSpot → Postgres");
+        let path = format!("/api/public/v1/jobs?connectionId={hubspot}&orderBy=createdAt|DESC");
+        assert_eq!(
+            listed(&get_path(&airbyte, &path)),
+            [(18410, "failed".to_string())]
+        );
+        let all = get_path(&airbyte, "/api/public/v1/jobs");
+        let ids: Vec<u64> = listed(&all).iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [18410, 18409, 18408], "newest first: {all}");
+        let done = &all["data"][1];
+        assert_eq!(done["connectionId"], connection_id("Stripe → ClickHouse"));
+        assert_eq!(done["jobType"], "sync");
+        assert_eq!(done["duration"], "PT30S");
+        assert!(done["rowsSynced"].as_u64().unwrap() > 0);
+        assert_eq!(done, &get_path(&airbyte, "/api/public/v1/jobs/18409"));
+
+        // Attempt 1 retries the job: it runs again, then succeeds; one job, not two.
+        let retry = put_sync(&state, 13, at(3), status("Running", at(3), None));
+        assert_eq!(retry["metadata"]["labels"]["job_id"], "18410");
+        let job = get_path(&airbyte, "/api/public/v1/jobs/18410");
+        assert_eq!(job["status"], "running", "{job}");
+        assert_eq!(job["startTime"], iso(scenario_time(at(2))));
+        assert_eq!(job["rowsSynced"], 0);
+        set_status(&state, &retry, status("Succeeded", at(3), Some(0)));
+        let list = get_path(&airbyte, &path);
+        assert_eq!(listed(&list), [(18410, "succeeded".to_string())]);
+        assert_eq!(
+            list["data"][0]["lastUpdatedAt"],
+            iso(scenario_time(at(3) + ChronoDuration::seconds(30)))
+        );
+        let (code, _) = call(
+            &airbyte,
+            Method::GET,
+            "/api/public/v1/jobs/18411",
+            Value::Null,
+        );
+        assert_eq!(code, 404);
+    }
+
+    /// A time as pods record it: whole seconds.
+    fn scenario_time(t: DateTime<Utc>) -> DateTime<Utc> {
+        DateTime::from_timestamp(t.timestamp(), 0).unwrap()
+    }
+
+    #[test]
+    fn jobs_started_here_are_not_read_again_from_their_pods() {
+        let state = with_namespace(NAMESPACE);
+        let airbyte = Airbyte::new(state.clone(), Arc::default());
+        let orders = connection_id("Postgres orders → ClickHouse");
+        let earlier = Utc::now() - ChronoDuration::seconds(300);
+        put_sync(&state, 6, earlier, status("Succeeded", earlier, Some(0)));
+        let body = json!({"connectionId": orders, "jobType": "sync"});
+        let (code, started) = call(&airbyte, Method::POST, "/api/public/v1/jobs", body);
+        assert_eq!(code, 200, "{started}");
+        assert_eq!(started["jobId"], FIRST_JOB);
+
+        let path = format!("/api/public/v1/jobs?connectionId={orders}");
+        let jobs = listed(&get_path(&airbyte, &path));
+        let ids: Vec<u64> = jobs.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [FIRST_JOB, 18405], "the API's job once, newest first");
+        let oldest = get_path(&airbyte, &format!("{path}&orderBy=createdAt|ASC"));
+        assert_eq!(oldest["data"][0]["jobId"], 18405);
+        let (code, _) = call(
+            &airbyte,
+            Method::GET,
+            &format!("{path}&orderBy=createdAt"),
+            Value::Null,
+        );
+        assert_eq!(code, 400);
+    }
+
+    #[test]
+    fn updated_at_orders_by_the_last_change() {
+        let state = with_namespace(NAMESPACE);
+        let airbyte = Airbyte::new(state.clone(), Arc::default());
+        // Job 18400 started first but is still running; 18401 started later and ended.
+        let t0 = Utc::now() - ChronoDuration::seconds(60);
+        put_sync(
+            &state,
+            0,
+            t0,
+            status("Running", t0 + ChronoDuration::seconds(40), None),
+        );
+        put_sync(
+            &state,
+            1,
+            t0 + ChronoDuration::seconds(5),
+            status("Succeeded", t0, Some(0)),
+        );
+        let ids = |order: &str| -> Vec<u64> {
+            let list = get_path(&airbyte, &format!("/api/public/v1/jobs?orderBy={order}"));
+            listed(&list).iter().map(|(id, _)| *id).collect()
+        };
+        assert_eq!(ids("createdAt|DESC"), [18401, 18400]);
+        assert_eq!(ids("updatedAt|DESC"), [18400, 18401]);
     }
 }

@@ -27,6 +27,7 @@ use hyper::Method;
 use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
 
+use super::pods::{self, Phase};
 use super::{Pace, Tool, ToolRequest, iso};
 use crate::http::SimState;
 use crate::resources::ResKey;
@@ -133,34 +134,19 @@ struct TryProgress {
     end: Option<DateTime<Utc>>,
 }
 
-/// The progress of a try from its pod; a pod that is gone failed, as the executor reports a
-/// pod it lost.
+/// The progress of a try from its pod ([`pods::progress`]); a pod that is gone failed, as
+/// the executor reports a pod it lost.
 fn try_progress(pod: Option<&Value>) -> TryProgress {
-    let Some(pod) = pod else {
-        return TryProgress {
-            state: "failed",
-            start: None,
-            end: None,
-        };
-    };
-    let status = &pod["status"];
-    let state = match status["phase"].as_str() {
-        Some("Running") => "running",
-        Some("Succeeded") => "success",
-        Some("Failed") => "failed",
-        _ => "queued",
-    };
-    // The container's current state (running or terminated) carries its times.
-    let times = |key: &str| {
-        status["containerStatuses"][0]["state"]
-            .as_object()
-            .and_then(|st| st.values().next())
-            .and_then(|v| crate::store::parse_kube_time(&v[key]))
-    };
+    let p = pods::progress(pod);
     TryProgress {
-        state,
-        start: times("startedAt"),
-        end: times("finishedAt"),
+        state: match p.phase {
+            Phase::Pending => "queued",
+            Phase::Running => "running",
+            Phase::Succeeded => "success",
+            Phase::Failed => "failed",
+        },
+        start: p.start,
+        end: p.end,
     }
 }
 
@@ -721,17 +707,9 @@ impl Airflow {
     /// The runs of `dag` the scheduler made that the model does not hold, read from their
     /// task pods now (so they go when the pods do).
     fn scheduled_runs(&self, m: &Model, dag: &Dag) -> Vec<DagRun> {
-        let pods = self
-            .state
-            .store
-            .list(
-                &ResKey::new("", "pods"),
-                Some(NAMESPACE),
-                &|p| p["metadata"]["annotations"]["dag_id"] == dag.id,
-                None,
-                0,
-            )
-            .items;
+        let pods = pods::list(&self.state, NAMESPACE, &|p| {
+            p["metadata"]["annotations"]["dag_id"] == dag.id
+        });
         let known: Vec<&str> = m
             .runs
             .iter()
@@ -1007,6 +985,7 @@ impl Tool for Airflow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::standins::pods::testing::{put, set_status, status};
 
     #[test]
     fn dag_id_pattern_is_a_case_insensitive_like() {
@@ -1063,69 +1042,13 @@ mod tests {
 
     /// A `GET` as the listener hands it over, answered for the demo user.
     fn get(airflow: &Airflow, path_and_query: &str) -> (u16, Value) {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        airflow.route(&request(Method::GET, path, query, ""), USERNAME.into())
-    }
-
-    fn request(method: Method, path: &str, query: &str, body: &str) -> ToolRequest {
-        ToolRequest {
-            method,
-            segments: path
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
-            query: url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-            bearer: None,
-            body: bytes::Bytes::from(body.to_string()),
-        }
-    }
-
-    /// A status as the kubelet writes it: `phase`, and the container's times when it ran.
-    fn status(phase: &str, started: DateTime<Utc>, code: Option<i32>) -> Value {
-        let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let state = match code {
-            None => json!({"running": {"startedAt": at(started)}}),
-            Some(c) => json!({"terminated": {"startedAt": at(started),
-                "finishedAt": at(started + ChronoDuration::seconds(30)), "exitCode": c}}),
-        };
-        json!({"phase": phase, "containerStatuses": [{"name": "base", "state": state}]})
-    }
-
-    /// A cluster with the namespace of Airflow's task pods.
-    fn with_namespace() -> Arc<SimState> {
-        let state = Arc::new(SimState::new());
-        let info = state
-            .by_kind("v1", "Namespace")
-            .expect("namespaces are built in");
-        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}});
-        state
-            .create_object(&info, ns)
-            .expect("the namespace is stored");
-        state
+        let req = ToolRequest::for_test(Method::GET, path_and_query, "");
+        airflow.route(&req, USERNAME.into())
     }
 
     /// The generator's pod of slot `seq` (made at `now`), in the store with `status`.
     fn put_try(state: &SimState, seq: u64, now: DateTime<Utc>, status: Value) -> Value {
-        let mut pod = scenario::airflow_task(seq, now).remove(0);
-        pod["status"] = status;
-        let info = state.by_kind("v1", "Pod").expect("pods are built in");
-        let created = state.create_object(&info, pod).expect("the pod is stored");
-        (*created).clone()
-    }
-
-    fn set_status(state: &SimState, pod: &Value, status: Value) {
-        let mut pod = pod.clone();
-        pod["status"] = status;
-        let key = ResKey::new("", "pods");
-        state
-            .store
-            .update(&key, pod, None)
-            .expect("the pod is updated");
+        put(state, scenario::airflow_task(seq, now).remove(0), status)
     }
 
     /// `[task_id, try_number, state]` of each task instance listed.
@@ -1155,7 +1078,7 @@ mod tests {
 
     #[test]
     fn scheduled_runs_are_read_from_the_executors_pods() {
-        let state = with_namespace();
+        let state = pods::testing::with_namespace(NAMESPACE);
         let airflow = Airflow::new(state.clone(), Arc::default());
         let now = Utc::now();
         let (run_id, _) = failed_customer_run(&state, now);
@@ -1212,16 +1135,15 @@ mod tests {
 
     #[test]
     fn a_cleared_scheduled_task_runs_again_as_its_next_try() {
-        let state = with_namespace();
+        let state = pods::testing::with_namespace(NAMESPACE);
         let airflow = Airflow::new(state.clone(), Arc::default());
         let (run_id, failed) = failed_customer_run(&state, Utc::now());
         let body = json!({"dry_run": false, "dag_run_id": run_id,
             "task_ids": ["build_customer_features"], "include_downstream": true});
         let (code, cleared) = airflow.route(
-            &request(
+            &ToolRequest::for_test(
                 Method::POST,
                 "/api/v2/dags/customer_360/clearTaskInstances",
-                "",
                 &body.to_string(),
             ),
             USERNAME.into(),
@@ -1247,16 +1169,9 @@ mod tests {
         );
         let (_, list) = get(&airflow, "/api/v2/dags/customer_360/dagRuns");
         assert_eq!(list["total_entries"], 1, "one run, not two: {list}");
-        let pods = state
-            .store
-            .list(
-                &ResKey::new("", "pods"),
-                Some(NAMESPACE),
-                &|p| p["metadata"]["annotations"]["try_number"] == "2",
-                None,
-                0,
-            )
-            .items;
+        let pods = pods::list(&state, NAMESPACE, &|p| {
+            p["metadata"]["annotations"]["try_number"] == "2"
+        });
         assert_eq!(pods.len(), 1);
         assert_eq!(
             pods[0]["metadata"]["annotations"]["run_id"],

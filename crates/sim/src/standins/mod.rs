@@ -12,6 +12,7 @@
 
 pub mod airbyte;
 pub mod airflow;
+mod pods;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -148,6 +149,30 @@ impl ToolRequest {
             return Err("the request has no body; send JSON".into());
         }
         serde_json::from_slice(&self.body).map_err(|e| format!("the body is not JSON: {e}"))
+    }
+}
+
+#[cfg(test)]
+impl ToolRequest {
+    /// A request as the listener hands it over (path segments and query split, no token), for
+    /// the stand-ins' unit tests.
+    pub(crate) fn for_test(method: Method, path_and_query: &str, body: &str) -> ToolRequest {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        ToolRequest {
+            method,
+            segments: path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            query: url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+            bearer: None,
+            body: bytes::Bytes::from(body.to_string()),
+        }
     }
 }
 

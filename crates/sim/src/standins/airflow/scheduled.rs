@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Dag, DagRun, TaskInstance, ti_id, try_progress};
-use crate::store::parse_kube_time;
+use crate::standins::pods;
 
 /// One task try's pod, by the executor's annotations.
 struct TaskPod<'a> {
@@ -27,7 +27,7 @@ fn task_pod(pod: &Value) -> Option<TaskPod<'_>> {
         task_id: ann["task_id"].as_str()?,
         try_number: ann["try_number"].as_str()?.parse().ok()?,
         name: pod["metadata"]["name"].as_str()?,
-        created: parse_kube_time(&pod["metadata"]["creationTimestamp"]),
+        created: pods::created(pod),
         pod,
     })
 }
