@@ -2,7 +2,8 @@
 //! through a port-forward to the api-server pod: the DAGs, a trigger with its conf checked
 //! then confirmed, the run's tasks followed to the end, a failed try's log and clear with its
 //! dry run; read-only refuses; without stored credentials the operator signs in. `:airbyte`:
-//! a connection synced from its row, followed to its end, and its job's log.
+//! a connection synced from its row, followed to its end, and its job's log. `:helm`: the
+//! releases from their Secrets, a history, a revision's documents with Secret data hidden.
 
 mod cockpit_support;
 
@@ -289,4 +290,74 @@ async fn an_airbyte_connection_is_synced_from_its_row_and_its_job_log_opens() {
             .contains("strata-demo-secret"),
         "no client secret in the audit log"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helm_releases_are_read_from_their_secrets_down_to_a_revisions_documents() {
+    let sim = quiet_sim().await;
+    // A release Secret whose payload is not Helm's: a row that says so, not a crash.
+    let secrets = sim.state.find("", "v1", "secrets").expect("secrets");
+    sim.state
+        .create_object(
+            &secrets,
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+                "type": "helm.sh/release.v1",
+                "metadata": {"name": "sh.helm.release.v1.broken.v1", "namespace": "default",
+                    "labels": {"owner": "helm", "name": "broken", "version": "1",
+                               "status": "deployed"}},
+                "data": {"release": "bm90IGEgcmVsZWFzZQ=="}}),
+        )
+        .expect("the Secret is created");
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "helm");
+    let screen = ui.wait_for_text("warehouse/trino").await.unwrap();
+    // Every demo release, its newest revision; the stuck one says so with what it was doing.
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("warehouse/trino").contains("↻ pending-upgrade"),
+        "{screen}"
+    );
+    assert!(row("warehouse/trino").contains("stuck: "), "{screen}");
+    assert!(row("bi/superset").contains("✖ failed"), "{screen}");
+    assert!(row("bi/superset").contains("superset-0.15.2"), "{screen}");
+    assert!(
+        row("orchestration/airflow").contains("● deployed"),
+        "{screen}"
+    );
+
+    // superset (second row, sorted by namespace then name): its history, newest first; its last good revision's documents.
+    ui.press("j").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("○ superseded").await.unwrap();
+    let revisions: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with('│') && l.contains(" bi/superset "))
+        .collect();
+    assert_eq!(revisions.len(), 3, "{screen}");
+    assert!(revisions[0].contains("✖ failed") && revisions[0].contains(" 3 "));
+    assert!(revisions[1].contains("● deployed") && revisions[1].contains(" 2 "));
+    ui.press("j").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui
+        .wait_for_text("── revision 2 · deployed · superset-0.14.2")
+        .await
+        .unwrap();
+    assert!(screen.contains("── user values"), "{screen}");
+    // The Secret's values are hidden on screen; its keys are not.
+    ui.press("G").unwrap();
+    let mut seen = String::new();
+    for _ in 0..20 {
+        seen.push_str(&ui.screen().unwrap());
+        ui.press("pgup").unwrap();
+    }
+    assert!(seen.contains("DB_PASS: ••••••"), "{seen}");
+    assert!(!seen.contains("DB_PASS: \"superset\""), "{seen}");
 }

@@ -18,6 +18,8 @@ pub enum Command {
     Airflow,
     /// Airbyte's connections through its API (`:airbyte`, `:connections`).
     Airbyte,
+    /// Helm's releases, from their Secrets (`:helm`, `:releases`).
+    Helm,
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
     Open {
         kind: ResourceKind,
@@ -33,6 +35,7 @@ const WORDS: &[&str] = &[
     "ctx",
     "contexts",
     "dags",
+    "helm",
     "help",
     "layers",
     "q",
@@ -43,7 +46,7 @@ const WORDS: &[&str] = &[
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommandError {
     #[error(
-        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :airflow, :airbyte, :ctx, :layers or :q"
+        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :helm, :airflow, :airbyte, :ctx, :layers or :q"
     )]
     Unknown(String),
 }
@@ -60,6 +63,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
         "runs" | "run" => Command::Runs(rest.join(" ")),
         "airflow" | "dags" | "dag" => Command::Airflow,
         "airbyte" | "connections" | "syncs" => Command::Airbyte,
+        "helm" | "releases" | "release" => Command::Helm,
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "ctx" | "context" | "contexts" => match argument {
             Some(name) => Command::Context(name),
@@ -120,6 +124,7 @@ mod tests {
         }
         assert_eq!(parse("dags", &catalog), Ok(Some(Command::Airflow)));
         assert_eq!(parse("connections", &catalog), Ok(Some(Command::Airbyte)));
+        assert_eq!(parse("releases", &catalog), Ok(Some(Command::Helm)));
         assert_eq!(
             parse("runs failed airbyte", &catalog),
             Ok(Some(Command::Runs("failed airbyte".into())))

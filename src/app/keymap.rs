@@ -195,6 +195,8 @@ pub enum KeyView {
     Airflow,
     /// Airbyte's connections and jobs (`:airbyte`).
     Airbyte,
+    /// Helm's releases, their history and revisions (`:helm`).
+    Helm,
     Pods,
     Deployments,
     StatefulSets,
@@ -226,6 +228,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Runs, "runs"),
     (KeyView::Airflow, "airflow"),
     (KeyView::Airbyte, "airbyte"),
+    (KeyView::Helm, "helm"),
     (KeyView::Pods, "pods"),
     (KeyView::Deployments, "deployments"),
     (KeyView::StatefulSets, "statefulsets"),
@@ -249,7 +252,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 27] = [
+    pub const ALL: [KeyView; 28] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
@@ -258,6 +261,7 @@ impl KeyView {
         KeyView::Runs,
         KeyView::Airflow,
         KeyView::Airbyte,
+        KeyView::Helm,
         KeyView::Pods,
         KeyView::Deployments,
         KeyView::StatefulSets,
@@ -308,7 +312,8 @@ impl KeyView {
             | KeyView::Text
             | KeyView::Help
             | KeyView::Airflow
-            | KeyView::Airbyte => Some(KeyView::Global),
+            | KeyView::Airbyte
+            | KeyView::Helm => Some(KeyView::Global),
             KeyView::Describe | KeyView::Yaml | KeyView::Logs => Some(KeyView::Text),
             _ => Some(KeyView::Table),
         }

@@ -395,6 +395,7 @@ impl View {
             View::Tool(view) => match view.level.tool() {
                 super::tool::Tool::Airflow => KeyView::Airflow,
                 super::tool::Tool::Airbyte => KeyView::Airbyte,
+                super::tool::Tool::Helm => KeyView::Helm,
             },
         }
     }

@@ -14,6 +14,8 @@ use crate::guard::Confirm;
 pub enum Tool {
     Airflow,
     Airbyte,
+    /// Helm's releases, read from their storage Secrets (no helm binary needed).
+    Helm,
 }
 
 /// Which list a tool's view shows; each level is opened from a row of the one above.
@@ -41,6 +43,19 @@ pub enum Level {
         connection_id: String,
         name: String,
     },
+    /// Every Helm release, its newest revision.
+    Releases,
+    /// A release's revisions, newest first.
+    History {
+        namespace: String,
+        name: String,
+    },
+    /// One revision: its user values, manifest (Secret data hidden), hooks and notes.
+    Revision {
+        namespace: String,
+        name: String,
+        revision: u32,
+    },
 }
 
 impl Tool {
@@ -49,6 +64,7 @@ impl Tool {
         match self {
             Tool::Airflow => "Airflow",
             Tool::Airbyte => "Airbyte",
+            Tool::Helm => "Helm",
         }
     }
 
@@ -57,6 +73,7 @@ impl Tool {
         match self {
             Tool::Airflow => ":airflow",
             Tool::Airbyte => ":airbyte",
+            Tool::Helm => ":helm",
         }
     }
 }
@@ -65,6 +82,7 @@ impl Level {
     pub fn tool(&self) -> Tool {
         match self {
             Level::Connections | Level::Jobs { .. } => Tool::Airbyte,
+            Level::Releases | Level::History { .. } | Level::Revision { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
     }
@@ -82,12 +100,21 @@ impl Level {
             } => format!("airflow · {task_id} try {try_number} log"),
             Level::Connections => "airbyte · connections".into(),
             Level::Jobs { name, .. } => format!("airbyte · {name}"),
+            Level::Releases => "helm · releases".into(),
+            Level::History { namespace, name } => format!("helm · {namespace}/{name}"),
+            Level::Revision { name, revision, .. } => format!("helm · {name} revision {revision}"),
         }
     }
 
-    /// Whether what it shows still changes (a log of a finished try does not).
+    /// Whether what it shows still changes (a log of a finished try, a stored revision do
+    /// not).
     fn refreshes(&self) -> bool {
-        !matches!(self, Level::Log { .. })
+        !matches!(self, Level::Log { .. } | Level::Revision { .. })
+    }
+
+    /// Whether it reads as text, one line a row (a log, a revision's documents).
+    pub fn is_text(&self) -> bool {
+        matches!(self, Level::Log { .. } | Level::Revision { .. })
     }
 }
 
@@ -103,6 +130,10 @@ pub struct Row {
     pub label: String,
     /// What a sync moved (rows, bytes).
     pub moved: String,
+    /// Where it lives (a Helm release's namespace).
+    pub namespace: String,
+    /// What else to say of it (a release's last operation, a stuck release's age).
+    pub note: String,
     /// DAGs: the schedule; runs: how it was started and its conf; tasks: the map index;
     /// connections: the schedule; jobs: the job type.
     pub detail: String,
@@ -118,6 +149,8 @@ impl Row {
             id: id.into(),
             label: String::new(),
             moved: String::new(),
+            namespace: String::new(),
+            note: String::new(),
             state: None,
             paused: None,
             detail: String::new(),
@@ -244,7 +277,16 @@ impl ToolView {
                 connection_id: row.id.clone(),
                 name: row.name().to_string(),
             },
-            Level::Log { .. } | Level::Jobs { .. } => return None,
+            Level::Releases => Level::History {
+                namespace: row.namespace.clone(),
+                name: row.name().to_string(),
+            },
+            Level::History { namespace, name } => Level::Revision {
+                namespace: namespace.clone(),
+                name: name.clone(),
+                revision: row.try_number,
+            },
+            Level::Log { .. } | Level::Jobs { .. } | Level::Revision { .. } => return None,
         })
     }
 
@@ -290,6 +332,7 @@ impl ToolView {
                 connection_id: connection_id.clone(),
                 name: name.clone(),
             }),
+            Level::Releases | Level::History { .. } | Level::Revision { .. } => None,
         }
     }
 
@@ -360,16 +403,20 @@ pub enum TypedCredentials {
 impl TypedCredentials {
     /// `tool`'s credentials from the two answers (a user and a password; an application's
     /// client id and secret).
-    pub fn new(tool: Tool, name: String, secret: String) -> TypedCredentials {
+    /// `None` for a tool that never asks (Helm is read as the operator's kube user).
+    pub fn new(tool: Tool, name: String, secret: String) -> Option<TypedCredentials> {
         match tool {
-            Tool::Airflow => {
-                TypedCredentials::Airflow(crate::tools::airflow::Credentials::new(name, secret))
-            }
-            Tool::Airbyte => TypedCredentials::Airbyte(crate::tools::airbyte::Credentials::new(
-                name,
-                secret,
-                crate::tools::secrets::CredentialSource::Typed,
+            Tool::Airflow => Some(TypedCredentials::Airflow(
+                crate::tools::airflow::Credentials::new(name, secret),
             )),
+            Tool::Airbyte => Some(TypedCredentials::Airbyte(
+                crate::tools::airbyte::Credentials::new(
+                    name,
+                    secret,
+                    crate::tools::secrets::CredentialSource::Typed,
+                ),
+            )),
+            Tool::Helm => None,
         }
     }
 }

@@ -465,6 +465,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
         Command::Quit => vec![Effect::Quit],
         Command::Airflow => tool::open(state, super::tool::Level::Dags),
         Command::Airbyte => tool::open(state, super::tool::Level::Connections),
+        Command::Helm => tool::open(state, super::tool::Level::Releases),
         Command::Runs(words) => {
             let view = RunsView::new(state.runs.clone(), &words, None);
             // `:runs failed` on the runs view narrows it in place: esc still goes back to

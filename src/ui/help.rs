@@ -48,6 +48,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Runs => "Runs",
         KeyView::Airflow => "Airflow",
         KeyView::Airbyte => "Airbyte",
+        KeyView::Helm => "Helm releases",
         KeyView::Help => "Help",
     }
 }

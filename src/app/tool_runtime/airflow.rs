@@ -139,7 +139,11 @@ pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
                 ..Row::new(task.task_id)
             })
             .collect(),
-        Level::Connections | Level::Jobs { .. } => return Err("not an Airflow list".into()),
+        Level::Connections
+        | Level::Jobs { .. }
+        | Level::Releases
+        | Level::History { .. }
+        | Level::Revision { .. } => return Err("not an Airflow list".into()),
         Level::Log {
             dag_id,
             run_id,

@@ -4,6 +4,7 @@
 
 mod airbyte;
 mod airflow;
+mod helm;
 
 use std::sync::{Arc, Mutex};
 
@@ -108,6 +109,7 @@ impl Tools {
                     *slot = None;
                 }
             }
+            Tool::Helm => {}
         }
     }
 
@@ -126,11 +128,21 @@ impl Tools {
                     .await
                     .map(Session::Airbyte)
             }
+            // Read from the cluster as the operator: nothing to sign in to.
+            Tool::Helm => Err(SessionError::Failed(
+                "Helm's releases are read from the cluster, not through a session".into(),
+            )),
         }
     }
 
     /// Reads `level` for the view `generation`: its rows, or that the operator must sign in.
     pub(crate) async fn load(&self, reach: &Reach, generation: u64, level: Level) -> Action {
+        if level.tool() == Tool::Helm {
+            return Action::ToolLoaded {
+                generation,
+                result: helm::load(&reach.kube, &level).await,
+            };
+        }
         match self.session(reach, level.tool()).await {
             Ok(session) => {
                 let result = match &session {

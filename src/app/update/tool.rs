@@ -15,7 +15,7 @@ pub(super) fn open(state: &mut AppState, level: Level) -> Vec<Effect> {
     let generation = state.next_generation();
     let view = ToolView::new(level.clone(), generation);
     push(state, View::Tool(Box::new(view)));
-    if matches!(level, Level::Dags | Level::Connections) {
+    if matches!(level, Level::Dags | Level::Connections | Level::Releases) {
         state.flash(format!("reaching {}…", level.tool().name()), false);
     }
     vec![Effect::ToolLoad { generation, level }]
@@ -137,7 +137,12 @@ pub(super) fn loaded(
     };
     let first = view.page.is_none();
     view.loaded(result, now);
-    if first && matches!(view.level, Level::Dags | Level::Connections) {
+    if first
+        && matches!(
+            view.level,
+            Level::Dags | Level::Connections | Level::Releases
+        )
+    {
         state.flash = None;
     }
     if on_top {
@@ -253,15 +258,19 @@ fn enter_login(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 format!("signing in to {}…", login.level.tool().name()),
                 false,
             );
-            vec![Effect::ToolSignIn {
-                generation: login.generation,
-                credentials: crate::app::tool::TypedCredentials::new(
-                    login.level.tool(),
-                    login.username.unwrap_or_default(),
-                    text,
-                ),
-                level: login.level,
-            }]
+            let typed = crate::app::tool::TypedCredentials::new(
+                login.level.tool(),
+                login.username.unwrap_or_default(),
+                text,
+            );
+            typed
+                .map(|credentials| Effect::ToolSignIn {
+                    generation: login.generation,
+                    credentials,
+                    level: login.level,
+                })
+                .into_iter()
+                .collect()
         }
     }
 }

@@ -22,9 +22,11 @@ fn state_badge(state: Option<&str>, theme: &Theme) -> Span<'static> {
         return Span::styled("- none", theme.muted);
     };
     let (symbol, style) = match state {
-        "success" | "succeeded" => ("●", theme.health.healthy),
+        "success" | "succeeded" | "deployed" => ("●", theme.health.healthy),
         "running" => ("▶", theme.sync_live),
-        "failed" | "upstream_failed" | "cancelled" => ("✖", theme.health.failed),
+        "failed" | "upstream_failed" | "cancelled" | "unreadable" => ("✖", theme.health.failed),
+        "superseded" | "uninstalled" => ("○", theme.muted),
+        s if s.starts_with("pending") => ("↻", theme.health.degraded),
         "up_for_retry" | "up_for_reschedule" | "restarting" => ("↻", theme.health.degraded),
         _ => ("…", theme.muted),
     };
@@ -96,6 +98,9 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
             (Some(_), Level::Log { .. }) => "This try's log is empty.",
             (Some(_), Level::Connections) => "Airbyte lists no connection.",
             (Some(_), Level::Jobs { .. }) => "No job of this connection yet: t syncs it now.",
+            (Some(_), Level::Releases) => "No Helm release in the cluster (no Secret owner=helm).",
+            (Some(_), Level::History { .. }) => "This release has no revision left.",
+            (Some(_), Level::Revision { .. }) => "This revision is empty.",
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), body_area);
         return;
@@ -229,7 +234,57 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
                 .collect();
             (header, widths, body)
         }
-        Level::Log { .. } => (
+        Level::Releases | Level::History { .. } => {
+            // A release's newest revision, or one revision: status, name, revision, chart and
+            // app version, when, and Helm's description (or why it is stuck or unreadable).
+            let releases = matches!(view.level, Level::Releases);
+            let name = shown
+                .iter()
+                .map(|r| r.name().chars().count() + r.namespace.chars().count() + 1)
+                .max()
+                .unwrap_or(0)
+                .clamp(12, 40);
+            let header = vec![
+                "STATUS",
+                if releases { "RELEASE" } else { "REVISION OF" },
+                "REV",
+                "CHART · APP",
+                "UPDATED",
+                "DESCRIPTION",
+            ];
+            let widths = vec![
+                Constraint::Length(18),
+                Constraint::Length(name as u16),
+                Constraint::Length(4),
+                Constraint::Length(30),
+                Constraint::Length(9),
+                Constraint::Fill(1),
+            ];
+            let body = shown
+                .iter()
+                .map(|row| {
+                    let style =
+                        if row.note.starts_with("stuck") || row.note.starts_with("unreadable") {
+                            theme.health.degraded
+                        } else {
+                            row_style(row, theme)
+                        };
+                    TableRow::new(vec![
+                        Line::from(state_badge(row.state.as_deref(), theme)),
+                        Line::styled(
+                            cell(&format!("{}/{}", row.namespace, row.name()), name),
+                            row_style(row, theme),
+                        ),
+                        Line::styled(row.try_number.to_string(), theme.text),
+                        Line::styled(cell(&row.detail, 30), theme.muted),
+                        Line::styled(ago(row.started, now), theme.muted),
+                        Line::styled(cell(&row.note, width), style),
+                    ])
+                })
+                .collect();
+            (header, widths, body)
+        }
+        Level::Log { .. } | Level::Revision { .. } => (
             vec!["LINE"],
             vec![Constraint::Fill(1)],
             shown

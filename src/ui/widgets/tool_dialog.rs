@@ -57,7 +57,8 @@ fn render_login(
                     "kept in memory for this session only, never written; or store them in a \
                      Secret labelled strata.dev/credentials=airflow"
                 }
-                Tool::Airbyte => {
+                // Helm never asks: it is read as the operator's kube user.
+                Tool::Airbyte | Tool::Helm => {
                     "an application's client id and secret, kept in memory for this session \
                      only; or set STRATA_AIRBYTE_CLIENT_ID and STRATA_AIRBYTE_CLIENT_SECRET"
                 }
@@ -83,10 +84,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         12 + draft.preview.len().min(8) as u16,
         format!(
             " {} · {} ",
-            match draft.act.tool() {
-                crate::app::tool::Tool::Airflow => "airflow",
-                crate::app::tool::Tool::Airbyte => "airbyte",
-            },
+            draft.act.tool().name().to_lowercase(),
             sanitize(draft.act.subject())
         ),
         2,
@@ -95,6 +93,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let name_of = match draft.act.tool() {
         crate::app::tool::Tool::Airflow => "the DAG id",
         crate::app::tool::Tool::Airbyte => "the connection's name",
+        crate::app::tool::Tool::Helm => "the release's name",
     };
     dialog::context_intro(state, name_of, theme, frame, parts.intro);
     let prompt = state

@@ -1,0 +1,287 @@
+//! Helm for the cockpit, read natively from the release Secrets (no helm binary): every
+//! release's newest revision, a release's history, and one revision's documents. A Secret that
+//! does not decode is a row that says why, never a crash.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{ListParams, ObjectMeta};
+use kube::{Api, Client};
+
+use crate::app::tool::{Level, Page, Row};
+use crate::release::{HelmRelease, decode_release, release_secret_name};
+use crate::stack::ReleaseFacts;
+
+/// A pending operation older than this is stuck (Helm's own operations end or time out well
+/// before: `--timeout` defaults to 5 minutes).
+const STUCK_AFTER_MINUTES: i64 = 10;
+
+/// Where the lists come from, for the title.
+const SOURCE: &str = "Helm release Secrets (owner=helm)";
+
+/// A release revision's facts from its Secret's labels (what a metadata list carries).
+fn facts_of(meta: &ObjectMeta) -> Option<ReleaseFacts> {
+    let labels = meta.labels.as_ref()?;
+    ReleaseFacts::from_labels(meta.namespace.as_deref().unwrap_or_default(), |key| {
+        labels.get(key).map(String::as_str)
+    })
+}
+
+/// Reads and decodes one revision's Secret.
+async fn revision(
+    kube: &Client,
+    namespace: &str,
+    name: &str,
+    revision: u32,
+) -> Result<HelmRelease, String> {
+    let secrets: Api<Secret> = Api::namespaced(kube.clone(), namespace);
+    let secret_name = release_secret_name(name, revision);
+    let secret = secrets
+        .get(&secret_name)
+        .await
+        .map_err(|e| format!("cannot read Secret {namespace}/{secret_name}: {e}"))?;
+    let data = secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get("release"))
+        .ok_or_else(|| format!("Secret {namespace}/{secret_name} has no release data"))?;
+    decode_release(&data.0).map_err(|e| format!("Secret {namespace}/{secret_name}: {e}"))
+}
+
+/// A row for one revision: decoded when it can be, else what its labels say and why not.
+fn row_of(facts: &ReleaseFacts, decoded: Result<HelmRelease, String>) -> Row {
+    let (facts, error) = match decoded {
+        Ok(release) => (ReleaseFacts::from_release(&release), None),
+        Err(error) => (facts.clone(), Some(error)),
+    };
+    let stuck = facts.status.is_pending()
+        && facts
+            .updated
+            .is_some_and(|t| (Utc::now() - t).num_minutes() >= STUCK_AFTER_MINUTES);
+    let note = match (&error, stuck) {
+        (Some(error), _) => format!("unreadable: {error}"),
+        (None, true) => format!("stuck: {}", facts.description),
+        (None, false) => facts.description.clone(),
+    };
+    let chart = if facts.chart.is_empty() {
+        "-".to_string()
+    } else {
+        format!("{}-{}", facts.chart, facts.chart_version)
+    };
+    Row {
+        label: facts.name.clone(),
+        namespace: facts.namespace.clone(),
+        state: Some(if error.is_some() {
+            "unreadable".to_string()
+        } else {
+            facts.status.as_str().to_string()
+        }),
+        try_number: facts.revision,
+        detail: match facts.app_version.as_str() {
+            "" => chart,
+            app => format!("{chart} · app {app}"),
+        },
+        started: facts.updated,
+        note,
+        ..Row::new(format!("{}/{}", facts.namespace, facts.name))
+    }
+}
+
+/// The revisions the Secrets in `api` hold, by release.
+async fn revisions(
+    api: Api<Secret>,
+    selector: &str,
+) -> Result<BTreeMap<(String, String), Vec<ReleaseFacts>>, String> {
+    let listed = api
+        .list_metadata(&ListParams::default().labels(selector))
+        .await
+        .map_err(|e| format!("cannot list Helm's release Secrets: {e}"))?;
+    let mut by_release: BTreeMap<(String, String), Vec<ReleaseFacts>> = BTreeMap::new();
+    for facts in listed.items.iter().filter_map(|s| facts_of(&s.metadata)) {
+        by_release
+            .entry((facts.namespace.clone(), facts.name.clone()))
+            .or_default()
+            .push(facts);
+    }
+    for list in by_release.values_mut() {
+        list.sort_by_key(|f| std::cmp::Reverse(f.revision));
+    }
+    Ok(by_release)
+}
+
+/// Reads what `level` lists.
+pub(super) async fn load(kube: &Client, level: &Level) -> Result<Page, String> {
+    let rows = match level {
+        Level::Releases => {
+            let all = revisions(Api::all(kube.clone()), "owner=helm").await?;
+            let newest: Vec<&ReleaseFacts> = all.values().filter_map(|v| v.first()).collect();
+            let decoded = futures::future::join_all(
+                newest
+                    .iter()
+                    .map(|f| revision(kube, &f.namespace, &f.name, f.revision)),
+            )
+            .await;
+            newest
+                .iter()
+                .zip(decoded)
+                .map(|(facts, decoded)| row_of(facts, decoded))
+                .collect()
+        }
+        Level::History { namespace, name } => {
+            let api = Api::namespaced(kube.clone(), namespace);
+            let all = revisions(api, &format!("owner=helm,name={name}")).await?;
+            let history = all
+                .get(&(namespace.clone(), name.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let decoded = futures::future::join_all(
+                history
+                    .iter()
+                    .map(|f| revision(kube, namespace, name, f.revision)),
+            )
+            .await;
+            history
+                .iter()
+                .zip(decoded)
+                .map(|(facts, decoded)| row_of(facts, decoded))
+                .collect()
+        }
+        Level::Revision {
+            namespace,
+            name,
+            revision: number,
+        } => documents(&revision(kube, namespace, name, *number).await?)
+            .into_iter()
+            .map(Row::new)
+            .collect(),
+        _ => return Err("not a Helm list".into()),
+    };
+    Ok(Page {
+        source: SOURCE.into(),
+        namespace: None,
+        rows,
+    })
+}
+
+/// A revision as text: its user values, manifest (Secret data hidden), hooks and notes.
+pub fn documents(release: &HelmRelease) -> Vec<String> {
+    let mut lines = vec![format!(
+        "── revision {} · {} · {} · {}",
+        release.version,
+        release.info.status.as_str(),
+        release.chart_label(),
+        release.info.description
+    )];
+    lines.push("── user values (helm get values)".into());
+    if release.config.is_empty() {
+        lines.push("(none: the chart's defaults)".into());
+    } else {
+        let values = serde_json::Value::Object(release.config.clone());
+        lines.extend(
+            strata_common::yaml::to_yaml(&values, false)
+                .lines()
+                .map(str::to_string),
+        );
+    }
+    lines.push("── manifest (helm get manifest; Secret data hidden)".into());
+    lines.extend(hide_secret_data(&release.manifest));
+    lines.push(format!("── hooks ({})", release.hooks.len()));
+    for hook in &release.hooks {
+        lines.push(format!(
+            "{}/{} on {} · last run {}",
+            hook.kind,
+            hook.name,
+            hook.events.join(", "),
+            hook.last_run.phase.as_str()
+        ));
+    }
+    if !release.info.notes.is_empty() {
+        lines.push("── notes".into());
+        lines.extend(release.info.notes.lines().map(str::to_string));
+    }
+    lines
+}
+
+/// The manifest's lines, with the values under `data:` and `stringData:` of each Secret
+/// replaced: a revision is read on a shared screen.
+fn hide_secret_data(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for document in manifest.split("\n---") {
+        let is_secret = document.lines().any(|l| l.trim_end() == "kind: Secret");
+        let mut hiding: Option<usize> = None;
+        for line in document.lines() {
+            let indent = line.len() - line.trim_start().len();
+            if let Some(depth) = hiding {
+                if indent > depth && !line.trim().is_empty() {
+                    let key = line.split(':').next().unwrap_or_default();
+                    out.push(format!("{key}: ••••••"));
+                    continue;
+                }
+                hiding = None;
+            }
+            if is_secret && matches!(line.trim_end().trim_start(), "data:" | "stringData:") {
+                hiding = Some(indent);
+            }
+            out.push(line.to_string());
+        }
+        out.push("---".into());
+    }
+    // The split's first piece is the manifest's own leading `---`.
+    if out.last().is_some_and(|l| l == "---") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_data_is_hidden_and_everything_else_is_kept() {
+        let manifest = "---\n# Source: x/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: c2VjcmV0\n  user: YWRtaW4=\ntype: Opaque\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  password: visible-in-a-configmap\n";
+        let lines = hide_secret_data(manifest);
+        let text = lines.join("\n");
+        assert!(
+            !text.contains("c2VjcmV0") && !text.contains("YWRtaW4="),
+            "{text}"
+        );
+        assert!(text.contains("  password: ••••••"), "{text}");
+        assert!(text.contains("type: Opaque"), "{text}");
+        assert!(text.contains("visible-in-a-configmap"), "{text}");
+    }
+
+    #[test]
+    fn a_revision_reads_as_values_manifest_hooks_and_notes() {
+        let release: HelmRelease = serde_json::from_value(serde_json::json!({
+            "name": "airflow", "version": 4, "namespace": "orchestration",
+            "info": {"status": "failed", "description": "Upgrade \"airflow\" failed: timed out",
+                     "notes": "Airflow is up"},
+            "chart": {"metadata": {"name": "airflow", "version": "1.22.0", "appVersion": "3.0.2"}},
+            "config": {"executor": "KubernetesExecutor"},
+            "manifest": "---\napiVersion: v1\nkind: ConfigMap\n",
+            "hooks": [{"name": "airflow-run-airflow-migrations", "kind": "Job",
+                       "events": ["post-install", "post-upgrade"],
+                       "last_run": {"started_at": "", "completed_at": "", "phase": "Failed"}}]
+        }))
+        .unwrap();
+        let lines = documents(&release);
+        assert!(
+            lines[0].contains("revision 4 · failed · airflow-1.22.0"),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"executor: KubernetesExecutor".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(
+                &"Job/airflow-run-airflow-migrations on post-install, post-upgrade · last run Failed"
+                    .to_string()
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(lines.last().map(String::as_str), Some("Airflow is up"));
+    }
+}
