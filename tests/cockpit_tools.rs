@@ -344,6 +344,23 @@ async fn helm_releases_are_read_from_their_secrets_down_to_a_revisions_documents
     assert_eq!(revisions.len(), 3, "{screen}");
     assert!(revisions[0].contains("✖ failed") && revisions[0].contains(" 3 "));
     assert!(revisions[1].contains("● deployed") && revisions[1].contains(" 2 "));
+    // D on the failed revision: what it changed against the last good one.
+    ui.press("D").unwrap();
+    let screen = ui
+        .wait_for_text("── revision 2 (deployed, superset-0.14.2) → revision 3 (failed")
+        .await
+        .unwrap();
+    assert!(
+        screen.contains("── Deployment/superset: changed"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "+           image: \"apachesuperset.docker.scarf.sh/apache/superset:5.0.0\""
+        ),
+        "{screen}"
+    );
+    ui.press("esc").unwrap();
     ui.press("j").unwrap();
     ui.press("enter").unwrap();
     let screen = ui

@@ -180,6 +180,8 @@ pub enum Intent {
     TogglePause,
     /// Airflow: clear the failed tasks of the run under the cursor (after a dry run).
     ClearFailed,
+    /// Helm: what the revision under the cursor changed.
+    Diff,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -225,6 +227,7 @@ impl Intent {
             Intent::Trigger => "trigger",
             Intent::TogglePause => "toggle_pause",
             Intent::ClearFailed => "clear_failed",
+            Intent::Diff => "diff",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -367,6 +370,7 @@ mod tests {
             Intent::Trigger,
             Intent::TogglePause,
             Intent::ClearFailed,
+            Intent::Diff,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

@@ -56,6 +56,13 @@ pub enum Level {
         name: String,
         revision: u32,
     },
+    /// What changed from one revision to another: values, then object by object.
+    Diff {
+        namespace: String,
+        name: String,
+        from: u32,
+        to: u32,
+    },
 }
 
 impl Tool {
@@ -82,7 +89,10 @@ impl Level {
     pub fn tool(&self) -> Tool {
         match self {
             Level::Connections | Level::Jobs { .. } => Tool::Airbyte,
-            Level::Releases | Level::History { .. } | Level::Revision { .. } => Tool::Helm,
+            Level::Releases
+            | Level::History { .. }
+            | Level::Revision { .. }
+            | Level::Diff { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
     }
@@ -103,18 +113,22 @@ impl Level {
             Level::Releases => "helm · releases".into(),
             Level::History { namespace, name } => format!("helm · {namespace}/{name}"),
             Level::Revision { name, revision, .. } => format!("helm · {name} revision {revision}"),
+            Level::Diff { name, from, to, .. } => format!("helm · {name} {from} → {to}"),
         }
     }
 
     /// Whether what it shows still changes (a log of a finished try, a stored revision do
     /// not).
     fn refreshes(&self) -> bool {
-        !matches!(self, Level::Log { .. } | Level::Revision { .. })
+        !self.is_text()
     }
 
     /// Whether it reads as text, one line a row (a log, a revision's documents).
     pub fn is_text(&self) -> bool {
-        matches!(self, Level::Log { .. } | Level::Revision { .. })
+        matches!(
+            self,
+            Level::Log { .. } | Level::Revision { .. } | Level::Diff { .. }
+        )
     }
 }
 
@@ -286,7 +300,10 @@ impl ToolView {
                 name: name.clone(),
                 revision: row.try_number,
             },
-            Level::Log { .. } | Level::Jobs { .. } | Level::Revision { .. } => return None,
+            Level::Log { .. }
+            | Level::Jobs { .. }
+            | Level::Revision { .. }
+            | Level::Diff { .. } => return None,
         })
     }
 
@@ -332,8 +349,33 @@ impl ToolView {
                 connection_id: connection_id.clone(),
                 name: name.clone(),
             }),
-            Level::Releases | Level::History { .. } | Level::Revision { .. } => None,
+            Level::Releases
+            | Level::History { .. }
+            | Level::Revision { .. }
+            | Level::Diff { .. } => None,
         }
+    }
+
+    /// `D`: what the revision under the cursor changed — against the newest good revision
+    /// before it in a history (what a failed upgrade did to the last good state), against
+    /// the one before it on the releases.
+    pub fn diff(&self) -> Option<Level> {
+        let row = self.selected_row()?;
+        let good = |r: &Row| matches!(r.state.as_deref(), Some("deployed" | "superseded"));
+        let from = match &self.level {
+            Level::History { .. } => {
+                let older = &self.rows()[self.selected + 1..];
+                older.iter().find(|r| good(r)).or(older.first())?.try_number
+            }
+            Level::Releases if row.try_number > 1 => row.try_number - 1,
+            _ => return None,
+        };
+        Some(Level::Diff {
+            namespace: row.namespace.clone(),
+            name: row.name().to_string(),
+            from,
+            to: row.try_number,
+        })
     }
 
     /// The DAG the cursor means on the DAGs.

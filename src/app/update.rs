@@ -700,7 +700,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             return Vec::new();
         }
         // Airflow's own keys; `tool::intent` took them when it is on top.
-        Intent::TogglePause | Intent::ClearFailed => return Vec::new(),
+        Intent::TogglePause | Intent::ClearFailed | Intent::Diff => return Vec::new(),
         // The log viewer's own keys; `log_intent` took them when it is on top.
         Intent::Logs
         | Intent::LogsPrevious

@@ -17,6 +17,7 @@ pub mod helm;
 pub mod layer;
 pub mod live;
 pub mod object;
+pub mod release_diff;
 pub mod report;
 pub mod rules;
 pub mod runs;

@@ -143,7 +143,8 @@ pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
         | Level::Jobs { .. }
         | Level::Releases
         | Level::History { .. }
-        | Level::Revision { .. } => return Err("not an Airflow list".into()),
+        | Level::Revision { .. }
+        | Level::Diff { .. } => return Err("not an Airflow list".into()),
         Level::Log {
             dag_id,
             run_id,

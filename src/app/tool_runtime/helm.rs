@@ -155,6 +155,22 @@ pub(super) async fn load(kube: &Client, level: &Level) -> Result<Page, String> {
             .into_iter()
             .map(Row::new)
             .collect(),
+        Level::Diff {
+            namespace,
+            name,
+            from,
+            to,
+        } => {
+            let (old, new) = futures::future::join(
+                revision(kube, namespace, name, *from),
+                revision(kube, namespace, name, *to),
+            )
+            .await;
+            crate::stack::release_diff::diff_revisions(&old?, &new?)
+                .into_iter()
+                .map(Row::new)
+                .collect()
+        }
         _ => return Err("not a Helm list".into()),
     };
     Ok(Page {
@@ -185,7 +201,9 @@ pub fn documents(release: &HelmRelease) -> Vec<String> {
         );
     }
     lines.push("── manifest (helm get manifest; Secret data hidden)".into());
-    lines.extend(hide_secret_data(&release.manifest));
+    lines.extend(crate::stack::release_diff::hide_secret_data(
+        &release.manifest,
+    ));
     lines.push(format!("── hooks ({})", release.hooks.len()));
     for hook in &release.hooks {
         lines.push(format!(
@@ -203,54 +221,9 @@ pub fn documents(release: &HelmRelease) -> Vec<String> {
     lines
 }
 
-/// The manifest's lines, with the values under `data:` and `stringData:` of each Secret
-/// replaced: a revision is read on a shared screen.
-fn hide_secret_data(manifest: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for document in manifest.split("\n---") {
-        let is_secret = document.lines().any(|l| l.trim_end() == "kind: Secret");
-        let mut hiding: Option<usize> = None;
-        for line in document.lines() {
-            let indent = line.len() - line.trim_start().len();
-            if let Some(depth) = hiding {
-                if indent > depth && !line.trim().is_empty() {
-                    let key = line.split(':').next().unwrap_or_default();
-                    out.push(format!("{key}: ••••••"));
-                    continue;
-                }
-                hiding = None;
-            }
-            if is_secret && matches!(line.trim_end().trim_start(), "data:" | "stringData:") {
-                hiding = Some(indent);
-            }
-            out.push(line.to_string());
-        }
-        out.push("---".into());
-    }
-    // The split's first piece is the manifest's own leading `---`.
-    if out.last().is_some_and(|l| l == "---") {
-        out.pop();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_data_is_hidden_and_everything_else_is_kept() {
-        let manifest = "---\n# Source: x/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: c2VjcmV0\n  user: YWRtaW4=\ntype: Opaque\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  password: visible-in-a-configmap\n";
-        let lines = hide_secret_data(manifest);
-        let text = lines.join("\n");
-        assert!(
-            !text.contains("c2VjcmV0") && !text.contains("YWRtaW4="),
-            "{text}"
-        );
-        assert!(text.contains("  password: ••••••"), "{text}");
-        assert!(text.contains("type: Opaque"), "{text}");
-        assert!(text.contains("visible-in-a-configmap"), "{text}");
-    }
 
     #[test]
     fn a_revision_reads_as_values_manifest_hooks_and_notes() {

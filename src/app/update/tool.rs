@@ -89,6 +89,17 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
                 },
             )
         }
+        Intent::Diff => match view.diff() {
+            Some(level) => open(state, level),
+            None => {
+                state.flash(
+                    "D shows what a revision changed: pick a release or a revision with one before it",
+                    false,
+                );
+                state.changed();
+                Vec::new()
+            }
+        },
         Intent::ClearFailed => {
             let Some((dag_id, run_id)) = view.run() else {
                 state.flash("C clears a run's failed tasks: pick a run of a DAG", false);

@@ -101,6 +101,7 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
             (Some(_), Level::Releases) => "No Helm release in the cluster (no Secret owner=helm).",
             (Some(_), Level::History { .. }) => "This release has no revision left.",
             (Some(_), Level::Revision { .. }) => "This revision is empty.",
+            (Some(_), Level::Diff { .. }) => "No difference.",
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), body_area);
         return;
@@ -284,13 +285,20 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
                 .collect();
             (header, widths, body)
         }
-        Level::Log { .. } | Level::Revision { .. } => (
+        Level::Log { .. } | Level::Revision { .. } | Level::Diff { .. } => (
             vec!["LINE"],
             vec![Constraint::Fill(1)],
             shown
                 .iter()
                 .map(|row| {
-                    let style = if row.id.contains("[error]") || row.id.contains("ERROR") {
+                    let diff = matches!(view.level, Level::Diff { .. });
+                    let style = if diff && row.id.starts_with("+ ") {
+                        theme.health.healthy
+                    } else if diff && row.id.starts_with("- ") {
+                        theme.health.failed
+                    } else if row.id.starts_with("── ") {
+                        theme.title_focused
+                    } else if row.id.contains("[error]") || row.id.contains("ERROR") {
                         theme.message_error
                     } else {
                         theme.text
