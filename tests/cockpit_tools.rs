@@ -378,3 +378,19 @@ async fn helm_releases_are_read_from_their_secrets_down_to_a_revisions_documents
     assert!(seen.contains("DB_PASS: ••••••"), "{seen}");
     assert!(!seen.contains("DB_PASS: \"superset\""), "{seen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h_on_a_component_opens_its_releases_history() {
+    let sim = quiet_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    // The component under the cursor on the layers, as the state has it.
+    ui.press("/").unwrap();
+    ui.type_text("superset").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("/superset").await.unwrap();
+    ui.press("H").unwrap();
+    let screen = ui.wait_for_text("helm · bi/superset [3]").await.unwrap();
+    assert!(screen.contains("✖ failed"), "{screen}");
+}

@@ -182,6 +182,8 @@ pub enum Intent {
     ClearFailed,
     /// Helm: what the revision under the cursor changed.
     Diff,
+    /// The Helm history of the component under the cursor's release.
+    ReleaseHistory,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -228,6 +230,7 @@ impl Intent {
             Intent::TogglePause => "toggle_pause",
             Intent::ClearFailed => "clear_failed",
             Intent::Diff => "diff",
+            Intent::ReleaseHistory => "release_history",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -371,6 +374,7 @@ mod tests {
             Intent::TogglePause,
             Intent::ClearFailed,
             Intent::Diff,
+            Intent::ReleaseHistory,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

@@ -701,6 +701,23 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         }
         // Airflow's own keys; `tool::intent` took them when it is on top.
         Intent::TogglePause | Intent::ClearFailed | Intent::Diff => return Vec::new(),
+        Intent::ReleaseHistory => {
+            let component = match state.top() {
+                View::Layers(layers) => layers.selected_component(),
+                View::Component(view) => Some(&view.component),
+                _ => None,
+            };
+            let Some((namespace, name)) = component.and_then(|c| {
+                c.release
+                    .as_ref()
+                    .map(|release| (c.namespace.clone(), release.clone()))
+            }) else {
+                state.flash("this component was not installed by Helm", false);
+                state.changed();
+                return Vec::new();
+            };
+            return tool::open(state, super::tool::Level::History { namespace, name });
+        }
         // The log viewer's own keys; `log_intent` took them when it is on top.
         Intent::Logs
         | Intent::LogsPrevious
