@@ -394,3 +394,83 @@ async fn h_on_a_component_opens_its_releases_history() {
     let screen = ui.wait_for_text("helm · bi/superset [3]").await.unwrap();
     assert!(screen.contains("✖ failed"), "{screen}");
 }
+
+/// The image a Deployment's pod template runs now, in the simulator's store.
+fn deployment_image(sim: &RunningSim, namespace: &str, name: &str) -> String {
+    let info = sim
+        .state
+        .find("apps", "v1", "deployments")
+        .expect("deployments");
+    let all = sim.state.store.all_of(&info.key());
+    let deployment = all
+        .iter()
+        .find(|d| d["metadata"]["namespace"] == namespace && d["metadata"]["name"] == name)
+        .expect("the Deployment is there");
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
+    let sim = quiet_sim().await;
+    let info = sim
+        .state
+        .find("apps", "v1", "deployments")
+        .expect("deployments");
+    let web = |image: &str| {
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": image}]}}}})
+    };
+    sim.state.create_object(&info, web("nginx:1.27")).unwrap();
+    // A second revision, as `kubectl set image` would make it.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sim.state
+        .store
+        .update(&info.key(), web("nginx:9.9-broken"), None)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "deploy default");
+    ui.wait_for_text("web").await.unwrap();
+    ui.press("/").unwrap();
+    ui.type_text("web").unwrap();
+    ui.press("enter").unwrap();
+    ui.press("R").unwrap();
+    let screen = ui
+        .wait_for_text("rollouts · Deployment default/web [2]")
+        .await
+        .unwrap();
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("nginx:")).collect();
+    assert!(
+        rows[0].contains("● current") && rows[0].contains("nginx:9.9-broken"),
+        "{screen}"
+    );
+    assert!(rows[1].contains("nginx:1.27"), "{screen}");
+    // The older one: u, the guard's question, yes.
+    ui.press("j").unwrap();
+    ui.press("u").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains("roll Deployment default/web back to revision 1"),
+        "{screen}"
+    );
+    assert_eq!(deployment_image(&sim, "default", "web"), "nginx:9.9-broken");
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("rolled back to revision 1 (nginx:1.27)")
+        .await
+        .unwrap();
+    assert_eq!(deployment_image(&sim, "default", "web"), "nginx:1.27");
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "rollout.undo");
+    assert_eq!(lines[0]["target"]["kind"], "Deployment");
+    assert_eq!(lines[0]["parameters"]["revision"], "1");
+    assert_eq!(lines[0]["result"], "ok");
+}

@@ -184,6 +184,10 @@ pub enum Intent {
     Diff,
     /// The Helm history of the component under the cursor's release.
     ReleaseHistory,
+    /// The rollout history of the Deployment, StatefulSet or DaemonSet under the cursor.
+    RolloutHistory,
+    /// Rollout history: put the revision under the cursor back.
+    Undo,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -231,6 +235,8 @@ impl Intent {
             Intent::ClearFailed => "clear_failed",
             Intent::Diff => "diff",
             Intent::ReleaseHistory => "release_history",
+            Intent::RolloutHistory => "rollout_history",
+            Intent::Undo => "undo",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -375,6 +381,8 @@ mod tests {
             Intent::ClearFailed,
             Intent::Diff,
             Intent::ReleaseHistory,
+            Intent::RolloutHistory,
+            Intent::Undo,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

@@ -197,6 +197,8 @@ pub enum KeyView {
     Airbyte,
     /// Helm's releases, their history and revisions (`:helm`).
     Helm,
+    /// A workload's rollout history (`R` on a Deployment, StatefulSet or DaemonSet).
+    Rollouts,
     Pods,
     Deployments,
     StatefulSets,
@@ -229,6 +231,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Airflow, "airflow"),
     (KeyView::Airbyte, "airbyte"),
     (KeyView::Helm, "helm"),
+    (KeyView::Rollouts, "rollouts"),
     (KeyView::Pods, "pods"),
     (KeyView::Deployments, "deployments"),
     (KeyView::StatefulSets, "statefulsets"),
@@ -252,7 +255,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 28] = [
+    pub const ALL: [KeyView; 29] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
@@ -262,6 +265,7 @@ impl KeyView {
         KeyView::Airflow,
         KeyView::Airbyte,
         KeyView::Helm,
+        KeyView::Rollouts,
         KeyView::Pods,
         KeyView::Deployments,
         KeyView::StatefulSets,
@@ -313,7 +317,8 @@ impl KeyView {
             | KeyView::Help
             | KeyView::Airflow
             | KeyView::Airbyte
-            | KeyView::Helm => Some(KeyView::Global),
+            | KeyView::Helm
+            | KeyView::Rollouts => Some(KeyView::Global),
             KeyView::Describe | KeyView::Yaml | KeyView::Logs => Some(KeyView::Text),
             _ => Some(KeyView::Table),
         }

@@ -396,6 +396,7 @@ impl View {
                 super::tool::Tool::Airflow => KeyView::Airflow,
                 super::tool::Tool::Airbyte => KeyView::Airbyte,
                 super::tool::Tool::Helm => KeyView::Helm,
+                super::tool::Tool::Rollout => KeyView::Rollouts,
             },
         }
     }

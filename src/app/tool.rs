@@ -16,6 +16,8 @@ pub enum Tool {
     Airbyte,
     /// Helm's releases, read from their storage Secrets (no helm binary needed).
     Helm,
+    /// A plain workload's rollout history (ReplicaSets, ControllerRevisions).
+    Rollout,
 }
 
 /// Which list a tool's view shows; each level is opened from a row of the one above.
@@ -63,6 +65,12 @@ pub enum Level {
         from: u32,
         to: u32,
     },
+    /// A Deployment's, StatefulSet's or DaemonSet's pod-template revisions, newest first.
+    Rollouts {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
 }
 
 impl Tool {
@@ -72,6 +80,7 @@ impl Tool {
             Tool::Airflow => "Airflow",
             Tool::Airbyte => "Airbyte",
             Tool::Helm => "Helm",
+            Tool::Rollout => "Kubernetes",
         }
     }
 
@@ -81,6 +90,7 @@ impl Tool {
             Tool::Airflow => ":airflow",
             Tool::Airbyte => ":airbyte",
             Tool::Helm => ":helm",
+            Tool::Rollout => ":deploy",
         }
     }
 }
@@ -93,6 +103,7 @@ impl Level {
             | Level::History { .. }
             | Level::Revision { .. }
             | Level::Diff { .. } => Tool::Helm,
+            Level::Rollouts { .. } => Tool::Rollout,
             _ => Tool::Airflow,
         }
     }
@@ -114,6 +125,11 @@ impl Level {
             Level::History { namespace, name } => format!("helm · {namespace}/{name}"),
             Level::Revision { name, revision, .. } => format!("helm · {name} revision {revision}"),
             Level::Diff { name, from, to, .. } => format!("helm · {name} {from} → {to}"),
+            Level::Rollouts {
+                kind,
+                namespace,
+                name,
+            } => format!("rollouts · {kind} {namespace}/{name}"),
         }
     }
 
@@ -303,7 +319,8 @@ impl ToolView {
             Level::Log { .. }
             | Level::Jobs { .. }
             | Level::Revision { .. }
-            | Level::Diff { .. } => return None,
+            | Level::Diff { .. }
+            | Level::Rollouts { .. } => return None,
         })
     }
 
@@ -352,7 +369,8 @@ impl ToolView {
             Level::Releases
             | Level::History { .. }
             | Level::Revision { .. }
-            | Level::Diff { .. } => None,
+            | Level::Diff { .. }
+            | Level::Rollouts { .. } => None,
         }
     }
 
@@ -375,6 +393,25 @@ impl ToolView {
             name: row.name().to_string(),
             from,
             to: row.try_number,
+        })
+    }
+
+    /// `u`: putting the revision under the cursor back, in a workload's rollout history.
+    pub fn undo(&self) -> Option<Act> {
+        let Level::Rollouts {
+            kind,
+            namespace,
+            name,
+        } = &self.level
+        else {
+            return None;
+        };
+        let row = self.selected_row()?;
+        Some(Act::Undo {
+            kind: kind.clone(),
+            namespace: namespace.clone(),
+            name: name.clone(),
+            revision: i64::from(row.try_number),
         })
     }
 
@@ -458,7 +495,7 @@ impl TypedCredentials {
                     crate::tools::secrets::CredentialSource::Typed,
                 ),
             )),
-            Tool::Helm => None,
+            Tool::Helm | Tool::Rollout => None,
         }
     }
 }
@@ -485,6 +522,13 @@ pub enum Act {
         connection_id: String,
         name: String,
     },
+    /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
+    Undo {
+        kind: String,
+        namespace: String,
+        name: String,
+        revision: i64,
+    },
 }
 
 impl Act {
@@ -502,6 +546,12 @@ impl Act {
                 format!("clear the failed tasks of {dag_id} run {run_id}")
             }
             Act::Sync { name, .. } => format!("sync connection {name} now"),
+            Act::Undo {
+                kind,
+                namespace,
+                name,
+                revision,
+            } => format!("roll {kind} {namespace}/{name} back to revision {revision}"),
         }
     }
 
@@ -512,13 +562,14 @@ impl Act {
             Act::Trigger { dag_id, .. }
             | Act::SetPaused { dag_id, .. }
             | Act::ClearFailed { dag_id, .. } => dag_id,
-            Act::Sync { name, .. } => name,
+            Act::Sync { name, .. } | Act::Undo { name, .. } => name,
         }
     }
 
     pub fn tool(&self) -> Tool {
         match self {
             Act::Sync { .. } => Tool::Airbyte,
+            Act::Undo { .. } => Tool::Rollout,
             _ => Tool::Airflow,
         }
     }

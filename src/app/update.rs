@@ -700,7 +700,47 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             return Vec::new();
         }
         // Airflow's own keys; `tool::intent` took them when it is on top.
-        Intent::TogglePause | Intent::ClearFailed | Intent::Diff => return Vec::new(),
+        Intent::TogglePause | Intent::ClearFailed | Intent::Diff | Intent::Undo => {
+            return Vec::new();
+        }
+        Intent::RolloutHistory => {
+            let workload = match state.top() {
+                View::Table(table) => table.selected_row().map(|row| {
+                    (
+                        table.kind.kind.clone(),
+                        row.key.namespace.to_string(),
+                        row.key.name.to_string(),
+                    )
+                }),
+                View::Component(view) => view.selected_workload().map(|w| {
+                    let namespace = if w.namespace.is_empty() {
+                        view.component.namespace.clone()
+                    } else {
+                        w.namespace.clone()
+                    };
+                    (w.kind.clone(), namespace, w.name.clone())
+                }),
+                _ => None,
+            };
+            let Some((kind, namespace, name)) = workload.filter(|(kind, _, _)| {
+                crate::cluster::rollout::WorkloadKind::parse(kind).is_some()
+            }) else {
+                state.flash(
+                    "R shows a rollout history: pick a Deployment, StatefulSet or DaemonSet",
+                    false,
+                );
+                state.changed();
+                return Vec::new();
+            };
+            return tool::open(
+                state,
+                super::tool::Level::Rollouts {
+                    kind,
+                    namespace,
+                    name,
+                },
+            );
+        }
         Intent::ReleaseHistory => {
             let component = match state.top() {
                 View::Layers(layers) => layers.selected_component(),

@@ -9,6 +9,7 @@ pub mod contexts;
 pub mod layers;
 pub mod logs;
 pub mod resource;
+pub mod rollout;
 pub mod run_reasons;
 pub mod trigger;
 

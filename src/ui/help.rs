@@ -49,6 +49,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Airflow => "Airflow",
         KeyView::Airbyte => "Airbyte",
         KeyView::Helm => "Helm releases",
+        KeyView::Rollouts => "Rollout history",
         KeyView::Help => "Help",
     }
 }

@@ -139,12 +139,6 @@ pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
                 ..Row::new(task.task_id)
             })
             .collect(),
-        Level::Connections
-        | Level::Jobs { .. }
-        | Level::Releases
-        | Level::History { .. }
-        | Level::Revision { .. }
-        | Level::Diff { .. } => return Err("not an Airflow list".into()),
         Level::Log {
             dag_id,
             run_id,
@@ -158,6 +152,7 @@ pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
             .iter()
             .map(|line| Row::new(line.to_string()))
             .collect(),
+        _ => return Err("not an Airflow list".into()),
     };
     Ok(Page {
         source: session.source.clone(),
@@ -182,8 +177,8 @@ pub(super) fn mutation(session: &Session, act: &Act) -> Mutation {
         Act::ClearFailed { dag_id, run_id } => {
             airflow_mutation(located, "clear.airflow", "DAG", dag_id).parameter("run", run_id)
         }
-        // Dispatched to Airbyte by the caller; recorded as asked if it ever came here.
-        Act::Sync { name, .. } => airflow_mutation(located, "sync", "Connection", name),
+        // Dispatched to their tools by the caller; recorded as asked if one ever came here.
+        other => airflow_mutation(located, "unknown", "DAG", other.subject()),
     }
 }
 
@@ -244,7 +239,7 @@ pub(super) async fn send(session: &Session, act: &Act) -> Result<String, String>
                     cleared.len()
                 )
             }),
-        Act::Sync { .. } => return Err("a sync is Airbyte's".into()),
+        _ => return Err("not a change to Airflow".into()),
     };
     done.map_err(|e| e.to_string())
 }

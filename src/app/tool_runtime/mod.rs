@@ -5,6 +5,7 @@
 mod airbyte;
 mod airflow;
 mod helm;
+mod rollout;
 
 use std::sync::{Arc, Mutex};
 
@@ -109,7 +110,7 @@ impl Tools {
                     *slot = None;
                 }
             }
-            Tool::Helm => {}
+            Tool::Helm | Tool::Rollout => {}
         }
     }
 
@@ -129,7 +130,7 @@ impl Tools {
                     .map(Session::Airbyte)
             }
             // Read from the cluster as the operator: nothing to sign in to.
-            Tool::Helm => Err(SessionError::Failed(
+            Tool::Helm | Tool::Rollout => Err(SessionError::Failed(
                 "Helm's releases are read from the cluster, not through a session".into(),
             )),
         }
@@ -137,11 +138,20 @@ impl Tools {
 
     /// Reads `level` for the view `generation`: its rows, or that the operator must sign in.
     pub(crate) async fn load(&self, reach: &Reach, generation: u64, level: Level) -> Action {
-        if level.tool() == Tool::Helm {
-            return Action::ToolLoaded {
-                generation,
-                result: helm::load(&reach.kube, &level).await,
-            };
+        match level.tool() {
+            Tool::Helm => {
+                return Action::ToolLoaded {
+                    generation,
+                    result: helm::load(&reach.kube, &level).await,
+                };
+            }
+            Tool::Rollout => {
+                return Action::ToolLoaded {
+                    generation,
+                    result: rollout::load(&reach.kube, &level).await,
+                };
+            }
+            Tool::Airflow | Tool::Airbyte => {}
         }
         match self.session(reach, level.tool()).await {
             Ok(session) => {
@@ -175,6 +185,11 @@ impl Tools {
         guard: &Guard,
         act: &Act,
     ) -> Result<(Approval, Approved), String> {
+        if act.tool() == Tool::Rollout {
+            let mutation = rollout::mutation(act)?;
+            let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
+            return Ok(approved(approval, Vec::new()));
+        }
         let session = self
             .session(reach, act.tool())
             .await
@@ -188,12 +203,7 @@ impl Tools {
             Session::Airflow(s) => airflow::preview(s, act).await?,
             Session::Airbyte(_) => Vec::new(),
         };
-        let approved = Approved {
-            confirm: approval.confirm_needed().clone(),
-            question: approval.prompt(),
-            preview,
-        };
-        Ok((approval, approved))
+        Ok(approved(approval, preview))
     }
 
     /// Sends a confirmed change and records what came of it; what to tell the operator.
@@ -205,10 +215,9 @@ impl Tools {
         answer: &str,
     ) -> Result<String, String> {
         let confirmed = approval.confirmed(answer).map_err(|r| r.to_string())?;
-        let done = match self.session(reach, act.tool()).await {
-            Ok(Session::Airflow(s)) => airflow::send(&s, act).await,
-            Ok(Session::Airbyte(s)) => airbyte::send(&s, act).await,
-            Err(error) => Err(error.said()),
+        let done = match act.tool() {
+            Tool::Rollout => rollout::send(&reach.kube, act).await,
+            _ => self.send(reach, act).await,
         };
         let outcome = match &done {
             Ok(said) => Outcome::ok(said.clone()),
@@ -222,4 +231,23 @@ impl Tools {
             (_, Err(error)) => Err(error),
         }
     }
+
+    /// Sends a change to the tool that makes it, through its session.
+    async fn send(&self, reach: &Reach, act: &Act) -> Result<String, String> {
+        match self.session(reach, act.tool()).await {
+            Ok(Session::Airflow(s)) => airflow::send(&s, act).await,
+            Ok(Session::Airbyte(s)) => airbyte::send(&s, act).await,
+            Err(error) => Err(error.said()),
+        }
+    }
+}
+
+/// What the operator is asked, from the guard's approval (and a clear's dry run).
+fn approved(approval: Approval, preview: Vec<String>) -> (Approval, Approved) {
+    let approved = Approved {
+        confirm: approval.confirm_needed().clone(),
+        question: approval.prompt(),
+        preview,
+    };
+    (approval, approved)
 }

@@ -89,6 +89,10 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
                 },
             )
         }
+        Intent::Undo => match view.undo() {
+            Some(act) => check(state, act),
+            None => Vec::new(),
+        },
         Intent::Diff => match view.diff() {
             Some(level) => open(state, level),
             None => {

@@ -102,6 +102,7 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
             (Some(_), Level::History { .. }) => "This release has no revision left.",
             (Some(_), Level::Revision { .. }) => "This revision is empty.",
             (Some(_), Level::Diff { .. }) => "No difference.",
+            (Some(_), Level::Rollouts { .. }) => "No revision kept (revisionHistoryLimit 0?).",
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), body_area);
         return;
@@ -285,6 +286,35 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
                 .collect();
             (header, widths, body)
         }
+        Level::Rollouts { .. } => (
+            vec!["", "REV", "KEPT BY", "CREATED", "IMAGES", "CHANGE-CAUSE"],
+            vec![
+                Constraint::Length(9),
+                Constraint::Length(4),
+                Constraint::Length(32),
+                Constraint::Length(9),
+                Constraint::Fill(2),
+                Constraint::Fill(1),
+            ],
+            shown
+                .iter()
+                .map(|row| {
+                    let current = row.state.as_deref() == Some("current");
+                    TableRow::new(vec![
+                        if current {
+                            Line::styled("● current", theme.health.healthy)
+                        } else {
+                            Line::styled("", theme.muted)
+                        },
+                        Line::styled(row.id.clone(), theme.text),
+                        Line::styled(cell(row.name(), 32), theme.muted),
+                        Line::styled(ago(row.started, now), theme.muted),
+                        Line::styled(cell(&row.detail, width), theme.text),
+                        Line::styled(cell(&row.note, width), theme.muted),
+                    ])
+                })
+                .collect(),
+        ),
         Level::Log { .. } | Level::Revision { .. } | Level::Diff { .. } => (
             vec!["LINE"],
             vec![Constraint::Fill(1)],

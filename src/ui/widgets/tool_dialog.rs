@@ -58,7 +58,7 @@ fn render_login(
                      Secret labelled strata.dev/credentials=airflow"
                 }
                 // Helm never asks: it is read as the operator's kube user.
-                Tool::Airbyte | Tool::Helm => {
+                Tool::Airbyte | Tool::Helm | Tool::Rollout => {
                     "an application's client id and secret, kept in memory for this session \
                      only; or set STRATA_AIRBYTE_CLIENT_ID and STRATA_AIRBYTE_CLIENT_SECRET"
                 }
@@ -94,6 +94,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         crate::app::tool::Tool::Airflow => "the DAG id",
         crate::app::tool::Tool::Airbyte => "the connection's name",
         crate::app::tool::Tool::Helm => "the release's name",
+        crate::app::tool::Tool::Rollout => "the workload's name",
     };
     dialog::context_intro(state, name_of, theme, frame, parts.intro);
     let prompt = state

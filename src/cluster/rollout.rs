@@ -1,0 +1,255 @@
+//! The rollout history of a plain workload and its undo, as `kubectl rollout history` and
+//! `kubectl rollout undo` see them: a Deployment's revisions are its ReplicaSets (annotation
+//! `deployment.kubernetes.io/revision`), a StatefulSet's or DaemonSet's its ControllerRevisions.
+//! Undo puts the chosen revision's pod template back and replaces the workload with the
+//! resourceVersion it was read at, so a change made meanwhile is not overwritten.
+
+use chrono::{DateTime, Utc};
+use kube::Client;
+use kube::api::{Api, DynamicObject, ListParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::Value;
+
+/// The kinds with a rollout history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+impl WorkloadKind {
+    pub fn parse(kind: &str) -> Option<WorkloadKind> {
+        match kind {
+            "Deployment" => Some(WorkloadKind::Deployment),
+            "StatefulSet" => Some(WorkloadKind::StatefulSet),
+            "DaemonSet" => Some(WorkloadKind::DaemonSet),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+        }
+    }
+
+    /// The plural, for RBAC (`update deployments`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployments",
+            WorkloadKind::StatefulSet => "statefulsets",
+            WorkloadKind::DaemonSet => "daemonsets",
+        }
+    }
+
+    fn api(self, client: &Client, namespace: &str) -> Api<DynamicObject> {
+        let gvk = GroupVersionKind::gvk("apps", "v1", self.as_str());
+        Api::namespaced_with(
+            client.clone(),
+            namespace,
+            &ApiResource::from_gvk_with_plural(&gvk, self.plural()),
+        )
+    }
+}
+
+/// One revision of a workload's pod template.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Revision {
+    pub revision: i64,
+    /// The ReplicaSet or ControllerRevision that keeps it.
+    pub keeper: String,
+    /// The images of its containers, in order.
+    pub images: Vec<String>,
+    pub created: Option<DateTime<Utc>>,
+    /// `kubernetes.io/change-cause`, when someone wrote one.
+    pub cause: Option<String>,
+    /// Whether the workload runs this template now.
+    pub current: bool,
+    template: Value,
+}
+
+fn said(what: &str, error: kube::Error) -> String {
+    format!("cannot {what}: {}", super::with_causes(&error))
+}
+
+fn images_of(template: &Value) -> Vec<String> {
+    template["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A template as the workload would hold it: without the labels and directives its keeper
+/// adds (`pod-template-hash`, `controller-revision-hash`, `$patch`).
+fn clean(mut template: Value) -> Value {
+    if let Some(object) = template.as_object_mut() {
+        object.remove("$patch");
+    }
+    if let Some(labels) = template["metadata"]["labels"].as_object_mut() {
+        labels.remove("pod-template-hash");
+        labels.remove("controller-revision-hash");
+    }
+    template
+}
+
+fn owned_by(object: &DynamicObject, uid: &str) -> bool {
+    object
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|o| o.uid == uid)
+}
+
+/// The workload's revisions, newest first.
+pub async fn history(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<Vec<Revision>, String> {
+    let workload = kind
+        .api(client, namespace)
+        .get(name)
+        .await
+        .map_err(|e| said(&format!("read {} {namespace}/{name}", kind.as_str()), e))?;
+    let uid = workload.metadata.uid.clone().unwrap_or_default();
+    // Which revision runs now, as the controllers record it: a Deployment's revision
+    // annotation, a StatefulSet's or DaemonSet's update revision; else the template itself.
+    let current_revision: Option<i64> = workload
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+        .and_then(|r| r.parse().ok());
+    let update_revision = workload.data["status"]["updateRevision"]
+        .as_str()
+        .map(str::to_string);
+    let current_template = clean(workload.data["spec"]["template"].clone());
+    let (keepers, what) = match kind {
+        WorkloadKind::Deployment => ("replicasets", "ReplicaSet"),
+        _ => ("controllerrevisions", "ControllerRevision"),
+    };
+    let gvk = GroupVersionKind::gvk("apps", "v1", what);
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &ApiResource::from_gvk_with_plural(&gvk, keepers),
+    );
+    let listed = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| said(&format!("list {keepers} in {namespace}"), e))?;
+    let mut revisions: Vec<Revision> = listed
+        .items
+        .into_iter()
+        .filter(|k| owned_by(k, &uid))
+        .filter_map(|keeper| {
+            let annotations = keeper.metadata.annotations.clone().unwrap_or_default();
+            let (revision, template) = match kind {
+                WorkloadKind::Deployment => (
+                    annotations
+                        .get("deployment.kubernetes.io/revision")?
+                        .parse()
+                        .ok()?,
+                    keeper.data["spec"]["template"].clone(),
+                ),
+                _ => (
+                    keeper.data["revision"].as_i64()?,
+                    keeper.data["data"]["spec"]["template"].clone(),
+                ),
+            };
+            let template = clean(template);
+            let keeper_name = keeper.metadata.name.clone().unwrap_or_default();
+            let current = match (kind, current_revision, &update_revision) {
+                (WorkloadKind::Deployment, Some(current), _) => current == revision,
+                (_, _, Some(update)) if kind != WorkloadKind::Deployment => *update == keeper_name,
+                _ => template == current_template,
+            };
+            Some(Revision {
+                revision,
+                keeper: keeper_name,
+                images: images_of(&template),
+                created: keeper
+                    .metadata
+                    .creation_timestamp
+                    .as_ref()
+                    .and_then(|t| DateTime::from_timestamp(t.0.as_second(), 0)),
+                cause: annotations.get("kubernetes.io/change-cause").cloned(),
+                current,
+                template,
+            })
+        })
+        .collect();
+    revisions.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    Ok(revisions)
+}
+
+/// Puts revision `to`'s pod template back (a new rollout); what happened, for the operator.
+pub async fn undo(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+    to: i64,
+) -> Result<String, String> {
+    let revisions = history(client, kind, namespace, name).await?;
+    let target = revisions.iter().find(|r| r.revision == to).ok_or_else(|| {
+        let known: Vec<String> = revisions.iter().map(|r| r.revision.to_string()).collect();
+        format!(
+            "{} {namespace}/{name} has no revision {to} (it has {})",
+            kind.as_str(),
+            known.join(", ")
+        )
+    })?;
+    if target.current {
+        return Err(format!(
+            "{} {namespace}/{name} already runs revision {to}; nothing was changed",
+            kind.as_str()
+        ));
+    }
+    let api = kind.api(client, namespace);
+    let mut workload = api
+        .get(name)
+        .await
+        .map_err(|e| said(&format!("read {} {namespace}/{name}", kind.as_str()), e))?;
+    workload.data["spec"]["template"] = target.template.clone();
+    // Replaced at the resourceVersion just read: a change made meanwhile makes this a 409.
+    api.replace(name, &PostParams::default(), &workload)
+        .await
+        .map_err(|e| {
+            said(
+                &format!("roll back {} {namespace}/{name}", kind.as_str()),
+                e,
+            )
+        })?;
+    Ok(format!(
+        "{} {namespace}/{name} rolled back to revision {to} ({})",
+        kind.as_str(),
+        target.images.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_keepers_own_labels_and_directives_are_not_part_of_the_template() {
+        let kept = json!({"$patch": "replace",
+            "metadata": {"labels": {"app": "web", "pod-template-hash": "5d8f",
+                                    "controller-revision-hash": "web-7c9"}},
+            "spec": {"containers": [{"name": "web", "image": "nginx:1.27"},
+                                    {"name": "sidecar", "image": "envoy:1.30"}]}});
+        let template = clean(kept);
+        assert_eq!(template["metadata"]["labels"], json!({"app": "web"}));
+        assert!(template.get("$patch").is_none());
+        assert_eq!(images_of(&template), ["nginx:1.27", "envoy:1.30"]);
+    }
+}
