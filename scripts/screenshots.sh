@@ -323,6 +323,21 @@ keys Escape
 keys Escape
 keys Escape
 
+# Helm: the releases from their Secrets, then what superset's failed upgrade changed.
+keys ":"
+keys "helm" Enter
+wait_for "warehouse/trino"
+shot helm
+keys "j"
+keys Enter
+wait_for "superseded"
+keys "D"
+wait_for "changed"
+shot helm-diff
+keys Escape
+keys Escape
+keys Escape
+
 # Airbyte through its API: the connections and their last sync.
 keys ":"
 keys "airbyte" Enter
