@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod guard;
+pub mod helm;
 pub mod logs;
 pub mod stack;
 pub mod status;

@@ -129,6 +129,30 @@ enum Command {
         #[command(subcommand)]
         what: TriggerCommand,
     },
+    /// Roll a Helm release back with the real helm binary, after printing the plan (target
+    /// revision, objects that change, hooks, GitOps owners). A release stuck pending-* is
+    /// unlocked first. Exit 0 rolled back, 1 a check or the rollback failed, 2 it could not
+    /// start.
+    Rollback {
+        /// The release (in -n NAMESPACE, else the context's namespace).
+        release: String,
+        /// The revision to go back to (default: the newest deployed or superseded one before
+        /// the current revision).
+        #[arg(long, value_name = "REV")]
+        to: Option<u32>,
+        /// Print the plan and checks only.
+        #[arg(long)]
+        dry_run: bool,
+        /// The helm binary (default: STRATA_HELM, else helm on PATH).
+        #[arg(long, value_name = "PATH")]
+        helm: Option<PathBuf>,
+        /// Do not ask for confirmation (not enough on a production context: see --confirm).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// The release's name again, which a production context asks for.
+        #[arg(long, value_name = "NAME")]
+        confirm: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -390,6 +414,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 connection,
             };
             std::process::exit(strata::commands::trigger_airbyte::main(options).await);
+        }
+        Command::Rollback {
+            release,
+            to,
+            dry_run,
+            helm,
+            yes,
+            confirm,
+        } => {
+            let run = RunFlags {
+                wait: true,
+                yes,
+                confirm,
+            };
+            let options = strata::commands::rollback::RollbackOptions {
+                common: trigger_common(&cli.conn, run),
+                release,
+                to,
+                dry_run,
+                helm,
+            };
+            std::process::exit(strata::commands::rollback::main(options).await);
         }
         Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]

@@ -1,8 +1,10 @@
-//! Headless subcommands beside the cockpit (`strata runs`, `strata logs`, `strata trigger`): the same cache,
+//! Headless subcommands beside the cockpit (`strata runs`, `strata logs`, `strata trigger`,
+//! `strata rollback`): the same cache,
 //! layers feed and log following, printed for scripts and runbooks.
 
 pub mod logs;
 pub mod prompt;
+pub mod rollback;
 pub mod runs;
 pub mod trigger;
 pub mod trigger_airbyte;

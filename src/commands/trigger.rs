@@ -70,12 +70,7 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
         .map(DbtCommand::parse)
         .transpose()
         .map_err(|e| CommandError::Target(format!("--command: {e}")))?;
-    let connection = connect(&options.common.target).await?;
-    let namespace = options
-        .common
-        .namespace
-        .clone()
-        .unwrap_or_else(|| connection.default_namespace.clone());
+    let (connection, namespace) = connect_in(&options.common).await?;
     let guard = guard_for(&connection, &options.common)?;
     let mutation =
         crate::app::trigger::trigger_mutation(&namespace, &options.cronjob, command.as_ref());
@@ -135,6 +130,18 @@ pub async fn dbt(options: &TriggerDbtOptions) -> Result<i32, CommandError> {
         Outcome::Succeeded => 0,
         Outcome::Failed => EXIT_RUN_FAILED,
     })
+}
+
+/// The connection and the namespace to act in: `-n`, else the context's.
+pub(crate) async fn connect_in(
+    common: &TriggerCommon,
+) -> Result<(crate::cluster::Connection, String), CommandError> {
+    let connection = connect(&common.target).await?;
+    let namespace = common
+        .namespace
+        .clone()
+        .unwrap_or_else(|| connection.default_namespace.clone());
+    Ok((connection, namespace))
 }
 
 /// The guard of a headless command: the context's policy and the audit log, which it cannot

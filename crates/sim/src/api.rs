@@ -771,7 +771,11 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
         }
         return Err(ApiError::not_found(&t.info.key(), name));
     };
-    let patched = patch::apply(kind, &old, &body)?;
+    let mut patched = patch::apply(kind, &old, &body)?;
+    if kind == PatchKind::Apply {
+        let manager = req.manager().unwrap_or_else(|| "kubectl".to_string());
+        super::fields::remove_dropped(&mut patched, &manager, &body);
+    }
     let expect = body["metadata"]["resourceVersion"]
         .as_str()
         .map(str::to_string);

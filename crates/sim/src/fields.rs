@@ -99,6 +99,95 @@ pub fn manager_of(field_manager: Option<&str>, user_agent: &str) -> Option<Strin
     (!agent.is_empty()).then(|| agent.to_string())
 }
 
+/// Server-side apply's removal: the fields `manager` applied last time but not in `applied`
+/// now leave the object, unless another manager also owns them. Without it, an apply of an
+/// older manifest (`helm rollback`) keeps what the newer one added, like a template annotation.
+pub fn remove_dropped(obj: &mut Value, manager: &str, applied: &Value) {
+    let entries = obj["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let Some(previous) = entries
+        .iter()
+        .find(|e| e["manager"] == manager && e["operation"] == "Apply")
+        .map(|e| e["fieldsV1"].clone())
+    else {
+        return;
+    };
+    let others: Vec<Value> = entries
+        .iter()
+        .filter(|e| !(e["manager"] == manager && e["operation"] == "Apply"))
+        .map(|e| e["fieldsV1"].clone())
+        .collect();
+    let now = field_set(applied);
+    let others: Vec<&Value> = others.iter().collect();
+    drop_unapplied(obj, &previous, &now, &others);
+}
+
+/// Walks the previous field set beside the new one; `others` are the other managers' sets at
+/// the same place.
+fn drop_unapplied(obj: &mut Value, previous: &Value, now: &Value, others: &[&Value]) {
+    let Some(previous) = previous.as_object() else {
+        return;
+    };
+    let empty = Value::Object(Map::new());
+    for (key, below) in previous {
+        if key == "." {
+            continue;
+        }
+        let others_below: Vec<&Value> = others.iter().filter_map(|o| o.get(key)).collect();
+        match now.get(key) {
+            Some(kept) => {
+                if let Some(child) = child_mut(obj, key) {
+                    drop_unapplied(child, below, kept, &others_below);
+                }
+            }
+            None if others_below.is_empty() => remove_child(obj, key),
+            // Another manager owns part of it: remove only what is this manager's alone.
+            None => {
+                if let Some(child) = child_mut(obj, key) {
+                    drop_unapplied(child, below, &empty, &others_below);
+                }
+            }
+        }
+    }
+}
+
+/// The value a FieldsV1 key (`f:name`, `k:{…}`) names in `obj`.
+fn child_mut<'a>(obj: &'a mut Value, key: &str) -> Option<&'a mut Value> {
+    if let Some(name) = key.strip_prefix("f:") {
+        return obj.as_object_mut()?.get_mut(name);
+    }
+    let wanted: Value = serde_json::from_str(key.strip_prefix("k:")?).ok()?;
+    obj.as_array_mut()?
+        .iter_mut()
+        .find(|item| item_matches(item, &wanted))
+}
+
+fn remove_child(obj: &mut Value, key: &str) {
+    if let Some(name) = key.strip_prefix("f:") {
+        if let Some(map) = obj.as_object_mut() {
+            map.remove(name);
+        }
+    } else if let Some(wanted) = key
+        .strip_prefix("k:")
+        .and_then(|k| serde_json::from_str::<Value>(k).ok())
+        && let Some(items) = obj.as_array_mut()
+    {
+        items.retain(|item| !item_matches(item, &wanted));
+    }
+}
+
+fn item_matches(item: &Value, wanted: &Value) -> bool {
+    wanted.as_object().is_some_and(|keys| {
+        keys.iter().all(|(k, v)| match (item.get(k), k.as_str()) {
+            // The API server defaults a port's protocol, which the key always names.
+            (None, "protocol") => v == "TCP",
+            (got, _) => got == Some(v),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +222,31 @@ mod tests {
             Some("kubectl")
         );
         assert_eq!(manager_of(Some("helm"), "x").as_deref(), Some("helm"));
+    }
+
+    #[test]
+    fn apply_removes_what_the_manager_no_longer_applies() {
+        let first = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"metadata": {"annotations": {"a": "1"}, "labels": {"x": "y"}},
+            "spec": {"containers": [{"name": "web", "image": "v2"}, {"name": "side", "image": "s"}]}}}});
+        let mut obj = first.clone();
+        record(&mut obj, "helm", "Apply", &first);
+        // Someone else set a label of their own.
+        obj["metadata"]["labels"] = json!({"other": "1"});
+        record(
+            &mut obj,
+            "kubectl-label",
+            "Update",
+            &json!({"metadata": {"labels": {"other": "1"}}}),
+        );
+        let older = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"metadata": {"labels": {"x": "y"}},
+            "spec": {"containers": [{"name": "web", "image": "v1"}]}}}});
+        remove_dropped(&mut obj, "helm", &older);
+        let template = &obj["spec"]["template"];
+        assert!(template["metadata"].get("annotations").is_none(), "{obj}");
+        assert_eq!(template["metadata"]["labels"], json!({"x": "y"}));
+        assert_eq!(template["spec"]["containers"].as_array().unwrap().len(), 1);
+        assert_eq!(obj["metadata"]["labels"], json!({"other": "1"}));
     }
 }

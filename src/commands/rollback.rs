@@ -1,0 +1,216 @@
+//! `strata rollback RELEASE`: a Helm release rolled back by the real helm binary, after a plan
+//! read from the release Secrets — the target revision, what changes per object, hook and CRD
+//! warnings, GitOps owners (which stop it) — and, for a release stuck `pending-*`, an unlock
+//! that is its own guarded, audited step. Exit 0 rolled back, 1 a check or the rollback
+//! failed, 2 it could not start.
+
+use std::path::PathBuf;
+
+use super::CommandError;
+use super::trigger::{
+    TriggerCommon, confirm, connect_in, exit_code, guard_for, record, refuse_if_readonly,
+};
+use crate::cluster::{Connection, KubeconfigSource, probe};
+use crate::guard::{Access, Mutation, Outcome, Target};
+use crate::helm::{HelmBinary, KubeArgs, RollbackPlan, read_revisions, unlock_pending};
+
+/// Exit code of a failed check or a failed rollback.
+pub const EXIT_FAILED: i32 = 1;
+
+/// How long `helm rollback --wait` may take.
+const HELM_TIMEOUT: &str = "5m";
+
+#[derive(Clone, Debug)]
+pub struct RollbackOptions {
+    pub common: TriggerCommon,
+    pub release: String,
+    /// `--to REV`: else the newest deployed or superseded revision before the current one.
+    pub to: Option<u32>,
+    /// `--dry-run`: the plan and checks only.
+    pub dry_run: bool,
+    /// `--helm PATH`.
+    pub helm: Option<PathBuf>,
+}
+
+/// Runs the command; the process exit code.
+pub async fn main(options: RollbackOptions) -> i32 {
+    exit_code(rollback(&options).await)
+}
+
+/// The mutations of this command, as the guard and the audit log see them.
+fn mutation(action: &str, namespace: &str, release: &str) -> Mutation {
+    Mutation::new(action, Target::new("HelmRelease", Some(namespace), release))
+        .needs(Access::new("update", "", "secrets").in_namespace(namespace))
+        .needs(Access::new("create", "", "secrets").in_namespace(namespace))
+}
+
+pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
+    let (connection, namespace) = connect_in(&options.common).await?;
+    let release = options.release.as_str();
+    let guard = guard_for(&connection, &options.common)?;
+    if !options.dry_run {
+        // Read-only is refused before anything is read, asked or run.
+        refuse_if_readonly(
+            &guard,
+            "rollback.helm",
+            Target::new("HelmRelease", Some(&namespace), release),
+        )
+        .await?;
+    }
+    // A rollback without helm cannot start; a plan does not need it.
+    let helm = match HelmBinary::find(options.helm.as_deref()) {
+        Ok(helm) => Some(helm),
+        Err(error) if options.dry_run => {
+            eprintln!("warning: {error}");
+            None
+        }
+        Err(error) => return Err(CommandError::Target(error.to_string())),
+    };
+    probe(&connection).await?;
+    let kube = kube_args(&connection, &options.common)?;
+    let revisions = read_revisions(&connection.client, &namespace, release)
+        .await
+        .map_err(|e| CommandError::Target(format!("cannot read the release Secrets: {e}")))?;
+    let plan = RollbackPlan::build(
+        release,
+        &namespace,
+        &revisions,
+        options.to,
+        chrono::Utc::now(),
+    )
+    .map_err(CommandError::Target)?;
+    print!("{}", plan.render());
+    if !plan.failed_checks().is_empty() {
+        println!("Nothing was changed.");
+        return Ok(EXIT_FAILED);
+    }
+    if options.dry_run {
+        println!("Dry run: nothing was changed.");
+        return Ok(0);
+    }
+    let Some(helm) = helm else {
+        return Err(CommandError::Target("no helm binary".into()));
+    };
+    if plan.unlock.is_some() {
+        unlock(options, &connection, &guard, &namespace, &revisions).await?;
+    }
+    let rollback = mutation("rollback.helm", &namespace, release)
+        .parameter("from", plan.current.to_string())
+        .parameter("to", plan.target.to_string())
+        .parameter("helm", helm.version.clone());
+    let confirmed = approve(&guard, rollback, &options.common, || {
+        format!(
+            "helm rollback {release} {} -n {namespace} --wait (from revision {}).",
+            plan.target, plan.current
+        )
+    })
+    .await?;
+    let args: Vec<String> = [
+        "rollback",
+        release,
+        &plan.target.to_string(),
+        "-n",
+        &namespace,
+        "--wait",
+        "--timeout",
+        HELM_TIMEOUT,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    println!("Running helm rollback {release} {} …", plan.target);
+    let ran = helm.run(args, &kube).await;
+    // What the Secrets say now, whatever helm said.
+    let after = read_revisions(&connection.client, &namespace, release)
+        .await
+        .ok()
+        .and_then(|r| r.last().map(|r| (r.number, r.status)));
+    let newest = after
+        .map(|(number, status)| format!("revision {number} is {}", status.as_str()))
+        .unwrap_or_else(|| "the new revision could not be read back".into());
+    let ok = matches!(&ran, Ok(run) if run.success);
+    let outcome = match &ran {
+        Ok(run) if run.success => {
+            Outcome::ok(format!("rolled back to revision {}; {newest}", plan.target))
+        }
+        Ok(run) => Outcome::failed(format!("helm rollback failed: {}", run.stderr.trim())),
+        Err(error) => Outcome::failed(format!("helm could not run: {error}")),
+    };
+    record(confirmed, outcome, "the rollback ran");
+    match &ran {
+        Ok(run) if !run.success => eprintln!("helm rollback failed:\n{}", run.stderr.trim()),
+        Err(error) => eprintln!("helm could not run: {error}"),
+        Ok(_) => {}
+    }
+    println!(
+        "{}: {newest}.",
+        if ok { "Rolled back" } else { "Rollback failed" }
+    );
+    Ok(if ok { 0 } else { EXIT_FAILED })
+}
+
+/// Marks the stuck revision failed: its own mutation, confirmed and recorded.
+async fn unlock(
+    options: &RollbackOptions,
+    connection: &Connection,
+    guard: &crate::guard::Guard,
+    namespace: &str,
+    revisions: &[crate::helm::Revision],
+) -> Result<(), CommandError> {
+    let Some(stuck) = revisions.last() else {
+        return Ok(());
+    };
+    let unlock = mutation("unlock.helm", namespace, &options.release)
+        .parameter("revision", stuck.number.to_string())
+        .parameter("was", stuck.status.as_str());
+    let confirmed = approve(guard, unlock, &options.common, || {
+        format!(
+            "Mark revision {} of {namespace}/{} ({}) failed, so helm can act on it.",
+            stuck.number,
+            options.release,
+            stuck.status.as_str()
+        )
+    })
+    .await?;
+    let done = unlock_pending(&connection.client, namespace, stuck).await;
+    let outcome = match &done {
+        Ok(()) => Outcome::ok(format!("revision {} marked failed", stuck.number)),
+        Err(error) => Outcome::failed(error),
+    };
+    record(confirmed, outcome, "the release was unlocked");
+    done.map_err(|e| CommandError::Target(format!("cannot unlock the release: {e}")))?;
+    println!("Unlocked: revision {} is marked failed.", stuck.number);
+    Ok(())
+}
+
+/// The guard's check (policy, RBAC) and then the operator's go-ahead for one step.
+async fn approve(
+    guard: &crate::guard::Guard,
+    step: Mutation,
+    common: &TriggerCommon,
+    describe: impl FnOnce() -> String,
+) -> Result<crate::guard::Confirmed, CommandError> {
+    let approval = guard
+        .check(&step)
+        .await
+        .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
+    confirm(approval, common.yes, common.confirm.as_deref(), describe)
+}
+
+/// helm talks to the same cluster: the kubeconfig file given, and the context connected to.
+fn kube_args(connection: &Connection, common: &TriggerCommon) -> Result<KubeArgs, CommandError> {
+    let kubeconfig = match &common.target.source {
+        KubeconfigSource::File(path) => Some(path.clone()),
+        // helm reads KUBECONFIG (or ~/.kube/config) as Strata did.
+        KubeconfigSource::Default => None,
+        KubeconfigSource::Inline(_) => {
+            return Err(CommandError::Target(
+                "helm needs a kubeconfig file; this connection has none".into(),
+            ));
+        }
+    };
+    Ok(KubeArgs {
+        kubeconfig,
+        context: Some(connection.context.clone()),
+    })
+}
