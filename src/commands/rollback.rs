@@ -11,14 +11,11 @@ use super::trigger::{
     TriggerCommon, confirm, connect_in, exit_code, guard_for, record, refuse_if_readonly,
 };
 use crate::cluster::{Connection, KubeconfigSource, probe};
-use crate::guard::{Access, Mutation, Outcome, Target};
+use crate::guard::{Mutation, Outcome, Target};
 use crate::helm::{HelmBinary, KubeArgs, RollbackPlan, read_revisions, unlock_pending};
 
 /// Exit code of a failed check or a failed rollback.
 pub const EXIT_FAILED: i32 = 1;
-
-/// How long `helm rollback --wait` may take.
-const HELM_TIMEOUT: &str = "5m";
 
 #[derive(Clone, Debug)]
 pub struct RollbackOptions {
@@ -39,9 +36,7 @@ pub async fn main(options: RollbackOptions) -> i32 {
 
 /// The mutations of this command, as the guard and the audit log see them.
 fn mutation(action: &str, namespace: &str, release: &str) -> Mutation {
-    Mutation::new(action, Target::new("HelmRelease", Some(namespace), release))
-        .needs(Access::new("update", "", "secrets").in_namespace(namespace))
-        .needs(Access::new("create", "", "secrets").in_namespace(namespace))
+    crate::helm::release_mutation(action, namespace, release)
 }
 
 pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
@@ -105,21 +100,12 @@ pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
         )
     })
     .await?;
-    let args: Vec<String> = [
-        "rollback",
-        release,
-        &plan.target.to_string(),
-        "-n",
-        &namespace,
-        "--wait",
-        "--timeout",
-        HELM_TIMEOUT,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = crate::helm::rollback_args(release, plan.target, &namespace);
     println!("Running helm rollback {release} {} …", plan.target);
-    let ran = helm.run(args, &kube).await;
+    // Detached from the terminal: a dropped SSH session does not stop it half-way.
+    let log = crate::helm::run_log(options.common.audit_log.as_deref(), &namespace, release);
+    println!("(helm's output: {})", log.display());
+    let ran = helm.run_detached(args, &kube, &log).await;
     // What the Secrets say now, whatever helm said.
     let after = read_revisions(&connection.client, &namespace, release)
         .await

@@ -76,6 +76,7 @@ impl HelmBinary {
                     .map(PathBuf::from)
             })
             .or_else(on_path)
+            .or_else(fetched)
             .ok_or(HelmError::Missing)?;
         let unusable = |why: String| HelmError::Unusable {
             path: path.display().to_string(),
@@ -117,6 +118,46 @@ impl HelmBinary {
             success: output.status.success(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+}
+
+/// The copy `scripts/fetch-tools.sh` keeps in the cache (`~/.cache/strata/tools/helm`), for
+/// a machine where Strata's scripts ran but helm is not installed.
+fn fetched() -> Option<PathBuf> {
+    let dirs = directories::BaseDirs::new()?;
+    let path = dirs.cache_dir().join("strata").join("tools").join("helm");
+    path.is_file().then_some(path)
+}
+
+impl HelmBinary {
+    /// Runs `helm ARGS` in its own process group with its output in `log`: a dropped terminal
+    /// (an SSH session gone) sends its hangup to the cockpit, not to helm, which finishes the
+    /// operation instead of leaving the release `pending-*`; what it said stays in `log`.
+    pub async fn run_detached(
+        &self,
+        args: Vec<String>,
+        kube: &KubeArgs,
+        log: &Path,
+    ) -> std::io::Result<HelmRun> {
+        use std::os::unix::process::CommandExt;
+        let file = std::fs::File::create(log)?;
+        let mut command = Command::new(&self.path);
+        command
+            .args(&args)
+            .args(kube.args())
+            .stdin(std::process::Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .process_group(0);
+        let status = tokio::task::spawn_blocking(move || command.status())
+            .await
+            .map_err(std::io::Error::other)??;
+        let said = std::fs::read_to_string(log).unwrap_or_default();
+        Ok(HelmRun {
+            success: status.success(),
+            stdout: said.clone(),
+            stderr: said,
         })
     }
 }

@@ -4,7 +4,9 @@
 pub mod binary;
 pub mod plan;
 pub mod revisions;
+pub mod rollback;
 
 pub use binary::{HelmBinary, HelmError, HelmRun, KubeArgs};
 pub use plan::{ObjectChange, RollbackPlan};
 pub use revisions::{Revision, read_revisions, unlock_pending};
+pub use rollback::{HELM_TIMEOUT, release_mutation, rollback_args, run_log};
