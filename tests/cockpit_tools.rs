@@ -6,6 +6,7 @@
 //! releases from their Secrets, a history, a revision's documents with Secret data hidden.
 
 mod cockpit_support;
+mod support;
 
 use std::time::Duration;
 
@@ -333,8 +334,8 @@ async fn helm_releases_are_read_from_their_secrets_down_to_a_revisions_documents
         "{screen}"
     );
 
-    // superset (second row, sorted by namespace then name): its history, newest first; its last good revision's documents.
-    ui.press("j").unwrap();
+    // The cursor starts on superset, the first release that needs someone: its history,
+    // newest first; its last good revision's documents.
     ui.press("enter").unwrap();
     let screen = ui.wait_for_text("○ superseded").await.unwrap();
     let revisions: Vec<&str> = screen
@@ -472,5 +473,92 @@ async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
     assert_eq!(lines[0]["action"], "rollout.undo");
     assert_eq!(lines[0]["target"]["kind"], "Deployment");
     assert_eq!(lines[0]["parameters"]["revision"], "1");
+    assert_eq!(lines[0]["result"], "ok");
+}
+
+/// `helm history` of a release on the simulator, by the real helm, as JSON.
+fn helm_history(
+    sim: &RunningSim,
+    helm: &std::path::Path,
+    namespace: &str,
+    name: &str,
+) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).unwrap();
+    let out = std::process::Command::new(helm)
+        .args([
+            "history",
+            name,
+            "-n",
+            namespace,
+            "-o",
+            "json",
+            "--kubeconfig",
+        ])
+        .arg(&kubeconfig)
+        .output()
+        .expect("helm runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("helm history is JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_failed_release_is_rolled_back_from_the_cockpit_in_nine_keys() {
+    let Some(helm) = support::find_tool("helm") else {
+        return;
+    };
+    let sim = quiet_sim().await;
+    let before = helm_history(&sim, &helm, "bi", "superset");
+    assert_eq!(before.len(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    // `:helm` enter (6 keys) opens on the failed release; r plans the rollback.
+    command(&mut ui, "helm");
+    ui.wait_for_text("bi/superset").await.unwrap();
+    ui.press("r").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    for step in [
+        "Roll back bi/superset from revision 3 (failed) to revision 2 (superset-0.14.2).",
+        "changed  Deployment/superset",
+        "hook Job superset-init-db",
+        "Helm does not roll back CRDs",
+        "Checks: ok.",
+    ] {
+        assert!(screen.contains(step), "the plan says {step:?}:\n{screen}");
+    }
+    assert_eq!(
+        helm_history(&sim, &helm, "bi", "superset").len(),
+        3,
+        "nothing yet"
+    );
+    // y enter (2 keys): helm rollback --wait, then the release as its Secrets tell it.
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = wait_ticking(
+        &mut ui,
+        "the rolled-back release",
+        Duration::from_secs(120),
+        |s| {
+            s.lines()
+                .any(|l| l.contains("bi/superset") && l.contains("● deployed") && l.contains(" 4 "))
+        },
+    )
+    .await;
+    assert!(!screen.contains("✖ failed"), "{screen}");
+    let after = helm_history(&sim, &helm, "bi", "superset");
+    let newest = after.last().unwrap();
+    assert_eq!(newest["revision"], 4);
+    assert_eq!(newest["status"], "deployed");
+    assert_eq!(newest["description"], "Rollback to 2");
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "rollback.helm");
+    assert_eq!(lines[0]["parameters"]["to"], "2");
     assert_eq!(lines[0]["result"], "ok");
 }

@@ -188,6 +188,8 @@ pub enum Intent {
     RolloutHistory,
     /// Rollout history: put the revision under the cursor back.
     Undo,
+    /// Roll a Helm release back (the one under the cursor, or the component's).
+    Rollback,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -237,6 +239,7 @@ impl Intent {
             Intent::ReleaseHistory => "release_history",
             Intent::RolloutHistory => "rollout_history",
             Intent::Undo => "undo",
+            Intent::Rollback => "rollback",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -383,6 +386,7 @@ mod tests {
             Intent::ReleaseHistory,
             Intent::RolloutHistory,
             Intent::Undo,
+            Intent::Rollback,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

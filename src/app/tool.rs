@@ -270,6 +270,21 @@ impl ToolView {
                 self.page = Some(page);
                 self.error = None;
             }
+            // The releases open on the first one that needs someone: failed, stuck, unreadable.
+            Ok(page) if self.page.is_none() && matches!(self.level, Level::Releases) => {
+                self.selected = page
+                    .rows
+                    .iter()
+                    .position(|r| {
+                        r.is_failed()
+                            || r.state
+                                .as_deref()
+                                .is_some_and(|s| s.starts_with("pending") || s == "unreadable")
+                    })
+                    .unwrap_or(0);
+                self.page = Some(page);
+                self.error = None;
+            }
             Ok(page) => {
                 let keep = self.selected_row().map(|r| r.id.clone());
                 let at = keep.and_then(|id| page.rows.iter().position(|r| r.id == id));
@@ -393,6 +408,23 @@ impl ToolView {
             name: row.name().to_string(),
             from,
             to: row.try_number,
+        })
+    }
+
+    /// `r`: rolling the release under the cursor back — to its last good revision from the
+    /// releases, to the revision under the cursor from a history (unless that is the newest).
+    pub fn rollback(&self) -> Option<Act> {
+        let row = self.selected_row()?;
+        let to = match &self.level {
+            Level::Releases => None,
+            Level::History { .. } if self.selected == 0 => None,
+            Level::History { .. } => Some(row.try_number),
+            _ => return None,
+        };
+        Some(Act::Rollback {
+            namespace: row.namespace.clone(),
+            name: row.name().to_string(),
+            to,
         })
     }
 
@@ -522,6 +554,13 @@ pub enum Act {
         connection_id: String,
         name: String,
     },
+    /// Rolls a Helm release back (to `to`, else its last good revision), unlocking a stuck
+    /// `pending-*` revision first.
+    Rollback {
+        namespace: String,
+        name: String,
+        to: Option<u32>,
+    },
     /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
     Undo {
         kind: String,
@@ -552,6 +591,14 @@ impl Act {
                 name,
                 revision,
             } => format!("roll {kind} {namespace}/{name} back to revision {revision}"),
+            Act::Rollback {
+                namespace,
+                name,
+                to: Some(to),
+            } => format!("roll Helm release {namespace}/{name} back to revision {to}"),
+            Act::Rollback {
+                namespace, name, ..
+            } => format!("roll Helm release {namespace}/{name} back to its last good revision"),
         }
     }
 
@@ -562,7 +609,7 @@ impl Act {
             Act::Trigger { dag_id, .. }
             | Act::SetPaused { dag_id, .. }
             | Act::ClearFailed { dag_id, .. } => dag_id,
-            Act::Sync { name, .. } | Act::Undo { name, .. } => name,
+            Act::Sync { name, .. } | Act::Undo { name, .. } | Act::Rollback { name, .. } => name,
         }
     }
 
@@ -570,6 +617,7 @@ impl Act {
         match self {
             Act::Sync { .. } => Tool::Airbyte,
             Act::Undo { .. } => Tool::Rollout,
+            Act::Rollback { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
     }

@@ -741,7 +741,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                 },
             );
         }
-        Intent::ReleaseHistory => {
+        Intent::ReleaseHistory | Intent::Rollback => {
             let component = match state.top() {
                 View::Layers(layers) => layers.selected_component(),
                 View::Component(view) => Some(&view.component),
@@ -756,6 +756,25 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                 state.changed();
                 return Vec::new();
             };
+            if intent == Intent::Rollback {
+                // The wizard opens over the release's history, where its result shows.
+                let mut effects = tool::open(
+                    state,
+                    super::tool::Level::History {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                    },
+                );
+                effects.extend(tool::ask(
+                    state,
+                    super::tool::Act::Rollback {
+                        namespace,
+                        name,
+                        to: None,
+                    },
+                ));
+                return effects;
+            }
             return tool::open(state, super::tool::Level::History { namespace, name });
         }
         // The log viewer's own keys; `log_intent` took them when it is on top.

@@ -107,13 +107,7 @@ pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
     println!("(helm's output: {})", log.display());
     let ran = helm.run_detached(args, &kube, &log).await;
     // What the Secrets say now, whatever helm said.
-    let after = read_revisions(&connection.client, &namespace, release)
-        .await
-        .ok()
-        .and_then(|r| r.last().map(|r| (r.number, r.status)));
-    let newest = after
-        .map(|(number, status)| format!("revision {number} is {}", status.as_str()))
-        .unwrap_or_else(|| "the new revision could not be read back".into());
+    let newest = crate::helm::newest_said(&connection.client, &namespace, release).await;
     let ok = matches!(&ran, Ok(run) if run.success);
     let outcome = match &ran {
         Ok(run) if run.success => {

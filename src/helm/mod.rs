@@ -8,5 +8,5 @@ pub mod rollback;
 
 pub use binary::{HelmBinary, HelmError, HelmRun, KubeArgs};
 pub use plan::{ObjectChange, RollbackPlan};
-pub use revisions::{Revision, read_revisions, unlock_pending};
+pub use revisions::{Revision, newest_said, read_revisions, unlock_pending};
 pub use rollback::{HELM_TIMEOUT, release_mutation, rollback_args, run_log};

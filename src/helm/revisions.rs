@@ -107,3 +107,14 @@ pub async fn unlock_pending(
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+/// What the release Secrets say of the newest revision now (`revision 4 is deployed`), read
+/// after helm ran, whatever helm said.
+pub async fn newest_said(client: &kube::Client, namespace: &str, name: &str) -> String {
+    read_revisions(client, namespace, name)
+        .await
+        .ok()
+        .and_then(|r| r.last().map(|r| (r.number, r.status)))
+        .map(|(number, status)| format!("revision {number} is {}", status.as_str()))
+        .unwrap_or_else(|| "the new revision could not be read back".into())
+}

@@ -9,7 +9,13 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ListParams, ObjectMeta};
 use kube::{Api, Client};
 
-use crate::app::tool::{Level, Page, Row};
+use super::Reach;
+use crate::app::tool::{Act, Level, Page, Row};
+use crate::guard::{Approval, Guard};
+use crate::helm::{
+    HelmBinary, RollbackPlan, read_revisions, release_mutation, rollback_args, run_log,
+    unlock_pending,
+};
 use crate::release::{HelmRelease, decode_release, release_secret_name};
 use crate::stack::ReleaseFacts;
 
@@ -219,6 +225,104 @@ pub fn documents(release: &HelmRelease) -> Vec<String> {
         lines.extend(release.info.notes.lines().map(str::to_string));
     }
     lines
+}
+
+/// The rollback `act` asks for, planned from the release's revisions as `strata rollback`
+/// plans it: the target, what changes object by object, hooks and CRDs, GitOps owners (which
+/// stop it), and whether a stuck revision is unlocked first.
+async fn plan(
+    kube: &Client,
+    act: &Act,
+) -> Result<(RollbackPlan, Vec<crate::helm::Revision>), String> {
+    let Act::Rollback {
+        namespace,
+        name,
+        to,
+    } = act
+    else {
+        return Err("not a Helm rollback".into());
+    };
+    let revisions = read_revisions(kube, namespace, name)
+        .await
+        .map_err(|e| format!("cannot read the release Secrets of {namespace}/{name}: {e}"))?;
+    let plan = RollbackPlan::build(name, namespace, &revisions, *to, Utc::now())?;
+    Ok((plan, revisions))
+}
+
+/// Plans the rollback and asks the guard; the plan is what the operator reads before saying
+/// yes. A failed check (a GitOps owner) stops here, with what to do instead.
+pub(super) async fn check_rollback(
+    reach: &Reach,
+    guard: &Guard,
+    act: &Act,
+) -> Result<(Approval, Vec<String>), String> {
+    let helm = HelmBinary::find(None).map_err(|e| {
+        format!("{e}; the rollout history of plain workloads (R on a Deployment) needs no helm")
+    })?;
+    let (plan, _) = plan(&reach.kube, act).await?;
+    let failed = plan.failed_checks();
+    if !failed.is_empty() {
+        return Err(format!("{} Nothing was changed.", failed.join("; ")));
+    }
+    let mutation = release_mutation("rollback.helm", &plan.namespace, &plan.release)
+        .parameter("from", plan.current.to_string())
+        .parameter("to", plan.target.to_string())
+        .parameter("helm", helm.version.clone());
+    let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
+    let preview = plan.render().lines().map(str::to_string).collect();
+    Ok((approval, preview))
+}
+
+/// Runs the confirmed rollback: a stuck revision unlocked first (its own step, asked of the
+/// guard and recorded, confirmed by the same answer), then `helm rollback --wait` detached
+/// from the terminal; what the Secrets say afterwards.
+pub(super) async fn rollback(
+    reach: &Reach,
+    guard: Result<Guard, String>,
+    act: &Act,
+    answer: &str,
+) -> Result<String, String> {
+    let helm = HelmBinary::find(None).map_err(|e| e.to_string())?;
+    let kube = reach.helm_kube.clone()?;
+    let (plan, revisions) = plan(&reach.kube, act).await?;
+    if plan.unlock.is_some()
+        && let Some(stuck) = revisions.last()
+    {
+        let unlock = release_mutation("unlock.helm", &plan.namespace, &plan.release)
+            .parameter("revision", stuck.number.to_string())
+            .parameter("was", stuck.status.as_str());
+        let confirmed = guard?
+            .check(&unlock)
+            .await
+            .and_then(|approval| approval.confirmed(answer))
+            .map_err(|r| r.to_string())?;
+        let done = unlock_pending(&reach.kube, &plan.namespace, stuck).await;
+        let outcome = match &done {
+            Ok(()) => crate::guard::Outcome::ok(format!("revision {} marked failed", stuck.number)),
+            Err(error) => crate::guard::Outcome::failed(error),
+        };
+        confirmed.record(outcome).map_err(|e| e.to_string())?;
+        done?;
+    }
+    let log = run_log(reach.audit_log.as_deref(), &plan.namespace, &plan.release);
+    let args = rollback_args(&plan.release, plan.target, &plan.namespace);
+    let ran = helm
+        .run_detached(args, &kube, &log)
+        .await
+        .map_err(|e| format!("helm could not run: {e}"))?;
+    let newest = crate::helm::newest_said(&reach.kube, &plan.namespace, &plan.release).await;
+    if ran.success {
+        Ok(format!(
+            "{}/{} rolled back to revision {}; {newest}",
+            plan.namespace, plan.release, plan.target
+        ))
+    } else {
+        let said = ran.stderr.lines().last().unwrap_or_default().to_string();
+        Err(format!(
+            "helm rollback failed ({newest}): {said} — helm's output: {}",
+            log.display()
+        ))
+    }
 }
 
 #[cfg(test)]

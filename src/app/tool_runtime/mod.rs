@@ -39,6 +39,10 @@ async fn cached<T>(
 pub(crate) struct Reach {
     pub kube: Client,
     pub settings: Option<ContextSettings>,
+    /// How helm reaches the same cluster (the kubeconfig file and context), or why it cannot.
+    pub helm_kube: Result<crate::helm::KubeArgs, String>,
+    /// The audit log, next to which helm's output is kept.
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 /// Why there is no session.
@@ -185,6 +189,10 @@ impl Tools {
         guard: &Guard,
         act: &Act,
     ) -> Result<(Approval, Approved), String> {
+        if let Act::Rollback { .. } = act {
+            let (approval, preview) = helm::check_rollback(reach, guard, act).await?;
+            return Ok(approved(approval, preview));
+        }
         if act.tool() == Tool::Rollout {
             let mutation = rollout::mutation(act)?;
             let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
@@ -210,6 +218,7 @@ impl Tools {
     pub(crate) async fn perform(
         &self,
         reach: &Reach,
+        guard: Result<Guard, String>,
         act: &Act,
         approval: Approval,
         answer: &str,
@@ -217,6 +226,7 @@ impl Tools {
         let confirmed = approval.confirmed(answer).map_err(|r| r.to_string())?;
         let done = match act.tool() {
             Tool::Rollout => rollout::send(&reach.kube, act).await,
+            Tool::Helm => helm::rollback(reach, guard, act, answer).await,
             _ => self.send(reach, act).await,
         };
         let outcome = match &done {

@@ -89,6 +89,10 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
                 },
             )
         }
+        Intent::Rollback => match view.rollback() {
+            Some(act) => check(state, act),
+            None => Vec::new(),
+        },
         Intent::Undo => match view.undo() {
             Some(act) => check(state, act),
             None => Vec::new(),
@@ -127,6 +131,11 @@ fn job_logs(state: &mut AppState, namespace: String, pods: Vec<String>) -> Vec<E
     let effect = super::follow_effect(&view);
     push(state, View::Logs(Box::new(view)));
     vec![effect]
+}
+
+/// Asks the guard about `act` from outside a tool's view (the layers' `r`).
+pub(super) fn ask(state: &mut AppState, act: Act) -> Vec<Effect> {
+    check(state, act)
 }
 
 /// Asks the guard about `act`; the dialog says so meanwhile.

@@ -81,7 +81,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let parts = dialog::open(
         frame,
         area,
-        12 + draft.preview.len().min(8) as u16,
+        12 + draft.preview.len().min(16) as u16,
         format!(
             " {} · {} ",
             draft.act.tool().name().to_lowercase(),
@@ -148,12 +148,16 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 sanitize(&draft.act.describe()).into_owned(),
                 theme.text,
             ));
-            if !draft.preview.is_empty() {
+            if let (false, crate::app::tool::Act::ClearFailed { .. }) =
+                (draft.preview.is_empty(), &draft.act)
+            {
                 lines.push(Line::styled(
                     format!("the dry run would clear {} task(s):", draft.preview.len()),
                     theme.text,
                 ));
-                for task in draft.preview.iter().take(8) {
+            }
+            if !draft.preview.is_empty() {
+                for task in draft.preview.iter().take(16) {
                     lines.push(Line::styled(format!("  {}", sanitize(task)), theme.muted));
                 }
             }
