@@ -1225,3 +1225,66 @@ fn an_airbyte_sync_is_asked_of_the_guard_at_once_and_opens_the_connections_jobs(
         [Effect::ToolLoad { level: Level::Jobs { connection_id, .. }, .. }] if connection_id == "4e9c-stripe"
     ));
 }
+
+#[test]
+fn a_rollback_under_way_leaves_the_list_below_read_again() {
+    use crate::app::tool::{Act, Approved, Level, Row};
+    let mut state = state();
+    command(&mut state, "helm");
+    let generation = tool_generation(&state);
+    let mut page = tool_page(&[]);
+    page.rows = vec![Row {
+        namespace: "bi".into(),
+        label: "superset".into(),
+        state: Some("failed".into()),
+        try_number: 3,
+        ..Row::new("bi/superset")
+    }];
+    update(
+        &mut state,
+        Action::ToolLoaded {
+            generation,
+            result: Ok(page),
+        },
+    );
+    let act = Act::Rollback {
+        namespace: "bi".into(),
+        name: "superset".into(),
+        to: None,
+    };
+    assert_eq!(press(&mut state, "r"), [Effect::ToolCheck(act.clone())]);
+    update(
+        &mut state,
+        Action::ToolApproved {
+            act: act.clone(),
+            result: Ok(Approved {
+                confirm: crate::guard::Confirm::YesNo,
+                question: "run it? (y/n)".into(),
+                preview: vec!["Roll back bi/superset from revision 3".into()],
+            }),
+        },
+    );
+    // While the question is open, nothing is read under it.
+    let later = t0() + chrono::Duration::seconds(60);
+    assert!(update(&mut state, Action::Tick(later)).is_empty());
+    type_text(&mut state, "y");
+    assert_eq!(
+        press(&mut state, "enter"),
+        [Effect::ToolAct {
+            act,
+            answer: "y".into()
+        }]
+    );
+    // Sent: the releases are read again while helm waits, so its progress shows.
+    let effects = update(
+        &mut state,
+        Action::Tick(later + chrono::Duration::seconds(5)),
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ToolLoad {
+            level: Level::Releases,
+            ..
+        }]
+    ));
+}

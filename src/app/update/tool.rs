@@ -10,7 +10,10 @@ use crate::app::action::Intent;
 use crate::app::state::{Prompt, PromptKind};
 use crate::app::tool::{Act, Approved, Level, Page, Stage, ToolDraft, ToolLogin, ToolView};
 
-/// Opens an Airflow list and asks the runtime to read it.
+/// How long the flash of a change being made stays (until its answer replaces it).
+const ACTING_FLASH_SECONDS: i64 = 600;
+
+/// Opens a tool's list and asks the runtime to read it.
 pub(super) fn open(state: &mut AppState, level: Level) -> Vec<Effect> {
     let generation = state.next_generation();
     let view = ToolView::new(level.clone(), generation);
@@ -177,7 +180,12 @@ pub(super) fn loaded(
 
 /// The list on top is read again every few seconds (runs and tasks move on their own).
 pub(super) fn tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
-    if state.tool_draft.is_some() || state.tool_login.is_some() {
+    // A dialog waiting for the operator pauses the reading; a change being made does not.
+    let asking = state
+        .tool_draft
+        .as_ref()
+        .is_some_and(|d| d.stage != Stage::Acting);
+    if asking || state.tool_login.is_some() {
         return Vec::new();
     }
     let Some(view) = top(state) else {
@@ -322,7 +330,13 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
             // The guard judges the answer (and records a wrong one).
             draft.stage = Stage::Acting;
             let act = draft.act.clone();
-            state.flash(format!("{}…", act.describe()), false);
+            // Until it is done (a rollback waits minutes for its pods): the list below keeps
+            // being read, so its progress shows there.
+            state.flash_for(
+                format!("{}… (the list below follows it)", act.describe()),
+                false,
+                ACTING_FLASH_SECONDS,
+            );
             vec![Effect::ToolAct { act, answer: text }]
         }
         _ => Vec::new(),

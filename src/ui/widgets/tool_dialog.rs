@@ -75,7 +75,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         render_login(state, login, theme, frame, area);
         return;
     }
-    let Some(draft) = &state.tool_draft else {
+    // Once sent, the dialog gives way to the view it changes.
+    let Some(draft) = state
+        .tool_draft
+        .as_ref()
+        .filter(|d| d.stage != Stage::Acting)
+    else {
         return;
     };
     let parts = dialog::open(
