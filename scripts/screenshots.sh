@@ -47,8 +47,10 @@ trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 theme_flag=""
 [ -n "$THEME" ] && theme_flag="--theme $THEME"
+# The rollback wizard needs helm: the one the tests use (fetched by scripts/fetch-tools.sh).
+HELM_BIN="${STRATA_HELM:-$HOME/.cache/strata/tools/helm}"
 tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
-    "env -u NO_COLOR HOME=$WORK/home TERM=xterm-256color COLORTERM= ./target/debug/strata demo $theme_flag"
+    "env -u NO_COLOR HOME=$WORK/home STRATA_HELM=$HELM_BIN TERM=xterm-256color COLORTERM= ./target/debug/strata demo $theme_flag"
 
 # Waits until the screen shows $1 (up to 20 s), so captures never catch a half-loaded view.
 wait_for() {
@@ -328,7 +330,11 @@ keys ":"
 keys "helm" Enter
 wait_for "warehouse/trino"
 shot helm
-keys "j"
+# The rollback wizard's plan and question (cancelled: the screenshots change nothing).
+keys "r"
+wait_for "run it?"
+shot helm-rollback
+keys Escape
 keys Enter
 wait_for "superseded"
 keys "D"
