@@ -4,6 +4,7 @@
 //! [`StackReport::components`] order; wide terminals put the details beside the list,
 //! narrow ones below it.
 
+use crate::release::ReleaseStatus;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -407,6 +408,19 @@ fn render_details(
             lines.push(Line::from(vec![
                 Span::styled("! ", health_style(c.health, theme)),
                 Span::styled(sanitize(reason).into_owned(), theme.text),
+            ]));
+        }
+        // A failed or stuck release is one key from its way back.
+        let release_in_trouble = c
+            .release_revision
+            .is_some_and(|(_, status)| status == ReleaseStatus::Failed || status.is_pending());
+        if release_in_trouble {
+            lines.push(Line::from(vec![
+                Span::styled("→ ", theme.hint_key),
+                Span::styled("r", theme.hint_key),
+                Span::styled(" rolls the release back (guided)  ", theme.hint_description),
+                Span::styled("H", theme.hint_key),
+                Span::styled(" its history", theme.hint_description),
             ]));
         }
     }
