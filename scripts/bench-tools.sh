@@ -4,13 +4,17 @@
 # every 3 s through a port-forward to the stand-in; its RSS every 30 s and its CPU over
 # IDLE_SECONDS, next to the same cockpit idle on the layers.
 #
-#   cargo build --release && scripts/bench-tools.sh [PODS] [IDLE_SECONDS] [VIEW]
+#   cargo build --release && scripts/bench-tools.sh [PODS] [IDLE_SECONDS] [VIEW] [SHOWN]
+#
+# SHOWN is text the view shows once loaded (default: "port-forward", for :airflow and
+# :airbyte; "owner=helm" for :helm).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 pods=${1:-10000}
 idle=${2:-60}
 view=${3:-airflow}
+shown=${4:-port-forward}
 . scripts/bench-common.sh
 
 "$bin" sim serve --pods "$pods" --write-kubeconfig "$tmp/kc" > "$tmp/sim.out" 2>&1 &
@@ -52,7 +56,7 @@ measure() {
 
 layers=$(measure)
 tmux send-keys -t "$session" ":$view" Enter
-wait_for "port-forward"
+wait_for "$shown"
 tools=$(measure)
 
 pct() { python3 -c "print(round($1/($idle*10), 2))"; }
