@@ -153,6 +153,36 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         confirm: Option<String>,
     },
+    /// Upgrade a Helm release with the real helm binary (--wait, rolled back on failure),
+    /// after printing the plan: helm's render compared per object with the live release
+    /// (restarts, CRDs, hooks) and checks — a stuck release, GitOps owners, removed API
+    /// versions, the server's dry run of each changed object (immutable fields) — any of
+    /// which stops it before anything is applied. Exit 0 upgraded, 1 a check or the upgrade
+    /// failed, 2 it could not start.
+    Upgrade {
+        /// The release (in -n NAMESPACE, else the context's namespace).
+        release: String,
+        /// The chart: a folder, a .tgz, or repo/name.
+        chart: String,
+        /// The chart version (a repository chart).
+        #[arg(long, value_name = "V")]
+        version: Option<String>,
+        /// Values files, in order (none: helm reuses the release's values).
+        #[arg(long = "values", short = 'f', value_name = "FILE")]
+        values: Vec<PathBuf>,
+        /// Print the plan and checks only (exit 1 when a check fails).
+        #[arg(long)]
+        plan: bool,
+        /// The helm binary (default: STRATA_HELM, else helm on PATH).
+        #[arg(long, value_name = "PATH")]
+        helm: Option<PathBuf>,
+        /// Do not ask for confirmation (not enough on a production context: see --confirm).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// The release's name again, which a production context asks for.
+        #[arg(long, value_name = "NAME")]
+        confirm: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -436,6 +466,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 helm,
             };
             std::process::exit(strata::commands::rollback::main(options).await);
+        }
+        Command::Upgrade {
+            release,
+            chart,
+            version,
+            values,
+            plan,
+            helm,
+            yes,
+            confirm,
+        } => {
+            let run = RunFlags {
+                wait: true,
+                yes,
+                confirm,
+            };
+            let options = strata::commands::upgrade::UpgradeOptions {
+                common: trigger_common(&cli.conn, run),
+                release,
+                target: strata::helm::UpgradeTarget {
+                    chart,
+                    version,
+                    values,
+                },
+                plan,
+                helm,
+            };
+            std::process::exit(strata::commands::upgrade::main(options).await);
         }
         Command::Tui => app::run(launch, appearance(&cli.conn)).await?,
         #[cfg(feature = "sim")]

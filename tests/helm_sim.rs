@@ -2,7 +2,8 @@
 //! upgrade whose pods never become Ready (Helm marks it failed), and a rollback that brings
 //! back revision 1's manifest — first by `helm rollback`, then by `strata rollback`, which
 //! also plans without changing anything, refuses on read-only, and unlocks a release stuck in
-//! `pending-upgrade`.
+//! `pending-upgrade`; and `strata upgrade`: a plan that changes nothing, an upgrade to a new
+//! image, a preflight that stops an immutable-field change, and read-only refused.
 
 mod support;
 
@@ -34,19 +35,8 @@ fn helm_sim() -> Option<Sim> {
 /// Installs `tiny` (revision 1) in `namespace`, then upgrades it to pods that never become
 /// Ready with `--wait --timeout 10s`, which Helm records as failed revision 2.
 fn install_then_fail_an_upgrade(sim: &Sim, namespace: &str) {
-    sim.namespace(namespace);
+    install(sim, namespace);
     let chart = chart();
-    sim.helm(&[
-        "install",
-        "tiny",
-        &chart,
-        "-n",
-        namespace,
-        "--wait",
-        "--timeout",
-        "25s",
-    ])
-    .ok();
     let upgrade = sim.helm(&[
         "upgrade",
         "tiny",
@@ -149,9 +139,14 @@ fn helm_rolls_back_a_failed_upgrade_on_the_simulator() {
 
 /// `strata rollback ARGS --helm HELM` with `dir`'s home and audit log.
 fn strata_rollback(sim: &Sim, dir: &Path, args: &[&str]) -> StrataRun {
+    strata_helm(sim, dir, "rollback", args)
+}
+
+/// `strata COMMAND ARGS --helm HELM` with `dir`'s home and audit log.
+fn strata_helm(sim: &Sim, dir: &Path, command: &str, args: &[&str]) -> StrataRun {
     let helm = find_tool("helm").expect("helm, as the simulator found it");
     let helm = helm.display().to_string();
-    let mut all = vec!["rollback"];
+    let mut all = vec![command];
     all.extend_from_slice(args);
     all.extend(["--helm", &helm]);
     run_strata(&sim.kubeconfig, dir, &all, STRATA_TIMEOUT)
@@ -162,6 +157,23 @@ fn audit(dir: &Path) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
         .collect()
+}
+
+/// Each of `lines` is in what `run` printed.
+fn assert_says(run: &StrataRun, lines: &[&str]) {
+    for said in lines {
+        assert!(run.stdout.contains(said), "{said:?} in:\n{}", run.stdout);
+    }
+}
+
+/// An audit line of a successful step on release `tiny` in `namespace`.
+fn assert_release_step(line: &Value, action: &str, namespace: &str, outcome: &str) {
+    assert_eq!(line["action"], action);
+    assert_eq!(line["target"]["kind"], "HelmRelease");
+    assert_eq!(line["target"]["name"], "tiny");
+    assert_eq!(line["target"]["namespace"], namespace);
+    assert_eq!(line["result"], "ok", "{line}");
+    assert_eq!(line["outcome"], outcome);
 }
 
 #[test]
@@ -177,15 +189,16 @@ fn strata_rolls_back_a_failed_upgrade_after_a_dry_run_that_changes_nothing() {
         &["tiny", "-n", "tiny-strata", "--dry-run"],
     );
     assert_eq!(plan.code, Some(0), "{}\n{}", plan.stdout, plan.stderr);
-    for said in [
-        "from revision 2 (failed) to revision 1",
-        "created  ConfigMap/tiny-config",
-        "changed  Deployment/tiny",
-        "Checks: ok.",
-        "Dry run: nothing was changed.",
-    ] {
-        assert!(plan.stdout.contains(said), "{said:?} in:\n{}", plan.stdout);
-    }
+    assert_says(
+        &plan,
+        &[
+            "from revision 2 (failed) to revision 1",
+            "created  ConfigMap/tiny-config",
+            "changed  Deployment/tiny",
+            "Checks: ok.",
+            "Dry run: nothing was changed.",
+        ],
+    );
     assert_eq!(
         history(&sim, "tiny-strata"),
         before,
@@ -214,15 +227,11 @@ fn strata_rolls_back_a_failed_upgrade_after_a_dry_run_that_changes_nothing() {
     );
     let lines = audit(dir.path());
     assert_eq!(lines.len(), 1, "{lines:?}");
-    let line = &lines[0];
-    assert_eq!(line["action"], "rollback.helm");
-    assert_eq!(line["target"]["kind"], "HelmRelease");
-    assert_eq!(line["target"]["name"], "tiny");
-    assert_eq!(line["target"]["namespace"], "tiny-strata");
-    assert_eq!(line["result"], "ok", "{line}");
-    assert_eq!(
-        line["outcome"],
-        "rolled back to revision 1; revision 3 is deployed"
+    assert_release_step(
+        &lines[0],
+        "rollback.helm",
+        "tiny-strata",
+        "rolled back to revision 1; revision 3 is deployed",
     );
 }
 
@@ -336,5 +345,178 @@ fn strata_rollback_unlocks_a_release_stuck_in_pending_upgrade() {
             ("unlock.helm".to_string(), "ok".to_string()),
             ("rollback.helm".to_string(), "ok".to_string())
         ]
+    );
+}
+
+/// Installs `tiny` (revision 1, ready) in `namespace`.
+fn install(sim: &Sim, namespace: &str) {
+    sim.namespace(namespace);
+    sim.helm(&[
+        "install",
+        "tiny",
+        &chart(),
+        "-n",
+        namespace,
+        "--wait",
+        "--timeout",
+        "25s",
+    ])
+    .ok();
+}
+
+/// A values file in `dir` with `text`; its path.
+fn values_file(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write a values file");
+    path.display().to_string()
+}
+
+#[test]
+fn strata_upgrades_the_image_after_a_plan_that_changes_nothing() {
+    let Some(sim) = helm_sim() else { return };
+    install(&sim, "tiny-upgrade");
+    let dir = private_dirs();
+    let values = values_file(dir.path(), "v2.yaml", "tag: \"2.0\"\n");
+    let chart = chart();
+    let before = history(&sim, "tiny-upgrade");
+    let args = ["tiny", &chart, "-n", "tiny-upgrade", "-f", &values];
+
+    let plan = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &[&args[..], &["--plan"]].concat(),
+    );
+    assert_eq!(plan.code, Some(0), "{}\n{}", plan.stdout, plan.stderr);
+    assert_says(
+        &plan,
+        &[
+            "Upgrade tiny-upgrade/tiny from revision 1 (deployed, tiny-0.1.0) to tiny-0.1.0.",
+            "changed  ConfigMap/tiny-config",
+            "changed  Deployment/tiny (pod template: its pods restart)",
+            "Checks: ok.",
+            "Plan only: nothing was changed.",
+        ],
+    );
+    assert_eq!(
+        history(&sim, "tiny-upgrade"),
+        before,
+        "a plan changes nothing"
+    );
+    assert!(audit(dir.path()).is_empty(), "a plan records nothing");
+
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &[&args[..], &["--yes"]].concat(),
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("Upgraded: revision 2 is deployed."),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        statuses(&sim, "tiny-upgrade"),
+        vec![(1, "superseded".to_string()), (2, "deployed".to_string())]
+    );
+    let deployment = sim.json(&["get", "deployment", "tiny", "-n", "tiny-upgrade"]);
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "example.org/tiny:2.0"
+    );
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_release_step(
+        &lines[0],
+        "upgrade.helm",
+        "tiny-upgrade",
+        "upgraded to tiny-0.1.0; revision 2 is deployed",
+    );
+}
+
+#[test]
+fn strata_upgrade_stops_at_preflight_on_an_immutable_field() {
+    let Some(sim) = helm_sim() else { return };
+    install(&sim, "tiny-immutable");
+    let dir = private_dirs();
+    let values = values_file(dir.path(), "selector.yaml", "selectorExtra: true\n");
+    let chart = chart();
+    let before = history(&sim, "tiny-immutable");
+    let deployment = sim.json(&["get", "deployment", "tiny", "-n", "tiny-immutable"]);
+
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &[
+            "tiny",
+            &chart,
+            "-n",
+            "tiny-immutable",
+            "-f",
+            &values,
+            "--yes",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(
+        &run,
+        &[
+            "check failed: the server refuses Deployment/tiny: Deployment.apps \"tiny\" is invalid: \
+         spec.selector: Invalid value",
+            "field is immutable",
+            "Nothing was changed.",
+        ],
+    );
+    assert!(
+        !run.stdout.contains("Running helm upgrade"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        history(&sim, "tiny-immutable"),
+        before,
+        "helm history unchanged"
+    );
+    assert_eq!(
+        sim.json(&["get", "deployment", "tiny", "-n", "tiny-immutable"])["spec"],
+        deployment["spec"],
+        "the Deployment unchanged"
+    );
+    assert!(
+        audit(dir.path()).is_empty(),
+        "nothing asked, nothing recorded"
+    );
+}
+
+#[test]
+fn strata_upgrade_refuses_on_read_only_before_anything() {
+    let Some(sim) = helm_sim() else { return };
+    install(&sim, "tiny-upgrade-ro");
+    let before = history(&sim, "tiny-upgrade-ro");
+    let dir = private_dirs();
+    let chart = chart();
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &[
+            "tiny",
+            &chart,
+            "-n",
+            "tiny-upgrade-ro",
+            "--yes",
+            "--readonly",
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("read-only"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no plan either: {}", run.stdout);
+    assert_eq!(history(&sim, "tiny-upgrade-ro"), before);
+    assert!(
+        audit(dir.path()).iter().all(|l| l["result"] != "ok"),
+        "nothing done"
     );
 }

@@ -1,7 +1,8 @@
 //! Headless subcommands beside the cockpit (`strata runs`, `strata logs`, `strata trigger`,
-//! `strata rollback`): the same cache,
+//! `strata rollback`, `strata upgrade`): the same cache,
 //! layers feed and log following, printed for scripts and runbooks.
 
+pub mod helm_step;
 pub mod logs;
 pub mod prompt;
 pub mod rollback;
@@ -9,6 +10,7 @@ pub mod runs;
 pub mod trigger;
 pub mod trigger_airbyte;
 pub mod trigger_airflow;
+pub mod upgrade;
 
 use chrono::Duration;
 

@@ -7,12 +7,11 @@
 use std::path::PathBuf;
 
 use super::CommandError;
-use super::trigger::{
-    TriggerCommon, confirm, connect_in, exit_code, guard_for, record, refuse_if_readonly,
-};
-use crate::cluster::{Connection, KubeconfigSource, probe};
+use super::helm_step::{HelmStep, approve, kube_args};
+use super::trigger::{TriggerCommon, connect_in, exit_code, guard_for, record, refuse_if_readonly};
+use crate::cluster::{Connection, probe};
 use crate::guard::{Mutation, Outcome, Target};
-use crate::helm::{HelmBinary, KubeArgs, RollbackPlan, read_revisions, unlock_pending};
+use crate::helm::{HelmBinary, RollbackPlan, read_revisions, unlock_pending};
 
 /// Exit code of a failed check or a failed rollback.
 pub const EXIT_FAILED: i32 = 1;
@@ -102,30 +101,21 @@ pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
     .await?;
     let args = crate::helm::rollback_args(release, plan.target, &namespace);
     println!("Running helm rollback {release} {} …", plan.target);
-    // Detached from the terminal: a dropped SSH session does not stop it half-way.
-    let log = crate::helm::run_log(options.common.audit_log.as_deref(), &namespace, release);
-    println!("(helm's output: {})", log.display());
-    let ran = helm.run_detached(args, &kube, &log).await;
-    // What the Secrets say now, whatever helm said.
-    let newest = crate::helm::newest_said(&connection.client, &namespace, release).await;
-    let ok = matches!(&ran, Ok(run) if run.success);
-    let outcome = match &ran {
-        Ok(run) if run.success => {
-            Outcome::ok(format!("rolled back to revision {}; {newest}", plan.target))
-        }
-        Ok(run) => Outcome::failed(format!("helm rollback failed: {}", run.stderr.trim())),
-        Err(error) => Outcome::failed(format!("helm could not run: {error}")),
-    };
-    record(confirmed, outcome, "the rollback ran");
-    match &ran {
-        Ok(run) if !run.success => eprintln!("helm rollback failed:\n{}", run.stderr.trim()),
-        Err(error) => eprintln!("helm could not run: {error}"),
-        Ok(_) => {}
-    }
-    println!(
-        "{}: {newest}.",
-        if ok { "Rolled back" } else { "Rollback failed" }
-    );
+    let ok = HelmStep::new(
+        &helm,
+        &kube,
+        &connection,
+        &options.common,
+        (&namespace, release),
+        "rollback",
+    )
+    .run(
+        confirmed,
+        args,
+        |newest| format!("rolled back to revision {}; {newest}", plan.target),
+        ["Rolled back", "Rollback failed"],
+    )
+    .await;
     Ok(if ok { 0 } else { EXIT_FAILED })
 }
 
@@ -161,36 +151,4 @@ async fn unlock(
     done.map_err(|e| CommandError::Target(format!("cannot unlock the release: {e}")))?;
     println!("Unlocked: revision {} is marked failed.", stuck.number);
     Ok(())
-}
-
-/// The guard's check (policy, RBAC) and then the operator's go-ahead for one step.
-async fn approve(
-    guard: &crate::guard::Guard,
-    step: Mutation,
-    common: &TriggerCommon,
-    describe: impl FnOnce() -> String,
-) -> Result<crate::guard::Confirmed, CommandError> {
-    let approval = guard
-        .check(&step)
-        .await
-        .map_err(|refusal| CommandError::Target(refusal.to_string()))?;
-    confirm(approval, common.yes, common.confirm.as_deref(), describe)
-}
-
-/// helm talks to the same cluster: the kubeconfig file given, and the context connected to.
-fn kube_args(connection: &Connection, common: &TriggerCommon) -> Result<KubeArgs, CommandError> {
-    let kubeconfig = match &common.target.source {
-        KubeconfigSource::File(path) => Some(path.clone()),
-        // helm reads KUBECONFIG (or ~/.kube/config) as Strata did.
-        KubeconfigSource::Default => None,
-        KubeconfigSource::Inline(_) => {
-            return Err(CommandError::Target(
-                "helm needs a kubeconfig file; this connection has none".into(),
-            ));
-        }
-    };
-    Ok(KubeArgs {
-        kubeconfig,
-        context: Some(connection.context.clone()),
-    })
 }

@@ -1,12 +1,17 @@
 //! Helm releases changed through the real `helm` binary: finding it, running it with the
-//! connection's kubeconfig, and planning a rollback from the release Secrets read natively.
+//! connection's kubeconfig, planning a rollback from the release Secrets read natively, and
+//! planning an upgrade (helm's render compared with the live release, a server dry run).
 
 pub mod binary;
 pub mod plan;
+pub mod preflight;
 pub mod revisions;
 pub mod rollback;
+pub mod upgrade;
 
 pub use binary::{HelmBinary, HelmError, HelmRun, KubeArgs};
 pub use plan::{ObjectChange, RollbackPlan};
+pub use preflight::{Preflight, server_dry_run};
 pub use revisions::{Revision, newest_said, read_revisions, unlock_pending};
 pub use rollback::{HELM_TIMEOUT, release_mutation, rollback_args, run_log};
+pub use upgrade::{UpgradePlan, UpgradeTarget};

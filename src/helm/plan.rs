@@ -28,7 +28,7 @@ pub enum Change {
 }
 
 impl Change {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Change::Added => "created",
             Change::Removed => "deleted",
@@ -111,23 +111,12 @@ impl RollbackPlan {
         if let Some(current_release) = current_release {
             hook_warnings.extend(hook_warnings_of_current(current_release));
         }
-        let mut gitops = Vec::new();
-        let storage = format!("Secret {}", current.secret_name);
-        gitops.extend(gitops_owner(
-            &current.secret_labels,
-            &current.secret_annotations,
-            &storage,
-        ));
-        for release in [Some(target_release), current_release]
+        let manifests: Vec<&str> = [Some(target_release), current_release]
             .into_iter()
             .flatten()
-        {
-            for object in manifest_objects(&release.manifest) {
-                gitops.extend(object_gitops(&object));
-            }
-        }
-        gitops.sort();
-        gitops.dedup();
+            .map(|r| r.manifest.as_str())
+            .collect();
+        let gitops = release_gitops(current, &manifests);
         let unlock = current.status.is_pending().then(|| {
             let age = current
                 .created
@@ -228,7 +217,8 @@ pub fn manifest_objects(manifest: &str) -> Vec<Value> {
         .collect()
 }
 
-fn object_key(object: &Value) -> String {
+/// `Kind/name`, how plans name an object.
+pub fn object_key(object: &Value) -> String {
     format!(
         "{}/{}",
         object["kind"].as_str().unwrap_or("?"),
@@ -269,7 +259,7 @@ pub fn object_changes(current: &str, target: &str) -> Vec<ObjectChange> {
 }
 
 /// Database migration hooks of the data stack's charts, by the names they use.
-fn is_migration(name: &str) -> bool {
+pub fn is_migration(name: &str) -> bool {
     [
         "migrat",
         "bootloader",
@@ -317,6 +307,27 @@ fn hook_warnings_of_current(release: &HelmRelease) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The GitOps tools owning a release: marks on its storage Secret (`current`'s) or on any
+/// object of `manifests`; sorted, each once.
+pub fn release_gitops(current: &Revision, manifests: &[&str]) -> Vec<String> {
+    let storage = format!("Secret {}", current.secret_name);
+    let mut gitops: Vec<String> = gitops_owner(
+        &current.secret_labels,
+        &current.secret_annotations,
+        &storage,
+    )
+    .into_iter()
+    .collect();
+    for manifest in manifests {
+        for object in manifest_objects(manifest) {
+            gitops.extend(object_gitops(&object));
+        }
+    }
+    gitops.sort();
+    gitops.dedup();
+    gitops
 }
 
 /// The GitOps marks on one object (from its manifest or as it is live).

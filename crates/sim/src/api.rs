@@ -705,6 +705,9 @@ fn store_change(
         merged["metadata"]["name"] = json!(name);
     }
     super::admission::validate(&t.info, &merged)?;
+    if !status_only {
+        super::immutable::check(&t.info, old, &merged)?;
+    }
     if dry_run(req) {
         return Ok(object_response(req, 200, &merged));
     }
@@ -766,6 +769,12 @@ fn patch_obj(state: &SimState, t: &Target, req: &ApiRequest) -> Result<Response<
             let manager = req.manager().unwrap_or_else(|| "kubectl".to_string());
             let touched = obj.clone();
             super::fields::record(&mut obj, &manager, "Apply", &touched);
+            if dry_run(req) {
+                // A dry-run apply of a new object answers what would be created, and stores
+                // nothing.
+                super::admission::validate(&t.info, &obj)?;
+                return Ok(object_response(req, 201, &obj));
+            }
             let created = state.create_object(&t.info, obj)?;
             return Ok(object_response(req, 201, &created));
         }

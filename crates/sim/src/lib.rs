@@ -57,6 +57,7 @@ pub mod cron;
 pub mod fields;
 pub mod http;
 pub mod ids;
+pub mod immutable;
 pub mod kubelet;
 pub mod logstream;
 pub mod media;

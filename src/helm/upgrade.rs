@@ -1,0 +1,382 @@
+//! An upgrade plan: the target rendered by helm itself (`helm upgrade --dry-run=server -o
+//! json`, so values are merged exactly as the upgrade will merge them) compared per object
+//! with the live release — restarts, CRDs, hooks — and the checks that stop an upgrade before
+//! anything is applied: a stuck release, GitOps owners, API versions the server no longer
+//! serves, the Airflow migration-hook and `--wait` deadlock, and (from [`super::preflight`])
+//! immutable-field changes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::plan::{
+    Change, ObjectChange, is_migration, manifest_objects, object_changes, object_key,
+    release_gitops,
+};
+use super::revisions::Revision;
+use super::rollback::HELM_TIMEOUT;
+use crate::release::{HelmRelease, ReleaseStatus};
+
+/// What to upgrade to: the chart (a folder, a `.tgz`, or `repo/name`), its version, and the
+/// values files (none: helm reuses the release's user values).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UpgradeTarget {
+    pub chart: String,
+    pub version: Option<String>,
+    pub values: Vec<PathBuf>,
+}
+
+impl UpgradeTarget {
+    fn args(&self, release: &str, namespace: &str) -> Vec<String> {
+        let mut args: Vec<String> = ["upgrade", release, &self.chart, "-n", namespace]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if let Some(version) = &self.version {
+            args.extend(["--version".to_string(), version.clone()]);
+        }
+        for file in &self.values {
+            args.extend(["-f".to_string(), file.display().to_string()]);
+        }
+        args
+    }
+
+    /// `helm upgrade … --dry-run=server -o json`: the release helm would write, rendered
+    /// against the server (lookups answered), nothing stored.
+    pub fn render_args(&self, release: &str, namespace: &str) -> Vec<String> {
+        let mut args = self.args(release, namespace);
+        args.extend(["--dry-run=server", "-o", "json"].map(String::from));
+        args
+    }
+
+    /// `helm upgrade … --wait --timeout 5m` and, on failure, back to the last good revision:
+    /// `--rollback-on-failure` on Helm 4, `--atomic` (its old name) on Helm 3.
+    pub fn upgrade_args(&self, release: &str, namespace: &str, helm_major: u32) -> Vec<String> {
+        let mut args = self.args(release, namespace);
+        let rollback = if helm_major >= 4 {
+            "--rollback-on-failure"
+        } else {
+            "--atomic"
+        };
+        args.extend(["--wait", "--timeout", HELM_TIMEOUT, rollback].map(String::from));
+        args
+    }
+}
+
+/// The release `helm upgrade --dry-run -o json` printed.
+pub fn parse_rendered(stdout: &str) -> Result<HelmRelease, String> {
+    serde_json::from_str(stdout.trim())
+        .map_err(|e| format!("helm's dry run did not print a release: {e}"))
+}
+
+/// A stuck `pending-*` release stops an upgrade (helm refuses it too): what to do instead.
+pub fn stuck(release: &str, revisions: &[Revision]) -> Option<String> {
+    let current = revisions.last()?;
+    current.status.is_pending().then(|| {
+        format!(
+            "revision {} is {}: helm refuses to upgrade while an operation looks in progress; \
+             roll back first (strata rollback {release}), which unlocks it",
+            current.number,
+            current.status.as_str()
+        )
+    })
+}
+
+/// API versions a Kubernetes release stopped serving: (apiVersion, kind or every kind, the
+/// minor version of 1.x that removed it).
+const REMOVED_APIS: &[(&str, Option<&str>, u32)] = &[
+    ("extensions/v1beta1", None, 22),
+    ("apps/v1beta1", None, 16),
+    ("apps/v1beta2", None, 16),
+    ("networking.k8s.io/v1beta1", None, 22),
+    ("apiextensions.k8s.io/v1beta1", None, 22),
+    ("rbac.authorization.k8s.io/v1beta1", None, 22),
+    ("admissionregistration.k8s.io/v1beta1", None, 22),
+    ("certificates.k8s.io/v1beta1", None, 22),
+    ("coordination.k8s.io/v1beta1", None, 22),
+    ("scheduling.k8s.io/v1beta1", None, 22),
+    ("storage.k8s.io/v1beta1", Some("CSIDriver"), 22),
+    ("storage.k8s.io/v1beta1", Some("CSINode"), 22),
+    ("storage.k8s.io/v1beta1", Some("StorageClass"), 22),
+    ("storage.k8s.io/v1beta1", Some("VolumeAttachment"), 22),
+    ("policy/v1beta1", Some("PodDisruptionBudget"), 25),
+    ("policy/v1beta1", Some("PodSecurityPolicy"), 25),
+    ("batch/v1beta1", Some("CronJob"), 25),
+    ("autoscaling/v2beta1", None, 25),
+    ("discovery.k8s.io/v1beta1", None, 25),
+    ("events.k8s.io/v1beta1", None, 25),
+    ("node.k8s.io/v1beta1", None, 25),
+    ("autoscaling/v2beta2", None, 26),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", None, 26),
+    ("storage.k8s.io/v1beta1", Some("CSIStorageCapacity"), 27),
+    ("flowcontrol.apiserver.k8s.io/v1beta2", None, 29),
+    ("flowcontrol.apiserver.k8s.io/v1beta3", None, 32),
+];
+
+/// `Kind/name uses apiVersion, removed in 1.N` for each object the server (1.`minor`) no
+/// longer serves.
+pub fn removed_apis(objects: &[Value], minor: u32) -> Vec<String> {
+    let mut found = Vec::new();
+    for object in objects {
+        let api = object["apiVersion"].as_str().unwrap_or_default();
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let removed = REMOVED_APIS
+            .iter()
+            .find(|(version, only, _)| *version == api && only.is_none_or(|k| k == kind));
+        if let Some((_, _, gone)) = removed
+            && minor >= *gone
+        {
+            found.push(format!(
+                "{} uses {api}, which Kubernetes 1.{gone} removed (the server is 1.{minor})",
+                object_key(object)
+            ));
+        }
+    }
+    found
+}
+
+/// The server's minor version from `/version` (`35`, `32+`).
+pub fn server_minor(minor: &str) -> Option<u32> {
+    minor
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()
+}
+
+/// Kinds whose `spec.template` is a pod template: a change there restarts the pods.
+const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+
+/// What `strata upgrade` is about to do and what it found on the way.
+#[derive(Clone, Debug)]
+pub struct UpgradePlan {
+    pub release: String,
+    pub namespace: String,
+    pub current: u32,
+    pub current_status: ReleaseStatus,
+    pub current_chart: String,
+    pub target_chart: String,
+    pub changes: Vec<ObjectChange>,
+    /// Workloads whose pod template changes: their pods are replaced.
+    pub restarts: Vec<String>,
+    /// Hooks the upgrade runs, and warnings about them and CRDs.
+    pub notes: Vec<String>,
+    /// Checks that stop the upgrade; the preflight adds the server's refusals.
+    pub failed: Vec<String>,
+}
+
+impl UpgradePlan {
+    /// The plan from the release's revisions (oldest first), the release helm rendered, and
+    /// the server's minor version (1.`minor`) when known.
+    pub fn build(
+        release: &str,
+        namespace: &str,
+        revisions: &[Revision],
+        rendered: &HelmRelease,
+        minor: Option<u32>,
+    ) -> Result<UpgradePlan, String> {
+        let current = revisions
+            .last()
+            .ok_or_else(|| format!("no Helm release {release} in namespace {namespace}"))?;
+        let live = current.release.as_ref().map_err(|e| {
+            format!(
+                "revision {} cannot be read ({e}); the upgrade cannot be compared with it",
+                current.number
+            )
+        })?;
+        let changes = object_changes(&live.manifest, &rendered.manifest);
+        let index = |manifest: &str| -> BTreeMap<String, Value> {
+            manifest_objects(manifest)
+                .into_iter()
+                .map(|o| (object_key(&o), o))
+                .collect()
+        };
+        let (before, after) = (index(&live.manifest), index(&rendered.manifest));
+        let restarts = changes
+            .iter()
+            .filter(|c| c.change == Change::Changed)
+            .filter_map(|c| Some((before.get(&c.object)?, after.get(&c.object)?)))
+            .filter(|(old, new)| {
+                WORKLOADS.contains(&new["kind"].as_str().unwrap_or_default())
+                    && old["spec"]["template"] != new["spec"]["template"]
+            })
+            .map(|(_, new)| object_key(new))
+            .collect();
+        let mut notes = Vec::new();
+        for change in &changes {
+            if change.object.starts_with("CustomResourceDefinition/") {
+                notes.push(format!(
+                    "{} is {} by the manifest: custom resources of the old definition may \
+                     stop validating; upgrade CRDs before the operator",
+                    change.object,
+                    change.change.word()
+                ));
+            }
+        }
+        notes.push(
+            "Helm does not upgrade CRDs from a chart's crds/ folder; apply new ones first if \
+             the chart changed them"
+                .to_string(),
+        );
+        let mut failed = Vec::new();
+        for hook in &rendered.hooks {
+            let events = hook.events.join(",");
+            if !events.contains("upgrade") {
+                continue;
+            }
+            notes.push(format!(
+                "the upgrade runs {events} hook {} {}",
+                hook.kind, hook.name
+            ));
+            if is_migration(&hook.name) {
+                notes.push(format!(
+                    "{} migrates a database: a later rollback does not run it backwards; back \
+                     the database up first",
+                    hook.name
+                ));
+            }
+            // The Airflow chart's pods wait in Init for the migrations a post-upgrade hook
+            // runs, and helm runs post-upgrade hooks only once --wait saw them ready.
+            if hook.name.contains("airflow-migrations") && events.contains("post-upgrade") {
+                failed.push(format!(
+                    "{} is a post-upgrade hook while the upgrade waits for pods that wait for \
+                     it: set migrateDatabaseJob.useHelmHooks=false in the values",
+                    hook.name
+                ));
+            }
+        }
+        if let Some(minor) = minor {
+            let rendered_objects: Vec<Value> = manifest_objects(&rendered.manifest)
+                .into_iter()
+                .chain(
+                    rendered
+                        .hooks
+                        .iter()
+                        .flat_map(|h| manifest_objects(&h.manifest)),
+                )
+                .collect();
+            failed.extend(removed_apis(&rendered_objects, minor));
+            // helm itself refuses a release whose stored manifest uses removed APIs.
+            failed.extend(
+                removed_apis(&manifest_objects(&live.manifest), minor)
+                    .into_iter()
+                    .map(|found| {
+                        format!("the live release's manifest: {found}; map it with helm-mapkubeapis first")
+                    }),
+            );
+        }
+        for owner in release_gitops(current, &[&live.manifest, &rendered.manifest]) {
+            failed.push(format!(
+                "{owner}: upgrade in Git (or suspend the tool's sync) instead; an upgrade here \
+                 would be undone by the next sync"
+            ));
+        }
+        Ok(UpgradePlan {
+            release: release.to_string(),
+            namespace: namespace.to_string(),
+            current: current.number,
+            current_status: current.status,
+            current_chart: live.chart_label(),
+            target_chart: rendered.chart_label(),
+            changes,
+            restarts,
+            notes,
+            failed,
+        })
+    }
+
+    /// The plan as printed before anything is done.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Upgrade {}/{} from revision {} ({}, {}) to {}.",
+            self.namespace,
+            self.release,
+            self.current,
+            self.current_status.as_str(),
+            self.current_chart,
+            self.target_chart
+        );
+        if self.changes.is_empty() {
+            let _ = writeln!(out, "Objects: no change between the two manifests.");
+        } else {
+            let _ = writeln!(out, "Objects:");
+            for change in &self.changes {
+                let restart = if self.restarts.contains(&change.object) {
+                    " (pod template: its pods restart)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<8} {}{restart}",
+                    change.change.word(),
+                    change.object
+                );
+            }
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        if self.failed.is_empty() {
+            let _ = writeln!(out, "Checks: ok.");
+        } else {
+            for check in &self.failed {
+                let _ = writeln!(out, "check failed: {check}");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn upgrades_wait_and_roll_back_on_failure_in_each_helm() {
+        let target = UpgradeTarget {
+            chart: "./tiny".into(),
+            version: Some("0.2.0".into()),
+            values: vec![PathBuf::from("v.yaml")],
+        };
+        assert_eq!(
+            target.upgrade_args("tiny", "data", 4).join(" "),
+            "upgrade tiny ./tiny -n data --version 0.2.0 -f v.yaml --wait --timeout 5m \
+             --rollback-on-failure"
+        );
+        assert!(
+            target
+                .upgrade_args("tiny", "data", 3)
+                .ends_with(&["--atomic".to_string()])
+        );
+        assert_eq!(
+            target.render_args("tiny", "data")[7..],
+            ["-f", "v.yaml", "--dry-run=server", "-o", "json"]
+        );
+    }
+
+    #[test]
+    fn removed_apis_depend_on_the_server() {
+        let pdb = json!({"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": "db"}});
+        let ok = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": "db"}});
+        let hpa = json!({"apiVersion": "autoscaling/v2beta2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"}});
+        assert!(removed_apis(std::slice::from_ref(&pdb), 24).is_empty());
+        assert_eq!(
+            removed_apis(&[pdb, ok, hpa.clone()], 25),
+            [
+                "PodDisruptionBudget/db uses policy/v1beta1, which Kubernetes 1.25 removed (the \
+              server is 1.25)"
+            ]
+        );
+        assert_eq!(removed_apis(&[hpa], 26).len(), 1);
+        assert_eq!(server_minor("32+"), Some(32));
+        assert_eq!(server_minor("35"), Some(35));
+    }
+}
