@@ -60,6 +60,21 @@ fn install_then_fail_an_upgrade(sim: &Sim, namespace: &str) {
     );
 }
 
+/// After a rollback of `tiny` from its failed revision 2: revision 3 is deployed with
+/// revision 1's manifest, the deployed revision superseded and the failed one left failed.
+fn assert_rolled_back_to_revision_1(sim: &Sim, namespace: &str) {
+    assert_eq!(
+        statuses(sim, namespace),
+        vec![
+            (1, "superseded".to_string()),
+            (2, "failed".to_string()),
+            (3, "deployed".to_string())
+        ],
+        "a rollback supersedes the deployed revision and leaves the failed one failed"
+    );
+    assert_eq!(manifest(sim, namespace, 3), manifest(sim, namespace, 1));
+}
+
 /// `helm history tiny -o json`: (revision, status) per revision.
 fn statuses(sim: &Sim, namespace: &str) -> Vec<(u64, String)> {
     history(sim, namespace)
@@ -114,19 +129,7 @@ fn helm_rolls_back_a_failed_upgrade_on_the_simulator() {
         "25s",
     ])
     .ok();
-    assert_eq!(
-        statuses(&sim, "tiny-helm"),
-        vec![
-            (1, "superseded".to_string()),
-            (2, "failed".to_string()),
-            (3, "deployed".to_string())
-        ],
-        "a rollback supersedes the deployed revision and leaves the failed one failed"
-    );
-    assert_eq!(
-        manifest(&sim, "tiny-helm", 3),
-        manifest(&sim, "tiny-helm", 1)
-    );
+    assert_rolled_back_to_revision_1(&sim, "tiny-helm");
     // The objects are back: the ConfigMap the failed upgrade removed, the old image.
     sim.kubectl(&["get", "configmap", "tiny-config", "-n", "tiny-helm"])
         .ok();
@@ -213,18 +216,7 @@ fn strata_rolls_back_a_failed_upgrade_after_a_dry_run_that_changes_nothing() {
         "{}",
         run.stdout
     );
-    assert_eq!(
-        statuses(&sim, "tiny-strata"),
-        vec![
-            (1, "superseded".to_string()),
-            (2, "failed".to_string()),
-            (3, "deployed".to_string())
-        ]
-    );
-    assert_eq!(
-        manifest(&sim, "tiny-strata", 3),
-        manifest(&sim, "tiny-strata", 1)
-    );
+    assert_rolled_back_to_revision_1(&sim, "tiny-strata");
     let lines = audit(dir.path());
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_release_step(
@@ -318,18 +310,7 @@ fn strata_rollback_unlocks_a_release_stuck_in_pending_upgrade() {
         "{}",
         run.stdout
     );
-    assert_eq!(
-        statuses(&sim, "tiny-pending"),
-        vec![
-            (1, "superseded".to_string()),
-            (2, "failed".to_string()),
-            (3, "deployed".to_string())
-        ]
-    );
-    assert_eq!(
-        manifest(&sim, "tiny-pending", 3),
-        manifest(&sim, "tiny-pending", 1)
-    );
+    assert_rolled_back_to_revision_1(&sim, "tiny-pending");
     let actions: Vec<(String, String)> = audit(dir.path())
         .iter()
         .map(|l| {

@@ -383,6 +383,34 @@ fn a_failing_airflow_task_exits_1_with_the_tail_of_its_log() {
     );
 }
 
+/// Runs `trigger ARGS` and checks that it was refused (exit 2) saying `says`; the run, for
+/// more checks.
+fn refused(sim: &Sim, dir: &std::path::Path, args: &[&str], says: &str) -> StrataRun {
+    let run = trigger_in(sim, dir, args);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "{args:?}\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    run
+}
+
+/// The audit lines of refused `action`s only, one of them the read-only refusal (itself
+/// recorded); nothing changed anything.
+fn assert_only_refusals(dir: &std::path::Path, action: &str) {
+    let lines = audit(dir);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["result"] != "ok" && l["action"] == action),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l["readonly"] == true), "{lines:?}");
+}
+
 #[test]
 fn airflow_refusals_and_bad_input_start_no_run() {
     let Some(sim) = Sim::start(SimOptions::default()) else {
@@ -390,15 +418,7 @@ fn airflow_refusals_and_bad_input_start_no_run() {
     };
     let dir = private_dirs();
     let refused = |args: &[&str], says: &str| {
-        let run = trigger_in(&sim, dir.path(), args);
-        assert_eq!(
-            run.code,
-            Some(2),
-            "{args:?}\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        refused(&sim, dir.path(), args, says);
     };
     refused(
         &["airflow", "orders_daily", "--yes", "--readonly"],
@@ -419,15 +439,7 @@ fn airflow_refusals_and_bad_input_start_no_run() {
     // No terminal to ask on and no --yes: nothing is done.
     refused(&["airflow", "orders_daily"], "--yes");
     assert!(manual_task_pods(&sim, "orders_daily").is_empty());
-    // The read-only refusal is itself recorded; nothing else changed anything.
-    let lines = audit(dir.path());
-    assert!(
-        lines
-            .iter()
-            .all(|l| l["result"] != "ok" && l["action"] == "trigger.airflow"),
-        "{lines:?}"
-    );
-    assert!(lines.iter().any(|l| l["readonly"] == true), "{lines:?}");
+    assert_only_refusals(dir.path(), "trigger.airflow");
 }
 
 /// The replication pods of syncs started through the API (the stand-in numbers those jobs
@@ -587,15 +599,7 @@ fn airbyte_refusals_and_unknown_connections_start_no_sync() {
     };
     let dir = private_dirs();
     let refused = |args: &[&str], says: &str| {
-        let run = trigger_in(&sim, dir.path(), args);
-        assert_eq!(
-            run.code,
-            Some(2),
-            "{args:?}\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        let run = refused(&sim, dir.path(), args, says);
         assert!(!run.stdout.contains("job "), "{args:?}: {}", run.stdout);
     };
     refused(
@@ -609,15 +613,7 @@ fn airbyte_refusals_and_unknown_connections_start_no_sync() {
     // No terminal to ask on and no --yes: nothing is done.
     refused(&["airbyte", "Stripe → ClickHouse"], "--yes");
     assert!(manual_sync_pods(&sim).is_empty());
-    // The read-only refusal is itself recorded; nothing else changed anything.
-    let lines = audit(dir.path());
-    assert!(
-        lines
-            .iter()
-            .all(|l| l["result"] != "ok" && l["action"] == "trigger.airbyte"),
-        "{lines:?}"
-    );
-    assert!(lines.iter().any(|l| l["readonly"] == true), "{lines:?}");
+    assert_only_refusals(dir.path(), "trigger.airbyte");
     // Listing in read-only mode is fine: it changes nothing.
     let listed = trigger_in(&sim, dir.path(), &["airbyte", "--readonly"]);
     assert_eq!(listed.code, Some(0), "{}\n{}", listed.stdout, listed.stderr);

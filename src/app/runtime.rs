@@ -579,31 +579,15 @@ impl Executor {
         }
     }
 
-    /// How helm reaches this connection's cluster: the kubeconfig file (an inline one, the
-    /// demo's, is written next to the audit log, readable by the owner only) and the context.
+    /// How helm reaches this connection's cluster; an inline kubeconfig (the demo's) is
+    /// written next to the audit log.
     fn helm_kube(&self) -> Result<crate::helm::KubeArgs, String> {
-        let kubeconfig = match &self.target.source {
-            crate::cluster::KubeconfigSource::File(path) => Some(path.clone()),
-            crate::cluster::KubeconfigSource::Default => None,
-            crate::cluster::KubeconfigSource::Inline(text) => {
-                let dir = self
-                    .safety
-                    .audit_log
-                    .as_deref()
-                    .and_then(std::path::Path::parent)
-                    .ok_or(
-                        "helm needs a kubeconfig file and there is no state folder to write one",
-                    )?;
-                let path = dir.join("demo-kubeconfig");
-                write_private(&path, text)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                Some(path)
-            }
-        };
-        Ok(crate::helm::KubeArgs {
-            kubeconfig,
-            context: Some(self.connection.context.clone()),
-        })
+        let state_dir = self
+            .safety
+            .audit_log
+            .as_deref()
+            .and_then(std::path::Path::parent);
+        crate::helm::KubeArgs::for_source(&self.target.source, &self.connection.context, state_dir)
     }
 
     fn tool_load(&mut self, generation: u64, level: super::tool::Level) {
@@ -802,19 +786,6 @@ impl Executor {
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }
-}
-
-/// Writes `text` to `path` readable by its owner only (it may hold credentials).
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
 }
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard.

@@ -4,7 +4,7 @@
 
 use super::CommandError;
 use super::trigger::{TriggerCommon, confirm, record};
-use crate::cluster::{Connection, KubeconfigSource};
+use crate::cluster::Connection;
 use crate::guard::{Confirmed, Guard, Mutation, Outcome};
 use crate::helm::{HelmBinary, KubeArgs};
 
@@ -27,20 +27,9 @@ pub(crate) fn kube_args(
     connection: &Connection,
     common: &TriggerCommon,
 ) -> Result<KubeArgs, CommandError> {
-    let kubeconfig = match &common.target.source {
-        KubeconfigSource::File(path) => Some(path.clone()),
-        // helm reads KUBECONFIG (or ~/.kube/config) as Strata did.
-        KubeconfigSource::Default => None,
-        KubeconfigSource::Inline(_) => {
-            return Err(CommandError::Target(
-                "helm needs a kubeconfig file; this connection has none".into(),
-            ));
-        }
-    };
-    Ok(KubeArgs {
-        kubeconfig,
-        context: Some(connection.context.clone()),
-    })
+    // Headless commands have a kubeconfig file (or helm's default) of their own.
+    KubeArgs::for_source(&common.target.source, &connection.context, None)
+        .map_err(CommandError::Target)
 }
 
 /// One confirmed helm operation on `namespace/release`: where it runs and how it is told.

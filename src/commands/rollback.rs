@@ -10,8 +10,8 @@ use super::CommandError;
 use super::helm_step::{HelmStep, approve, kube_args};
 use super::trigger::{TriggerCommon, connect_in, exit_code, guard_for, record, refuse_if_readonly};
 use crate::cluster::{Connection, probe};
-use crate::guard::{Mutation, Outcome, Target};
-use crate::helm::{HelmBinary, RollbackPlan, read_revisions, unlock_pending};
+use crate::guard::{Outcome, Target};
+use crate::helm::{HelmBinary, RollbackPlan, unlock_pending};
 
 /// Exit code of a failed check or a failed rollback.
 pub const EXIT_FAILED: i32 = 1;
@@ -31,11 +31,6 @@ pub struct RollbackOptions {
 /// Runs the command; the process exit code.
 pub async fn main(options: RollbackOptions) -> i32 {
     exit_code(rollback(&options).await)
-}
-
-/// The mutations of this command, as the guard and the audit log see them.
-fn mutation(action: &str, namespace: &str, release: &str) -> Mutation {
-    crate::helm::release_mutation(action, namespace, release)
 }
 
 pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
@@ -62,17 +57,9 @@ pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
     };
     probe(&connection).await?;
     let kube = kube_args(&connection, &options.common)?;
-    let revisions = read_revisions(&connection.client, &namespace, release)
+    let (plan, revisions) = RollbackPlan::read(&connection.client, &namespace, release, options.to)
         .await
-        .map_err(|e| CommandError::Target(format!("cannot read the release Secrets: {e}")))?;
-    let plan = RollbackPlan::build(
-        release,
-        &namespace,
-        &revisions,
-        options.to,
-        chrono::Utc::now(),
-    )
-    .map_err(CommandError::Target)?;
+        .map_err(CommandError::Target)?;
     print!("{}", plan.render());
     if !plan.failed_checks().is_empty() {
         println!("Nothing was changed.");
@@ -88,16 +75,17 @@ pub async fn rollback(options: &RollbackOptions) -> Result<i32, CommandError> {
     if plan.unlock.is_some() {
         unlock(options, &connection, &guard, &namespace, &revisions).await?;
     }
-    let rollback = mutation("rollback.helm", &namespace, release)
-        .parameter("from", plan.current.to_string())
-        .parameter("to", plan.target.to_string())
-        .parameter("helm", helm.version.clone());
-    let confirmed = approve(&guard, rollback, &options.common, || {
-        format!(
-            "helm rollback {release} {} -n {namespace} --wait (from revision {}).",
-            plan.target, plan.current
-        )
-    })
+    let confirmed = approve(
+        &guard,
+        plan.mutation(&helm.version),
+        &options.common,
+        || {
+            format!(
+                "helm rollback {release} {} -n {namespace} --wait (from revision {}).",
+                plan.target, plan.current
+            )
+        },
+    )
     .await?;
     let args = crate::helm::rollback_args(release, plan.target, &namespace);
     println!("Running helm rollback {release} {} …", plan.target);
@@ -130,9 +118,7 @@ async fn unlock(
     let Some(stuck) = revisions.last() else {
         return Ok(());
     };
-    let unlock = mutation("unlock.helm", namespace, &options.release)
-        .parameter("revision", stuck.number.to_string())
-        .parameter("was", stuck.status.as_str());
+    let unlock = crate::helm::unlock_mutation(namespace, &options.release, stuck);
     let confirmed = approve(guard, unlock, &options.common, || {
         format!(
             "Mark revision {} of {namespace}/{} ({}) failed, so helm can act on it.",

@@ -42,6 +42,34 @@ pub struct KubeArgs {
 }
 
 impl KubeArgs {
+    /// How helm reaches the cluster Strata connected to through `source` and `context`: the
+    /// kubeconfig file given, or helm's own default (`KUBECONFIG`, `~/.kube/config`) as
+    /// Strata's. An inline kubeconfig (the demo's) is written to `inline_dir`, readable by the
+    /// owner only; with no such folder helm cannot be told where the cluster is.
+    pub fn for_source(
+        source: &crate::cluster::KubeconfigSource,
+        context: &str,
+        inline_dir: Option<&Path>,
+    ) -> Result<KubeArgs, String> {
+        use crate::cluster::KubeconfigSource;
+        let kubeconfig = match source {
+            KubeconfigSource::File(path) => Some(path.clone()),
+            KubeconfigSource::Default => None,
+            KubeconfigSource::Inline(text) => {
+                let dir =
+                    inline_dir.ok_or("helm needs a kubeconfig file; this connection has none")?;
+                let path = dir.join("demo-kubeconfig");
+                write_private(&path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Some(path)
+            }
+        };
+        Ok(KubeArgs {
+            kubeconfig,
+            context: Some(context.to_string()),
+        })
+    }
+
     fn args(&self) -> Vec<String> {
         let mut args = Vec::new();
         if let Some(path) = &self.kubeconfig {
@@ -160,6 +188,19 @@ impl HelmBinary {
             stderr: said,
         })
     }
+}
+
+/// Writes `text` to `path` readable by its owner only (a kubeconfig holds credentials).
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 fn on_path() -> Option<PathBuf> {

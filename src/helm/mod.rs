@@ -13,5 +13,5 @@ pub use binary::{HelmBinary, HelmError, HelmRun, KubeArgs};
 pub use plan::{ObjectChange, RollbackPlan};
 pub use preflight::{Preflight, server_dry_run};
 pub use revisions::{Revision, newest_said, read_revisions, unlock_pending};
-pub use rollback::{HELM_TIMEOUT, release_mutation, rollback_args, run_log};
+pub use rollback::{HELM_TIMEOUT, release_mutation, rollback_args, run_log, unlock_mutation};
 pub use upgrade::{UpgradePlan, UpgradeTarget};

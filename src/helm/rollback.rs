@@ -1,6 +1,8 @@
 //! What a rollback is, wherever it is started (headless or the cockpit): the guard's records
 //! of its steps, and the helm command it runs.
 
+use super::plan::RollbackPlan;
+use super::revisions::{Revision, read_revisions};
 use crate::guard::{Access, Mutation, Target};
 
 /// How long `helm rollback --wait` waits for the rolled-back objects.
@@ -12,6 +14,40 @@ pub fn release_mutation(action: &str, namespace: &str, release: &str) -> Mutatio
     Mutation::new(action, Target::new("HelmRelease", Some(namespace), release))
         .needs(Access::new("update", "", "secrets").in_namespace(namespace))
         .needs(Access::new("create", "", "secrets").in_namespace(namespace))
+}
+
+impl RollbackPlan {
+    /// The plan for `release` from its revisions as the Secrets hold them now (to `to`, else
+    /// its last good revision), with those revisions (oldest first) for the unlock step.
+    pub async fn read(
+        client: &kube::Client,
+        namespace: &str,
+        release: &str,
+        to: Option<u32>,
+    ) -> Result<(RollbackPlan, Vec<Revision>), String> {
+        let revisions = read_revisions(client, namespace, release)
+            .await
+            .map_err(|e| {
+                format!("cannot read the release Secrets of {namespace}/{release}: {e}")
+            })?;
+        let plan = RollbackPlan::build(release, namespace, &revisions, to, chrono::Utc::now())?;
+        Ok((plan, revisions))
+    }
+
+    /// The guard's record of the rollback: from and to which revision, with which helm.
+    pub fn mutation(&self, helm_version: &str) -> Mutation {
+        release_mutation("rollback.helm", &self.namespace, &self.release)
+            .parameter("from", self.current.to_string())
+            .parameter("to", self.target.to_string())
+            .parameter("helm", helm_version)
+    }
+}
+
+/// The guard's record of unlocking `stuck`, the `pending-*` revision of `release`.
+pub fn unlock_mutation(namespace: &str, release: &str, stuck: &Revision) -> Mutation {
+    release_mutation("unlock.helm", namespace, release)
+        .parameter("revision", stuck.number.to_string())
+        .parameter("was", stuck.status.as_str())
 }
 
 /// `helm rollback RELEASE REV -n NS --wait --timeout 5m`, as an argument vector.

@@ -168,8 +168,11 @@ pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
 }
 
 /// The guard's record of `act` (a sync; nothing else is Airbyte's).
-pub(super) fn mutation(session: &Session, act: &Act) -> Mutation {
-    airbyte_sync_mutation(&session.located, act.subject())
+pub(super) fn mutation(session: &Session, act: &Act) -> Result<Mutation, String> {
+    match act {
+        Act::Sync { name, .. } => Ok(airbyte_sync_mutation(&session.located, name)),
+        _ => Err("not a change to Airbyte".into()),
+    }
 }
 
 /// Starts the sync; what to tell the operator.

@@ -162,9 +162,9 @@ pub(super) async fn load(session: &Session, level: &Level) -> Result<Page, Strin
 }
 
 /// The guard's record of `act`.
-pub(super) fn mutation(session: &Session, act: &Act) -> Mutation {
+pub(super) fn mutation(session: &Session, act: &Act) -> Result<Mutation, String> {
     let located = &session.located;
-    match act {
+    Ok(match act {
         Act::Trigger { dag_id, conf } => airflow_trigger_mutation(located, dag_id, conf),
         Act::SetPaused { dag_id, paused } => {
             let action = if *paused {
@@ -177,9 +177,8 @@ pub(super) fn mutation(session: &Session, act: &Act) -> Mutation {
         Act::ClearFailed { dag_id, run_id } => {
             airflow_mutation(located, "clear.airflow", "DAG", dag_id).parameter("run", run_id)
         }
-        // Dispatched to their tools by the caller; recorded as asked if one ever came here.
-        other => airflow_mutation(located, "unknown", "DAG", other.subject()),
-    }
+        _ => return Err("not a change to Airflow".into()),
+    })
 }
 
 /// What a clear would clear (its dry run), so the operator sees it before saying yes.

@@ -13,8 +13,7 @@ use super::Reach;
 use crate::app::tool::{Act, Level, Page, Row};
 use crate::guard::{Approval, Guard};
 use crate::helm::{
-    HelmBinary, RollbackPlan, read_revisions, release_mutation, rollback_args, run_log,
-    unlock_pending,
+    HelmBinary, RollbackPlan, rollback_args, run_log, unlock_mutation, unlock_pending,
 };
 use crate::release::{HelmRelease, decode_release, release_secret_name};
 use crate::stack::ReleaseFacts;
@@ -242,11 +241,7 @@ async fn plan(
     else {
         return Err("not a Helm rollback".into());
     };
-    let revisions = read_revisions(kube, namespace, name)
-        .await
-        .map_err(|e| format!("cannot read the release Secrets of {namespace}/{name}: {e}"))?;
-    let plan = RollbackPlan::build(name, namespace, &revisions, *to, Utc::now())?;
-    Ok((plan, revisions))
+    RollbackPlan::read(kube, namespace, name, *to).await
 }
 
 /// Plans the rollback and asks the guard; the plan is what the operator reads before saying
@@ -264,11 +259,10 @@ pub(super) async fn check_rollback(
     if !failed.is_empty() {
         return Err(format!("{} Nothing was changed.", failed.join("; ")));
     }
-    let mutation = release_mutation("rollback.helm", &plan.namespace, &plan.release)
-        .parameter("from", plan.current.to_string())
-        .parameter("to", plan.target.to_string())
-        .parameter("helm", helm.version.clone());
-    let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
+    let approval = guard
+        .check(&plan.mutation(&helm.version))
+        .await
+        .map_err(|r| r.to_string())?;
     let preview = plan.render().lines().map(str::to_string).collect();
     Ok((approval, preview))
 }
@@ -288,9 +282,7 @@ pub(super) async fn rollback(
     if plan.unlock.is_some()
         && let Some(stuck) = revisions.last()
     {
-        let unlock = release_mutation("unlock.helm", &plan.namespace, &plan.release)
-            .parameter("revision", stuck.number.to_string())
-            .parameter("was", stuck.status.as_str());
+        let unlock = unlock_mutation(&plan.namespace, &plan.release, stuck);
         let confirmed = guard?
             .check(&unlock)
             .await

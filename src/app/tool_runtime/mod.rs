@@ -203,8 +203,8 @@ impl Tools {
             .await
             .map_err(SessionError::said)?;
         let mutation = match &session {
-            Session::Airflow(s) => airflow::mutation(s, act),
-            Session::Airbyte(s) => airbyte::mutation(s, act),
+            Session::Airflow(s) => airflow::mutation(s, act)?,
+            Session::Airbyte(s) => airbyte::mutation(s, act)?,
         };
         let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
         let preview = match &session {
