@@ -170,6 +170,18 @@ enum Command {
         /// Values files, in order (none: helm reuses the release's values).
         #[arg(long = "values", short = 'f', value_name = "FILE")]
         values: Vec<PathBuf>,
+        /// Values on the command line (KEY=VALUE), after the files.
+        #[arg(long, value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// The release's values over the old chart's defaults (helm --reuse-values).
+        #[arg(long, conflicts_with_all = ["reset_then_reuse_values", "reset_values"])]
+        reuse_values: bool,
+        /// The new chart's defaults, then the release's values over them (helm 3.14+).
+        #[arg(long, conflicts_with = "reset_values")]
+        reset_then_reuse_values: bool,
+        /// The new chart's defaults only; the release's values are dropped.
+        #[arg(long)]
+        reset_values: bool,
         /// Print the plan and checks only (exit 1 when a check fails).
         #[arg(long)]
         plan: bool,
@@ -472,11 +484,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             chart,
             version,
             values,
+            set,
+            reuse_values,
+            reset_then_reuse_values,
+            reset_values,
             plan,
             helm,
             yes,
             confirm,
         } => {
+            use strata::helm::upgrade::ValuesBase;
+            let base = match (reuse_values, reset_then_reuse_values, reset_values) {
+                (true, _, _) => ValuesBase::Reuse,
+                (_, true, _) => ValuesBase::ResetThenReuse,
+                (_, _, true) => ValuesBase::Reset,
+                _ => ValuesBase::Helm,
+            };
             let run = RunFlags {
                 wait: true,
                 yes,
@@ -488,7 +511,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 target: strata::helm::UpgradeTarget {
                     chart,
                     version,
+                    base,
                     values,
+                    set,
                 },
                 plan,
                 helm,

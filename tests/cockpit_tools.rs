@@ -537,9 +537,23 @@ async fn the_demos_failed_release_is_rolled_back_from_the_cockpit_in_nine_keys()
         3,
         "nothing yet"
     );
-    // y enter (2 keys): helm rollback --wait, then the release as its Secrets tell it.
+    // y enter (2 keys): helm rollback --wait, watched; the result and the release's health.
     ui.type_text("y").unwrap();
     ui.press("enter").unwrap();
+    let screen = wait_ticking(
+        &mut ui,
+        "the rollback's end",
+        Duration::from_secs(120),
+        |s| s.contains("verified:") || s.contains("not healthy") || s.contains("rollback failed"),
+    )
+    .await;
+    assert!(
+        screen.contains("✓ bi/superset rolled back to revision 2; revision 4 is deployed"),
+        "{screen}"
+    );
+    assert!(screen.contains("pod superset-"), "watched:\n{screen}");
+    // esc closes the result over the release as its Secrets tell it.
+    ui.press("esc").unwrap();
     let screen = wait_ticking(
         &mut ui,
         "the rolled-back release",
@@ -561,4 +575,194 @@ async fn the_demos_failed_release_is_rolled_back_from_the_cockpit_in_nine_keys()
     assert_eq!(lines[0]["action"], "rollback.helm");
     assert_eq!(lines[0]["parameters"]["to"], "2");
     assert_eq!(lines[0]["result"], "ok");
+}
+
+/// `helm` run against the simulator with its kubeconfig (a file for the test's life).
+fn helm_on(sim: &RunningSim, helm: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).unwrap();
+    std::process::Command::new(helm)
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .output()
+        .expect("helm runs")
+}
+
+/// Whether the dialog's input labelled `label` holds `text`.
+fn input_says(screen: &str, label: &str, text: &str) -> bool {
+    screen.lines().any(|l| {
+        l.split_once(label)
+            .is_some_and(|(_, typed)| typed.trim_start().starts_with(text))
+    })
+}
+
+/// Types over the whole of the values editor: everything deleted, `text` typed.
+fn retype_values(ui: &mut Harness, text: &str) {
+    for key in ["down", "down", "down", "end"] {
+        ui.press(key).unwrap();
+    }
+    for _ in 0..60 {
+        ui.press("backspace").unwrap();
+    }
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            ui.press("enter").unwrap();
+        }
+        ui.type_text(line).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_is_upgraded_from_the_cockpit_after_a_refused_plan_and_edited_values() {
+    let Some(helm) = support::find_tool("helm") else {
+        return;
+    };
+    let sim = quiet_sim().await;
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/charts/tiny");
+    let chart = chart.to_str().unwrap();
+    let installed = helm_on(
+        &sim,
+        &helm,
+        &[
+            "install",
+            "tiny",
+            chart,
+            "-n",
+            "zz-tiny",
+            "--create-namespace",
+            "--set",
+            "tag=1.0",
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    );
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "helm");
+    ui.wait_for_text("zz-tiny/tiny").await.unwrap();
+    ui.press("G").unwrap();
+    // U: the chart, asked first (the release's chart by name is offered).
+    ui.press("U").unwrap();
+    let screen = ui.wait_for_text("1/3 · Which chart?").await.unwrap();
+    assert!(input_says(&screen, "chart ▸", "tiny"), "{screen}");
+    for _ in 0.."tiny".len() {
+        ui.press("backspace").unwrap();
+    }
+    ui.type_text(chart).unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("2/3 · Which values?").await.unwrap();
+    assert!(input_says(&screen, "values 1-3 ▸", "1"), "{screen}");
+    // 3: the release's values in the editor; a selector change the server refuses.
+    ui.press("backspace").unwrap();
+    ui.type_text("3").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("ctrl-s").await.unwrap();
+    assert!(
+        screen.contains("tag:") && screen.contains("1.0"),
+        "{screen}"
+    );
+    retype_values(&mut ui, "tag: \"2.0\"\nselectorExtra: true");
+    ui.press("ctrl-s").unwrap();
+    let screen = wait_ticking(&mut ui, "the refused plan", Duration::from_secs(60), |s| {
+        s.contains("Nothing was changed: a check failed")
+    })
+    .await;
+    assert!(
+        screen.contains("check failed: the server refuses Deployment/tiny"),
+        "{screen}"
+    );
+    assert_eq!(helm_history(&sim, &helm, "zz-tiny", "tiny").len(), 1);
+    // U again: what was typed is all still there; the selector line goes.
+    ui.press("U").unwrap();
+    let screen = ui.wait_for_text("1/3 · Which chart?").await.unwrap();
+    assert!(input_says(&screen, "chart ▸", chart), "{screen}");
+    ui.press("enter").unwrap();
+    ui.wait_for("the values asked again", Duration::from_secs(5), |s| {
+        input_says(s, "values 1-3 ▸", "3")
+    })
+    .await
+    .unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("selectorExtra: true").await.unwrap();
+    assert!(screen.contains("ctrl-s"), "{screen}");
+    retype_values(&mut ui, "tag: \"2.0\"");
+    ui.press("ctrl-s").unwrap();
+    let screen = wait_ticking(&mut ui, "the plan", Duration::from_secs(60), |s| {
+        s.contains("run it? (y/n)")
+    })
+    .await;
+    for step in [
+        "Upgrade zz-tiny/tiny from revision 1 (deployed, tiny-0.1.0) to tiny-0.1.0.",
+        "changed  Deployment/tiny (pod template: its pods restart)",
+        "── user values: changed",
+        "── Deployment/tiny: changed · its pods restart",
+        "Checks: ok.",
+    ] {
+        assert!(screen.contains(step), "the plan says {step:?}:\n{screen}");
+    }
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = wait_ticking(
+        &mut ui,
+        "the upgrade's end",
+        Duration::from_secs(120),
+        |s| s.contains("verified:") || s.contains("helm upgrade failed"),
+    )
+    .await;
+    assert!(
+        screen.contains("✓ zz-tiny/tiny upgraded to"),
+        "the result:\n{screen}"
+    );
+    assert!(
+        screen.contains("verified: 1 pod(s) running and ready"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("pod tiny-"),
+        "the release as watched:\n{screen}"
+    );
+    let history = helm_history(&sim, &helm, "zz-tiny", "tiny");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["status"], "deployed");
+    let values = helm_on(
+        &sim,
+        &helm,
+        &["get", "values", "tiny", "-n", "zz-tiny", "-o", "json"],
+    );
+    let values: Value = serde_json::from_slice(&values.stdout).unwrap();
+    assert_eq!(values, serde_json::json!({"tag": "2.0"}));
+    // The edited values were written for helm only for as long as it needed them.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("values-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "upgrade.helm");
+    assert_eq!(lines[0]["parameters"]["from"], "1");
+    assert_eq!(lines[0]["result"], "ok");
+    // esc: the dialog closes over the release, now at revision 2.
+    ui.press("esc").unwrap();
+    wait_ticking(
+        &mut ui,
+        "revision 2 in the list",
+        Duration::from_secs(30),
+        |s| {
+            s.lines().any(|l| {
+                l.contains("zz-tiny/tiny") && l.contains("● deployed") && l.contains(" 2 ")
+            })
+        },
+    )
+    .await;
 }

@@ -216,6 +216,17 @@ fn strata_rolls_back_a_failed_upgrade_after_a_dry_run_that_changes_nothing() {
         "{}",
         run.stdout
     );
+    // Watched while helm worked (the never-ready pod of revision 2 going), verified after.
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with("  pod tiny-")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("verified: 1 pod(s) running and ready"),
+        "{}",
+        run.stdout
+    );
     assert_rolled_back_to_revision_1(&sim, "tiny-strata");
     let lines = audit(dir.path());
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -223,7 +234,7 @@ fn strata_rolls_back_a_failed_upgrade_after_a_dry_run_that_changes_nothing() {
         &lines[0],
         "rollback.helm",
         "tiny-strata",
-        "rolled back to revision 1; revision 3 is deployed",
+        "rolled back to revision 1; revision 3 is deployed; verified: 1 pod(s) running and ready",
     );
 }
 
@@ -413,7 +424,7 @@ fn strata_upgrades_the_image_after_a_plan_that_changes_nothing() {
         &lines[0],
         "upgrade.helm",
         "tiny-upgrade",
-        "upgraded to tiny-0.1.0; revision 2 is deployed",
+        "upgraded to tiny-0.1.0; revision 2 is deployed; verified: 1 pod(s) running and ready",
     );
 }
 

@@ -109,6 +109,16 @@ pub enum Action {
         act: super::tool::Act,
         result: Result<super::tool::Approved, String>,
     },
+    /// A Helm change under way: its release as watched now (pods, hooks, events).
+    ToolProgress {
+        act: super::tool::Act,
+        lines: Vec<String>,
+    },
+    /// The release's user values (YAML) for an upgrade's editor, or why they cannot be read.
+    ToolValues {
+        act: super::tool::Act,
+        result: Result<String, String>,
+    },
     /// A confirmed change was sent to Airflow: what came of it.
     ToolActed {
         act: super::tool::Act,
@@ -190,6 +200,8 @@ pub enum Intent {
     Undo,
     /// Roll a Helm release back (the one under the cursor, or the component's).
     Rollback,
+    /// Upgrade the Helm release under the cursor (guided).
+    Upgrade,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -240,6 +252,7 @@ impl Intent {
             Intent::RolloutHistory => "rollout_history",
             Intent::Undo => "undo",
             Intent::Rollback => "rollback",
+            Intent::Upgrade => "upgrade",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -328,6 +341,8 @@ pub enum Effect {
     },
     /// Ask the guard about a change to Airflow (answered by `ToolApproved`).
     ToolCheck(super::tool::Act),
+    /// Read a release's user values for the upgrade `act` (its editor).
+    ToolValues(super::tool::Act),
     /// The operator's answer to the guard's question: when it confirms, the change is sent
     /// and recorded (answered by `ToolActed`).
     ToolAct {
@@ -387,6 +402,7 @@ mod tests {
             Intent::RolloutHistory,
             Intent::Undo,
             Intent::Rollback,
+            Intent::Upgrade,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

@@ -264,6 +264,7 @@ impl Executor {
             }
             Effect::ToolCheck(act) => self.tool_check(act),
             Effect::ToolAct { act, answer } => self.tool_act(act, answer),
+            Effect::ToolValues(act) => self.tool_values(act),
             Effect::PrepareTrigger { namespace, cronjob } => {
                 self.prepare_trigger(namespace, cronjob)
             }
@@ -619,6 +620,14 @@ impl Executor {
         });
     }
 
+    fn tool_values(&mut self, act: super::tool::Act) {
+        let (kube, inbox) = (self.connection.client.clone(), self.inbox.clone());
+        self.tasks.spawn(async move {
+            let result = super::tool_runtime::release_values(&kube, &act).await;
+            let _ = inbox.send(Action::ToolValues { act, result }).await;
+        });
+    }
+
     fn tool_act(&mut self, act: super::tool::Act, answer: String) {
         let approval = self
             .tool_approval
@@ -630,9 +639,24 @@ impl Executor {
         let (tools, reach, inbox) = (self.tools.clone(), self.reach(), self.inbox.clone());
         let guard = self.guard();
         self.tasks.spawn(async move {
-            let result = match approval {
-                None => Err("the approval of this change was lost; ask again".to_string()),
-                Some(approval) => tools.perform(&reach, guard, &act, approval, &answer).await,
+            let result = match (approval, act.release()) {
+                (None, _) => Err("the approval of this change was lost; ask again".to_string()),
+                // A Helm change is watched while helm works: the dialog shows its release.
+                (Some(approval), Some(release)) => {
+                    let client = reach.kube.clone();
+                    let work = tools.perform(&reach, guard, &act, approval, &answer);
+                    crate::helm::watch::watch_while(&client, release, work, |seen, _| {
+                        let lines = seen.lines();
+                        let _ = inbox.try_send(Action::ToolProgress {
+                            act: act.clone(),
+                            lines,
+                        });
+                    })
+                    .await
+                }
+                (Some(approval), None) => {
+                    tools.perform(&reach, guard, &act, approval, &answer).await
+                }
             };
             let _ = inbox.send(Action::ToolActed { act, result }).await;
         });

@@ -444,6 +444,12 @@ pub enum PromptKind {
     ToolUser,
     /// The Airflow password (masked; held only until sent).
     ToolSecret,
+    /// An upgrade's chart (`CHART [VERSION]`).
+    UpgradeChart,
+    /// An upgrade's values: 1 reuse, 2 reset then reuse, 3 edit.
+    UpgradeValues,
+    /// An upgrade's values, edited as YAML (many lines; ctrl-s takes them).
+    ValuesEditor,
 }
 
 /// The input line while the operator types.
@@ -470,7 +476,27 @@ impl Prompt {
     }
 
     pub fn text(&self) -> String {
+        if self.kind == PromptKind::ValuesEditor {
+            return self.input.lines().join("\n");
+        }
         self.input.lines().first().cloned().unwrap_or_default()
+    }
+
+    /// An editor of many lines, `text` to start with.
+    pub fn editor(kind: PromptKind, text: &str) -> Prompt {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut input = TextArea::new(if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        });
+        input.move_cursor(ratatui_textarea::CursorMove::Top);
+        Prompt {
+            kind,
+            input,
+            completions: Vec::new(),
+            before: None,
+        }
     }
 }
 
@@ -521,6 +547,9 @@ pub struct AppState {
     pub trigger: Option<super::trigger::TriggerDraft>,
     /// A change to Airflow in progress (its dialog is over the view).
     pub tool_draft: Option<super::tool::ToolDraft>,
+    /// The last upgrade asked for (chart, version, values as typed), offered again when the
+    /// same release is upgraded: a cancelled or refused wizard loses nothing typed.
+    pub last_upgrade: Option<super::tool::Act>,
     /// Signing in to Airflow by hand (its dialog is over the view).
     pub tool_login: Option<super::tool::ToolLogin>,
     /// `--readonly` and `[contexts]` of `config.toml`, for the header's READ-ONLY and
@@ -566,6 +595,7 @@ impl AppState {
             log_buffers: super::logs::LogBuffers::default(),
             trigger: None,
             tool_draft: None,
+            last_upgrade: None,
             tool_login: None,
             policies: crate::guard::Policies::default(),
         };

@@ -428,6 +428,22 @@ impl ToolView {
         })
     }
 
+    /// `U`: upgrading the release under the cursor (a release, or any revision of one), to
+    /// its chart by name until the operator says which chart.
+    pub fn upgrade(&self) -> Option<Act> {
+        let row = self.selected_row()?;
+        if !matches!(self.level, Level::Releases | Level::History { .. }) {
+            return None;
+        }
+        Some(Act::Upgrade {
+            namespace: row.namespace.clone(),
+            name: row.name().to_string(),
+            chart: chart_name(&row.detail).to_string(),
+            version: None,
+            values: ValuesChoice::Reuse,
+        })
+    }
+
     /// `u`: putting the revision under the cursor back, in a workload's rollout history.
     pub fn undo(&self) -> Option<Act> {
         let Level::Rollouts {
@@ -561,6 +577,14 @@ pub enum Act {
         name: String,
         to: Option<u32>,
     },
+    /// Upgrades a Helm release to `chart` (a folder, a `.tgz`, or `repo/name`) at `version`.
+    Upgrade {
+        namespace: String,
+        name: String,
+        chart: String,
+        version: Option<String>,
+        values: ValuesChoice,
+    },
     /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
     Undo {
         kind: String,
@@ -570,10 +594,89 @@ pub enum Act {
     },
 }
 
+/// What becomes of a release's values in an upgrade.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ValuesChoice {
+    /// The release's values as they are (helm's default when none are given).
+    #[default]
+    Reuse,
+    /// The new chart's defaults, then the release's values over them.
+    ResetThenReuse,
+    /// The release's values as the operator edited them (YAML), over the chart's defaults.
+    Edited(String),
+}
+
+impl ValuesChoice {
+    /// The number it is picked by in the wizard.
+    pub fn number(&self) -> &'static str {
+        match self {
+            ValuesChoice::Reuse => "1",
+            ValuesChoice::ResetThenReuse => "2",
+            ValuesChoice::Edited(_) => "3",
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ValuesChoice::Reuse => "the release's values reused",
+            ValuesChoice::ResetThenReuse => "the new chart's defaults, then the release's values",
+            ValuesChoice::Edited(_) => "the values as edited",
+        }
+    }
+}
+
+/// The chart's name from a release row's chart label (`superset-0.14.2` → `superset`): the
+/// version starts at the first `-` followed by a digit.
+pub fn chart_name(label: &str) -> &str {
+    let chart = label.split(" · ").next().unwrap_or_default();
+    chart
+        .char_indices()
+        .find(|(i, c)| *c == '-' && chart[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+        .map_or(chart, |(i, _)| &chart[..i])
+}
+
+/// `CHART [VERSION]` as typed in the wizard.
+pub fn parse_chart(text: &str) -> Result<(String, Option<String>), String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        [chart] => Ok((chart.to_string(), None)),
+        [chart, version] => Ok((chart.to_string(), Some(version.to_string()))),
+        [] => Err("name a chart: a folder, a .tgz, or repo/name (then a version)".into()),
+        _ => Err("CHART [VERSION]: a chart, then at most a version".into()),
+    }
+}
+
 impl Act {
+    /// The Helm release a wizard (rollback, upgrade) works on.
+    pub fn release(&self) -> Option<(&str, &str)> {
+        match self {
+            Act::Rollback {
+                namespace, name, ..
+            }
+            | Act::Upgrade {
+                namespace, name, ..
+            } => Some((namespace, name)),
+            _ => None,
+        }
+    }
+
     /// What the operator is about to do, in the dialog and the flash.
     pub fn describe(&self) -> String {
         match self {
+            Act::Upgrade {
+                namespace,
+                name,
+                chart,
+                version,
+                values,
+            } => format!(
+                "upgrade Helm release {namespace}/{name} to {chart}{} with {}",
+                version
+                    .as_deref()
+                    .map(|v| format!(" {v}"))
+                    .unwrap_or_default(),
+                values.describe()
+            ),
             Act::Trigger { dag_id, conf } if conf.trim().is_empty() => {
                 format!("trigger DAG {dag_id}")
             }
@@ -609,7 +712,10 @@ impl Act {
             Act::Trigger { dag_id, .. }
             | Act::SetPaused { dag_id, .. }
             | Act::ClearFailed { dag_id, .. } => dag_id,
-            Act::Sync { name, .. } | Act::Undo { name, .. } | Act::Rollback { name, .. } => name,
+            Act::Sync { name, .. }
+            | Act::Undo { name, .. }
+            | Act::Rollback { name, .. }
+            | Act::Upgrade { name, .. } => name,
         }
     }
 
@@ -617,7 +723,7 @@ impl Act {
         match self {
             Act::Sync { .. } => Tool::Airbyte,
             Act::Undo { .. } => Tool::Rollout,
-            Act::Rollback { .. } => Tool::Helm,
+            Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
     }
@@ -628,11 +734,19 @@ impl Act {
 pub enum Stage {
     /// Editing a trigger's conf.
     Conf,
-    /// The guard is asked (and a clear's dry run read).
+    /// An upgrade's chart and values being chosen.
+    Target,
+    /// An upgrade's values being edited.
+    Values,
+    /// The guard is asked (and a clear's dry run read, an upgrade planned).
     Checking,
     Confirming,
-    /// Sent to Airflow.
+    /// A check stopped it: why, with the plan (nothing was changed).
+    Refused,
+    /// Sent to the tool (a Helm change is watched meanwhile).
     Acting,
+    /// A Helm change ended: what came of it and the release's health after.
+    Done,
 }
 
 /// A change in progress, shown as a dialog over the view.
@@ -644,8 +758,14 @@ pub struct ToolDraft {
     pub error: Option<String>,
     /// The confirmation the guard asks for, and its question.
     pub confirm: Option<(Confirm, String)>,
-    /// What a clear would clear (its dry run), one task per line.
+    /// What a clear would clear (its dry run), one task per line; a Helm plan and diff.
     pub preview: Vec<String>,
+    /// How far the preview is scrolled.
+    pub scroll: usize,
+    /// A Helm change's release as last watched (pods, hooks, events).
+    pub progress: Vec<String>,
+    /// What came of a Helm change.
+    pub outcome: Option<Result<String, String>>,
 }
 
 impl ToolDraft {
@@ -656,7 +776,15 @@ impl ToolDraft {
             error: None,
             confirm: None,
             preview: Vec::new(),
+            scroll: 0,
+            progress: Vec::new(),
+            outcome: None,
         }
+    }
+
+    /// Whether it is one of the Helm wizards (a big dialog that stays while helm works).
+    pub fn is_wizard(&self) -> bool {
+        self.act.release().is_some()
     }
 
     /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything
@@ -747,6 +875,42 @@ mod tests {
         view.selected = 1;
         assert_eq!(view.log(), None);
         assert_eq!(view.run(), Some(("d".into(), "r".into())));
+    }
+
+    #[test]
+    fn an_upgrade_starts_from_the_releases_chart_and_takes_chart_then_version() {
+        assert_eq!(chart_name("superset-0.14.2 · app 4.1.1"), "superset");
+        assert_eq!(chart_name("spark-operator-2.1.0-rc1"), "spark-operator");
+        assert_eq!(chart_name("-"), "-");
+        assert_eq!(
+            parse_chart(" superset/superset  0.14.3 "),
+            Ok(("superset/superset".into(), Some("0.14.3".into())))
+        );
+        assert_eq!(
+            parse_chart("./charts/tiny"),
+            Ok(("./charts/tiny".into(), None))
+        );
+        assert!(parse_chart("  ").is_err());
+        assert!(parse_chart("a b c").is_err());
+        let mut view = ToolView::new(Level::Releases, 1);
+        let mut row = Row::new("bi/superset");
+        row.namespace = "bi".into();
+        row.label = "superset".into();
+        row.detail = "superset-0.14.2 · app 4.1.1".into();
+        view.loaded(
+            Ok(Page {
+                source: String::new(),
+                namespace: None,
+                rows: vec![row],
+            }),
+            Utc::now(),
+        );
+        let act = view.upgrade().unwrap();
+        assert_eq!(
+            act.describe(),
+            "upgrade Helm release bi/superset to superset with the release's values reused"
+        );
+        assert_eq!(act.release(), Some(("bi", "superset")));
     }
 
     #[test]

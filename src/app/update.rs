@@ -308,6 +308,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         } => tool::sign_in_needed(state, generation, level, target, error),
         Action::ToolApproved { act, result } => tool::approved(state, &act, result),
         Action::ToolActed { act, result } => tool::acted(state, &act, result),
+        Action::ToolProgress { act, lines } => tool::progress(state, &act, lines),
+        Action::ToolValues { act, result } => tool::values_read(state, &act, result),
         Action::Terminate => vec![Effect::Quit],
     }
 }
@@ -330,10 +332,49 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     };
     state.revision = state.revision.wrapping_add(1);
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    // The values editor takes enter as a new line; ctrl-s takes the values.
+    if prompt.kind == PromptKind::ValuesEditor
+        && key.code != KeyCode::Esc
+        && !(ctrl && key.code == KeyCode::Char('c'))
+    {
+        if ctrl && key.code == KeyCode::Char('s') {
+            let Some(prompt) = state.prompt.take() else {
+                return Vec::new();
+            };
+            return tool::enter(state, prompt);
+        }
+        prompt.input.input(textarea_input(&key));
+        return Vec::new();
+    }
+    // The plan above a confirmation scrolls while the answer is typed.
+    if prompt.kind == PromptKind::ToolConfirm
+        && let Some(draft) = state.tool_draft.as_mut()
+    {
+        let page = state.viewport.rows.saturating_sub(8).max(1);
+        match key.code {
+            KeyCode::PageDown | KeyCode::Down => {
+                let step = if key.code == KeyCode::Down { 1 } else { page };
+                draft.scroll = draft.scroll.saturating_add(step);
+                return Vec::new();
+            }
+            KeyCode::PageUp | KeyCode::Up => {
+                let step = if key.code == KeyCode::Up { 1 } else { page };
+                draft.scroll = draft.scroll.saturating_sub(step);
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
     match key.code {
         KeyCode::Char('c') if ctrl => vec![Effect::Quit],
         KeyCode::Esc => {
             let prompt = state.prompt.take();
+            if let Some(editor) = prompt
+                .as_ref()
+                .filter(|p| p.kind == PromptKind::ValuesEditor)
+            {
+                tool::keep_edited(state, editor.text());
+            }
             // Typing a filter is a preview: esc puts back the one that was there.
             if let Some(Prompt {
                 kind: kind @ (PromptKind::Filter | PromptKind::Search),
@@ -362,7 +403,10 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 PromptKind::AirflowConf
                 | PromptKind::ToolConfirm
                 | PromptKind::ToolUser
-                | PromptKind::ToolSecret => tool::enter(state, prompt),
+                | PromptKind::ToolSecret
+                | PromptKind::UpgradeChart
+                | PromptKind::UpgradeValues
+                | PromptKind::ValuesEditor => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -581,6 +625,9 @@ fn refresh_top(state: &mut AppState) -> Vec<Effect> {
 
 fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
     let rows = state.viewport.rows.max(1);
+    if let Some(effects) = tool::wizard_intent(state, intent, rows) {
+        return effects;
+    }
     if let Some(effects) = tool::intent(state, intent, rows) {
         return effects;
     }
@@ -700,7 +747,11 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             return Vec::new();
         }
         // Airflow's own keys; `tool::intent` took them when it is on top.
-        Intent::TogglePause | Intent::ClearFailed | Intent::Diff | Intent::Undo => {
+        Intent::TogglePause
+        | Intent::ClearFailed
+        | Intent::Diff
+        | Intent::Undo
+        | Intent::Upgrade => {
             return Vec::new();
         }
         Intent::RolloutHistory => {

@@ -1,12 +1,19 @@
 //! What `strata rollback` and `strata upgrade` share around the helm binary: the guard's
 //! check and the operator's go-ahead for a step, helm's connection flags, and a helm run
-//! detached from the terminal whose result the audit log records.
+//! detached from the terminal and watched (pods, hooks, events) while it runs, the release
+//! verified after, and the result recorded in the audit log.
+
+use std::time::Duration;
 
 use super::CommandError;
 use super::trigger::{TriggerCommon, confirm, record};
 use crate::cluster::Connection;
 use crate::guard::{Confirmed, Guard, Mutation, Outcome};
+use crate::helm::watch::{verify, watch_while};
 use crate::helm::{HelmBinary, KubeArgs};
+
+/// How long a finished change is given for the pods it replaced to go before it is judged.
+const VERIFY_SETTLE: Duration = Duration::from_secs(30);
 
 /// The guard's check (policy, RBAC) and then the operator's go-ahead for one step.
 pub(crate) async fn approve(
@@ -79,12 +86,27 @@ impl<'a> HelmStep<'a> {
         let (verb, namespace, release) = (self.verb, self.namespace, self.release);
         let log = crate::helm::run_log(self.common.audit_log.as_deref(), namespace, release);
         println!("(helm's output: {})", log.display());
-        let ran = self.helm.run_detached(args, self.kube, &log).await;
+        let client = &self.connection.client;
+        // The release watched while helm works: each new pod state, hook and event.
+        let ran = watch_while(
+            client,
+            (namespace, release),
+            self.helm.run_detached(args, self.kube, &log),
+            |_, news| news.iter().for_each(|line| println!("  {line}")),
+        )
+        .await;
         // What the Secrets say now, whatever helm said.
-        let newest = crate::helm::newest_said(&self.connection.client, namespace, release).await;
+        let newest = crate::helm::newest_said(client, namespace, release).await;
         let ok = matches!(&ran, Ok(run) if run.success);
+        // Pods the change replaced take a moment to go; a failed change is read as it is.
+        let settle = if ok { VERIFY_SETTLE } else { Duration::ZERO };
+        let verdict = match verify(client, namespace, release, settle).await {
+            Ok((_, verdict)) => verdict.said(),
+            Err(error) => format!("not verified: {error}"),
+        };
+        println!("{verdict}");
         let outcome = match &ran {
-            Ok(run) if run.success => Outcome::ok(done(&newest)),
+            Ok(run) if run.success => Outcome::ok(format!("{}; {verdict}", done(&newest))),
             Ok(run) => Outcome::failed(format!("helm {verb} failed: {}", run.stderr.trim())),
             Err(error) => Outcome::failed(format!("helm could not run: {error}")),
         };

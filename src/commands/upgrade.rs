@@ -13,8 +13,8 @@ use super::trigger::{TriggerCommon, connect_in, exit_code, guard_for, refuse_if_
 use crate::cluster::probe;
 use crate::guard::Target;
 use crate::helm::binary::parse_version;
-use crate::helm::upgrade::{parse_rendered, server_minor, stuck};
-use crate::helm::{HelmBinary, UpgradePlan, UpgradeTarget, read_revisions, server_dry_run};
+use crate::helm::prepare::{NotPlanned, PreparedUpgrade, prepare_upgrade};
+use crate::helm::{HelmBinary, UpgradeTarget};
 
 /// Exit code of a failed check or a failed upgrade.
 pub const EXIT_FAILED: i32 = 1;
@@ -49,56 +49,23 @@ pub async fn upgrade(options: &UpgradeOptions) -> Result<i32, CommandError> {
         .map_err(|error| CommandError::Target(error.to_string()))?;
     probe(&connection).await?;
     let kube = kube_args(&connection, &options.common)?;
-    let revisions = read_revisions(&connection.client, &namespace, release)
-        .await
-        .map_err(|e| CommandError::Target(format!("cannot read the release Secrets: {e}")))?;
-    if revisions.is_empty() {
-        return Err(CommandError::Target(format!(
-            "no Helm release {release} in namespace {namespace}; install it with helm first"
-        )));
-    }
-    if let Some(stuck) = stuck(release, &revisions) {
-        println!("check failed: {stuck}");
-        println!("Nothing was changed.");
-        return Ok(EXIT_FAILED);
-    }
-    let rendered = helm
-        .run(options.target.render_args(release, &namespace), &kube)
-        .await
-        .map_err(|e| CommandError::Target(format!("helm could not run: {e}")))?;
-    if !rendered.success {
-        return Err(CommandError::Target(format!(
-            "helm could not render the upgrade: {}",
-            rendered.stderr.trim()
-        )));
-    }
-    let rendered = parse_rendered(&rendered.stdout).map_err(CommandError::Target)?;
-    // Unknown (an unreadable /version) skips the removed-API check rather than guessing.
-    let minor = match connection.client.apiserver_version().await {
-        Ok(info) => server_minor(&info.minor),
-        Err(_) => None,
-    };
-    let mut plan = UpgradePlan::build(release, &namespace, &revisions, &rendered, minor)
-        .map_err(CommandError::Target)?;
-    let preflight = server_dry_run(
+    let prepared = prepare_upgrade(
         &connection.client,
-        &namespace,
-        &rendered.manifest,
-        &plan.changes,
+        &helm,
+        &kube,
+        (&namespace, release),
+        &options.target,
     )
     .await;
-    plan.notes.extend(
-        preflight
-            .unchecked
-            .iter()
-            .map(|object| format!("not checked by the server: {object}")),
-    );
-    plan.failed.extend(
-        preflight
-            .refused
-            .iter()
-            .map(|object| format!("the server refuses {object}")),
-    );
+    let PreparedUpgrade { plan, .. } = match prepared {
+        Ok(prepared) => prepared,
+        Err(NotPlanned::Check(why)) => {
+            println!("check failed: {why}");
+            println!("Nothing was changed.");
+            return Ok(EXIT_FAILED);
+        }
+        Err(NotPlanned::Cannot(why)) => return Err(CommandError::Target(why)),
+    };
     print!("{}", plan.render());
     if !plan.failed.is_empty() {
         println!("Nothing was changed.");
@@ -108,10 +75,7 @@ pub async fn upgrade(options: &UpgradeOptions) -> Result<i32, CommandError> {
         println!("Plan only: nothing was changed.");
         return Ok(0);
     }
-    let upgrade = crate::helm::release_mutation("upgrade.helm", &namespace, release)
-        .parameter("from", plan.current.to_string())
-        .parameter("chart", plan.target_chart.clone())
-        .parameter("helm", helm.version.clone());
+    let upgrade = plan.mutation(&helm.version);
     let confirmed = approve(&guard, upgrade, &options.common, || {
         format!(
             "helm upgrade {release} {} -n {namespace} --wait (revision {} to {}).",

@@ -5,9 +5,11 @@
 pub mod binary;
 pub mod plan;
 pub mod preflight;
+pub mod prepare;
 pub mod revisions;
 pub mod rollback;
 pub mod upgrade;
+pub mod watch;
 
 pub use binary::{HelmBinary, HelmError, HelmRun, KubeArgs};
 pub use plan::{ObjectChange, RollbackPlan};

@@ -19,13 +19,51 @@ use super::revisions::Revision;
 use super::rollback::HELM_TIMEOUT;
 use crate::release::{HelmRelease, ReleaseStatus};
 
-/// What to upgrade to: the chart (a folder, a `.tgz`, or `repo/name`), its version, and the
-/// values files (none: helm reuses the release's user values).
+/// What becomes of the release's user values (the values given with `-f`/`--set` go on top).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ValuesBase {
+    /// Helm's own rule: the release's values when none are given, else the chart's defaults.
+    #[default]
+    Helm,
+    /// `--reuse-values`: the release's values merged over the *old* chart's defaults — a new
+    /// chart's new defaults are missed.
+    Reuse,
+    /// `--reset-then-reuse-values` (helm 3.14+): the new chart's defaults, then the release's
+    /// values over them — what an operator usually means by "keep my values".
+    ResetThenReuse,
+    /// `--reset-values`: the new chart's defaults only.
+    Reset,
+}
+
+impl ValuesBase {
+    fn flag(self) -> Option<&'static str> {
+        match self {
+            ValuesBase::Helm => None,
+            ValuesBase::Reuse => Some("--reuse-values"),
+            ValuesBase::ResetThenReuse => Some("--reset-then-reuse-values"),
+            ValuesBase::Reset => Some("--reset-values"),
+        }
+    }
+
+    /// The helm (major, minor) that first knows the flag.
+    pub fn needs(self) -> (u32, u32) {
+        match self {
+            ValuesBase::ResetThenReuse => (3, 14),
+            _ => (3, 0),
+        }
+    }
+}
+
+/// What to upgrade to: the chart (a folder, a `.tgz`, or `repo/name`), its version, what
+/// becomes of the release's values, and the values files and `--set`s on top.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UpgradeTarget {
     pub chart: String,
     pub version: Option<String>,
+    pub base: ValuesBase,
     pub values: Vec<PathBuf>,
+    /// `--set key=value`, in order.
+    pub set: Vec<String>,
 }
 
 impl UpgradeTarget {
@@ -37,10 +75,28 @@ impl UpgradeTarget {
         if let Some(version) = &self.version {
             args.extend(["--version".to_string(), version.clone()]);
         }
+        args.extend(self.base.flag().map(String::from));
         for file in &self.values {
             args.extend(["-f".to_string(), file.display().to_string()]);
         }
+        for set in &self.set {
+            args.extend(["--set".to_string(), set.clone()]);
+        }
         args
+    }
+
+    /// Why `helm_version` cannot do it, when it cannot.
+    pub fn unsupported(&self, helm_version: &str) -> Option<String> {
+        let found = super::binary::parse_version(helm_version)?;
+        let needs = self.base.needs();
+        (found < needs).then(|| {
+            format!(
+                "{} needs helm {}.{} or newer; this helm is {helm_version}",
+                self.base.flag().unwrap_or_default(),
+                needs.0,
+                needs.1
+            )
+        })
     }
 
     /// `helm upgrade … --dry-run=server -o json`: the release helm would write, rendered
@@ -286,6 +342,14 @@ impl UpgradePlan {
         })
     }
 
+    /// The guard's record of the upgrade: from which revision, to which chart, with which helm.
+    pub fn mutation(&self, helm_version: &str) -> crate::guard::Mutation {
+        super::rollback::release_mutation("upgrade.helm", &self.namespace, &self.release)
+            .parameter("from", self.current.to_string())
+            .parameter("chart", self.target_chart.clone())
+            .parameter("helm", helm_version)
+    }
+
     /// The plan as printed before anything is done.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -342,12 +406,26 @@ mod tests {
             chart: "./tiny".into(),
             version: Some("0.2.0".into()),
             values: vec![PathBuf::from("v.yaml")],
+            ..UpgradeTarget::default()
         };
         assert_eq!(
             target.upgrade_args("tiny", "data", 4).join(" "),
             "upgrade tiny ./tiny -n data --version 0.2.0 -f v.yaml --wait --timeout 5m \
              --rollback-on-failure"
         );
+        let keep = UpgradeTarget {
+            chart: "./tiny".into(),
+            base: ValuesBase::ResetThenReuse,
+            set: vec!["image.tag=1.2".into()],
+            ..UpgradeTarget::default()
+        };
+        assert_eq!(
+            keep.render_args("tiny", "data").join(" "),
+            "upgrade tiny ./tiny -n data --reset-then-reuse-values --set image.tag=1.2 \
+             --dry-run=server -o json"
+        );
+        assert!(keep.unsupported("v3.13.3").unwrap().contains("3.14"));
+        assert_eq!(keep.unsupported("v4.1.4"), None);
         assert!(
             target
                 .upgrade_args("tiny", "data", 3)

@@ -10,10 +10,15 @@ use kube::api::{ListParams, ObjectMeta};
 use kube::{Api, Client};
 
 use super::Reach;
-use crate::app::tool::{Act, Level, Page, Row};
+use crate::app::tool::{Act, Level, Page, Row, ValuesChoice};
 use crate::guard::{Approval, Guard};
+use crate::helm::binary::parse_version;
+use crate::helm::prepare::{ValuesFile, prepare_upgrade};
+use crate::helm::upgrade::ValuesBase;
+use crate::helm::watch::verify;
 use crate::helm::{
-    HelmBinary, RollbackPlan, rollback_args, run_log, unlock_mutation, unlock_pending,
+    HelmBinary, RollbackPlan, UpgradeTarget, rollback_args, run_log, unlock_mutation,
+    unlock_pending,
 };
 use crate::release::{HelmRelease, decode_release, release_secret_name};
 use crate::stack::ReleaseFacts;
@@ -244,6 +249,13 @@ async fn plan(
     RollbackPlan::read(kube, namespace, name, *to).await
 }
 
+/// The helm binary the wizards run, or why not and what works without it.
+fn wizard_helm() -> Result<HelmBinary, String> {
+    HelmBinary::find(None).map_err(|e| {
+        format!("{e}; the rollout history of plain workloads (R on a Deployment) needs no helm")
+    })
+}
+
 /// Plans the rollback and asks the guard; the plan is what the operator reads before saying
 /// yes. A failed check (a GitOps owner) stops here, with what to do instead.
 pub(super) async fn check_rollback(
@@ -251,9 +263,7 @@ pub(super) async fn check_rollback(
     guard: &Guard,
     act: &Act,
 ) -> Result<(Approval, Vec<String>), String> {
-    let helm = HelmBinary::find(None).map_err(|e| {
-        format!("{e}; the rollout history of plain workloads (R on a Deployment) needs no helm")
-    })?;
+    let helm = wizard_helm()?;
     let (plan, _) = plan(&reach.kube, act).await?;
     let failed = plan.failed_checks();
     if !failed.is_empty() {
@@ -304,8 +314,9 @@ pub(super) async fn rollback(
         .map_err(|e| format!("helm could not run: {e}"))?;
     let newest = crate::helm::newest_said(&reach.kube, &plan.namespace, &plan.release).await;
     if ran.success {
+        let verdict = verified(&reach.kube, &plan.namespace, &plan.release).await;
         Ok(format!(
-            "{}/{} rolled back to revision {}; {newest}",
+            "{}/{} rolled back to revision {}; {newest}\n{verdict}",
             plan.namespace, plan.release, plan.target
         ))
     } else {
@@ -315,6 +326,164 @@ pub(super) async fn rollback(
             log.display()
         ))
     }
+}
+
+/// The release after a change, in one line: given a moment for the pods it replaced to go.
+async fn verified(kube: &Client, namespace: &str, release: &str) -> String {
+    match verify(kube, namespace, release, VERIFY_SETTLE).await {
+        Ok((_, verdict)) => verdict.said(),
+        Err(error) => format!("not verified: {error}"),
+    }
+}
+
+/// How long a finished change is given before the release is judged.
+const VERIFY_SETTLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What an upgrade names.
+struct Upgrade<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    target: UpgradeTarget,
+    /// The values as edited, for helm's `-f`.
+    edited: Option<&'a str>,
+}
+
+fn upgrade_of(act: &Act) -> Result<Upgrade<'_>, String> {
+    let Act::Upgrade {
+        namespace,
+        name,
+        chart,
+        version,
+        values,
+    } = act
+    else {
+        return Err("not a Helm upgrade".into());
+    };
+    let (base, edited) = match values {
+        ValuesChoice::Reuse => (ValuesBase::Helm, None),
+        ValuesChoice::ResetThenReuse => (ValuesBase::ResetThenReuse, None),
+        // The whole of the release's values, edited: over the chart's defaults.
+        ValuesChoice::Edited(yaml) => (ValuesBase::Helm, Some(yaml.as_str())),
+    };
+    Ok(Upgrade {
+        namespace,
+        name,
+        target: UpgradeTarget {
+            chart: chart.clone(),
+            version: version.clone(),
+            base,
+            ..UpgradeTarget::default()
+        },
+        edited,
+    })
+}
+
+impl Upgrade<'_> {
+    /// The target with the edited values written for helm (the file goes when dropped).
+    fn with_values(&self, reach: &Reach) -> Result<(UpgradeTarget, Option<ValuesFile>), String> {
+        let mut target = self.target.clone();
+        let Some(yaml) = self.edited else {
+            return Ok((target, None));
+        };
+        let dir = reach
+            .audit_log
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map_or_else(std::env::temp_dir, std::path::Path::to_path_buf);
+        let file = ValuesFile::write(&dir, self.name, yaml)
+            .map_err(|e| format!("cannot write the edited values in {}: {e}", dir.display()))?;
+        target.values.push(file.path().to_path_buf());
+        Ok((target, Some(file)))
+    }
+}
+
+/// Plans the upgrade as `strata upgrade --plan` does (helm's render, the checks, the server's
+/// dry run) and asks the guard; the plan and the per-object diff are what the operator reads.
+/// A failed check comes back as the whole plan, so the operator sees why.
+pub(super) async fn check_upgrade(
+    reach: &Reach,
+    guard: &Guard,
+    act: &Act,
+) -> Result<(Approval, Vec<String>), String> {
+    let helm = wizard_helm()?;
+    let kube = reach.helm_kube.clone()?;
+    let upgrade = upgrade_of(act)?;
+    let (target, _file) = upgrade.with_values(reach)?;
+    let prepared = prepare_upgrade(
+        &reach.kube,
+        &helm,
+        &kube,
+        (upgrade.namespace, upgrade.name),
+        &target,
+    )
+    .await
+    .map_err(|e| format!("{e}\nNothing was changed."))?;
+    let mut preview: Vec<String> = prepared.plan.render().lines().map(str::to_string).collect();
+    preview.extend(prepared.diff);
+    if !prepared.plan.failed.is_empty() {
+        preview.insert(0, "Nothing was changed: a check failed (below).".into());
+        return Err(preview.join("\n"));
+    }
+    let approval = guard
+        .check(&prepared.plan.mutation(&helm.version))
+        .await
+        .map_err(|r| r.to_string())?;
+    Ok((approval, preview))
+}
+
+/// Runs the confirmed upgrade: `helm upgrade --wait` with a rollback on failure, detached from
+/// the terminal; what the Secrets say afterwards and the release's health.
+pub(super) async fn upgrade(reach: &Reach, act: &Act) -> Result<String, String> {
+    let helm = HelmBinary::find(None).map_err(|e| e.to_string())?;
+    let kube = reach.helm_kube.clone()?;
+    let upgrade = upgrade_of(act)?;
+    let (target, _file) = upgrade.with_values(reach)?;
+    let (namespace, name) = (upgrade.namespace, upgrade.name);
+    let major = parse_version(&helm.version).map_or(3, |(major, _)| major);
+    let log = run_log(reach.audit_log.as_deref(), namespace, name);
+    let ran = helm
+        .run_detached(target.upgrade_args(name, namespace, major), &kube, &log)
+        .await
+        .map_err(|e| format!("helm could not run: {e}"))?;
+    let newest = crate::helm::newest_said(&reach.kube, namespace, name).await;
+    if ran.success {
+        let verdict = verified(&reach.kube, namespace, name).await;
+        Ok(format!(
+            "{namespace}/{name} upgraded to {}; {newest}\n{verdict}",
+            target.chart
+        ))
+    } else {
+        let said = ran.stderr.lines().last().unwrap_or_default().to_string();
+        Err(format!(
+            "helm upgrade failed ({newest}): {said} — helm's output: {}",
+            log.display()
+        ))
+    }
+}
+
+/// The user values of the newest revision of the release `act` names, as YAML.
+pub(super) async fn user_values(kube: &Client, act: &Act) -> Result<String, String> {
+    let (namespace, name) = act.release().ok_or("not a Helm release")?;
+    let revisions = crate::helm::read_revisions(kube, namespace, name)
+        .await
+        .map_err(|e| format!("cannot read the release Secrets of {namespace}/{name}: {e}"))?;
+    let newest = revisions
+        .last()
+        .ok_or_else(|| format!("no Helm release {namespace}/{name}"))?;
+    let release = newest.release.as_ref().map_err(|e| {
+        format!(
+            "revision {} of {namespace}/{name} cannot be read: {e}",
+            newest.number
+        )
+    })?;
+    if release.config.is_empty() {
+        return Ok("# no values of its own: the chart's defaults\n".into());
+    }
+    Ok(strata_common::yaml::to_yaml(
+        &serde_json::Value::Object(release.config.clone()),
+        // The operator's own values, edited by the operator: shown as they are.
+        true,
+    ))
 }
 
 #[cfg(test)]

@@ -193,6 +193,10 @@ impl Tools {
             let (approval, preview) = helm::check_rollback(reach, guard, act).await?;
             return Ok(approved(approval, preview));
         }
+        if let Act::Upgrade { .. } = act {
+            let (approval, preview) = helm::check_upgrade(reach, guard, act).await?;
+            return Ok(approved(approval, preview));
+        }
         if act.tool() == Tool::Rollout {
             let mutation = rollout::mutation(act)?;
             let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
@@ -226,6 +230,7 @@ impl Tools {
         let confirmed = approval.confirmed(answer).map_err(|r| r.to_string())?;
         let done = match act.tool() {
             Tool::Rollout => rollout::send(&reach.kube, act).await,
+            Tool::Helm if matches!(act, Act::Upgrade { .. }) => helm::upgrade(reach, act).await,
             Tool::Helm => helm::rollback(reach, guard, act, answer).await,
             _ => self.send(reach, act).await,
         };
@@ -250,6 +255,11 @@ impl Tools {
             Err(error) => Err(error.said()),
         }
     }
+}
+
+/// The user values of the release an upgrade names, as YAML for its editor.
+pub(crate) async fn release_values(kube: &Client, act: &Act) -> Result<String, String> {
+    helm::user_values(kube, act).await
 }
 
 /// What the operator is asked, from the guard's approval (and a clear's dry run).

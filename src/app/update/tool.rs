@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use super::{AppState, Effect, View, push};
 use crate::app::action::Intent;
 use crate::app::state::{Prompt, PromptKind};
-use crate::app::tool::{Act, Approved, Level, Page, Stage, ToolDraft, ToolLogin, ToolView};
+use crate::app::tool::{
+    Act, Approved, Level, Page, Stage, ToolDraft, ToolLogin, ToolView, ValuesChoice,
+};
 
 /// How long the flash of a change being made stays (until its answer replaces it).
 const ACTING_FLASH_SECONDS: i64 = 600;
@@ -96,6 +98,14 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
             Some(act) => check(state, act),
             None => Vec::new(),
         },
+        Intent::Upgrade => match view.upgrade() {
+            Some(act) => start_upgrade(state, act),
+            None => {
+                state.flash("U upgrades a Helm release: pick one in :helm", false);
+                state.changed();
+                Vec::new()
+            }
+        },
         Intent::Undo => match view.undo() {
             Some(act) => check(state, act),
             None => Vec::new(),
@@ -121,6 +131,129 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
         }
         _ => return None,
     })
+}
+
+/// The upgrade wizard on `act`'s release: what was typed last time for it, else its chart by
+/// name; the chart is asked first.
+fn start_upgrade(state: &mut AppState, act: Act) -> Vec<Effect> {
+    let act = match &state.last_upgrade {
+        Some(last) if last.release() == act.release() => last.clone(),
+        _ => act,
+    };
+    let typed = match &act {
+        Act::Upgrade {
+            chart,
+            version: Some(version),
+            ..
+        } => format!("{chart} {version}"),
+        Act::Upgrade { chart, .. } => chart.clone(),
+        _ => String::new(),
+    };
+    state.tool_draft = Some(ToolDraft::new(act, Stage::Target));
+    state.prompt = Some(Prompt::new(PromptKind::UpgradeChart, &typed));
+    state.changed();
+    Vec::new()
+}
+
+/// Keys while a Helm wizard shows with no input open (planning, refused, helm at work, its
+/// result): scrolling, esc to close, `r` from a result to the rollback wizard, `U` from a
+/// refusal back to the upgrade's choices. `None` when no wizard is showing.
+pub(super) fn wizard_intent(
+    state: &mut AppState,
+    intent: Intent,
+    rows: usize,
+) -> Option<Vec<Effect>> {
+    let draft = state
+        .tool_draft
+        .as_mut()
+        .filter(|d| d.is_wizard() && state.prompt.is_none())?;
+    let page = rows.saturating_sub(8).max(1);
+    match intent {
+        Intent::Quit => return None,
+        Intent::MoveDown => draft.scroll = draft.scroll.saturating_add(1),
+        Intent::MoveUp => draft.scroll = draft.scroll.saturating_sub(1),
+        Intent::PageDown => draft.scroll = draft.scroll.saturating_add(page),
+        Intent::PageUp => draft.scroll = draft.scroll.saturating_sub(page),
+        Intent::Top => draft.scroll = 0,
+        Intent::Back if draft.stage == Stage::Acting => state.flash(
+            "helm is at work, detached: it finishes even if Strata quits; this closes when it ends",
+            false,
+        ),
+        Intent::Back => {
+            state.tool_draft = None;
+            state.changed();
+            return Some(reload_top(state));
+        }
+        Intent::Rollback if draft.stage == Stage::Done => {
+            let (namespace, name) = draft.act.release().map(|(n, r)| (n.into(), r.into()))?;
+            return Some(check(
+                state,
+                Act::Rollback {
+                    namespace,
+                    name,
+                    to: None,
+                },
+            ));
+        }
+        Intent::Upgrade if draft.stage == Stage::Refused => {
+            let act = draft.act.clone();
+            if matches!(act, Act::Upgrade { .. }) {
+                return Some(start_upgrade(state, act));
+            }
+        }
+        _ => {}
+    }
+    state.changed();
+    Some(Vec::new())
+}
+
+/// The list on top read again (after a change, or a dialog closed over it).
+fn reload_top(state: &mut AppState) -> Vec<Effect> {
+    let Some(view) = top(state) else {
+        return Vec::new();
+    };
+    view.loading = true;
+    vec![Effect::ToolLoad {
+        generation: view.generation,
+        level: view.level.clone(),
+    }]
+}
+
+/// The release's values for the upgrade's editor.
+pub(super) fn values_read(
+    state: &mut AppState,
+    act: &Act,
+    result: Result<String, String>,
+) -> Vec<Effect> {
+    if !answers_current(state, act) {
+        return Vec::new();
+    }
+    match result {
+        Ok(yaml) => {
+            if let Some(draft) = state.tool_draft.as_mut() {
+                draft.stage = Stage::Values;
+            }
+            state.prompt = Some(Prompt::editor(PromptKind::ValuesEditor, &yaml));
+        }
+        Err(error) => {
+            state.tool_draft = None;
+            state.flash(error, true);
+        }
+    }
+    Vec::new()
+}
+
+/// A Helm change under way: the release as watched now.
+pub(super) fn progress(state: &mut AppState, act: &Act, lines: Vec<String>) -> Vec<Effect> {
+    if let Some(draft) = state
+        .tool_draft
+        .as_mut()
+        .filter(|d| &d.act == act && d.stage == Stage::Acting)
+    {
+        draft.progress = lines;
+        state.changed();
+    }
+    Vec::new()
 }
 
 /// A sync's log: its replication pods, followed like any run's.
@@ -205,6 +338,16 @@ fn is_current(state: &AppState, act: &Act) -> bool {
     state.tool_draft.as_ref().is_some_and(|d| &d.act == act)
 }
 
+/// Whether an answer is for the change on screen (a late one for a cancelled change is
+/// dropped); it is about to be shown.
+fn answers_current(state: &mut AppState, act: &Act) -> bool {
+    let current = is_current(state, act);
+    if current {
+        state.changed();
+    }
+    current
+}
+
 /// The guard's answer: ask for the confirmation it needs (with a clear's preview), or say why
 /// not.
 pub(super) fn approved(
@@ -212,18 +355,29 @@ pub(super) fn approved(
     act: &Act,
     result: Result<Approved, String>,
 ) -> Vec<Effect> {
-    if !is_current(state, act) {
+    if !answers_current(state, act) {
         return Vec::new();
     }
-    state.changed();
+    if let Act::Upgrade { .. } = act {
+        state.last_upgrade = Some(act.clone());
+    }
     match result {
         Ok(approved) => {
             if let Some(draft) = state.tool_draft.as_mut() {
                 draft.confirm = Some((approved.confirm, approved.question));
                 draft.preview = approved.preview;
+                draft.scroll = 0;
                 draft.stage = Stage::Confirming;
             }
             state.prompt = Some(Prompt::new(PromptKind::ToolConfirm, ""));
+        }
+        // A wizard keeps its dialog: the plan and the checks that stopped it.
+        Err(error) if act.release().is_some() => {
+            if let Some(draft) = state.tool_draft.as_mut() {
+                draft.preview = error.lines().map(str::to_string).collect();
+                draft.scroll = 0;
+                draft.stage = Stage::Refused;
+            }
         }
         Err(error) => {
             state.tool_draft = None;
@@ -326,9 +480,77 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
             }
             vec![Effect::ToolCheck(draft.act.clone())]
         }
+        PromptKind::UpgradeChart => match crate::app::tool::parse_chart(&text) {
+            Ok((chart, version)) => {
+                if let Act::Upgrade {
+                    chart: c,
+                    version: v,
+                    values,
+                    ..
+                } = &mut draft.act
+                {
+                    *c = chart;
+                    *v = version;
+                    draft.error = None;
+                    state.prompt = Some(Prompt::new(PromptKind::UpgradeValues, values.number()));
+                }
+                Vec::new()
+            }
+            Err(error) => {
+                draft.error = Some(error);
+                state.prompt = Some(prompt);
+                Vec::new()
+            }
+        },
+        PromptKind::UpgradeValues => {
+            let Act::Upgrade { values, .. } = &mut draft.act else {
+                return Vec::new();
+            };
+            let choice = match text.trim() {
+                "1" => ValuesChoice::Reuse,
+                "2" => ValuesChoice::ResetThenReuse,
+                // Edited before (this session): the same text again.
+                "3" if matches!(values, ValuesChoice::Edited(_)) => values.clone(),
+                "3" => {
+                    draft.error = None;
+                    draft.stage = Stage::Checking;
+                    return vec![Effect::ToolValues(draft.act.clone())];
+                }
+                _ => {
+                    draft.error = Some("1, 2 or 3".into());
+                    state.prompt = Some(prompt);
+                    return Vec::new();
+                }
+            };
+            if let ValuesChoice::Edited(yaml) = &choice {
+                let editor = Prompt::editor(PromptKind::ValuesEditor, yaml);
+                draft.stage = Stage::Values;
+                state.prompt = Some(editor);
+                return Vec::new();
+            }
+            *values = choice;
+            draft.error = None;
+            draft.stage = Stage::Checking;
+            vec![Effect::ToolCheck(draft.act.clone())]
+        }
+        PromptKind::ValuesEditor => {
+            if let Act::Upgrade { values, .. } = &mut draft.act {
+                *values = ValuesChoice::Edited(text);
+            }
+            draft.stage = Stage::Checking;
+            vec![Effect::ToolCheck(draft.act.clone())]
+        }
         PromptKind::ToolConfirm => {
             // The guard judges the answer (and records a wrong one).
             draft.stage = Stage::Acting;
+            if draft.is_wizard() {
+                // The dialog stays: it shows the release as helm changes it.
+                draft.scroll = 0;
+                return vec![Effect::ToolAct {
+                    act: draft.act.clone(),
+                    answer: text,
+                }];
+            }
             let act = draft.act.clone();
             // Until it is done (a rollback waits minutes for its pods): the list below keeps
             // being read, so its progress shows there.
@@ -363,11 +585,21 @@ pub(super) fn cancel(state: &mut AppState) {
         state.changed();
     }
     if let Some(draft) = state.tool_draft.take() {
+        if let Act::Upgrade { .. } = draft.act {
+            state.last_upgrade = Some(draft.act.clone());
+        }
         state.flash(
             format!("cancelled: nothing sent ({})", draft.act.describe()),
             false,
         );
         state.changed();
+    }
+}
+
+/// Esc in the values editor: what was typed is kept for the next `U` on the release.
+pub(super) fn keep_edited(state: &mut AppState, text: String) {
+    if let Some(Act::Upgrade { values, .. }) = state.tool_draft.as_mut().map(|d| &mut d.act) {
+        *values = ValuesChoice::Edited(text);
     }
 }
 
@@ -378,11 +610,18 @@ pub(super) fn acted(
     act: &Act,
     result: Result<String, String>,
 ) -> Vec<Effect> {
-    if !is_current(state, act) {
+    if !answers_current(state, act) {
         return Vec::new();
     }
+    if let Some(draft) = state.tool_draft.as_mut().filter(|d| d.is_wizard()) {
+        // The wizard ends on its result and the release's health; esc closes it.
+        state.flash = None;
+        draft.outcome = Some(result);
+        draft.stage = Stage::Done;
+        draft.scroll = 0;
+        return reload_top(state);
+    }
     state.tool_draft = None;
-    state.changed();
     match result {
         Ok(said) => state.flash(said, false),
         Err(error) => {
@@ -412,12 +651,5 @@ pub(super) fn acted(
     if let (true, Some(level)) = (from_top_list, shows_it) {
         return open(state, level);
     }
-    let Some(view) = top(state) else {
-        return Vec::new();
-    };
-    view.loading = true;
-    vec![Effect::ToolLoad {
-        generation: view.generation,
-        level: view.level.clone(),
-    }]
+    reload_top(state)
 }

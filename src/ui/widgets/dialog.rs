@@ -21,7 +21,7 @@ pub struct DialogAreas {
 }
 
 /// A bordered box of `height` rows titled `title`, over `area` (cleared), split in parts
-/// with `intro_rows` rows of introduction.
+/// with `intro_rows` rows of introduction; enter and esc hinted.
 pub fn open(
     frame: &mut Frame,
     area: Rect,
@@ -30,7 +30,28 @@ pub fn open(
     intro_rows: u16,
     theme: &Theme,
 ) -> DialogAreas {
-    let width = area.width.saturating_sub(4).clamp(40, 100);
+    open_with(
+        frame,
+        area,
+        (height, 100),
+        title,
+        intro_rows,
+        &[("enter", "next"), ("esc", "cancel")],
+        theme,
+    )
+}
+
+/// [`open`] at most (`height`, `width`) big, with its own `hints` (key, what it does).
+pub fn open_with(
+    frame: &mut Frame,
+    area: Rect,
+    (height, width): (u16, u16),
+    title: String,
+    intro_rows: u16,
+    hints_of: &[(&str, &str)],
+    theme: &Theme,
+) -> DialogAreas {
+    let width = area.width.saturating_sub(4).clamp(40, width);
     let height = height.min(area.height);
     let dialog = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
@@ -51,15 +72,16 @@ pub fn open(
         Constraint::Length(1),
     ])
     .areas(inner);
-    frame.render_widget(
-        Line::from(vec![
-            Span::styled("enter", theme.hint_key),
-            Span::styled(" next  ", theme.hint_description),
-            Span::styled("esc", theme.hint_key),
-            Span::styled(" cancel", theme.hint_description),
-        ]),
-        hints,
-    );
+    let spans: Vec<Span> = hints_of
+        .iter()
+        .flat_map(|(key, does)| {
+            [
+                Span::styled(key.to_string(), theme.hint_key),
+                Span::styled(format!(" {does}  "), theme.hint_description),
+            ]
+        })
+        .collect();
+    frame.render_widget(Line::from(spans), hints);
     DialogAreas {
         intro,
         input,

@@ -21,7 +21,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             | PromptKind::AirflowConf
             | PromptKind::ToolConfirm
             | PromptKind::ToolUser
-            | PromptKind::ToolSecret => return,
+            | PromptKind::ToolSecret
+            | PromptKind::UpgradeChart
+            | PromptKind::UpgradeValues
+            | PromptKind::ValuesEditor => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),

@@ -75,6 +75,11 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         render_login(state, login, theme, frame, area);
         return;
     }
+    // The Helm wizards stay up from the chart to the result.
+    if let Some(draft) = state.tool_draft.as_ref().filter(|d| d.is_wizard()) {
+        super::helm_wizard::render(state, draft, theme, frame, area);
+        return;
+    }
     // Once sent, the dialog gives way to the view it changes.
     let Some(draft) = state
         .tool_draft
@@ -144,6 +149,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 theme.muted,
             ));
         }
+        // The Helm wizards' own stages (drawn by `helm_wizard`).
+        Stage::Target | Stage::Values | Stage::Refused | Stage::Done => {}
         Stage::Checking => lines.push(Line::styled(
             format!("checking: {}…", sanitize(&draft.act.describe())),
             theme.muted,
