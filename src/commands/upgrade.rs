@@ -13,7 +13,7 @@ use super::trigger::{TriggerCommon, connect_in, exit_code, guard_for, refuse_if_
 use crate::cluster::probe;
 use crate::guard::Target;
 use crate::helm::binary::parse_version;
-use crate::helm::upgrade::{parse_rendered, server_minor, stuck};
+use crate::helm::upgrade::{parse_rendered, removed_apis_in_template, server_minor, stuck};
 use crate::helm::{HelmBinary, UpgradePlan, UpgradeTarget, read_revisions, server_dry_run};
 
 /// Exit code of a failed check or a failed upgrade.
@@ -62,22 +62,31 @@ pub async fn upgrade(options: &UpgradeOptions) -> Result<i32, CommandError> {
         println!("Nothing was changed.");
         return Ok(EXIT_FAILED);
     }
+    // Unknown (an unreadable /version) skips the removed-API check rather than guessing.
+    let minor = match connection.client.apiserver_version().await {
+        Ok(info) => server_minor(&info.minor),
+        Err(_) => None,
+    };
+    let render_args = options.target.render_args(release, &namespace);
     let rendered = helm
-        .run(options.target.render_args(release, &namespace), &kube)
+        .run(render_args.clone(), &kube)
         .await
         .map_err(|e| CommandError::Target(format!("helm could not run: {e}")))?;
     if !rendered.success {
+        let removed = removed_apis_in_template(&helm, &kube, &render_args, minor).await;
+        if !removed.is_empty() {
+            for check in removed {
+                println!("check failed: {check}");
+            }
+            println!("Nothing was changed.");
+            return Ok(EXIT_FAILED);
+        }
         return Err(CommandError::Target(format!(
             "helm could not render the upgrade: {}",
             rendered.stderr.trim()
         )));
     }
     let rendered = parse_rendered(&rendered.stdout).map_err(CommandError::Target)?;
-    // Unknown (an unreadable /version) skips the removed-API check rather than guessing.
-    let minor = match connection.client.apiserver_version().await {
-        Ok(info) => server_minor(&info.minor),
-        Err(_) => None,
-    };
     let mut plan = UpgradePlan::build(release, &namespace, &revisions, &rendered, minor)
         .map_err(CommandError::Target)?;
     let preflight = server_dry_run(
@@ -99,6 +108,8 @@ pub async fn upgrade(options: &UpgradeOptions) -> Result<i32, CommandError> {
             .iter()
             .map(|object| format!("the server refuses {object}")),
     );
+    plan.check_cluster(&connection.client, &revisions, &rendered)
+        .await;
     print!("{}", plan.render());
     if !plan.failed.is_empty() {
         println!("Nothing was changed.");
