@@ -698,3 +698,43 @@ spec:
     );
     assert_eq!(history(&sim, ns), before, "helm history unchanged");
 }
+
+#[test]
+fn strata_upgrade_plan_stops_on_a_chart_whose_kube_version_excludes_the_server() {
+    let Some(sim) = helm_sim() else { return };
+    let ns = "tiny-kube-version";
+    install(&sim, ns);
+    let dir = private_dirs();
+    // tiny 0.2.0, for a Kubernetes this server is not.
+    let future = dir.path().join("tiny-future");
+    std::fs::create_dir_all(future.join("templates")).expect("chart folder");
+    for file in [
+        "values.yaml",
+        "templates/configmap.yaml",
+        "templates/deployment.yaml",
+    ] {
+        std::fs::copy(Path::new(&chart()).join(file), future.join(file)).expect("copy chart");
+    }
+    std::fs::write(
+        future.join("Chart.yaml"),
+        "apiVersion: v2\nname: tiny\nversion: 0.2.0\nkubeVersion: \">=1.99.0-0\"\n",
+    )
+    .expect("Chart.yaml");
+    let before = history(&sim, ns);
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &["tiny", &future.display().to_string(), "-n", ns, "--plan"],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(
+        &run,
+        &[
+            "check failed: tiny-0.2.0 requires Kubernetes >=1.99.0-0 (its kubeVersion); the \
+             server is v1.",
+            "Nothing was changed.",
+        ],
+    );
+    assert_eq!(history(&sim, ns), before, "helm history unchanged");
+}

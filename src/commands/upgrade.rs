@@ -13,7 +13,7 @@ use super::trigger::{TriggerCommon, connect_in, exit_code, guard_for, refuse_if_
 use crate::cluster::probe;
 use crate::guard::Target;
 use crate::helm::binary::parse_version;
-use crate::helm::upgrade::{parse_rendered, removed_apis_in_template, server_minor, stuck};
+use crate::helm::upgrade::{parse_rendered, refused_render_checks, server_minor, stuck};
 use crate::helm::{HelmBinary, UpgradePlan, UpgradeTarget, read_revisions, server_dry_run};
 
 /// Exit code of a failed check or a failed upgrade.
@@ -63,19 +63,18 @@ pub async fn upgrade(options: &UpgradeOptions) -> Result<i32, CommandError> {
         return Ok(EXIT_FAILED);
     }
     // Unknown (an unreadable /version) skips the removed-API check rather than guessing.
-    let minor = match connection.client.apiserver_version().await {
-        Ok(info) => server_minor(&info.minor),
-        Err(_) => None,
-    };
+    let server = connection.client.apiserver_version().await.ok();
+    let minor = server.as_ref().and_then(|info| server_minor(&info.minor));
     let render_args = options.target.render_args(release, &namespace);
     let rendered = helm
         .run(render_args.clone(), &kube)
         .await
         .map_err(|e| CommandError::Target(format!("helm could not run: {e}")))?;
     if !rendered.success {
-        let removed = removed_apis_in_template(&helm, &kube, &render_args, minor).await;
-        if !removed.is_empty() {
-            for check in removed {
+        let version = server.as_ref().map(|info| info.git_version.as_str());
+        let refused = refused_render_checks(&helm, &kube, &render_args, version).await;
+        if !refused.is_empty() {
+            for check in refused {
                 println!("check failed: {check}");
             }
             println!("Nothing was changed.");

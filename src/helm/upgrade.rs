@@ -154,23 +154,53 @@ pub fn template_args(render_args: &[String]) -> Vec<String> {
     args
 }
 
-/// The removed API versions of the chart as `helm template` renders it, for when helm's own
-/// server-side render failed: helm validates its render against the server, so an object of
-/// an API version the server no longer serves fails the render before any check could name
-/// it. (Without the release's values; an API version rarely depends on them.)
-pub async fn removed_apis_in_template(
+/// The checks that still say something when helm's server-side render failed: helm
+/// validates its render against the server, so an object of an API version the server no
+/// longer serves, or a chart whose kubeVersion excludes the server, fails the render before
+/// any check could name it. The removed APIs of `helm template` of the same target (without
+/// the release's values; an API version rarely depends on them), and the kubeVersion of
+/// `helm show chart`; `server` is the server's gitVersion (`v1.35.0`).
+pub async fn refused_render_checks(
     helm: &super::HelmBinary,
     kube: &super::KubeArgs,
     render_args: &[String],
-    minor: Option<u32>,
+    server: Option<&str>,
 ) -> Vec<String> {
-    let Some(minor) = minor else {
-        return Vec::new();
+    let mut failed = Vec::new();
+    let Some(server) = server else {
+        return failed;
     };
-    match helm.run(template_args(render_args), kube).await {
-        Ok(run) if run.success => removed_apis(&manifest_objects(&run.stdout), minor),
-        _ => Vec::new(),
+    if let Some(minor) = server.split('.').nth(1).and_then(server_minor)
+        && let Ok(run) = helm.run(template_args(render_args), kube).await
+        && run.success
+    {
+        failed.extend(removed_apis(&manifest_objects(&run.stdout), minor));
     }
+    if let Ok(run) = helm.run(show_chart_args(render_args), kube).await
+        && run.success
+        && let Ok(chart) = serde_saphyr::from_str::<Value>(&run.stdout)
+    {
+        let label = format!(
+            "{}-{}",
+            chart["name"].as_str().unwrap_or("?"),
+            chart["version"].as_str().unwrap_or("?")
+        );
+        let constraint = chart["kubeVersion"].as_str().unwrap_or_default();
+        failed.extend(super::kube_version::kube_version_check(
+            &label, constraint, server,
+        ));
+    }
+    failed
+}
+
+/// `helm show chart CHART [--version V]` for the chart `render_args` upgrades to.
+pub fn show_chart_args(render_args: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = ["show", "chart"].map(String::from).into();
+    args.extend(render_args.get(2).cloned());
+    if let Some(at) = render_args.iter().position(|a| a == "--version") {
+        args.extend(render_args[at..].iter().take(2).cloned());
+    }
+    args
 }
 
 /// The server's minor version from `/version` (`35`, `32+`).
@@ -374,6 +404,10 @@ mod tests {
         assert_eq!(
             template_args(&target.render_args("tiny", "data")).join(" "),
             "template tiny ./tiny -n data --version 0.2.0 -f v.yaml"
+        );
+        assert_eq!(
+            show_chart_args(&target.render_args("tiny", "data")).join(" "),
+            "show chart ./tiny --version 0.2.0"
         );
     }
 
