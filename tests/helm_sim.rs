@@ -265,15 +265,28 @@ fn strata_rollback_refuses_on_read_only_before_anything() {
 /// Rewrites the newest revision's Secret as a `helm upgrade` that died mid-way leaves it:
 /// `pending-upgrade` in its payload and its `status` label.
 fn make_pending_upgrade(sim: &Sim, namespace: &str, revision: u32) {
+    rewrite_revision(sim, namespace, revision, |release| {
+        release.info.status = ReleaseStatus::PendingUpgrade;
+    });
+}
+
+/// Rewrites revision `revision`'s release Secret through `change`, its `status` label kept
+/// in step with the payload.
+fn rewrite_revision(
+    sim: &Sim,
+    namespace: &str,
+    revision: u32,
+    change: impl FnOnce(&mut strata::release::HelmRelease),
+) {
     let name = format!("sh.helm.release.v1.tiny.v{revision}");
     let secret = sim.json(&["get", "secret", &name, "-n", namespace]);
     let data = secret["data"]["release"].as_str().expect("data.release");
     let mut release = decode_release(data.as_bytes()).expect("a release Secret decodes");
-    release.info.status = ReleaseStatus::PendingUpgrade;
+    change(&mut release);
     use base64::Engine;
     let payload = base64::engine::general_purpose::STANDARD.encode(encode_release(&release));
     let patch = serde_json::json!({
-        "metadata": {"labels": {"status": "pending-upgrade"}},
+        "metadata": {"labels": {"status": release.info.status.as_str()}},
         "data": {"release": payload},
     });
     sim.kubectl(&[
@@ -511,4 +524,228 @@ fn strata_upgrade_refuses_on_read_only_before_anything() {
         audit(dir.path()).iter().all(|l| l["result"] != "ok"),
         "nothing done"
     );
+}
+
+/// `strata upgrade tiny CHART -n NAMESPACE -f VALUES --plan` after installing `tiny` with
+/// defaults: it exits 1 with `says`, and helm history is unchanged.
+fn assert_plan_stops(namespace: &str, values: &str, says: &[&str]) {
+    let Some(sim) = helm_sim() else { return };
+    install(&sim, namespace);
+    let dir = private_dirs();
+    let values = values_file(dir.path(), "values.yaml", values);
+    let chart = chart();
+    let before = history(&sim, namespace);
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &["tiny", &chart, "-n", namespace, "-f", &values, "--plan"],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(&run, says);
+    assert_says(&run, &["Nothing was changed."]);
+    assert_eq!(history(&sim, namespace), before, "helm history unchanged");
+    assert!(audit(dir.path()).is_empty(), "a plan records nothing");
+}
+
+#[test]
+fn strata_upgrade_plan_stops_on_a_removed_api_version() {
+    assert_plan_stops(
+        "tiny-removed-api",
+        "legacyPdb: true\n",
+        &[
+            "check failed: PodDisruptionBudget/tiny uses policy/v1beta1, which Kubernetes 1.25 \
+           removed (the server is 1.",
+        ],
+    );
+}
+
+#[test]
+fn strata_upgrade_plan_stops_on_the_airflow_migration_hook_and_wait_deadlock() {
+    assert_plan_stops(
+        "tiny-airflow-hook",
+        "airflowMigrations: true\n",
+        &[
+            "note: the upgrade runs post-install,post-upgrade hook Job tiny-run-airflow-migrations",
+            "check failed: tiny-run-airflow-migrations is a post-upgrade hook while the upgrade \
+             waits for pods that wait for it: set migrateDatabaseJob.useHelmHooks=false",
+        ],
+    );
+}
+
+#[test]
+fn strata_rollback_of_a_release_pending_its_first_install_says_to_reinstall() {
+    let Some(sim) = helm_sim() else { return };
+    install(&sim, "tiny-first");
+    rewrite_revision(&sim, "tiny-first", 1, |release| {
+        release.info.status = ReleaseStatus::PendingInstall;
+    });
+    let before = history(&sim, "tiny-first");
+    let dir = private_dirs();
+    let run = strata_rollback(&sim, dir.path(), &["tiny", "-n", "tiny-first", "--yes"]);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(
+        &run,
+        &[
+            "Nothing to roll back: tiny-first/tiny has only revision 1 (pending-install).",
+            "helm uninstall tiny -n tiny-first, then helm install tiny CHART -n tiny-first",
+            "Nothing was changed.",
+        ],
+    );
+    assert_eq!(history(&sim, "tiny-first"), before);
+    assert!(
+        audit(dir.path()).is_empty(),
+        "nothing asked, nothing recorded"
+    );
+}
+
+#[test]
+fn strata_rollback_stops_on_the_target_chart_kube_version_and_a_pull_failure() {
+    let Some(sim) = helm_sim() else { return };
+    install_then_fail_an_upgrade(&sim, "tiny-cluster-checks");
+    // Revision 1's chart wants a Kubernetes the server is not, and its image fails to pull
+    // in another pod of the cluster.
+    rewrite_revision(&sim, "tiny-cluster-checks", 1, |release| {
+        if let Some(chart) = release.chart.as_mut() {
+            chart.metadata.kube_version = ">=1.99.0-0".into();
+        }
+    });
+    sim.create(
+        "tiny-cluster-checks",
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: puller
+  annotations: {sim.strata.dev/script: pull-error}
+spec:
+  containers: [{name: app, image: "example.org/tiny:1.0"}]
+"#,
+    );
+    let dir = private_dirs();
+    let args = ["tiny", "-n", "tiny-cluster-checks", "--dry-run"];
+    // The kubelet reports the pull failure a moment after the pod is scheduled.
+    let mut run = strata_rollback(&sim, dir.path(), &args);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !run.stdout.contains("fails to pull") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        run = strata_rollback(&sim, dir.path(), &args);
+    }
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(
+        &run,
+        &[
+            "check failed: tiny-0.1.0 requires Kubernetes >=1.99.0-0 (its kubeVersion); the \
+             server is v1.",
+            "check failed: image example.org/tiny:1.0 fails to pull on this cluster (pod \
+             tiny-cluster-checks/puller: ",
+            "Nothing was changed.",
+        ],
+    );
+    assert_eq!(
+        statuses(&sim, "tiny-cluster-checks"),
+        vec![(1, "deployed".to_string()), (2, "failed".to_string())]
+    );
+}
+
+#[test]
+fn strata_upgrade_plan_reads_gitops_marks_and_pdbs_on_the_live_objects() {
+    let Some(sim) = helm_sim() else { return };
+    let ns = "tiny-live";
+    install(&sim, ns);
+    // Argo CD's mark on the live Deployment only: the release's manifests do not carry it.
+    sim.kubectl(&[
+        "annotate",
+        "deployment",
+        "tiny",
+        "-n",
+        ns,
+        "argocd.argoproj.io/tracking-id=data:apps/Deployment:tiny-live/tiny",
+    ])
+    .ok();
+    sim.create(
+        ns,
+        r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: tiny-pdb}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app.kubernetes.io/instance: tiny}}
+"#,
+    );
+    sim.kubectl(&[
+        "patch",
+        "pdb",
+        "tiny-pdb",
+        "-n",
+        ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status": {"disruptionsAllowed": 0, "currentHealthy": 1, "desiredHealthy": 1, "expectedPods": 1}}"#,
+    ])
+    .ok();
+    let dir = private_dirs();
+    let values = values_file(dir.path(), "v2.yaml", "tag: \"2.0\"\n");
+    let chart = chart();
+    let before = history(&sim, ns);
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &["tiny", &chart, "-n", ns, "-f", &values, "--plan"],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(
+        &run,
+        &[
+            "note: PodDisruptionBudget tiny-pdb covers the pods of Deployment/tiny, which \
+             restart, and allows 0 disruptions now",
+            "note: not seen on this cluster: example.org/tiny:2.0 — cannot be checked without \
+             registry access",
+            "check failed: Argo CD application data manages Deployment/tiny (live): upgrade in \
+             Git",
+            "Nothing was changed.",
+        ],
+    );
+    assert_eq!(history(&sim, ns), before, "helm history unchanged");
+}
+
+#[test]
+fn strata_upgrade_plan_stops_on_a_chart_whose_kube_version_excludes_the_server() {
+    let Some(sim) = helm_sim() else { return };
+    let ns = "tiny-kube-version";
+    install(&sim, ns);
+    let dir = private_dirs();
+    // tiny 0.2.0, for a Kubernetes this server is not.
+    let future = dir.path().join("tiny-future");
+    std::fs::create_dir_all(future.join("templates")).expect("chart folder");
+    for file in [
+        "values.yaml",
+        "templates/configmap.yaml",
+        "templates/deployment.yaml",
+    ] {
+        std::fs::copy(Path::new(&chart()).join(file), future.join(file)).expect("copy chart");
+    }
+    std::fs::write(
+        future.join("Chart.yaml"),
+        "apiVersion: v2\nname: tiny\nversion: 0.2.0\nkubeVersion: \">=1.99.0-0\"\n",
+    )
+    .expect("Chart.yaml");
+    let before = history(&sim, ns);
+    let run = strata_helm(
+        &sim,
+        dir.path(),
+        "upgrade",
+        &["tiny", &future.display().to_string(), "-n", ns, "--plan"],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_says(
+        &run,
+        &[
+            "check failed: tiny-0.2.0 requires Kubernetes >=1.99.0-0 (its kubeVersion); the \
+             server is v1.",
+            "Nothing was changed.",
+        ],
+    );
+    assert_eq!(history(&sim, ns), before, "helm history unchanged");
 }

@@ -1682,6 +1682,173 @@ fn rollout_restart_status_history_and_undo() {
     );
 }
 
+/// The pods of `app` in `ns` that are Running and Ready, by image.
+fn ready_images(sim: &Sim, ns: &str, app: &str) -> Vec<String> {
+    let pods = sim.json(&["get", "pods", "-n", ns, "-l", &format!("app={app}")]);
+    let mut images: Vec<String> = pods["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["status"]["phase"] == "Running")
+        .filter(|p| {
+            p["status"]["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
+        .map(|p| {
+            p["spec"]["containers"][0]["image"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    images.sort();
+    images
+}
+
+#[test]
+fn a_rolling_update_whose_pods_never_become_ready_keeps_the_old_pods_serving() {
+    let Some(sim) = sim() else { return };
+    let ns = "rolling";
+    sim.namespace(ns);
+    sim.create(ns, &deployment_yaml("web", 2, "nginx:1.27"));
+    rollout_status(&sim, ns, "deployment/web");
+
+    // A new image whose pods never become Ready, and a short progress deadline.
+    let patch = r#"{"spec": {"progressDeadlineSeconds": 6, "template": {
+        "metadata": {"annotations": {"sim.strata.dev/script": "unready"}},
+        "spec": {"containers": [{"name": "web", "image": "nginx:1.28"}]}}}}"#;
+    sim.kubectl(&["patch", "deployment/web", "-n", ns, "-p", patch])
+        .ok();
+    let status = sim.kubectl_with(
+        &[
+            "rollout",
+            "status",
+            "deployment/web",
+            "-n",
+            ns,
+            "--timeout=60s",
+        ],
+        None,
+        Duration::from_secs(70),
+    );
+    assert!(!status.success(), "the rollout cannot complete: {status}");
+    assert!(
+        status.stderr.contains("exceeded its progress deadline"),
+        "kubectl reads ProgressDeadlineExceeded: {status}"
+    );
+    assert!(
+        status
+            .stdout
+            .contains("1 out of 2 new replicas have been updated"),
+        "one new pod within maxSurge (25% of 2, rounded up): {status}"
+    );
+
+    // maxUnavailable (25% of 2, rounded down) is 0: both old pods still serve.
+    assert_eq!(
+        ready_images(&sim, ns, "web"),
+        ["nginx:1.27", "nginx:1.27"],
+        "the old pods keep serving"
+    );
+    let deployment = sim.json(&["get", "deployment", "web", "-n", ns]);
+    let status = &deployment["status"];
+    assert_eq!(status["replicas"], 3, "{status}");
+    assert_eq!(status["updatedReplicas"], 1, "{status}");
+    assert_eq!(status["readyReplicas"], 2, "{status}");
+    assert_eq!(status["availableReplicas"], 2, "{status}");
+    assert_eq!(status["unavailableReplicas"], 1, "{status}");
+    let condition = |kind: &str| -> (String, String) {
+        let c = status["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["type"] == kind)
+            .cloned()
+            .unwrap_or_default();
+        (
+            c["status"].as_str().unwrap_or_default().to_string(),
+            c["reason"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    assert_eq!(
+        condition("Available"),
+        ("True".into(), "MinimumReplicasAvailable".into())
+    );
+    assert_eq!(
+        condition("Progressing"),
+        ("False".into(), "ProgressDeadlineExceeded".into())
+    );
+
+    // Undo brings the old template back; the rollout completes on the old pods.
+    sim.kubectl(&["rollout", "undo", "deployment/web", "-n", ns])
+        .ok();
+    rollout_status(&sim, ns, "deployment/web");
+    wait_until("only the old image's two pods", SETTLE, || {
+        let pods = sim.json(&["get", "pods", "-n", ns, "-l", "app=web"]);
+        let images = ready_images(&sim, ns, "web");
+        if item_names(&pods).len() == 2 && images == ["nginx:1.27", "nginx:1.27"] {
+            Ok(())
+        } else {
+            Err(format!("{:?} {images:?}", item_names(&pods)))
+        }
+    });
+    let deployment = sim.json(&["get", "deployment", "web", "-n", ns]);
+    assert_eq!(
+        deployment["status"]["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+            .map(|c| c["reason"].clone()),
+        Some(Value::from("NewReplicaSetAvailable")),
+        "{deployment}"
+    );
+}
+
+#[test]
+fn a_recreate_deployment_scales_the_old_pods_to_zero_before_the_new_ones() {
+    let Some(sim) = sim() else { return };
+    let ns = "recreate";
+    sim.namespace(ns);
+    let yaml = deployment_yaml("db", 2, "postgres:16").replace(
+        "spec:\n  replicas: 2",
+        "spec:\n  strategy: {type: Recreate}\n  replicas: 2",
+    );
+    sim.create(ns, &yaml);
+    rollout_status(&sim, ns, "deployment/db");
+    sim.kubectl(&["set", "image", "deployment/db", "db=postgres:17", "-n", ns])
+        .ok();
+    rollout_status(&sim, ns, "deployment/db");
+    assert_eq!(ready_images(&sim, ns, "db"), ["postgres:17", "postgres:17"]);
+    // The new ReplicaSet went from 0 to all of its pods in one step, after the old one
+    // was scaled to zero.
+    let events = sim.json(&["get", "events", "-n", ns]);
+    let mut scaling: Vec<&Value> = events["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["reason"] == "ScalingReplicaSet")
+        .collect();
+    // In the order they were written.
+    scaling.sort_by_key(|e| {
+        e["metadata"]["resourceVersion"]
+            .as_str()
+            .and_then(|rv| rv.parse::<u64>().ok())
+    });
+    let said: Vec<String> = scaling
+        .iter()
+        .filter_map(|e| e["message"].as_str().map(String::from))
+        .collect();
+    let down = said.iter().position(|m| m.contains("from 2 to 0"));
+    let up = said
+        .iter()
+        .rposition(|m| m.starts_with("Scaled up") && m.contains("from 0 to 2"));
+    assert!(
+        matches!((down, up), (Some(d), Some(u)) if d < u),
+        "old scaled to zero, then new scaled up: {said:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // jobs
 

@@ -1,7 +1,8 @@
 //! `strata rollback RELEASE`: a Helm release rolled back by the real helm binary, after a plan
 //! read from the release Secrets — the target revision, what changes per object, hook and CRD
-//! warnings, GitOps owners (which stop it) — and, for a release stuck `pending-*`, an unlock
-//! that is its own guarded, audited step. Exit 0 rolled back, 1 a check or the rollback
+//! warnings, GitOps owners, the target chart's kubeVersion and images on this cluster (which
+//! stop it), a first install that never finished (nothing to roll back to) — and, for a
+//! release stuck `pending-*`, an unlock that is its own guarded, audited step. Exit 0 rolled back, 1 a check or the rollback
 //! failed, 2 it could not start.
 
 use std::path::PathBuf;

@@ -1,8 +1,11 @@
 //! Helm releases changed through the real `helm` binary: finding it, running it with the
 //! connection's kubeconfig, planning a rollback from the release Secrets read natively, and
-//! planning an upgrade (helm's render compared with the live release, a server dry run).
+//! planning an upgrade (helm's render compared with the live release, a server dry run), and
+//! the checks that read the cluster (kubeVersion, images, PDBs, live GitOps marks).
 
 pub mod binary;
+pub mod checks;
+pub mod kube_version;
 pub mod plan;
 pub mod preflight;
 pub mod prepare;

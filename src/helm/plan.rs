@@ -54,6 +54,10 @@ pub struct RollbackPlan {
     /// The current revision is stuck `pending-*` (for this long, when known) and is unlocked
     /// first.
     pub unlock: Option<String>,
+    /// Other checks that stop the rollback (nothing to roll back to, the target's chart or
+    /// images on this cluster), and notes from the cluster.
+    pub failed: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 impl RollbackPlan {
@@ -68,6 +72,9 @@ impl RollbackPlan {
         let current = revisions
             .last()
             .ok_or_else(|| format!("no Helm release {release} in namespace {namespace}"))?;
+        if let Some(plan) = nothing_to_roll_back(release, namespace, revisions) {
+            return Ok(plan);
+        }
         let target = match to {
             Some(number) => revisions
                 .iter()
@@ -140,25 +147,41 @@ impl RollbackPlan {
             hook_warnings,
             gitops,
             unlock,
+            failed: Vec::new(),
+            notes: Vec::new(),
         })
     }
 
     /// The checks that stop the rollback (the GitOps owner would undo it).
     pub fn failed_checks(&self) -> Vec<String> {
-        self.gitops
+        self.failed
             .iter()
-            .map(|owner| {
-                format!(
-                    "{owner}: roll back in Git (or suspend the tool's sync) instead; a rollback \
-                     here would be undone by the next sync"
-                )
-            })
+            .cloned()
+            .chain(
+                self.gitops
+                    .iter()
+                    .map(|owner| gitops_stop(owner, "roll back", "a rollback")),
+            )
             .collect()
     }
 
     /// The plan as printed before anything is done.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        if self.target == self.current {
+            let _ = writeln!(
+                out,
+                "Nothing to roll back: {}/{} has only revision {} ({}).",
+                self.namespace,
+                self.release,
+                self.current,
+                self.current_status.as_str()
+            );
+            for check in self.failed_checks() {
+                let _ = writeln!(out, "check failed: {check}");
+            }
+            return out;
+        }
         let _ = writeln!(
             out,
             "Roll back {}/{} from revision {} ({}) to revision {} ({}).",
@@ -183,6 +206,9 @@ impl RollbackPlan {
         for warning in &self.hook_warnings {
             let _ = writeln!(out, "warning: {warning}");
         }
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
         let _ = writeln!(
             out,
             "note: Helm does not roll back CRDs; custom resource definitions stay as they are."
@@ -197,6 +223,76 @@ impl RollbackPlan {
         }
         out
     }
+}
+
+/// A release whose only revision never got deployed (`pending-install`, or a failed
+/// install) has nothing to roll back to: the plan that says so and what to do instead.
+fn nothing_to_roll_back(
+    release: &str,
+    namespace: &str,
+    revisions: &[Revision],
+) -> Option<RollbackPlan> {
+    let [only] = revisions else {
+        return None;
+    };
+    if !matches!(
+        only.status,
+        ReleaseStatus::PendingInstall | ReleaseStatus::Failed
+    ) {
+        return None;
+    }
+    let guidance = format!(
+        "revision {} is the release's first and only one, {}: there is no earlier revision to \
+         roll back to. Remove it and install again: helm uninstall {release} -n {namespace}, \
+         then helm install {release} CHART -n {namespace}",
+        only.number,
+        only.status.as_str()
+    );
+    Some(RollbackPlan {
+        release: release.to_string(),
+        namespace: namespace.to_string(),
+        current: only.number,
+        current_status: only.status,
+        target: only.number,
+        target_chart: only
+            .release
+            .as_ref()
+            .map_or_else(|_| "?".to_string(), HelmRelease::chart_label),
+        changes: Vec::new(),
+        hook_warnings: Vec::new(),
+        gitops: Vec::new(),
+        unlock: None,
+        failed: vec![guidance],
+        notes: Vec::new(),
+    })
+}
+
+/// The check a GitOps owner makes fail: `act` (`roll back`) belongs in Git, `an_act` here
+/// (`a rollback`) would be undone.
+pub fn gitops_stop(owner: &str, act: &str, an_act: &str) -> String {
+    format!(
+        "{owner}: {act} in Git (or suspend the tool's sync) instead; {an_act} here would be \
+         undone by the next sync"
+    )
+}
+
+/// Kinds whose `spec.template` is a pod template: a change there restarts the pods.
+const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+
+/// The workloads of `changes` whose pod template differs between `before` and `after`: their
+/// pods are replaced.
+pub fn restarts(before: &str, after: &str, changes: &[ObjectChange]) -> Vec<String> {
+    let (before, after) = (objects_by_key(before), objects_by_key(after));
+    changes
+        .iter()
+        .filter(|c| c.change == Change::Changed)
+        .filter_map(|c| Some((before.get(&c.object)?, after.get(&c.object)?)))
+        .filter(|(old, new)| {
+            WORKLOADS.contains(&new["kind"].as_str().unwrap_or_default())
+                && old["spec"]["template"] != new["spec"]["template"]
+        })
+        .map(|(_, new)| object_key(new))
+        .collect()
 }
 
 /// The objects of a rendered manifest (Helm joins them with `---`).
@@ -226,15 +322,17 @@ pub fn object_key(object: &Value) -> String {
     )
 }
 
+/// The objects of a manifest by `Kind/name`.
+fn objects_by_key(manifest: &str) -> BTreeMap<String, Value> {
+    manifest_objects(manifest)
+        .into_iter()
+        .map(|o| (object_key(&o), o))
+        .collect()
+}
+
 /// Per object: what a rollback from `current` to `target` creates, deletes or changes.
 pub fn object_changes(current: &str, target: &str) -> Vec<ObjectChange> {
-    let index = |manifest: &str| -> BTreeMap<String, Value> {
-        manifest_objects(manifest)
-            .into_iter()
-            .map(|o| (object_key(&o), o))
-            .collect()
-    };
-    let (now, then) = (index(current), index(target));
+    let (now, then) = (objects_by_key(current), objects_by_key(target));
     let mut changes = Vec::new();
     for (key, object) in &then {
         match now.get(key) {
@@ -432,6 +530,41 @@ mod tests {
             )
             .unwrap()
             .starts_with("Flux HelmRelease airflow")
+        );
+    }
+
+    #[test]
+    fn a_release_pending_its_first_install_has_nothing_to_roll_back_to() {
+        let release: HelmRelease = serde_json::from_value(serde_json::json!({
+            "name": "tiny", "version": 1, "namespace": "data",
+            "info": {"status": "pending-install"}, "manifest": V1,
+        }))
+        .expect("a release");
+        let only = Revision {
+            number: 1,
+            status: ReleaseStatus::PendingInstall,
+            release: Ok(release),
+            secret_name: "sh.helm.release.v1.tiny.v1".into(),
+            secret_labels: BTreeMap::new(),
+            secret_annotations: BTreeMap::new(),
+            created: None,
+        };
+        let plan = RollbackPlan::build("tiny", "data", &[only], None, chrono::Utc::now())
+            .expect("a plan that says so");
+        assert_eq!(
+            (plan.current, plan.target, plan.unlock.is_none()),
+            (1, 1, true)
+        );
+        let failed = plan.failed_checks();
+        assert_eq!(failed.len(), 1);
+        assert!(
+            failed[0].contains("helm uninstall tiny -n data, then helm install tiny CHART -n data"),
+            "{failed:?}"
+        );
+        assert!(
+            plan.render().starts_with(
+                "Nothing to roll back: data/tiny has only revision 1 (pending-install)."
+            )
         );
     }
 

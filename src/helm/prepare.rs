@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use super::binary::{HelmBinary, KubeArgs};
 use super::preflight::server_dry_run;
 use super::revisions::read_revisions;
-use super::upgrade::{UpgradePlan, UpgradeTarget, parse_rendered, server_minor, stuck};
+use super::upgrade::{
+    UpgradePlan, UpgradeTarget, parse_rendered, refused_render_checks, server_minor, stuck,
+};
 
 /// Values the operator edited, written for helm's `-f` where only they can read them (values
 /// often hold credentials) and removed once dropped.
@@ -95,22 +97,28 @@ pub async fn prepare_upgrade(
     if let Some(stuck) = stuck(release, &revisions) {
         return Err(NotPlanned::Check(stuck));
     }
+    // Unknown (an unreadable /version) skips the removed-API check rather than guessing.
+    let server = client.apiserver_version().await.ok();
+    let minor = server.as_ref().and_then(|info| server_minor(&info.minor));
+    let render_args = target.render_args(release, namespace);
     let rendered = helm
-        .run(target.render_args(release, namespace), kube)
+        .run(render_args.clone(), kube)
         .await
         .map_err(|e| NotPlanned::Cannot(format!("helm could not run: {e}")))?;
     if !rendered.success {
+        // helm refuses some targets in its render (a kubeVersion the server is outside, a
+        // removed API): said as the checks they are, not as helm's error.
+        let version = server.as_ref().map(|info| info.git_version.as_str());
+        let refused = refused_render_checks(helm, kube, &render_args, version).await;
+        if !refused.is_empty() {
+            return Err(NotPlanned::Check(refused.join("\ncheck failed: ")));
+        }
         return Err(NotPlanned::Cannot(format!(
             "helm could not render the upgrade: {}",
             rendered.stderr.trim()
         )));
     }
     let rendered = parse_rendered(&rendered.stdout).map_err(NotPlanned::Cannot)?;
-    // Unknown (an unreadable /version) skips the removed-API check rather than guessing.
-    let minor = match client.apiserver_version().await {
-        Ok(info) => server_minor(&info.minor),
-        Err(_) => None,
-    };
     let mut plan = UpgradePlan::build(release, namespace, &revisions, &rendered, minor)
         .map_err(NotPlanned::Cannot)?;
     let preflight = server_dry_run(client, namespace, &rendered.manifest, &plan.changes).await;
@@ -126,6 +134,7 @@ pub async fn prepare_upgrade(
             .iter()
             .map(|object| format!("the server refuses {object}")),
     );
+    plan.check_cluster(client, &revisions, &rendered).await;
     let diff = match revisions.last().map(|r| r.release.as_ref()) {
         Some(Ok(live)) => flag_headings(
             crate::stack::release_diff::diff_revisions(live, &rendered),

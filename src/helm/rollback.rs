@@ -30,7 +30,10 @@ impl RollbackPlan {
             .map_err(|e| {
                 format!("cannot read the release Secrets of {namespace}/{release}: {e}")
             })?;
-        let plan = RollbackPlan::build(release, namespace, &revisions, to, chrono::Utc::now())?;
+        let mut plan = RollbackPlan::build(release, namespace, &revisions, to, chrono::Utc::now())?;
+        if plan.target != plan.current {
+            plan.check_cluster(client, &revisions).await;
+        }
         Ok((plan, revisions))
     }
 

@@ -2,18 +2,18 @@
 //! json`, so values are merged exactly as the upgrade will merge them) compared per object
 //! with the live release — restarts, CRDs, hooks — and the checks that stop an upgrade before
 //! anything is applied: a stuck release, GitOps owners, API versions the server no longer
-//! serves, the Airflow migration-hook and `--wait` deadlock, and (from [`super::preflight`])
-//! immutable-field changes.
+//! serves (from `helm template` when the server's render already refused them), the Airflow
+//! migration-hook and `--wait` deadlock, (from [`super::preflight`]) immutable-field changes,
+//! and (from [`super::checks`]) the chart's kubeVersion, images, PDBs and live GitOps marks.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 use super::plan::{
-    Change, ObjectChange, is_migration, manifest_objects, object_changes, object_key,
-    release_gitops,
+    ObjectChange, gitops_stop, is_migration, manifest_objects, object_changes, object_key,
+    release_gitops, restarts,
 };
 use super::revisions::Revision;
 use super::rollback::HELM_TIMEOUT;
@@ -193,6 +193,72 @@ pub fn removed_apis(objects: &[Value], minor: u32) -> Vec<String> {
     found
 }
 
+/// `helm template` with what `render_args` (`helm upgrade … --dry-run=server -o json`) asks
+/// for: the chart rendered without the server, hooks included.
+pub fn template_args(render_args: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = render_args
+        .iter()
+        .filter(|a| *a != "--dry-run=server")
+        .cloned()
+        .collect();
+    if let Some(first) = args.first_mut() {
+        *first = "template".into();
+    }
+    if let Some(at) = args.windows(2).position(|w| w[0] == "-o" && w[1] == "json") {
+        args.drain(at..at + 2);
+    }
+    args
+}
+
+/// The checks that still say something when helm's server-side render failed: helm
+/// validates its render against the server, so an object of an API version the server no
+/// longer serves, or a chart whose kubeVersion excludes the server, fails the render before
+/// any check could name it. The removed APIs of `helm template` of the same target (without
+/// the release's values; an API version rarely depends on them), and the kubeVersion of
+/// `helm show chart`; `server` is the server's gitVersion (`v1.35.0`).
+pub async fn refused_render_checks(
+    helm: &super::HelmBinary,
+    kube: &super::KubeArgs,
+    render_args: &[String],
+    server: Option<&str>,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    let Some(server) = server else {
+        return failed;
+    };
+    if let Some(minor) = server.split('.').nth(1).and_then(server_minor)
+        && let Ok(run) = helm.run(template_args(render_args), kube).await
+        && run.success
+    {
+        failed.extend(removed_apis(&manifest_objects(&run.stdout), minor));
+    }
+    if let Ok(run) = helm.run(show_chart_args(render_args), kube).await
+        && run.success
+        && let Ok(chart) = serde_saphyr::from_str::<Value>(&run.stdout)
+    {
+        let label = format!(
+            "{}-{}",
+            chart["name"].as_str().unwrap_or("?"),
+            chart["version"].as_str().unwrap_or("?")
+        );
+        let constraint = chart["kubeVersion"].as_str().unwrap_or_default();
+        failed.extend(super::kube_version::kube_version_check(
+            &label, constraint, server,
+        ));
+    }
+    failed
+}
+
+/// `helm show chart CHART [--version V]` for the chart `render_args` upgrades to.
+pub fn show_chart_args(render_args: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = ["show", "chart"].map(String::from).into();
+    args.extend(render_args.get(2).cloned());
+    if let Some(at) = render_args.iter().position(|a| a == "--version") {
+        args.extend(render_args[at..].iter().take(2).cloned());
+    }
+    args
+}
+
 /// The server's minor version from `/version` (`35`, `32+`).
 pub fn server_minor(minor: &str) -> Option<u32> {
     minor
@@ -200,9 +266,6 @@ pub fn server_minor(minor: &str) -> Option<u32> {
         .parse()
         .ok()
 }
-
-/// Kinds whose `spec.template` is a pod template: a change there restarts the pods.
-const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
 /// What `strata upgrade` is about to do and what it found on the way.
 #[derive(Clone, Debug)]
@@ -242,23 +305,7 @@ impl UpgradePlan {
             )
         })?;
         let changes = object_changes(&live.manifest, &rendered.manifest);
-        let index = |manifest: &str| -> BTreeMap<String, Value> {
-            manifest_objects(manifest)
-                .into_iter()
-                .map(|o| (object_key(&o), o))
-                .collect()
-        };
-        let (before, after) = (index(&live.manifest), index(&rendered.manifest));
-        let restarts = changes
-            .iter()
-            .filter(|c| c.change == Change::Changed)
-            .filter_map(|c| Some((before.get(&c.object)?, after.get(&c.object)?)))
-            .filter(|(old, new)| {
-                WORKLOADS.contains(&new["kind"].as_str().unwrap_or_default())
-                    && old["spec"]["template"] != new["spec"]["template"]
-            })
-            .map(|(_, new)| object_key(new))
-            .collect();
+        let restarts = restarts(&live.manifest, &rendered.manifest, &changes);
         let mut notes = Vec::new();
         for change in &changes {
             if change.object.starts_with("CustomResourceDefinition/") {
@@ -323,10 +370,7 @@ impl UpgradePlan {
             );
         }
         for owner in release_gitops(current, &[&live.manifest, &rendered.manifest]) {
-            failed.push(format!(
-                "{owner}: upgrade in Git (or suspend the tool's sync) instead; an upgrade here \
-                 would be undone by the next sync"
-            ));
+            failed.push(gitops_stop(&owner, "upgrade", "an upgrade"));
         }
         Ok(UpgradePlan {
             release: release.to_string(),
@@ -434,6 +478,14 @@ mod tests {
         assert_eq!(
             target.render_args("tiny", "data")[7..],
             ["-f", "v.yaml", "--dry-run=server", "-o", "json"]
+        );
+        assert_eq!(
+            template_args(&target.render_args("tiny", "data")).join(" "),
+            "template tiny ./tiny -n data --version 0.2.0 -f v.yaml"
+        );
+        assert_eq!(
+            show_chart_args(&target.render_args("tiny", "data")).join(" "),
+            "show chart ./tiny --version 0.2.0"
         );
     }
 

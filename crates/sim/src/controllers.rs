@@ -17,6 +17,7 @@ use super::http::SimState;
 use super::ids::{self, name_digits};
 use super::kubelet;
 use super::resources::ResKey;
+use super::rollout::{ReplicaCounts, Strategy, next_step};
 use super::scenario::RunGenerator;
 use super::store::{EventKind, Obj, WatchEvent};
 use super::store::{kube_time as ts, parse_kube_time as parse_ts};
@@ -600,8 +601,29 @@ impl Controllers {
             .find(|rs| rs["metadata"]["labels"]["pod-template-hash"] == hash.as_str())
             .cloned();
         let change_cause = d["metadata"]["annotations"]["kubernetes.io/change-cause"].clone();
+        let strategy = Strategy::of(&d, replicas);
+        let mut old: Vec<&Obj> = owned
+            .iter()
+            .filter(|rs| rs["metadata"]["labels"]["pod-template-hash"] != hash.as_str())
+            .collect();
+        // Oldest first: Kubernetes scales the oldest ReplicaSets down first.
+        old.sort_by_key(|rs| revision(rs));
+        let counts = |rs: &Value| ReplicaCounts {
+            wanted: rs["spec"]["replicas"].as_i64().unwrap_or(0),
+            pods: rs["status"]["replicas"].as_i64().unwrap_or(0),
+            available: rs["status"]["availableReplicas"].as_i64().unwrap_or(0),
+        };
+        let old_counts: Vec<ReplicaCounts> = old.iter().map(|rs| counts(rs)).collect();
+        let (new_wanted, old_wanted) = next_step(
+            strategy,
+            replicas,
+            current.as_deref().map(counts).unwrap_or_default(),
+            &old_counts,
+        );
+        let max_replicas = (replicas + strategy.max_surge()).to_string();
         let new_rs_name;
         let new_rev;
+        let mut created_new = false;
         match &current {
             None => {
                 new_rs_name = format!("{name}-{hash}");
@@ -613,7 +635,7 @@ impl Controllers {
                 let mut annotations = json!({
                     "deployment.kubernetes.io/revision": new_rev.to_string(),
                     "deployment.kubernetes.io/desired-replicas": replicas.to_string(),
-                    "deployment.kubernetes.io/max-replicas": (replicas + (replicas + 3) / 4).to_string(),
+                    "deployment.kubernetes.io/max-replicas": max_replicas,
                 });
                 if !change_cause.is_null() {
                     annotations["kubernetes.io/change-cause"] = change_cause.clone();
@@ -622,14 +644,15 @@ impl Controllers {
                     "apiVersion": "apps/v1", "kind": "ReplicaSet",
                     "metadata": {"name": new_rs_name, "namespace": ns, "labels": template["metadata"]["labels"],
                                  "annotations": annotations, "ownerReferences": [owner_ref(&d, "apps/v1", "Deployment")]},
-                    "spec": {"replicas": replicas, "selector": selector, "template": template},
+                    "spec": {"replicas": new_wanted, "selector": selector, "template": template},
                 });
-                if self.create(("apps", "replicasets"), rs).is_some() {
+                created_new = self.create(("apps", "replicasets"), rs).is_some();
+                if created_new && new_wanted > 0 {
                     self.record_event(
                         &d,
                         "Normal",
                         "ScalingReplicaSet",
-                        &format!("Scaled up replica set {new_rs_name} from 0 to {replicas}"),
+                        &format!("Scaled up replica set {new_rs_name} from 0 to {new_wanted}"),
                         "deployment-controller",
                         "",
                     );
@@ -643,58 +666,27 @@ impl Controllers {
                 } else {
                     revision(rs)
                 };
-                rs2["metadata"]["annotations"]["deployment.kubernetes.io/revision"] =
-                    json!(new_rev.to_string());
-                rs2["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] =
+                let annotations = &mut rs2["metadata"]["annotations"];
+                annotations["deployment.kubernetes.io/revision"] = json!(new_rev.to_string());
+                annotations["deployment.kubernetes.io/desired-replicas"] =
                     json!(replicas.to_string());
+                annotations["deployment.kubernetes.io/max-replicas"] = json!(max_replicas);
                 if !change_cause.is_null() {
-                    rs2["metadata"]["annotations"]["kubernetes.io/change-cause"] =
-                        change_cause.clone();
+                    annotations["kubernetes.io/change-cause"] = change_cause.clone();
                 }
-                let had = rs["spec"]["replicas"].as_i64().unwrap_or(0);
-                if had != replicas {
-                    rs2["spec"]["replicas"] = json!(replicas);
-                    let verb = if replicas > had { "up" } else { "down" };
-                    self.record_event(
-                        &d,
-                        "Normal",
-                        "ScalingReplicaSet",
-                        &format!(
-                            "Scaled {verb} replica set {new_rs_name} from {had} to {replicas}"
-                        ),
-                        "deployment-controller",
-                        "",
-                    );
-                }
+                rs2["spec"]["replicas"] = json!(new_wanted);
+                self.scaled(&d, rs, new_wanted);
                 self.write(&rs_key(), rs2, rs);
             }
         }
-        // Old ReplicaSets scale to zero; beyond the history limit they are deleted.
-        let mut old: Vec<&Obj> = owned
-            .iter()
-            .filter(|rs| meta_str(rs, "name") != new_rs_name)
-            .collect();
-        for rs in &old {
-            let had = rs["spec"]["replicas"].as_i64().unwrap_or(0);
-            if had != 0 {
-                let mut rs2 = (***rs).clone();
-                rs2["spec"]["replicas"] = json!(0);
-                self.write(&rs_key(), rs2, rs);
-                self.record_event(
-                    &d,
-                    "Normal",
-                    "ScalingReplicaSet",
-                    &format!(
-                        "Scaled down replica set {} from {had} to 0",
-                        meta_str(rs, "name")
-                    ),
-                    "deployment-controller",
-                    "",
-                );
-            }
+        // Old ReplicaSets scale down as far as the strategy lets them.
+        for (rs, wanted) in old.iter().zip(&old_wanted) {
+            let mut rs2 = (***rs).clone();
+            rs2["spec"]["replicas"] = json!(wanted);
+            self.scaled(&d, rs, *wanted);
+            self.write(&rs_key(), rs2, rs);
         }
         let limit = d["spec"]["revisionHistoryLimit"].as_u64().unwrap_or(10) as usize;
-        old.sort_by_key(|rs| revision(rs));
         if old.len() > limit {
             for rs in &old[..old.len() - limit] {
                 if rs["status"]["replicas"].as_i64().unwrap_or(0) == 0 {
@@ -702,13 +694,18 @@ impl Controllers {
                 }
             }
         }
-        // Status from the ReplicaSets as they are now.
+        // Status from the ReplicaSets as they are now, computed as Kubernetes'
+        // calculateStatus and syncRolloutStatus do: what `kubectl rollout status` reads.
         let all = self.dependents(&d, &rs_key());
         let sum = |f: &str| -> i64 {
             all.iter()
                 .map(|r| r["status"][f].as_i64().unwrap_or(0))
                 .sum()
         };
+        let wanted: i64 = all
+            .iter()
+            .map(|r| r["spec"]["replicas"].as_i64().unwrap_or(0))
+            .sum();
         let new_rs = all.iter().find(|r| meta_str(r, "name") == new_rs_name);
         let updated = new_rs
             .map(|r| r["status"]["replicas"].as_i64().unwrap_or(0))
@@ -716,47 +713,25 @@ impl Controllers {
         let total = sum("replicas");
         let ready = sum("readyReplicas");
         let available = sum("availableReplicas");
-        let max_unavailable = replicas / 4;
-        let is_available = available >= replicas - max_unavailable;
+        let unavailable = (wanted - available).max(0);
+        let is_available = available >= replicas - strategy.max_unavailable();
         let complete = updated == replicas && total == replicas && available == replicas;
         let old_conditions = d["status"]["conditions"]
             .as_array()
             .cloned()
             .unwrap_or_default();
         let find_old = |t: &str| old_conditions.iter().find(|c| c["type"] == t).cloned();
-        let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
-        let mut progressing = if complete {
-            (
-                "True",
-                "NewReplicaSetAvailable",
-                format!("ReplicaSet \"{new_rs_name}\" has successfully progressed."),
-            )
-        } else {
-            (
-                "True",
-                "ReplicaSetUpdated",
-                format!("ReplicaSet \"{new_rs_name}\" is progressing."),
-            )
-        };
-        if !complete {
-            let since = find_old("Progressing")
-                .filter(|c| c["reason"] != "NewReplicaSetAvailable")
-                .and_then(|c| parse_ts(&c["lastUpdateTime"]))
-                .unwrap_or(now);
-            let deadline_at = since + chrono::Duration::seconds(deadline);
-            if now >= deadline_at {
-                progressing = (
-                    "False",
-                    "ProgressDeadlineExceeded",
-                    format!("ReplicaSet \"{new_rs_name}\" has timed out progressing."),
-                );
-            } else {
-                self.schedule(
-                    Work::Deployment(ns.to_string(), name.to_string()),
-                    deadline_at,
-                );
-            }
-        }
+        let progressing_cond = self.progressing(
+            &d,
+            find_old("Progressing"),
+            Rollout {
+                new_rs: &new_rs_name,
+                created: created_new,
+                complete,
+                counts: [total, updated, ready, available],
+            },
+            now,
+        );
         let cond = |t: &str, status: &str, reason: &str, message: &str| -> Value {
             let prev = find_old(t);
             let same = prev
@@ -792,14 +767,13 @@ impl Controllers {
                 "Deployment does not have minimum availability.",
             )
         };
-        let progressing_cond = cond("Progressing", progressing.0, progressing.1, &progressing.2);
         let mut status = json!({
             "observedGeneration": d["metadata"]["generation"], "replicas": total, "updatedReplicas": updated,
             "readyReplicas": ready, "availableReplicas": available,
             "conditions": [available_cond, progressing_cond],
         });
-        if total - available > 0 {
-            status["unavailableReplicas"] = json!(total - available);
+        if unavailable > 0 {
+            status["unavailableReplicas"] = json!(unavailable);
         }
         // Zero counts are omitted by the API server's JSON (omitempty).
         for k in [
@@ -819,6 +793,122 @@ impl Controllers {
             json!(new_rev.to_string());
         d2["status"] = status;
         self.write(&deploy_key(), d2, &d);
+    }
+
+    /// A ScalingReplicaSet Event when `rs` is asked for a different number of pods.
+    fn scaled(&mut self, d: &Value, rs: &Value, to: i64) {
+        let had = rs["spec"]["replicas"].as_i64().unwrap_or(0);
+        if had == to {
+            return;
+        }
+        let verb = if to > had { "up" } else { "down" };
+        self.record_event(
+            d,
+            "Normal",
+            "ScalingReplicaSet",
+            &format!(
+                "Scaled {verb} replica set {} from {had} to {to}",
+                meta_str(rs, "name")
+            ),
+            "deployment-controller",
+            "",
+        );
+    }
+
+    /// The Progressing condition (Kubernetes' syncRolloutStatus): `NewReplicaSetCreated` (or
+    /// `FoundNewReplicaSet`) when a rollout starts, `ReplicaSetUpdated` refreshed on every
+    /// step of progress, `ProgressDeadlineExceeded` once `progressDeadlineSeconds` pass
+    /// without any, `NewReplicaSetAvailable` when complete.
+    fn progressing(
+        &mut self,
+        d: &Value,
+        old: Option<Value>,
+        rollout: Rollout<'_>,
+        now: DateTime<Utc>,
+    ) -> Value {
+        let new_rs = rollout.new_rs;
+        let quoted = format!("\"{new_rs}\"");
+        let same_rollout = old
+            .as_ref()
+            .is_some_and(|c| c["message"].as_str().is_some_and(|m| m.contains(&quoted)));
+        let [total, updated, ready, available] = rollout.counts;
+        let before = |f: &str| d["status"][f].as_i64().unwrap_or(0);
+        let progressed = updated > before("updatedReplicas")
+            || total - updated < before("replicas") - before("updatedReplicas")
+            || ready > before("readyReplicas")
+            || available > before("availableReplicas");
+        let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+        let condition = |status: &str, reason: &str, message: String, update: Value| {
+            let transition = old
+                .as_ref()
+                .filter(|p| p["status"] == status)
+                .map(|p| p["lastTransitionTime"].clone())
+                .unwrap_or(json!(ts(now)));
+            json!({"type": "Progressing", "status": status, "reason": reason,
+                   "message": message, "lastUpdateTime": update,
+                   "lastTransitionTime": transition})
+        };
+        let fresh = json!(ts(now));
+        let kept = |reason: &str| {
+            old.as_ref()
+                .filter(|c| same_rollout && c["reason"] == reason)
+                .map(|c| c["lastUpdateTime"].clone())
+                .unwrap_or_else(|| fresh.clone())
+        };
+        if rollout.complete {
+            let update = kept("NewReplicaSetAvailable");
+            return condition(
+                "True",
+                "NewReplicaSetAvailable",
+                format!("ReplicaSet {quoted} has successfully progressed."),
+                update,
+            );
+        }
+        let Some(old) = old.as_ref().filter(|_| same_rollout && !rollout.created) else {
+            let (reason, verb) = if rollout.created {
+                ("NewReplicaSetCreated", "Created")
+            } else {
+                ("FoundNewReplicaSet", "Found")
+            };
+            self.schedule_deadline(d, now + chrono::Duration::seconds(deadline));
+            return condition(
+                "True",
+                reason,
+                format!("{verb} new replica set {quoted}"),
+                fresh,
+            );
+        };
+        // A rollout that completed is not estimated again while no old pod is left.
+        if old["reason"] == "NewReplicaSetAvailable" && total == updated {
+            return old.clone();
+        }
+        if progressed {
+            self.schedule_deadline(d, now + chrono::Duration::seconds(deadline));
+            return condition(
+                "True",
+                "ReplicaSetUpdated",
+                format!("ReplicaSet {quoted} is progressing."),
+                fresh,
+            );
+        }
+        let since = parse_ts(&old["lastUpdateTime"]).unwrap_or(now);
+        let deadline_at = since + chrono::Duration::seconds(deadline);
+        if old["reason"] == "ProgressDeadlineExceeded" || now >= deadline_at {
+            let update = kept("ProgressDeadlineExceeded");
+            return condition(
+                "False",
+                "ProgressDeadlineExceeded",
+                format!("ReplicaSet {quoted} has timed out progressing."),
+                update,
+            );
+        }
+        self.schedule_deadline(d, deadline_at);
+        old.clone()
+    }
+
+    fn schedule_deadline(&mut self, d: &Value, at: DateTime<Utc>) {
+        let work = Work::Deployment(meta_str(d, "namespace").into(), meta_str(d, "name").into());
+        self.schedule(work, at);
     }
 
     // ---- ReplicaSets ----
@@ -1353,6 +1443,16 @@ impl Controllers {
         cj2["status"] = status;
         self.write(&cj_key(), cj2, &cj);
     }
+}
+
+/// Where a Deployment's rollout stands, for its Progressing condition.
+struct Rollout<'a> {
+    new_rs: &'a str,
+    /// The new ReplicaSet was created by this sync.
+    created: bool,
+    complete: bool,
+    /// status.replicas, updatedReplicas, readyReplicas, availableReplicas.
+    counts: [i64; 4],
 }
 
 /// The controller owner reference of an object, if any.

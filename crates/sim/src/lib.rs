@@ -68,6 +68,7 @@ pub mod portforward;
 pub mod protobuf;
 pub mod requestlog;
 pub mod resources;
+pub mod rollout;
 pub mod scenario;
 pub mod script;
 pub mod selectors;
