@@ -474,6 +474,56 @@ async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
     assert_eq!(lines[0]["target"]["kind"], "Deployment");
     assert_eq!(lines[0]["parameters"]["revision"], "1");
     assert_eq!(lines[0]["result"], "ok");
+    // The result stays with the pods' verdict; esc, then i: a new image, watched and judged.
+    let screen = wait_ticking(
+        &mut ui,
+        "the undo's verdict",
+        Duration::from_secs(60),
+        |s| s.contains("verified:") || s.contains("not healthy"),
+    )
+    .await;
+    assert!(
+        screen.contains("verified: 1 pod(s) running and ready"),
+        "{screen}"
+    );
+    ui.press("esc").unwrap();
+    ui.press("i").unwrap();
+    let screen = ui.wait_for_text("Which image?").await.unwrap();
+    assert!(input_says(&screen, "image ▸", "nginx:1.27"), "{screen}");
+    for _ in 0.."1.27".len() {
+        ui.press("backspace").unwrap();
+    }
+    ui.type_text("1.28").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains("set the image of Deployment default/web to nginx:1.28"),
+        "{screen}"
+    );
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = wait_ticking(
+        &mut ui,
+        "the image bump's verdict",
+        Duration::from_secs(60),
+        |s| s.contains("verified:") || s.contains("not healthy"),
+    )
+    .await;
+    assert!(
+        screen.contains("✓ Deployment default/web: container web nginx:1.27 → nginx:1.28"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("verified: 1 pod(s) running and ready"),
+        "{screen}"
+    );
+    assert!(screen.contains("pod web-"), "watched:\n{screen}");
+    assert_eq!(deployment_image(&sim, "default", "web"), "nginx:1.28");
+    let lines = audit(dir.path());
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[1]["action"], "rollout.image");
+    assert_eq!(lines[1]["parameters"]["image"], "nginx:1.28");
+    assert_eq!(lines[1]["result"], "ok");
 }
 
 /// `helm history` of a release on the simulator, by the real helm, as JSON.

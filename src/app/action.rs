@@ -202,6 +202,8 @@ pub enum Intent {
     Rollback,
     /// Upgrade the Helm release under the cursor (guided).
     Upgrade,
+    /// Rollout history: a new image for the workload.
+    SetImage,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -253,6 +255,7 @@ impl Intent {
             Intent::Undo => "undo",
             Intent::Rollback => "rollback",
             Intent::Upgrade => "upgrade",
+            Intent::SetImage => "set_image",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -403,6 +406,7 @@ mod tests {
             Intent::Undo,
             Intent::Rollback,
             Intent::Upgrade,
+            Intent::SetImage,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

@@ -639,13 +639,19 @@ impl Executor {
         let (tools, reach, inbox) = (self.tools.clone(), self.reach(), self.inbox.clone());
         let guard = self.guard();
         self.tasks.spawn(async move {
-            let result = match (approval, act.release()) {
+            let watched = match act.watched() {
+                Some(watched) => super::tool_runtime::subject(&reach.kube, &watched)
+                    .await
+                    .ok(),
+                None => None,
+            };
+            let result = match (approval, watched) {
                 (None, _) => Err("the approval of this change was lost; ask again".to_string()),
-                // A Helm change is watched while helm works: the dialog shows its release.
-                (Some(approval), Some(release)) => {
+                // A wizard's change is watched while it rolls out: the dialog shows it.
+                (Some(approval), Some(subject)) => {
                     let client = reach.kube.clone();
                     let work = tools.perform(&reach, guard, &act, approval, &answer);
-                    crate::helm::watch::watch_while(&client, release, work, |seen, _| {
+                    crate::helm::watch::watch_while(&client, &subject, work, |seen, _| {
                         let lines = seen.lines();
                         let _ = inbox.try_send(Action::ToolProgress {
                             act: act.clone(),

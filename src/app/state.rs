@@ -450,6 +450,8 @@ pub enum PromptKind {
     UpgradeValues,
     /// An upgrade's values, edited as YAML (many lines; ctrl-s takes them).
     ValuesEditor,
+    /// A workload's new image (`IMAGE` or `CONTAINER=IMAGE`).
+    Image,
 }
 
 /// The input line while the operator types.

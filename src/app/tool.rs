@@ -463,6 +463,25 @@ impl ToolView {
         })
     }
 
+    /// `i`: a new image for the workload whose rollout history is shown (the image is asked).
+    pub fn set_image(&self) -> Option<Act> {
+        let Level::Rollouts {
+            kind,
+            namespace,
+            name,
+        } = &self.level
+        else {
+            return None;
+        };
+        Some(Act::SetImage {
+            kind: kind.clone(),
+            namespace: namespace.clone(),
+            name: name.clone(),
+            container: None,
+            image: String::new(),
+        })
+    }
+
     /// The DAG the cursor means on the DAGs.
     pub fn dag_id(&self) -> Option<String> {
         match &self.level {
@@ -585,6 +604,15 @@ pub enum Act {
         version: Option<String>,
         values: ValuesChoice,
     },
+    /// Sets the image of a workload's container (`kubectl set image`); no container named:
+    /// its only one.
+    SetImage {
+        kind: String,
+        namespace: String,
+        name: String,
+        container: Option<String>,
+        image: String,
+    },
     /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
     Undo {
         kind: String,
@@ -646,7 +674,66 @@ pub fn parse_chart(text: &str) -> Result<(String, Option<String>), String> {
     }
 }
 
+/// What a change is watched on while it is made, and verified on after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watched {
+    Release {
+        namespace: String,
+        name: String,
+    },
+    Workload {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
+}
+
+/// `IMAGE` or `CONTAINER=IMAGE` as typed.
+pub fn parse_image(text: &str) -> Result<(Option<String>, String), String> {
+    let text = text.trim();
+    let (container, image) = match text.split_once('=') {
+        Some((container, image)) => (Some(container.trim().to_string()), image.trim()),
+        None => (None, text),
+    };
+    if image.is_empty() || image.contains(char::is_whitespace) {
+        return Err("an image (registry/name:tag), or CONTAINER=IMAGE".into());
+    }
+    Ok((container.filter(|c| !c.is_empty()), image.to_string()))
+}
+
 impl Act {
+    /// What the change is watched on (the wizards: Helm releases, plain workloads).
+    pub fn watched(&self) -> Option<Watched> {
+        match self {
+            Act::Rollback {
+                namespace, name, ..
+            }
+            | Act::Upgrade {
+                namespace, name, ..
+            } => Some(Watched::Release {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            }),
+            Act::Undo {
+                kind,
+                namespace,
+                name,
+                ..
+            }
+            | Act::SetImage {
+                kind,
+                namespace,
+                name,
+                ..
+            } => Some(Watched::Workload {
+                kind: kind.clone(),
+                namespace: namespace.clone(),
+                name: name.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The Helm release a wizard (rollback, upgrade) works on.
     pub fn release(&self) -> Option<(&str, &str)> {
         match self {
@@ -694,6 +781,18 @@ impl Act {
                 name,
                 revision,
             } => format!("roll {kind} {namespace}/{name} back to revision {revision}"),
+            Act::SetImage {
+                kind,
+                namespace,
+                name,
+                container,
+                image,
+            } => match container {
+                Some(container) => format!(
+                    "set the image of container {container} of {kind} {namespace}/{name} to {image}"
+                ),
+                None => format!("set the image of {kind} {namespace}/{name} to {image}"),
+            },
             Act::Rollback {
                 namespace,
                 name,
@@ -715,14 +814,15 @@ impl Act {
             Act::Sync { name, .. }
             | Act::Undo { name, .. }
             | Act::Rollback { name, .. }
-            | Act::Upgrade { name, .. } => name,
+            | Act::Upgrade { name, .. }
+            | Act::SetImage { name, .. } => name,
         }
     }
 
     pub fn tool(&self) -> Tool {
         match self {
             Act::Sync { .. } => Tool::Airbyte,
-            Act::Undo { .. } => Tool::Rollout,
+            Act::Undo { .. } | Act::SetImage { .. } => Tool::Rollout,
             Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
@@ -782,9 +882,10 @@ impl ToolDraft {
         }
     }
 
-    /// Whether it is one of the Helm wizards (a big dialog that stays while helm works).
+    /// Whether it is one of the wizards (a Helm release's or a workload's change: a big
+    /// dialog that stays while the change rolls out).
     pub fn is_wizard(&self) -> bool {
-        self.act.release().is_some()
+        self.act.watched().is_some()
     }
 
     /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything

@@ -406,7 +406,8 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 | PromptKind::ToolSecret
                 | PromptKind::UpgradeChart
                 | PromptKind::UpgradeValues
-                | PromptKind::ValuesEditor => tool::enter(state, prompt),
+                | PromptKind::ValuesEditor
+                | PromptKind::Image => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -751,7 +752,8 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::ClearFailed
         | Intent::Diff
         | Intent::Undo
-        | Intent::Upgrade => {
+        | Intent::Upgrade
+        | Intent::SetImage => {
             return Vec::new();
         }
         Intent::RolloutHistory => {

@@ -1,8 +1,9 @@
 //! The rollout history of a plain workload and its undo, as `kubectl rollout history` and
 //! `kubectl rollout undo` see them: a Deployment's revisions are its ReplicaSets (annotation
 //! `deployment.kubernetes.io/revision`), a StatefulSet's or DaemonSet's its ControllerRevisions.
-//! Undo puts the chosen revision's pod template back and replaces the workload with the
-//! resourceVersion it was read at, so a change made meanwhile is not overwritten.
+//! Undo puts the chosen revision's pod template back, and an image bump sets one container's
+//! image; both replace the workload with the resourceVersion it was read at, so a change made
+//! meanwhile is not overwritten.
 
 use chrono::{DateTime, Utc};
 use kube::Client;
@@ -113,11 +114,7 @@ pub async fn history(
     namespace: &str,
     name: &str,
 ) -> Result<Vec<Revision>, String> {
-    let workload = kind
-        .api(client, namespace)
-        .get(name)
-        .await
-        .map_err(|e| said(&format!("read {} {namespace}/{name}", kind.as_str()), e))?;
+    let workload = read(client, kind, namespace, name).await?;
     let uid = workload.metadata.uid.clone().unwrap_or_default();
     // Which revision runs now, as the controllers record it: a Deployment's revision
     // annotation, a StatefulSet's or DaemonSet's update revision; else the template itself.
@@ -235,10 +232,142 @@ pub async fn undo(
     ))
 }
 
+/// The workload as it is now.
+async fn read(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<DynamicObject, String> {
+    kind.api(client, namespace)
+        .get(name)
+        .await
+        .map_err(|e| said(&format!("read {} {namespace}/{name}", kind.as_str()), e))
+}
+
+/// The label selector of a workload's pods (`spec.selector.matchLabels`), as `k=v,k=v`.
+pub async fn selector(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<String, String> {
+    let workload = read(client, kind, namespace, name).await?;
+    Ok(match_labels(&workload.data["spec"]["selector"]))
+}
+
+fn match_labels(selector: &Value) -> String {
+    selector["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What a workload's template runs now, as typed to change it: `IMAGE` for its only
+/// container, else `CONTAINER=IMAGE` of its first.
+pub async fn image_to_edit(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<String, String> {
+    let workload = read(client, kind, namespace, name).await?;
+    let containers = workload.data["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let first = containers.first().ok_or("it has no containers")?;
+    let image = first["image"].as_str().unwrap_or_default();
+    Ok(if containers.len() == 1 {
+        image.to_string()
+    } else {
+        format!("{}={image}", first["name"].as_str().unwrap_or_default())
+    })
+}
+
+/// Which container of `containers` (a pod template's) `asked` names; a one-container
+/// template needs no name.
+fn container_index(containers: &[Value], asked: Option<&str>) -> Result<usize, String> {
+    let names: Vec<&str> = containers
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default())
+        .collect();
+    match asked {
+        Some(asked) => names
+            .iter()
+            .position(|n| *n == asked)
+            .ok_or_else(|| format!("no container {asked} (it has {})", names.join(", "))),
+        None if names.len() == 1 => Ok(0),
+        None => Err(format!(
+            "name the container: CONTAINER=IMAGE (it has {})",
+            names.join(", ")
+        )),
+    }
+}
+
+/// Sets the image of a container of the workload's pod template (`kubectl set image`),
+/// replaced at the resourceVersion just read; what changed.
+pub async fn set_image(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+    container: Option<&str>,
+    image: &str,
+) -> Result<String, String> {
+    let api = kind.api(client, namespace);
+    let what = format!("{} {namespace}/{name}", kind.as_str());
+    let mut workload = api
+        .get(name)
+        .await
+        .map_err(|e| said(&format!("read {what}"), e))?;
+    let containers = workload.data["spec"]["template"]["spec"]["containers"]
+        .as_array_mut()
+        .ok_or_else(|| format!("{what} has no containers"))?;
+    let index = container_index(containers, container)?;
+    let chosen = &mut containers[index];
+    let container = chosen["name"].as_str().unwrap_or_default().to_string();
+    let before = chosen["image"].as_str().unwrap_or_default().to_string();
+    if before == image {
+        return Err(format!(
+            "container {container} of {what} already runs {image}; nothing was changed"
+        ));
+    }
+    chosen["image"] = Value::String(image.to_string());
+    api.replace(name, &PostParams::default(), &workload)
+        .await
+        .map_err(|e| said(&format!("set the image of {what}"), e))?;
+    Ok(format!("{what}: container {container} {before} → {image}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_container_is_named_unless_there_is_one() {
+        let one = [json!({"name": "web", "image": "nginx"})];
+        let two = [json!({"name": "web"}), json!({"name": "sidecar"})];
+        assert_eq!(container_index(&one, None), Ok(0));
+        assert_eq!(container_index(&two, Some("sidecar")), Ok(1));
+        assert_eq!(
+            container_index(&two, None).unwrap_err(),
+            "name the container: CONTAINER=IMAGE (it has web, sidecar)"
+        );
+        assert!(
+            container_index(&two, Some("db"))
+                .unwrap_err()
+                .contains("no container db")
+        );
+        assert_eq!(
+            match_labels(&json!({"matchLabels": {"app": "web", "tier": "front"}})),
+            "app=web,tier=front"
+        );
+    }
 
     #[test]
     fn a_keepers_own_labels_and_directives_are_not_part_of_the_template() {

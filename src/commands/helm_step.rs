@@ -9,7 +9,7 @@ use super::CommandError;
 use super::trigger::{TriggerCommon, confirm, record};
 use crate::cluster::Connection;
 use crate::guard::{Confirmed, Guard, Mutation, Outcome};
-use crate::helm::watch::{verify, watch_while};
+use crate::helm::watch::{Subject, verify, watch_while};
 use crate::helm::{HelmBinary, KubeArgs};
 
 /// How long a finished change is given for the pods it replaced to go before it is judged.
@@ -87,10 +87,11 @@ impl<'a> HelmStep<'a> {
         let log = crate::helm::run_log(self.common.audit_log.as_deref(), namespace, release);
         println!("(helm's output: {})", log.display());
         let client = &self.connection.client;
+        let subject = Subject::release(namespace, release);
         // The release watched while helm works: each new pod state, hook and event.
         let ran = watch_while(
             client,
-            (namespace, release),
+            &subject,
             self.helm.run_detached(args, self.kube, &log),
             |_, news| news.iter().for_each(|line| println!("  {line}")),
         )
@@ -100,7 +101,7 @@ impl<'a> HelmStep<'a> {
         let ok = matches!(&ran, Ok(run) if run.success);
         // Pods the change replaced take a moment to go; a failed change is read as it is.
         let settle = if ok { VERIFY_SETTLE } else { Duration::ZERO };
-        let verdict = match verify(client, namespace, release, settle).await {
+        let verdict = match verify(client, &subject, settle).await {
             Ok((_, verdict)) => verdict.said(),
             Err(error) => format!("not verified: {error}"),
         };

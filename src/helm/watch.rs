@@ -1,8 +1,9 @@
 //! A release watched while helm changes it, and verified after: its pods (by the chart's
 //! `app.kubernetes.io/instance` label, or the older `release` label), its hook Jobs, and the
-//! events of its objects since the change began. Read through kube-rs every few seconds by
-//! both front ends: `strata rollback`/`upgrade` print what changed, the cockpit's dialog shows
-//! the whole picture.
+//! events of its objects since the change began — or a plain workload's pods (its selector)
+//! while its pod template changes. Read through kube-rs every few seconds by both front
+//! ends: `strata rollback`/`upgrade` print what changed, the cockpit's dialog shows the whole
+//! picture.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -204,41 +205,78 @@ impl Verdict {
     }
 }
 
-/// Reads the release now: its pods, its hook Jobs, and the events of its objects since
-/// `since`.
+/// What is watched: a Helm release, or a workload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub namespace: String,
+    /// Label selectors of its pods, tried in order until one finds some.
+    selectors: Vec<String>,
+    /// The name its objects (and so its events) start with.
+    prefix: String,
+    /// A release's hook Jobs are watched too.
+    release: bool,
+}
+
+impl Subject {
+    pub fn release(namespace: &str, release: &str) -> Subject {
+        Subject {
+            namespace: namespace.to_string(),
+            // Charts older than the recommended labels say `release`.
+            selectors: vec![
+                format!("app.kubernetes.io/instance={release}"),
+                format!("release={release}"),
+            ],
+            prefix: release.to_string(),
+            release: true,
+        }
+    }
+
+    /// A Deployment, StatefulSet or DaemonSet `name` whose pods `selector` selects.
+    pub fn workload(namespace: &str, name: &str, selector: String) -> Subject {
+        Subject {
+            namespace: namespace.to_string(),
+            selectors: vec![selector],
+            prefix: name.to_string(),
+            release: false,
+        }
+    }
+}
+
+/// Reads the subject now: its pods, a release's hook Jobs, and the events of its objects
+/// since `since`.
 pub async fn observe(
     client: &kube::Client,
-    namespace: &str,
-    release: &str,
+    subject: &Subject,
     since: DateTime<Utc>,
 ) -> Result<Observation, String> {
+    let namespace = subject.namespace.as_str();
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let mut listed = pods
-        .list(&ListParams::default().labels(&format!("app.kubernetes.io/instance={release}")))
-        .await
-        .map_err(|e| format!("cannot list the release's pods: {e}"))?;
-    if listed.items.is_empty() {
-        // Charts older than the recommended labels.
+    let mut listed = Vec::new();
+    for selector in &subject.selectors {
         listed = pods
-            .list(&ListParams::default().labels(&format!("release={release}")))
+            .list(&ListParams::default().labels(selector))
             .await
-            .map_err(|e| format!("cannot list the release's pods: {e}"))?;
+            .map_err(|e| format!("cannot list the pods: {e}"))?
+            .items;
+        if !listed.is_empty() {
+            break;
+        }
     }
-    let mut pod_states: Vec<PodState> = listed.items.iter().map(PodState::from_pod).collect();
+    let mut pod_states: Vec<PodState> = listed.iter().map(PodState::from_pod).collect();
     pod_states.sort_by(|a, b| a.name.cmp(&b.name));
     let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
     // Hooks are read where allowed; a watch without them still says the most.
     let hooks = match jobs.list(&ListParams::default()).await {
-        Ok(list) => list
+        Ok(list) if subject.release => list
             .items
             .iter()
-            .filter_map(|j| hook_of(j, release))
+            .filter_map(|j| hook_of(j, &subject.prefix))
             .collect(),
-        Err(_) => Vec::new(),
+        _ => Vec::new(),
     };
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let events = match events.list(&ListParams::default()).await {
-        Ok(list) => release_events(&list.items, release, since),
+        Ok(list) => release_events(&list.items, &subject.prefix, since),
         Err(_) => Vec::new(),
     };
     Ok(Observation {
@@ -278,8 +316,8 @@ fn hook_of(job: &Job, release: &str) -> Option<String> {
     Some(format!("Job/{name} {state}"))
 }
 
-/// The events since `since` of objects named after the release (charts name their objects
-/// `RELEASE-…`), oldest first.
+/// The events since `since` of objects named after the release or workload (charts name
+/// their objects `RELEASE-…`, controllers their pods `WORKLOAD-…`), oldest first.
 fn release_events(events: &[Event], release: &str, since: DateTime<Utc>) -> Vec<String> {
     let mut found: Vec<(DateTime<Utc>, String)> = events
         .iter()
@@ -314,11 +352,11 @@ fn release_events(events: &[Event], release: &str, since: DateTime<Utc>) -> Vec<
     found.into_iter().map(|(_, line)| line).collect()
 }
 
-/// Runs `work` while reading the release every [`WATCH_EVERY`], telling `seen` each
+/// Runs `work` while reading the subject every [`WATCH_EVERY`], telling `seen` each
 /// observation and what is new in it; `work`'s output.
 pub async fn watch_while<T>(
     client: &kube::Client,
-    (namespace, release): (&str, &str),
+    subject: &Subject,
     work: impl std::future::Future<Output = T>,
     mut seen: impl FnMut(&Observation, Vec<String>),
 ) -> T {
@@ -330,7 +368,7 @@ pub async fn watch_while<T>(
         tokio::select! {
             output = &mut work => return output,
             _ = tick.tick() => {
-                if let Ok(now) = observe(client, namespace, release, since).await {
+                if let Ok(now) = observe(client, subject, since).await {
                     let news = now.news(&last);
                     seen(&now, news);
                     last = now;
@@ -340,18 +378,17 @@ pub async fn watch_while<T>(
     }
 }
 
-/// The release after the change: read until it serves or `settle` passes (pods replaced by
+/// The subject after the change: read until it serves or `settle` passes (pods replaced by
 /// the change take a moment to go).
 pub async fn verify(
     client: &kube::Client,
-    namespace: &str,
-    release: &str,
+    subject: &Subject,
     settle: Duration,
 ) -> Result<(Observation, Verdict), String> {
     let deadline = tokio::time::Instant::now() + settle;
     let since = Utc::now() - chrono::Duration::minutes(10);
     loop {
-        let now = observe(client, namespace, release, since).await?;
+        let now = observe(client, subject, since).await?;
         let verdict = now.verdict();
         if verdict.is_healthy() || tokio::time::Instant::now() >= deadline {
             return Ok((now, verdict));

@@ -15,7 +15,7 @@ use crate::guard::{Approval, Guard};
 use crate::helm::binary::parse_version;
 use crate::helm::prepare::{ValuesFile, prepare_upgrade};
 use crate::helm::upgrade::ValuesBase;
-use crate::helm::watch::verify;
+use crate::helm::watch::{Subject, verify};
 use crate::helm::{
     HelmBinary, RollbackPlan, UpgradeTarget, rollback_args, run_log, unlock_mutation,
     unlock_pending,
@@ -314,7 +314,11 @@ pub(super) async fn rollback(
         .map_err(|e| format!("helm could not run: {e}"))?;
     let newest = crate::helm::newest_said(&reach.kube, &plan.namespace, &plan.release).await;
     if ran.success {
-        let verdict = verified(&reach.kube, &plan.namespace, &plan.release).await;
+        let verdict = verified(
+            &reach.kube,
+            &Subject::release(&plan.namespace, &plan.release),
+        )
+        .await;
         Ok(format!(
             "{}/{} rolled back to revision {}; {newest}\n{verdict}",
             plan.namespace, plan.release, plan.target
@@ -329,8 +333,8 @@ pub(super) async fn rollback(
 }
 
 /// The release after a change, in one line: given a moment for the pods it replaced to go.
-async fn verified(kube: &Client, namespace: &str, release: &str) -> String {
-    match verify(kube, namespace, release, VERIFY_SETTLE).await {
+pub(super) async fn verified(kube: &Client, subject: &Subject) -> String {
+    match verify(kube, subject, VERIFY_SETTLE).await {
         Ok((_, verdict)) => verdict.said(),
         Err(error) => format!("not verified: {error}"),
     }
@@ -447,7 +451,7 @@ pub(super) async fn upgrade(reach: &Reach, act: &Act) -> Result<String, String> 
         .map_err(|e| format!("helm could not run: {e}"))?;
     let newest = crate::helm::newest_said(&reach.kube, namespace, name).await;
     if ran.success {
-        let verdict = verified(&reach.kube, namespace, name).await;
+        let verdict = verified(&reach.kube, &Subject::release(namespace, name)).await;
         Ok(format!(
             "{namespace}/{name} upgraded to {}; {newest}\n{verdict}",
             target.chart

@@ -200,7 +200,7 @@ impl Tools {
         if act.tool() == Tool::Rollout {
             let mutation = rollout::mutation(act)?;
             let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
-            return Ok(approved(approval, Vec::new()));
+            return Ok(approved(approval, vec![format!("{}.", act.describe())]));
         }
         let session = self
             .session(reach, act.tool())
@@ -257,9 +257,30 @@ impl Tools {
     }
 }
 
-/// The user values of the release an upgrade names, as YAML for its editor.
+/// What a wizard's change is watched and verified on: a release's pods and hooks, or a
+/// workload's pods (its selector, read now).
+pub(crate) async fn subject(
+    kube: &Client,
+    watched: &super::tool::Watched,
+) -> Result<crate::helm::watch::Subject, String> {
+    use crate::helm::watch::Subject;
+    match watched {
+        super::tool::Watched::Release { namespace, name } => Ok(Subject::release(namespace, name)),
+        super::tool::Watched::Workload {
+            kind,
+            namespace,
+            name,
+        } => rollout::subject(kube, kind, namespace, name).await,
+    }
+}
+
+/// What a wizard's input starts with: the release's user values (YAML) for an upgrade's
+/// editor, the image a workload runs now for an image bump.
 pub(crate) async fn release_values(kube: &Client, act: &Act) -> Result<String, String> {
-    helm::user_values(kube, act).await
+    match act {
+        Act::SetImage { .. } => rollout::image_to_edit(kube, act).await,
+        _ => helm::user_values(kube, act).await,
+    }
 }
 
 /// What the operator is asked, from the guard's approval (and a clear's dry run).

@@ -1,11 +1,13 @@
 //! Plain workloads for the cockpit: a Deployment's, StatefulSet's or DaemonSet's rollout
-//! history, and putting a revision back — read and changed as the operator's kube user.
+//! history, putting a revision back and bumping a container's image — read and changed as
+//! the operator's kube user, watched and verified like a Helm change.
 
 use kube::Client;
 
 use crate::app::tool::{Act, Level, Page, Row};
 use crate::cluster::rollout::{self, WorkloadKind};
 use crate::guard::{Access, Mutation, Target};
+use crate::helm::watch::Subject;
 
 fn kind_of(kind: &str) -> Result<WorkloadKind, String> {
     WorkloadKind::parse(kind).ok_or_else(|| format!("a {kind} has no rollout history"))
@@ -41,33 +43,73 @@ pub(super) async fn load(kube: &Client, level: &Level) -> Result<Page, String> {
     })
 }
 
-/// What an undo names: the workload and the revision to put back.
-fn undo_of(act: &Act) -> Result<(WorkloadKind, &str, &str, i64), String> {
-    let Act::Undo {
-        kind,
-        namespace,
-        name,
-        revision,
-    } = act
-    else {
-        return Err("not a rollout change".into());
-    };
-    Ok((kind_of(kind)?, namespace, name, *revision))
+/// The workload a change names.
+fn workload_of(act: &Act) -> Result<(WorkloadKind, &str, &str), String> {
+    match act {
+        Act::Undo {
+            kind,
+            namespace,
+            name,
+            ..
+        }
+        | Act::SetImage {
+            kind,
+            namespace,
+            name,
+            ..
+        } => Ok((kind_of(kind)?, namespace, name)),
+        _ => Err("not a rollout change".into()),
+    }
 }
 
-/// The guard's record of an undo: the workload, the revision, and the right to update it.
+/// The guard's record of an undo or an image bump: the workload, the revision or image, and
+/// the right to update it.
 pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
-    let (kind, namespace, name, revision) = undo_of(act)?;
-    Ok(Mutation::new(
-        "rollout.undo",
-        Target::new(kind.as_str(), Some(namespace), name),
-    )
-    .parameter("revision", revision.to_string())
-    .needs(Access::new("update", "apps", kind.plural()).in_namespace(namespace)))
+    let (kind, namespace, name) = workload_of(act)?;
+    let target = Target::new(kind.as_str(), Some(namespace), name);
+    let mutation = match act {
+        Act::SetImage {
+            container, image, ..
+        } => Mutation::new("rollout.image", target)
+            .parameter("container", container.clone().unwrap_or_default())
+            .parameter("image", image.clone()),
+        Act::Undo { revision, .. } => {
+            Mutation::new("rollout.undo", target).parameter("revision", revision.to_string())
+        }
+        _ => return Err("not a rollout change".into()),
+    };
+    Ok(mutation.needs(Access::new("update", "apps", kind.plural()).in_namespace(namespace)))
 }
 
-/// Puts the revision back; what to tell the operator.
+/// The image the workload's template runs now, to edit.
+pub(super) async fn image_to_edit(kube: &Client, act: &Act) -> Result<String, String> {
+    let (kind, namespace, name) = workload_of(act)?;
+    rollout::image_to_edit(kube, kind, namespace, name).await
+}
+
+/// What the change is watched on: the workload's pods.
+pub(super) async fn subject(
+    kube: &Client,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Subject, String> {
+    let selector = rollout::selector(kube, kind_of(kind)?, namespace, name).await?;
+    Ok(Subject::workload(namespace, name, selector))
+}
+
+/// Puts the revision back or sets the image, then judges the pods; what to tell the
+/// operator.
 pub(super) async fn send(kube: &Client, act: &Act) -> Result<String, String> {
-    let (kind, namespace, name, revision) = undo_of(act)?;
-    rollout::undo(kube, kind, namespace, name, revision).await
+    let (kind, namespace, name) = workload_of(act)?;
+    let said = match act {
+        Act::SetImage {
+            container, image, ..
+        } => rollout::set_image(kube, kind, namespace, name, container.as_deref(), image).await?,
+        Act::Undo { revision, .. } => rollout::undo(kube, kind, namespace, name, *revision).await?,
+        _ => return Err("not a rollout change".into()),
+    };
+    let subject = subject(kube, kind.as_str(), namespace, name).await?;
+    let verdict = super::helm::verified(kube, &subject).await;
+    Ok(format!("{said}\n{verdict}"))
 }

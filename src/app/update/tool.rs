@@ -106,6 +106,15 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
                 Vec::new()
             }
         },
+        Intent::SetImage => match view.set_image() {
+            // What it runs now is read first: the list may be a moment behind.
+            Some(act) => {
+                state.tool_draft = Some(ToolDraft::new(act.clone(), Stage::Checking));
+                state.changed();
+                vec![Effect::ToolValues(act)]
+            }
+            None => Vec::new(),
+        },
         Intent::Undo => match view.undo() {
             Some(act) => check(state, act),
             None => Vec::new(),
@@ -219,7 +228,7 @@ fn reload_top(state: &mut AppState) -> Vec<Effect> {
     }]
 }
 
-/// The release's values for the upgrade's editor.
+/// The release's values for the upgrade's editor, or the image a workload runs for its bump.
 pub(super) fn values_read(
     state: &mut AppState,
     act: &Act,
@@ -229,6 +238,12 @@ pub(super) fn values_read(
         return Vec::new();
     }
     match result {
+        Ok(image) if matches!(act, Act::SetImage { .. }) => {
+            if let Some(draft) = state.tool_draft.as_mut() {
+                draft.stage = Stage::Target;
+            }
+            state.prompt = Some(Prompt::new(PromptKind::Image, &image));
+        }
         Ok(yaml) => {
             if let Some(draft) = state.tool_draft.as_mut() {
                 draft.stage = Stage::Values;
@@ -533,6 +548,27 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
             draft.stage = Stage::Checking;
             vec![Effect::ToolCheck(draft.act.clone())]
         }
+        PromptKind::Image => match crate::app::tool::parse_image(&text) {
+            Ok((container, image)) => {
+                if let Act::SetImage {
+                    container: c,
+                    image: i,
+                    ..
+                } = &mut draft.act
+                {
+                    *c = container;
+                    *i = image;
+                }
+                draft.error = None;
+                draft.stage = Stage::Checking;
+                vec![Effect::ToolCheck(draft.act.clone())]
+            }
+            Err(error) => {
+                draft.error = Some(error);
+                state.prompt = Some(prompt);
+                Vec::new()
+            }
+        },
         PromptKind::ValuesEditor => {
             if let Act::Upgrade { values, .. } = &mut draft.act {
                 *values = ValuesChoice::Edited(text);

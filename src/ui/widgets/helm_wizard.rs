@@ -1,7 +1,8 @@
-//! The Helm wizards' dialog (upgrade and rollback), over the release list: the chart and
-//! values chosen (or the values edited), the plan with its per-object diff and checks, the
-//! confirmation, then the release watched while helm works and the result with the release's
-//! health — every step saying what it does and what comes next.
+//! The wizards' dialog — a Helm upgrade or rollback, a workload's undo or image bump — over
+//! the list it changes: the chart and values chosen (or the values edited), or the image;
+//! the plan with its per-object diff and checks; the confirmation; then the release or
+//! workload watched while it rolls out, and the result with its health — every step saying
+//! what it does and what comes next.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -51,6 +52,8 @@ fn title(act: &Act) -> String {
     match act {
         Act::Upgrade { name, .. } => format!(" helm · upgrade {} ", sanitize(name)),
         Act::Rollback { name, .. } => format!(" helm · roll back {} ", sanitize(name)),
+        Act::Undo { name, .. } => format!(" rollout · undo {} ", sanitize(name)),
+        Act::SetImage { name, .. } => format!(" rollout · set image {} ", sanitize(name)),
         _ => format!(" helm · {} ", sanitize(act.subject())),
     }
 }
@@ -75,14 +78,37 @@ fn hints(draft: &ToolDraft, prompt: Option<PromptKind>) -> Vec<(&'static str, &'
             ("↑↓ pgup pgdn", "read"),
             ("esc", "close"),
         ],
-        (Stage::Done, _) => vec![
+        (Stage::Done, _) if draft.act.release().is_some() => vec![
             ("r", "roll back (guided)"),
             ("↑↓", "read"),
             ("esc", "close"),
         ],
-        (Stage::Acting, _) => vec![("q", "quit (helm goes on, detached)")],
+        (Stage::Done, _) => vec![("↑↓", "read"), ("esc", "close (u undoes from the history)")],
+        (Stage::Acting, _) if draft.act.release().is_some() => {
+            vec![("q", "quit (helm goes on, detached)")]
+        }
+        (Stage::Acting, _) => vec![("", "rolling out…")],
         _ => vec![("↑↓ pgup pgdn", "read"), ("esc", "close")],
     }
+}
+
+/// The image being typed.
+fn image_lines(draft: &ToolDraft, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(error) = &draft.error {
+        lines.push(Line::styled(
+            format!("✖ {}", sanitize(error)),
+            theme.message_error,
+        ));
+    }
+    for line in [
+        "Which image? IMAGE for a one-container workload, CONTAINER=IMAGE otherwise (it runs",
+        "the image shown now). Its pods are replaced as its update strategy says; they are",
+        "watched, then judged; the rollout history keeps the old template for u (undo).",
+    ] {
+        lines.push(Line::styled(line, theme.muted));
+    }
+    lines
 }
 
 /// The chart and values being chosen.
@@ -91,6 +117,9 @@ fn target_lines(
     prompt: Option<PromptKind>,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
+    if prompt == Some(PromptKind::Image) {
+        return image_lines(draft, theme);
+    }
     let Act::Upgrade {
         chart,
         version,
@@ -169,6 +198,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                 | PromptKind::UpgradeValues
                 | PromptKind::ValuesEditor
                 | PromptKind::ToolConfirm
+                | PromptKind::Image
         )
     });
     let kind = prompt.map(|p| p.kind);
@@ -186,6 +216,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
         let label = match prompt.kind {
             PromptKind::UpgradeChart => "chart ▸ ",
             PromptKind::UpgradeValues => "values 1-3 ▸ ",
+            PromptKind::Image => "image ▸ ",
             _ => "confirm ▸ ",
         };
         dialog::input_line(prompt, label, theme, frame, parts.input);
@@ -214,7 +245,10 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                      the checks run (stuck release, GitOps owners, removed APIs, hooks), and \
                      the server dry-runs each changed object…"
                 }
-                _ => "planning: the revisions are read, the target chosen, the checks run…",
+                Act::Rollback { .. } => {
+                    "planning: the revisions are read, the target chosen, the checks run…"
+                }
+                _ => "checking: read-only mode, RBAC, the confirmation this context asks…",
             },
             theme.muted,
         )],
@@ -247,9 +281,13 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
         Stage::Acting | Stage::Done => {
             let mut lines = Vec::new();
             match &draft.outcome {
-                None => lines.push(Line::styled(
+                None if draft.act.release().is_some() => lines.push(Line::styled(
                     "helm is at work, detached from this terminal (a dropped session does not \
                      stop it; reopen :helm to see where it is). The release as it changes:",
+                    theme.muted,
+                )),
+                None => lines.push(Line::styled(
+                    "the new pod template is rolling out. The pods as they change:",
                     theme.muted,
                 )),
                 Some(Ok(said)) => {
@@ -268,10 +306,12 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                         format!("✖ {}", sanitize(error)),
                         theme.message_error,
                     ));
-                    lines.push(Line::styled(
-                        "r opens the rollback wizard on this release.",
-                        theme.message_warning,
-                    ));
+                    if draft.act.release().is_some() {
+                        lines.push(Line::styled(
+                            "r opens the rollback wizard on this release.",
+                            theme.message_warning,
+                        ));
+                    }
                 }
             }
             if !draft.progress.is_empty() {

@@ -24,7 +24,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             | PromptKind::ToolSecret
             | PromptKind::UpgradeChart
             | PromptKind::UpgradeValues
-            | PromptKind::ValuesEditor => return,
+            | PromptKind::ValuesEditor
+            | PromptKind::Image => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),
