@@ -1,6 +1,7 @@
 //! Cost of the layer view on a 10k-object cluster: projecting API objects (JSON) into
 //! `StackObject`s, classifying them into components, and the whole report (classification
-//! plus health and reasons). Time through criterion; allocations counted by a global
+//! plus health and reasons); and of the security posture checks on the same cluster
+//! (projection into `PostureObject`s, then `security::assess`). Time through criterion; allocations counted by a global
 //! allocator wrapper in this binary (one pass of each step, printed before the timings).
 //!
 //! `cargo bench --bench classify`; figures in benches/README.md.
@@ -440,6 +441,8 @@ fn bench(c: &mut Criterion) {
 
     retained(&json, &releases, &rules);
 
+    posture(c, &json, &rules);
+
     c.bench_function("project 10k objects from JSON", |b| {
         b.iter(|| black_box(json.iter().map(StackObject::from_json).collect::<Vec<_>>()))
     });
@@ -451,6 +454,64 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("load the built-in rules", |b| {
         b.iter(|| black_box(RuleSet::builtin()))
+    });
+}
+
+/// The security checks over the same cluster: projection (env, security contexts, settings;
+/// credentials judged and dropped) and `security::assess` (classification plus every check).
+fn posture(c: &mut Criterion, json: &[Value], rules: &RuleSet) {
+    use strata::security::{self, Coverage, PostureObject, PostureRules};
+    let posture_rules = PostureRules::builtin();
+    let (objects, project_allocs, project_bytes) = allocations(|| {
+        json.iter()
+            .map(|o| PostureObject::from_json(o, &posture_rules))
+            .collect::<Vec<_>>()
+    });
+    let coverage = Coverage::complete();
+    let (findings, assess_allocs, assess_bytes) =
+        allocations(|| security::assess(rules, &posture_rules, &objects, &coverage));
+    let classification = stack::classify(rules, &objects, &[]);
+    let (_, checks_allocs, checks_bytes) = allocations(|| {
+        security::assess_classified(rules, &posture_rules, &objects, &classification, &coverage)
+    });
+    println!(
+        "posture: {} findings over {} components; allocations: project {project_allocs} ({} KiB), \
+         assess {assess_allocs} ({} KiB), checks alone {checks_allocs} ({} KiB)",
+        findings.len(),
+        security::by_component(&findings).len(),
+        project_bytes / 1024,
+        assess_bytes / 1024,
+        checks_bytes / 1024
+    );
+    c.bench_function("posture: project 10k objects from JSON", |b| {
+        b.iter(|| {
+            black_box(
+                json.iter()
+                    .map(|o| PostureObject::from_json(o, &posture_rules))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    });
+    c.bench_function("posture: assess 10k objects (classify + checks)", |b| {
+        b.iter(|| {
+            black_box(security::assess(
+                rules,
+                &posture_rules,
+                black_box(&objects),
+                &coverage,
+            ))
+        })
+    });
+    c.bench_function("posture: checks of 10k classified objects", |b| {
+        b.iter(|| {
+            black_box(security::assess_classified(
+                rules,
+                &posture_rules,
+                black_box(&objects),
+                &classification,
+                &coverage,
+            ))
+        })
     });
 }
 

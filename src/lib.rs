@@ -7,6 +7,7 @@ pub mod config;
 pub mod guard;
 pub mod helm;
 pub mod logs;
+pub mod security;
 pub mod stack;
 pub mod status;
 pub mod tools;

@@ -84,6 +84,20 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
     },
+    /// The stack's security posture: which data tool is open (auth off, exposed by a
+    /// LoadBalancer, NodePort or Ingress), with what credentials (chart defaults, secrets in
+    /// plain env or args), running how (root, privileged, host access, RBAC, no
+    /// NetworkPolicy) — each finding with its evidence (credentials masked) and fix. Exit 0
+    /// when nothing reaches --fail-on, 1 when something does, 2 on error. All namespaces
+    /// unless -n.
+    Security {
+        /// Output format.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
+        output: strata::commands::security::SecurityFormat,
+        /// The severity that makes the exit code 1.
+        #[arg(long, value_enum, default_value = "high")]
+        fail_on: strata::commands::security::FailOn,
+    },
     /// The stack's runs (syncs, task tries, dbt jobs, Spark applications…), newest first.
     /// Exit 0, or 2 on error. All namespaces unless -n.
     Runs {
@@ -377,6 +391,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rules,
             };
             std::process::exit(strata::status::main(options).await);
+        }
+        Command::Security { output, fail_on } => {
+            let options = strata::commands::security::SecurityOptions {
+                target: connect_target(&cli.conn),
+                scope: scope_of(&cli.conn),
+                output,
+                fail_on,
+            };
+            std::process::exit(strata::commands::security::main(options).await);
         }
         Command::Runs {
             output,

@@ -5,10 +5,12 @@
 //! template are runs of the Airflow component.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+mod support;
 
 use serde_json::{Value, json};
 use strata::stack::{self, Classification, Layer, Part, RuleSet, StackObject};
+use support::chart_documents;
 
 /// (file, namespace it was rendered for, layer per INDEX.md, component, tool).
 const CHARTS: [(&str, &str, Layer, &str, &str); 10] = [
@@ -88,15 +90,6 @@ const CHARTS: [(&str, &str, Layer, &str, &str); 10] = [
 /// the operator chart installs is a ClickHouse cluster, not part of the operator.
 const OWN_COMPONENT: [(&str, &str, &str); 1] = [("clickhouse.yaml", "analytics", "analytics")];
 
-const CLUSTER_SCOPED: [&str; 6] = [
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-    "CustomResourceDefinition",
-    "Namespace",
-];
-
 const WORKLOAD_KINDS: [&str; 6] = [
     "Deployment",
     "StatefulSet",
@@ -105,29 +98,6 @@ const WORKLOAD_KINDS: [&str; 6] = [
     "CronJob",
     "Pod",
 ];
-
-fn charts_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts")
-}
-
-/// The documents of a fixture, placed in `namespace` as `kubectl apply -n` would place them.
-fn load(file: &str, namespace: &str) -> Vec<Value> {
-    let path = charts_dir().join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
-    let docs = serde_saphyr::from_multiple::<Value>(&text)
-        .unwrap_or_else(|e| panic!("fixture {file} does not parse: {e}"));
-    docs.into_iter()
-        .filter(Value::is_object)
-        .map(|mut doc| {
-            let kind = doc["kind"].as_str().unwrap_or_default().to_string();
-            if !CLUSTER_SCOPED.contains(&kind.as_str()) && doc["metadata"]["namespace"].is_null() {
-                doc["metadata"]["namespace"] = json!(namespace);
-            }
-            doc
-        })
-        .collect()
-}
 
 /// Removes every label and annotation of a workload and its pod template: what is left is
 /// images, commands and names.
@@ -218,7 +188,7 @@ fn check(
 fn all_charts(transform: impl Fn(Value) -> Option<Value>) -> Vec<(Expect, Value)> {
     let mut docs = Vec::new();
     for (file, namespace, ..) in CHARTS {
-        for doc in load(file, namespace) {
+        for doc in chart_documents(file, namespace) {
             let object_name = name(&doc).to_string();
             if let Some(doc) = transform(doc) {
                 docs.push((expectation(file, &object_name), doc));
@@ -234,7 +204,7 @@ fn every_object_of_every_chart_lands_in_its_layer_and_component() {
     let mut problems = Vec::new();
     let mut total = 0;
     for (file, namespace, ..) in CHARTS {
-        let docs: Vec<(Expect, Value)> = load(file, namespace)
+        let docs: Vec<(Expect, Value)> = chart_documents(file, namespace)
             .into_iter()
             .map(|d| (expectation(file, name(&d)), d))
             .collect();
@@ -308,7 +278,7 @@ fn workloads_without_labels_are_recognised_by_images_and_commands() {
 /// The Airflow chart's `pod_template_file` with the labels and annotations the
 /// KubernetesExecutor adds at launch (PodGenerator.build_labels_for_k8s_executor_pod).
 fn airflow_task_pod(pod_name: &str, try_number: u32, phase: &str) -> Value {
-    let mut pod = load("airflow-pod-template.yaml", "orchestration")
+    let mut pod = chart_documents("airflow-pod-template.yaml", "orchestration")
         .pop()
         .expect("the pod template");
     pod["metadata"]["name"] = json!(pod_name);
@@ -336,8 +306,8 @@ fn airflow_task_pod(pod_name: &str, try_number: u32, phase: &str) -> Value {
 #[test]
 fn airflow_task_pods_are_runs_of_the_airflow_component() {
     let rules = RuleSet::builtin();
-    let mut docs = load("airflow.yaml", "orchestration");
-    docs.extend(load("dagster.yaml", "orchestration"));
+    let mut docs = chart_documents("airflow.yaml", "orchestration");
+    docs.extend(chart_documents("dagster.yaml", "orchestration"));
     let first = docs.len();
     docs.push(airflow_task_pod(
         "orders-daily-extract-orders-a1b2c3",

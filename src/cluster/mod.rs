@@ -8,6 +8,7 @@ pub mod connection;
 pub mod contexts;
 pub mod layers;
 pub mod logs;
+pub mod posture;
 pub mod resource;
 pub mod rollout;
 pub mod run_reasons;

@@ -1,5 +1,5 @@
 //! Headless subcommands beside the cockpit (`strata runs`, `strata logs`, `strata trigger`,
-//! `strata rollback`, `strata upgrade`): the same cache,
+//! `strata rollback`, `strata upgrade`, `strata security`): the same cache,
 //! layers feed and log following, printed for scripts and runbooks.
 
 pub mod helm_step;
@@ -7,6 +7,7 @@ pub mod logs;
 pub mod prompt;
 pub mod rollback;
 pub mod runs;
+pub mod security;
 pub mod trigger;
 pub mod trigger_airbyte;
 pub mod trigger_airflow;

@@ -585,6 +585,36 @@ pub fn fixtures_dir() -> PathBuf {
         .join("fixtures")
 }
 
+/// Kinds that have no namespace (a render leaves them without one, and so must we).
+const CLUSTER_SCOPED: [&str; 6] = [
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "CustomResourceDefinition",
+    "Namespace",
+];
+
+/// The documents of a chart fixture (`tests/fixtures/charts/FILE`), placed in `namespace` as
+/// `kubectl apply -n` would place them.
+pub fn chart_documents(file: &str, namespace: &str) -> Vec<Value> {
+    let path = fixtures_dir().join("charts").join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
+    let docs = serde_saphyr::from_multiple::<Value>(&text)
+        .unwrap_or_else(|e| panic!("fixture {file} does not parse: {e}"));
+    docs.into_iter()
+        .filter(Value::is_object)
+        .map(|mut doc| {
+            let kind = doc["kind"].as_str().unwrap_or_default().to_string();
+            if !CLUSTER_SCOPED.contains(&kind.as_str()) && doc["metadata"]["namespace"].is_null() {
+                doc["metadata"]["namespace"] = serde_json::json!(namespace);
+            }
+            doc
+        })
+        .collect()
+}
+
 impl Sim {
     /// The simulator's request summary (`GET /strata-sim/requests`: totals, the mutating
     /// count, per-verb counts), read over plain HTTP/1.0 so the read is not itself a client

@@ -11,6 +11,11 @@
 //! - a Trino upgrade is stuck in `pending-upgrade` and its workers never become Ready;
 //! - the `dbt-marts` CronJob fails its runs (a failing test: dbt exits 1).
 //!
+//! And the security findings a stack installed with chart defaults has (`strata security`):
+//! Trino's coordinator on a LoadBalancer, Airbyte's NodePort builder server and default
+//! passwords, Superset running as root, Airflow's create-user Job with the default admin,
+//! Airbyte's MinIO on the chart's secret key — beside dbt, hardened and isolated, clean.
+//!
 //! It also opens on an hour of finished runs of every tool, failures among successes (see
 //! [`history`]), present with or without the run generators.
 //!
@@ -125,7 +130,7 @@ fn chart_objects(now: DateTime<Utc>) -> Vec<Value> {
     for c in CHARTS {
         let (installed, last) = releases::deployed_at(c.release, now);
         for doc in charts::split(c.yaml) {
-            if doc.is_hook() && !doc.hook_persists() {
+            if doc.is_hook() && !doc.hook_persists() && !kept_hook(&doc) {
                 continue;
             }
             let hook = doc.is_hook();
@@ -164,6 +169,7 @@ fn tune(release: &str, obj: &mut Value, now: DateTime<Utc>) {
         ("trino", "Deployment", "trino-worker") => set_script(obj, "start=5s,unready"),
         ("trino", "Deployment", "trino-coordinator") => set_script(obj, "start=4s,ready=25s"),
         ("superset", "Job", "superset-init-db") => failed_hook_job(obj, now),
+        ("airflow", "Job", "airflow-create-user") => completed_hook_job(obj),
         ("airbyte", "Pod", "airbyte-airbyte-bootloader") => completed_hook_pod(obj),
         ("clickhouse", "ClickHouseInstallation", "analytics") => {
             obj["status"] =
@@ -189,31 +195,83 @@ fn failed_hook_job(job: &mut Value, now: DateTime<Utc>) {
     // Should the Job controller run it anyway, it fails the same way.
     set_script(job, "start=5s,exit=25s,code=1");
     job["spec"]["backoffLimit"] = json!(6);
-    job["status"] = json!({
+    job["status"] = finished_job_status(started, failed, Err(7));
+}
+
+/// The demo keeps Airflow's create-user hook Job (Complete) although its `hook-succeeded`
+/// policy deletes it on a clean install: an install that timed out or was interrupted leaves
+/// it behind, and its `airflow users create … -p admin` (the chart's default admin) is what
+/// `strata security` must find while it is in the cluster.
+fn kept_hook(doc: &charts::RenderedDoc) -> bool {
+    doc.object["kind"] == "Job" && doc.object["metadata"]["name"] == "airflow-create-user"
+}
+
+/// A hook Job that ran once and succeeded, with the status the Job controller leaves.
+fn completed_hook_job(job: &mut Value) {
+    let created = created_at(job);
+    // Should the Job controller run it anyway, it completes the same way.
+    set_script(job, "start=2s,exit=15s");
+    let (started, done) = (
+        created + Duration::seconds(2),
+        created + Duration::seconds(41),
+    );
+    job["status"] = finished_job_status(started, done, Ok(1));
+}
+
+/// The status the Job controller leaves on a finished Job: `Ok(succeeded pods)`, or
+/// `Err(failed pods)` after the backoff limit.
+fn finished_job_status(
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    outcome: Result<u32, u32>,
+) -> Value {
+    let (count_key, count, [first, last], reason, message) = match outcome {
+        Ok(n) => (
+            "succeeded",
+            n,
+            ["SuccessCriteriaMet", "Complete"],
+            "CompletionsReached",
+            "Reached expected number of succeeded pods",
+        ),
+        Err(n) => (
+            "failed",
+            n,
+            ["FailureTarget", "Failed"],
+            "BackoffLimitExceeded",
+            "Job has reached the specified backoff limit",
+        ),
+    };
+    let condition = |kind: &str| {
+        json!({"type": kind, "status": "True", "reason": reason, "message": message,
+            "lastProbeTime": kube_time(finished), "lastTransitionTime": kube_time(finished)})
+    };
+    let mut status = json!({
         "startTime": kube_time(started),
-        "failed": 7,
         "terminating": 0,
         "ready": 0,
         "uncountedTerminatedPods": {},
-        "conditions": [
-            {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded",
-                "message": "Job has reached the specified backoff limit",
-                "lastProbeTime": kube_time(failed), "lastTransitionTime": kube_time(failed)},
-            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
-                "message": "Job has reached the specified backoff limit",
-                "lastProbeTime": kube_time(failed), "lastTransitionTime": kube_time(failed)},
-        ],
+        "conditions": [condition(first), condition(last)],
     });
+    status[count_key] = json!(count);
+    if outcome.is_ok() {
+        status["completionTime"] = json!(kube_time(finished));
+    }
+    status
+}
+
+/// When an object of the scenario was made (set by [`set_creation`]).
+fn created_at(object: &Value) -> DateTime<Utc> {
+    object["metadata"]["creationTimestamp"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now)
 }
 
 /// Airbyte's bootloader hook pod ran its database migrations at the last upgrade and stays
 /// `Completed` (no delete policy).
 fn completed_hook_pod(pod: &mut Value) {
-    let created = pod["metadata"]["creationTimestamp"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
+    let created = created_at(pod);
     // Should the pod controller run it anyway, it completes the same way.
     set_script(pod, "start=2s,exit=20s");
     let node = &NODES[0];
@@ -562,7 +620,11 @@ fn dbt(created: DateTime<Utc>) -> Vec<Value> {
             "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}},
         })
     };
+    // The platform team hardened dbt (non-root, isolated namespace): the demo's clean
+    // component next to the charts' findings.
     let extra = json!({"serviceAccountName": "dbt",
+        "securityContext": {"runAsUser": 1000, "runAsGroup": 1000, "runAsNonRoot": true,
+            "seccompProfile": {"type": "RuntimeDefault"}},
         "volumes": [{"name": "profiles", "configMap": {"name": "dbt-profiles"}}]});
     let jobs: [(&str, &str, &[&str], &str); 4] = [
         (
@@ -598,6 +660,17 @@ fn dbt(created: DateTime<Utc>) -> Vec<Value> {
             "metadata": {"name": "dbt-profiles", "namespace": "transformation", "labels": labels("analytics"),
                 "creationTimestamp": kube_time(created)},
             "data": {"profiles.yml": "analytics:\n  target: prod\n  outputs:\n    prod:\n      type: postgres\n      host: postgresql.platform.svc.cluster.local\n      port: 5432\n      user: dbt\n      password: \"{{ env_var('DBT_ENV_SECRET_PASSWORD') }}\"\n      dbname: analytics\n      schema: analytics\n      threads: 4\n"}}),
+        // Only egress to the warehouse Postgres and DNS; nothing may call in.
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "dbt-egress-only", "namespace": "transformation", "labels": labels("analytics"),
+            "creationTimestamp": kube_time(created)},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+            "egress": [
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "platform"}}}],
+                    "ports": [{"protocol": "TCP", "port": 5432}]},
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            ]}}),
         json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": "dbt-warehouse", "namespace": "transformation", "labels": labels("analytics"),
                 "creationTimestamp": kube_time(created)},
