@@ -352,4 +352,24 @@ sleep 1
 shot airbyte
 keys Escape
 
+# The upgrade wizard on superset, to the demo's next chart: the values, the plan with its
+# per-object diff and checks, then the upgrade watched to its end (last: it changes the demo).
+keys ":"
+keys "helm" Enter
+wait_for "warehouse/trino"
+keys "U"
+wait_for "Which chart"
+keys Enter
+wait_for "Which values"
+shot helm-upgrade-values
+keys Enter
+wait_for "run it?"
+shot helm-upgrade
+keys "y" Enter
+wait_for "verified"
+sleep 1
+shot helm-upgrade-done
+keys Escape
+keys Escape
+
 keys "q"

@@ -376,6 +376,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         all_namespaces: cli.conn.all_namespaces,
         demo_config: None,
         readonly: cli.conn.readonly,
+        chart_dirs: Vec::new(),
     };
     match cli.command.unwrap_or(Command::Tui) {
         Command::Status {
@@ -551,12 +552,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ..SimConfig::default()
             })
             .await?;
+            let appearance = appearance(&cli.conn);
+            // The demo's next charts, for the upgrade wizard: in Strata's state folder (written
+            // again each time), else the temporary folder.
+            let charts = appearance
+                .audit_log
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .map_or_else(std::env::temp_dir, std::path::Path::to_path_buf)
+                .join("demo-charts");
+            let chart_dirs = vec![sim::scenario::write_next_charts(&charts)?];
             let launch = LaunchOptions {
                 demo_config: Some(sim.kubeconfig_yaml()),
                 context: Some("strata-sim".into()),
+                chart_dirs,
                 ..launch
             };
-            app::run(launch, appearance(&cli.conn)).await?;
+            app::run(launch, appearance).await?;
         }
         #[cfg(feature = "sim")]
         Command::Sim {

@@ -45,6 +45,9 @@ pub struct LaunchOptions {
     pub demo_config: Option<String>,
     /// `--readonly`: no mutating action runs (enforced where effects run).
     pub readonly: bool,
+    /// Folders of charts the upgrade wizard offers by name, besides `[helm] charts` (the
+    /// demo's next charts).
+    pub chart_dirs: Vec<PathBuf>,
 }
 
 impl LaunchOptions {
@@ -127,6 +130,12 @@ pub async fn run(opts: LaunchOptions, appearance: Appearance) -> Result<(), AppE
             log_buffers,
             safety,
             warnings,
+            chart_dirs: opts
+                .chart_dirs
+                .iter()
+                .chain(&appearance.settings.helm.charts)
+                .map(|dir| crate::config::expand_home(dir))
+                .collect(),
         },
     )
     .await

@@ -50,6 +50,8 @@ pub struct Startup {
     pub log_buffers: super::logs::LogBuffers,
     pub safety: Safety,
     pub warnings: Vec<String>,
+    /// Where the upgrade wizard looks for charts by name.
+    pub chart_dirs: Vec<std::path::PathBuf>,
 }
 
 /// What every mutation goes through: the contexts' policies (read-only, production) and the
@@ -72,6 +74,7 @@ pub async fn run(
         log_buffers,
         safety,
         warnings: config_warnings,
+        chart_dirs,
     } = startup;
     let mut session = TerminalSession::enter()?;
     let (inbox, mut actions) = mpsc::channel(INBOX_CAPACITY);
@@ -82,6 +85,7 @@ pub async fn run(
     let mut state = AppState::new(context_info(&connection), scope, keymap, Utc::now());
     state.log_buffers = log_buffers;
     state.policies = safety.policies;
+    state.chart_dirs = chart_dirs;
     if !config_warnings.is_empty() {
         state.flash_for(config_warnings.join("; "), true, CONFIG_WARNING_SECONDS);
     }
@@ -650,15 +654,28 @@ impl Executor {
                 // A wizard's change is watched while it rolls out: the dialog shows it.
                 (Some(approval), Some(subject)) => {
                     let client = reach.kube.clone();
+                    let began = chrono::Utc::now() - chrono::Duration::seconds(5);
                     let work = tools.perform(&reach, guard, &act, approval, &answer);
-                    crate::helm::watch::watch_while(&client, &subject, work, |seen, _| {
-                        let lines = seen.lines();
-                        let _ = inbox.try_send(Action::ToolProgress {
-                            act: act.clone(),
-                            lines,
-                        });
-                    })
-                    .await
+                    let result =
+                        crate::helm::watch::watch_while(&client, &subject, work, |seen, _| {
+                            let lines = seen.lines();
+                            let _ = inbox.try_send(Action::ToolProgress {
+                                act: act.clone(),
+                                lines,
+                            });
+                        })
+                        .await;
+                    // The result is shown beside the state it was judged on, not an older one.
+                    if let Ok(now) = crate::helm::watch::observe(&client, &subject, began).await {
+                        let lines = now.lines();
+                        let _ = inbox
+                            .send(Action::ToolProgress {
+                                act: act.clone(),
+                                lines,
+                            })
+                            .await;
+                    }
+                    result
                 }
                 (Some(approval), None) => {
                     tools.perform(&reach, guard, &act, approval, &answer).await

@@ -552,6 +552,9 @@ pub struct AppState {
     /// The last upgrade asked for (chart, version, values as typed), offered again when the
     /// same release is upgraded: a cancelled or refused wizard loses nothing typed.
     pub last_upgrade: Option<super::tool::Act>,
+    /// Folders holding charts by name (`[helm] charts`, the demo's): the upgrade wizard
+    /// offers `DIR/NAME` for a release of chart NAME.
+    pub chart_dirs: Vec<std::path::PathBuf>,
     /// Signing in to Airflow by hand (its dialog is over the view).
     pub tool_login: Option<super::tool::ToolLogin>,
     /// `--readonly` and `[contexts]` of `config.toml`, for the header's READ-ONLY and
@@ -598,6 +601,7 @@ impl AppState {
             trigger: None,
             tool_draft: None,
             last_upgrade: None,
+            chart_dirs: Vec::new(),
             tool_login: None,
             policies: crate::guard::Policies::default(),
         };

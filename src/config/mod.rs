@@ -79,6 +79,17 @@ pub fn discover_paths(warnings: &mut Vec<ConfigWarning>) -> Option<ConfigPaths> 
     }
 }
 
+/// `~/…` in a configured path, as a shell would read it (config files are not shells).
+pub fn expand_home(path: &Path) -> std::path::PathBuf {
+    match (
+        path.strip_prefix("~"),
+        directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()),
+    ) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// The <https://no-color.org> convention: any non-empty `NO_COLOR` turns colour off.
 pub fn no_color_requested(value: Option<&OsStr>) -> bool {
     value.is_some_and(|v| !v.is_empty())

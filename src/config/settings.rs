@@ -17,6 +17,8 @@ use super::{ConfigPaths, ConfigWarning};
 pub struct Settings {
     #[serde(default)]
     pub logs: LogSettings,
+    #[serde(default)]
+    pub helm: HelmSettings,
     /// `[contexts."NAME"]`: per kubeconfig context, by its exact name.
     #[serde(default)]
     pub contexts: BTreeMap<String, ContextSettings>,
@@ -24,6 +26,16 @@ pub struct Settings {
     /// change (a typo must not quietly lift a read-only context's protection).
     #[serde(skip)]
     pub contexts_error: Option<String>,
+}
+
+/// `[helm]`: where the upgrade wizard looks for charts by name (a checkout of the team's
+/// charts): `charts = ["~/src/platform/charts"]`; a folder `DIR/NAME` holding a `Chart.yaml`
+/// is offered when a release of chart NAME is upgraded.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HelmSettings {
+    #[serde(default)]
+    pub charts: Vec<std::path::PathBuf>,
 }
 
 /// `[contexts."NAME"]`: how careful Strata is with one context, and where its in-cluster

@@ -1288,3 +1288,71 @@ fn a_rollback_under_way_leaves_the_list_below_read_again() {
         }]
     ));
 }
+
+#[test]
+fn an_upgrade_offers_the_chart_of_that_name_from_the_known_folders_and_keeps_what_was_typed() {
+    use crate::app::tool::{Act, Row, Stage, ValuesChoice};
+    let charts = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(charts.path().join("superset")).unwrap();
+    std::fs::write(
+        charts.path().join("superset/Chart.yaml"),
+        "name: superset\n",
+    )
+    .unwrap();
+    let mut state = state();
+    state.chart_dirs = vec![charts.path().join("nowhere"), charts.path().to_path_buf()];
+    command(&mut state, "helm");
+    let generation = tool_generation(&state);
+    let mut page = tool_page(&[]);
+    page.rows = vec![Row {
+        namespace: "bi".into(),
+        label: "superset".into(),
+        state: Some("failed".into()),
+        detail: "superset-0.15.2 · app 5.0.0".into(),
+        try_number: 3,
+        ..Row::new("bi/superset")
+    }];
+    update(
+        &mut state,
+        Action::ToolLoaded {
+            generation,
+            result: Ok(page),
+        },
+    );
+    assert!(press(&mut state, "U").is_empty());
+    let offered = charts.path().join("superset").display().to_string();
+    assert_eq!(state.prompt.as_ref().unwrap().text(), offered);
+    // A version after the chart; then 2: the new defaults under the release's values.
+    type_text(&mut state, " 0.15.3");
+    assert!(press(&mut state, "enter").is_empty());
+    assert_eq!(state.prompt.as_ref().unwrap().text(), "1");
+    press(&mut state, "backspace");
+    type_text(&mut state, "2");
+    let act = Act::Upgrade {
+        namespace: "bi".into(),
+        name: "superset".into(),
+        chart: offered.clone(),
+        version: Some("0.15.3".into()),
+        values: ValuesChoice::ResetThenReuse,
+    };
+    assert_eq!(press(&mut state, "enter"), [Effect::ToolCheck(act.clone())]);
+    assert_eq!(state.tool_draft.as_ref().unwrap().stage, Stage::Checking);
+    // Refused: the plan stays on screen; esc closes it, and U brings back what was typed.
+    update(
+        &mut state,
+        Action::ToolApproved {
+            act: act.clone(),
+            result: Err("Nothing was changed: a check failed (below).\ncheck failed: x".into()),
+        },
+    );
+    let draft = state.tool_draft.as_ref().unwrap();
+    assert_eq!(draft.stage, Stage::Refused);
+    assert_eq!(draft.preview.len(), 2);
+    press(&mut state, "esc");
+    assert!(state.tool_draft.is_none());
+    assert!(press(&mut state, "U").is_empty());
+    assert_eq!(
+        state.prompt.as_ref().unwrap().text(),
+        format!("{offered} 0.15.3")
+    );
+}

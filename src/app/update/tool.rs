@@ -145,9 +145,31 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
 /// The upgrade wizard on `act`'s release: what was typed last time for it, else its chart by
 /// name; the chart is asked first.
 fn start_upgrade(state: &mut AppState, act: Act) -> Vec<Effect> {
-    let act = match &state.last_upgrade {
-        Some(last) if last.release() == act.release() => last.clone(),
-        _ => act,
+    let act = match (&state.last_upgrade, act) {
+        (Some(last), act) if last.release() == act.release() => last.clone(),
+        // A chart of that name in a known folder is what is meant, most likely.
+        (
+            _,
+            Act::Upgrade {
+                namespace,
+                name,
+                chart,
+                version,
+                values,
+            },
+        ) => Act::Upgrade {
+            chart: state
+                .chart_dirs
+                .iter()
+                .map(|dir| dir.join(&chart))
+                .find(|folder| folder.join("Chart.yaml").is_file())
+                .map_or(chart, |folder| folder.display().to_string()),
+            namespace,
+            name,
+            version,
+            values,
+        },
+        (_, act) => act,
     };
     let typed = match &act {
         Act::Upgrade {

@@ -39,7 +39,8 @@ fn watched(line: &str, theme: &Theme) -> Style {
     let bad = ["BackOff", "Err", "Failed", "failed", "Error", "Unhealthy"];
     if bad.iter().any(|b| line.contains(b)) {
         theme.status.failed
-    } else if line.contains(" Running ") && !line.contains(" 0/") {
+    } else if (line.contains(" Running ") && !line.contains(" 0/")) || line.ends_with(" succeeded")
+    {
         theme.status.running
     } else if line.starts_with("event ") {
         theme.muted

@@ -8,6 +8,7 @@ mod demo;
 mod history;
 mod md5;
 mod meta;
+mod next_charts;
 mod releases;
 mod runs;
 mod status;
@@ -23,6 +24,7 @@ pub use bench::{PODS_PER_NAMESPACE, pod_key as bench_pod_key};
 pub use demo::STACK_NAMESPACES;
 /// What the stand-ins (`crate::standins`) make and name as the demo's tools do.
 pub(crate) use meta::{set_creation, set_script, stable_hash, uuid};
+pub use next_charts::{SUPERSET_NEXT, write_next_charts};
 pub(crate) use runs::{
     AIRFLOW_RELEASE, TaskTry, airbyte_connections, airbyte_pod, airflow_dags, airflow_task_pod,
 };
