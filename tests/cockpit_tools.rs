@@ -464,9 +464,11 @@ async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
     assert_eq!(deployment_image(&sim, "default", "web"), "nginx:9.9-broken");
     ui.type_text("y").unwrap();
     ui.press("enter").unwrap();
-    ui.wait_for_text("rolled back to revision 1 (nginx:1.27)")
-        .await
-        .unwrap();
+    // Once the pods are judged (they may take a moment to be replaced).
+    wait_ticking(&mut ui, "the undo", Duration::from_secs(60), |s| {
+        s.contains("rolled back to revision 1 (nginx:1.27)")
+    })
+    .await;
     assert_eq!(deployment_image(&sim, "default", "web"), "nginx:1.27");
     let lines = audit(dir.path());
     assert_eq!(lines.len(), 1, "{lines:?}");

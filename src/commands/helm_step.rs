@@ -88,6 +88,7 @@ impl<'a> HelmStep<'a> {
         println!("(helm's output: {})", log.display());
         let client = &self.connection.client;
         let subject = Subject::release(namespace, release);
+        let began = chrono::Utc::now();
         // The release watched while helm works: each new pod state, hook and event.
         let ran = watch_while(
             client,
@@ -101,7 +102,7 @@ impl<'a> HelmStep<'a> {
         let ok = matches!(&ran, Ok(run) if run.success);
         // Pods the change replaced take a moment to go; a failed change is read as it is.
         let settle = if ok { VERIFY_SETTLE } else { Duration::ZERO };
-        let verdict = match verify(client, &subject, settle).await {
+        let verdict = match verify(client, &subject, began, settle).await {
             Ok((_, verdict)) => verdict.said(),
             Err(error) => format!("not verified: {error}"),
         };

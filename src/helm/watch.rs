@@ -270,7 +270,7 @@ pub async fn observe(
         Ok(list) if subject.release => list
             .items
             .iter()
-            .filter_map(|j| hook_of(j, &subject.prefix))
+            .filter_map(|j| hook_of(j, &subject.prefix, since))
             .collect(),
         _ => Vec::new(),
     };
@@ -286,10 +286,19 @@ pub async fn observe(
     })
 }
 
-/// `Job/name state` of a hook Job of `release` (annotated `helm.sh/hook`).
-fn hook_of(job: &Job, release: &str) -> Option<String> {
+/// `Job/name state` of a hook Job of `release` (annotated `helm.sh/hook`) made since `since`.
+fn hook_of(job: &Job, release: &str, since: DateTime<Utc>) -> Option<String> {
     let meta = &job.metadata;
     meta.annotations.as_ref()?.get("helm.sh/hook")?;
+    // A hook left from an earlier operation (a failed upgrade's Job, which a rollback does
+    // not delete) is not this change's.
+    let created = meta
+        .creation_timestamp
+        .as_ref()
+        .and_then(|t| DateTime::from_timestamp(t.0.as_second(), 0))?;
+    if created < since {
+        return None;
+    }
     let name = meta.name.as_deref()?;
     let labelled = meta
         .labels
@@ -378,15 +387,16 @@ pub async fn watch_while<T>(
     }
 }
 
-/// The subject after the change: read until it serves or `settle` passes (pods replaced by
-/// the change take a moment to go).
+/// The subject after the change that began at `began`: read until it serves or `settle`
+/// passes (pods replaced by the change take a moment to go).
 pub async fn verify(
     client: &kube::Client,
     subject: &Subject,
+    began: DateTime<Utc>,
     settle: Duration,
 ) -> Result<(Observation, Verdict), String> {
     let deadline = tokio::time::Instant::now() + settle;
-    let since = Utc::now() - chrono::Duration::minutes(10);
+    let since = began;
     loop {
         let now = observe(client, subject, since).await?;
         let verdict = now.verdict();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ListParams, ObjectMeta};
 use kube::{Api, Client};
@@ -308,6 +308,7 @@ pub(super) async fn rollback(
     }
     let log = run_log(reach.audit_log.as_deref(), &plan.namespace, &plan.release);
     let args = rollback_args(&plan.release, plan.target, &plan.namespace);
+    let began = Utc::now();
     let ran = helm
         .run_detached(args, &kube, &log)
         .await
@@ -317,6 +318,7 @@ pub(super) async fn rollback(
         let verdict = verified(
             &reach.kube,
             &Subject::release(&plan.namespace, &plan.release),
+            began,
         )
         .await;
         Ok(format!(
@@ -333,8 +335,8 @@ pub(super) async fn rollback(
 }
 
 /// The release after a change, in one line: given a moment for the pods it replaced to go.
-pub(super) async fn verified(kube: &Client, subject: &Subject) -> String {
-    match verify(kube, subject, VERIFY_SETTLE).await {
+pub(super) async fn verified(kube: &Client, subject: &Subject, began: DateTime<Utc>) -> String {
+    match verify(kube, subject, began, VERIFY_SETTLE).await {
         Ok((_, verdict)) => verdict.said(),
         Err(error) => format!("not verified: {error}"),
     }
@@ -445,13 +447,14 @@ pub(super) async fn upgrade(reach: &Reach, act: &Act) -> Result<String, String> 
     let (namespace, name) = (upgrade.namespace, upgrade.name);
     let major = parse_version(&helm.version).map_or(3, |(major, _)| major);
     let log = run_log(reach.audit_log.as_deref(), namespace, name);
+    let began = Utc::now();
     let ran = helm
         .run_detached(target.upgrade_args(name, namespace, major), &kube, &log)
         .await
         .map_err(|e| format!("helm could not run: {e}"))?;
     let newest = crate::helm::newest_said(&reach.kube, namespace, name).await;
     if ran.success {
-        let verdict = verified(&reach.kube, &Subject::release(namespace, name)).await;
+        let verdict = verified(&reach.kube, &Subject::release(namespace, name), began).await;
         Ok(format!(
             "{namespace}/{name} upgraded to {}; {newest}\n{verdict}",
             target.chart

@@ -102,6 +102,7 @@ pub(super) async fn subject(
 /// operator.
 pub(super) async fn send(kube: &Client, act: &Act) -> Result<String, String> {
     let (kind, namespace, name) = workload_of(act)?;
+    let began = chrono::Utc::now();
     let said = match act {
         Act::SetImage {
             container, image, ..
@@ -110,6 +111,6 @@ pub(super) async fn send(kube: &Client, act: &Act) -> Result<String, String> {
         _ => return Err("not a rollout change".into()),
     };
     let subject = subject(kube, kind.as_str(), namespace, name).await?;
-    let verdict = super::helm::verified(kube, &subject).await;
+    let verdict = super::helm::verified(kube, &subject, began).await;
     Ok(format!("{said}\n{verdict}"))
 }

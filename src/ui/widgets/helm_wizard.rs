@@ -59,6 +59,42 @@ fn title(act: &Act) -> String {
     }
 }
 
+/// The layers' word on the components the release makes (live, from the cluster cache): the
+/// health the operator sees on the layers screen after the change.
+fn component_health(state: &AppState, act: &Act, theme: &Theme) -> Vec<Line<'static>> {
+    let report = state.stack.iter().find_map(|view| match view {
+        crate::app::state::View::Layers(layers) => layers.report.as_ref(),
+        _ => None,
+    });
+    let (Some((namespace, release)), Some(report)) = (act.release(), report) else {
+        return Vec::new();
+    };
+    report
+        .components()
+        .filter(|c| c.namespace == namespace && c.release.as_deref() == Some(release))
+        .map(|c| {
+            let reason = c
+                .reasons
+                .first()
+                .map(|r| format!(": {}", sanitize(r)))
+                .unwrap_or_default();
+            let style = match c.health {
+                crate::stack::Health::Healthy => theme.health.healthy,
+                crate::stack::Health::Down => theme.health.failed,
+                _ => theme.health.degraded,
+            };
+            Line::styled(
+                format!(
+                    "  component {} on the layers: {}{reason}",
+                    sanitize(&c.name),
+                    c.health.as_str()
+                ),
+                style,
+            )
+        })
+        .collect()
+}
+
 /// What each stage's keys do.
 fn hints(draft: &ToolDraft, prompt: Option<PromptKind>) -> Vec<(&'static str, &'static str)> {
     match (draft.stage, prompt) {
@@ -315,9 +351,12 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                     }
                 }
             }
+            if draft.outcome.is_some() {
+                lines.extend(component_health(state, &draft.act, theme));
+            }
             if !draft.progress.is_empty() {
                 lines.push(Line::styled(
-                    "── the release (pods, hooks, events)",
+                    "── as watched (pods, hooks, events)",
                     theme.title_focused,
                 ));
             }
