@@ -749,3 +749,39 @@ fn strata_upgrade_plan_stops_on_a_chart_whose_kube_version_excludes_the_server()
     );
     assert_eq!(history(&sim, ns), before, "helm history unchanged");
 }
+
+#[test]
+fn helm_status_and_uninstall_work_on_the_simulator() {
+    let Some(sim) = helm_sim() else { return };
+    install(&sim, "tiny-gone");
+    let status = sim
+        .helm(&["status", "tiny", "-n", "tiny-gone", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(status["info"]["status"], "deployed");
+    assert_eq!(status["version"], 1);
+    sim.kubectl(&["get", "deployment", "tiny", "-n", "tiny-gone"])
+        .ok();
+    sim.helm(&["uninstall", "tiny", "-n", "tiny-gone", "--wait"])
+        .ok();
+    // The release's objects and its storage are gone, as helm and kubectl both see.
+    sim.helm(&["status", "tiny", "-n", "tiny-gone"]).failed();
+    let gone = sim
+        .kubectl(&["get", "deployment", "tiny", "-n", "tiny-gone"])
+        .failed();
+    assert!(gone.stderr.contains("NotFound"), "{}", gone.stderr);
+    let secrets = sim
+        .kubectl(&[
+            "get",
+            "secrets",
+            "-n",
+            "tiny-gone",
+            "-l",
+            "owner=helm",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(secrets["items"], serde_json::json!([]));
+}
