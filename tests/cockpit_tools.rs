@@ -29,6 +29,21 @@ async fn cockpit(sim: &RunningSim, audit: &std::path::Path, readonly: bool) -> H
     cockpit_support::cockpit(sim, 160, 40, Some(safety)).await
 }
 
+/// A wizard's result: waits for its verdict on the pods (up to a minute).
+async fn verdict(ui: &mut Harness, what: &str) -> String {
+    wait_ticking(ui, what, Duration::from_secs(60), |s| {
+        s.contains("verified:") || s.contains("not healthy")
+    })
+    .await
+}
+
+/// `/` TEXT enter: the table narrowed to the rows matching `text`.
+fn filter_to(ui: &mut Harness, text: &str) {
+    ui.press("/").unwrap();
+    ui.type_text(text).unwrap();
+    ui.press("enter").unwrap();
+}
+
 /// Waits for `done` while the clock moves (the Airflow lists are read again on ticks).
 async fn wait_ticking(
     ui: &mut Harness,
@@ -387,9 +402,7 @@ async fn h_on_a_component_opens_its_releases_history() {
     let mut ui = cockpit(&sim, dir.path(), false).await;
     ui.wait_for_layers().await.unwrap();
     // The component under the cursor on the layers, as the state has it.
-    ui.press("/").unwrap();
-    ui.type_text("superset").unwrap();
-    ui.press("enter").unwrap();
+    filter_to(&mut ui, "superset");
     ui.wait_for_text("/superset").await.unwrap();
     ui.press("H").unwrap();
     let screen = ui.wait_for_text("helm · bi/superset [3]").await.unwrap();
@@ -439,9 +452,7 @@ async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
     ui.wait_for_layers().await.unwrap();
     command(&mut ui, "deploy default");
     ui.wait_for_text("web").await.unwrap();
-    ui.press("/").unwrap();
-    ui.type_text("web").unwrap();
-    ui.press("enter").unwrap();
+    filter_to(&mut ui, "web");
     ui.press("R").unwrap();
     let screen = ui
         .wait_for_text("rollouts · Deployment default/web [2]")
@@ -477,13 +488,7 @@ async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
     assert_eq!(lines[0]["parameters"]["revision"], "1");
     assert_eq!(lines[0]["result"], "ok");
     // The result stays with the pods' verdict; esc, then i: a new image, watched and judged.
-    let screen = wait_ticking(
-        &mut ui,
-        "the undo's verdict",
-        Duration::from_secs(60),
-        |s| s.contains("verified:") || s.contains("not healthy"),
-    )
-    .await;
+    let screen = verdict(&mut ui, "the undo's verdict").await;
     assert!(
         screen.contains("verified: 1 pod(s) running and ready"),
         "{screen}"
@@ -504,13 +509,7 @@ async fn a_deployment_is_rolled_back_to_a_revision_from_its_rollout_history() {
     );
     ui.type_text("y").unwrap();
     ui.press("enter").unwrap();
-    let screen = wait_ticking(
-        &mut ui,
-        "the image bump's verdict",
-        Duration::from_secs(60),
-        |s| s.contains("verified:") || s.contains("not healthy"),
-    )
-    .await;
+    let screen = verdict(&mut ui, "the image bump's verdict").await;
     assert!(
         screen.contains("✓ Deployment default/web: container web nginx:1.27 → nginx:1.28"),
         "{screen}"
@@ -817,4 +816,138 @@ async fn a_release_is_upgraded_from_the_cockpit_after_a_refused_plan_and_edited_
         },
     )
     .await;
+}
+
+/// An object of `plural` in the simulator's store, when there.
+fn stored(
+    sim: &RunningSim,
+    group: &str,
+    plural: &str,
+    namespace: &str,
+    name: &str,
+) -> Option<Value> {
+    let info = sim.state.find(group, "v1", plural).expect("a served kind");
+    sim.state
+        .store
+        .get(&info.key(), namespace, name)
+        .map(|o| serde_json::to_value(&*o).expect("JSON"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_is_scaled_and_restarted_and_a_pod_deleted_from_the_tables() {
+    let sim = quiet_sim().await;
+    let deployments = sim.state.find("apps", "v1", "deployments").unwrap();
+    sim.state
+        .create_object(
+            &deployments,
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}),
+        )
+        .unwrap();
+    let pods = sim.state.find("", "v1", "pods").unwrap();
+    sim.state
+        .create_object(
+            &pods,
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "stray", "namespace": "default"},
+                "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Read-only first: every key refused, nothing changed.
+    let mut ui = cockpit(&sim, dir.path(), true).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "pods default");
+    ui.wait_for_text("stray").await.unwrap();
+    filter_to(&mut ui, "stray");
+    ui.press("ctrl-d").unwrap();
+    ui.wait_for_text("read-only").await.unwrap();
+    assert!(stored(&sim, "", "pods", "default", "stray").is_some());
+    assert_eq!(audit(dir.path())[0]["result"], "refused");
+    drop(ui);
+
+    let mut ui = cockpit(&sim, dir.path(), false).await;
+    ui.wait_for_layers().await.unwrap();
+    command(&mut ui, "deploy default");
+    ui.wait_for_text("web").await.unwrap();
+    filter_to(&mut ui, "web");
+    // z: the replicas asked now, edited; the pods watched to 3, judged.
+    ui.press("z").unwrap();
+    let screen = ui.wait_for_text("How many replicas?").await.unwrap();
+    assert!(input_says(&screen, "replicas ▸", "1"), "{screen}");
+    ui.press("backspace").unwrap();
+    ui.type_text("3").unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains("scale Deployment default/web to 3 replica(s)"),
+        "{screen}"
+    );
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = verdict(&mut ui, "the scale's verdict").await;
+    assert!(screen.contains("scaled from 1 to 3 replica(s)"), "{screen}");
+    assert!(
+        screen.contains("verified: 3 pod(s) running and ready"),
+        "{screen}"
+    );
+    let web = stored(&sim, "apps", "deployments", "default", "web").unwrap();
+    assert_eq!(web["spec"]["replicas"], 3);
+    ui.press("esc").unwrap();
+    // r: a rollout restart, as kubectl makes it.
+    ui.press("r").unwrap();
+    ui.wait_for_text("run it? (y/n)").await.unwrap();
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = verdict(&mut ui, "the restart's verdict").await;
+    assert!(
+        screen.contains("Deployment default/web restarted at"),
+        "{screen}"
+    );
+    let web = stored(&sim, "apps", "deployments", "default", "web").unwrap();
+    assert!(
+        web["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+            .is_string(),
+        "{web}"
+    );
+    ui.press("esc").unwrap();
+    ui.press("esc").unwrap();
+    // ctrl-d on a pod: asked, deleted.
+    command(&mut ui, "pods default");
+    ui.wait_for_text("stray").await.unwrap();
+    filter_to(&mut ui, "stray");
+    ui.press("ctrl-d").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(screen.contains("delete Pod default/stray"), "{screen}");
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("Pod stray deleted").await.unwrap();
+    for _ in 0..100 {
+        if stored(&sim, "", "pods", "default", "stray").is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stored(&sim, "", "pods", "default", "stray").is_none());
+    let actions: Vec<(String, String)> = audit(dir.path())
+        .iter()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap().to_string(),
+                l["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("delete".to_string(), "refused".to_string()),
+            ("scale".into(), "ok".into()),
+            ("rollout.restart".into(), "ok".into()),
+            ("delete".into(), "ok".into()),
+        ]
+    );
 }

@@ -204,6 +204,14 @@ pub enum Intent {
     Upgrade,
     /// Rollout history: a new image for the workload.
     SetImage,
+    /// A workload's pods replaced (`kubectl rollout restart`).
+    Restart,
+    /// A workload's replicas changed.
+    Scale,
+    /// The object under the cursor deleted.
+    Delete,
+    /// The pod under the cursor deleted at once (no grace period).
+    Kill,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -256,6 +264,10 @@ impl Intent {
             Intent::Rollback => "rollback",
             Intent::Upgrade => "upgrade",
             Intent::SetImage => "set_image",
+            Intent::Restart => "restart",
+            Intent::Scale => "scale",
+            Intent::Delete => "delete",
+            Intent::Kill => "kill",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -407,6 +419,10 @@ mod tests {
             Intent::Rollback,
             Intent::Upgrade,
             Intent::SetImage,
+            Intent::Restart,
+            Intent::Scale,
+            Intent::Delete,
+            Intent::Kill,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

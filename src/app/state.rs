@@ -452,6 +452,8 @@ pub enum PromptKind {
     ValuesEditor,
     /// A workload's new image (`IMAGE` or `CONTAINER=IMAGE`).
     Image,
+    /// A workload's replicas.
+    Replicas,
 }
 
 /// The input line while the operator types.

@@ -613,6 +613,26 @@ pub enum Act {
         container: Option<String>,
         image: String,
     },
+    /// Replaces a workload's pods (`kubectl rollout restart`).
+    Restart {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
+    /// Sets a Deployment's or StatefulSet's replicas (`kubectl scale`).
+    Scale {
+        kind: String,
+        namespace: String,
+        name: String,
+        replicas: i32,
+    },
+    /// Deletes an object; `force`: at once, without the grace period (a stuck pod).
+    Delete {
+        resource: crate::cluster::ResourceKind,
+        namespace: String,
+        name: String,
+        force: bool,
+    },
     /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
     Undo {
         kind: String,
@@ -725,6 +745,17 @@ impl Act {
                 namespace,
                 name,
                 ..
+            }
+            | Act::Restart {
+                kind,
+                namespace,
+                name,
+            }
+            | Act::Scale {
+                kind,
+                namespace,
+                name,
+                ..
             } => Some(Watched::Workload {
                 kind: kind.clone(),
                 namespace: namespace.clone(),
@@ -781,6 +812,35 @@ impl Act {
                 name,
                 revision,
             } => format!("roll {kind} {namespace}/{name} back to revision {revision}"),
+            Act::Restart {
+                kind,
+                namespace,
+                name,
+            } => format!("restart {kind} {namespace}/{name} (its pods are replaced)"),
+            Act::Scale {
+                kind,
+                namespace,
+                name,
+                replicas,
+            } => format!("scale {kind} {namespace}/{name} to {replicas} replica(s)"),
+            Act::Delete {
+                resource,
+                namespace,
+                name,
+                force,
+            } => {
+                let place = if namespace.is_empty() {
+                    String::new()
+                } else {
+                    format!("{namespace}/")
+                };
+                let how = if *force {
+                    "force-delete (at once, no grace period)"
+                } else {
+                    "delete"
+                };
+                format!("{how} {} {place}{name}", resource.kind)
+            }
             Act::SetImage {
                 kind,
                 namespace,
@@ -815,14 +875,21 @@ impl Act {
             | Act::Undo { name, .. }
             | Act::Rollback { name, .. }
             | Act::Upgrade { name, .. }
-            | Act::SetImage { name, .. } => name,
+            | Act::SetImage { name, .. }
+            | Act::Restart { name, .. }
+            | Act::Scale { name, .. }
+            | Act::Delete { name, .. } => name,
         }
     }
 
     pub fn tool(&self) -> Tool {
         match self {
             Act::Sync { .. } => Tool::Airbyte,
-            Act::Undo { .. } | Act::SetImage { .. } => Tool::Rollout,
+            Act::Undo { .. }
+            | Act::SetImage { .. }
+            | Act::Restart { .. }
+            | Act::Scale { .. }
+            | Act::Delete { .. } => Tool::Rollout,
             Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }

@@ -407,7 +407,8 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 | PromptKind::UpgradeChart
                 | PromptKind::UpgradeValues
                 | PromptKind::ValuesEditor
-                | PromptKind::Image => tool::enter(state, prompt),
+                | PromptKind::Image
+                | PromptKind::Replicas => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -842,6 +843,9 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::Copy
         | Intent::Save => return Vec::new(),
         Intent::Trigger => return trigger::start(state),
+        Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill => {
+            return tool::table_act(state, intent);
+        }
     };
     move_cursor(state, motion, rows);
     state.changed();

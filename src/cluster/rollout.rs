@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use kube::Client;
-use kube::api::{Api, DynamicObject, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::Value;
 
@@ -264,6 +264,95 @@ fn match_labels(selector: &Value) -> String {
         .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// The replicas a workload asks for (`spec.replicas`, 1 when unset).
+pub async fn replicas(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<i64, String> {
+    if kind == WorkloadKind::DaemonSet {
+        return Err("a DaemonSet runs one pod per node: it has no replicas to scale".into());
+    }
+    let workload = read(client, kind, namespace, name).await?;
+    Ok(workload.data["spec"]["replicas"].as_i64().unwrap_or(1))
+}
+
+/// `kubectl scale`: the workload's replicas set through its scale subresource.
+pub async fn scale(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+    replicas: i32,
+) -> Result<String, String> {
+    let what = format!("{} {namespace}/{name}", kind.as_str());
+    let before = self::replicas(client, kind, namespace, name).await?;
+    let patch = serde_json::json!({"spec": {"replicas": replicas}});
+    kind.api(client, namespace)
+        .patch_scale(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(|e| said(&format!("scale {what}"), e))?;
+    Ok(format!(
+        "{what} scaled from {before} to {replicas} replica(s)"
+    ))
+}
+
+/// `kubectl rollout restart`: a new pod template (the restart annotation with the time), so
+/// the controller replaces the pods as its strategy says.
+pub async fn restart(
+    client: &Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<String, String> {
+    let what = format!("{} {namespace}/{name}", kind.as_str());
+    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let patch = serde_json::json!({"spec": {"template": {"metadata": {"annotations": {
+        "kubectl.kubernetes.io/restartedAt": now}}}}});
+    kind.api(client, namespace)
+        .patch(name, &PatchParams::default(), &Patch::Strategic(&patch))
+        .await
+        .map_err(|e| said(&format!("restart {what}"), e))?;
+    Ok(format!("{what} restarted at {now}"))
+}
+
+/// Deletes an object of `resource` (in `namespace`, empty for a cluster-wide kind); `force`:
+/// with no grace period, as `kubectl delete --force --grace-period=0` does for a stuck pod.
+pub async fn delete(
+    client: &Client,
+    resource: &super::ResourceKind,
+    namespace: &str,
+    name: &str,
+    force: bool,
+) -> Result<String, String> {
+    let api: Api<DynamicObject> = if namespace.is_empty() {
+        Api::all_with(client.clone(), &resource.api_resource())
+    } else {
+        Api::namespaced_with(client.clone(), namespace, &resource.api_resource())
+    };
+    let params = if force {
+        DeleteParams {
+            grace_period_seconds: Some(0),
+            ..DeleteParams::default()
+        }
+    } else {
+        DeleteParams::default()
+    };
+    let what = format!("{} {name}", resource.kind);
+    api.delete(name, &params)
+        .await
+        .map_err(|e| said(&format!("delete {what}"), e))?;
+    Ok(format!(
+        "{what} deleted{}",
+        if force {
+            " at once (no grace period)"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// What a workload's template runs now, as typed to change it: `IMAGE` for its only

@@ -279,6 +279,7 @@ pub(crate) async fn subject(
 pub(crate) async fn release_values(kube: &Client, act: &Act) -> Result<String, String> {
     match act {
         Act::SetImage { .. } => rollout::image_to_edit(kube, act).await,
+        Act::Scale { .. } => rollout::replicas_to_edit(kube, act).await,
         _ => helm::user_values(kube, act).await,
     }
 }

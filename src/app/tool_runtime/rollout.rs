@@ -4,7 +4,7 @@
 
 use kube::Client;
 
-use crate::app::tool::{Act, Level, Page, Row};
+use crate::app::tool::{Act, Level, Page, Row, Watched};
 use crate::cluster::rollout::{self, WorkloadKind};
 use crate::guard::{Access, Mutation, Target};
 use crate::helm::watch::Subject;
@@ -44,20 +44,13 @@ pub(super) async fn load(kube: &Client, level: &Level) -> Result<Page, String> {
 }
 
 /// The workload a change names.
-fn workload_of(act: &Act) -> Result<(WorkloadKind, &str, &str), String> {
-    match act {
-        Act::Undo {
+fn workload_of(act: &Act) -> Result<(WorkloadKind, String, String), String> {
+    match act.watched() {
+        Some(Watched::Workload {
             kind,
             namespace,
             name,
-            ..
-        }
-        | Act::SetImage {
-            kind,
-            namespace,
-            name,
-            ..
-        } => Ok((kind_of(kind)?, namespace, name)),
+        }) => Ok((kind_of(&kind)?, namespace, name)),
         _ => Err("not a rollout change".into()),
     }
 }
@@ -65,7 +58,26 @@ fn workload_of(act: &Act) -> Result<(WorkloadKind, &str, &str), String> {
 /// The guard's record of an undo or an image bump: the workload, the revision or image, and
 /// the right to update it.
 pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
+    if let Act::Delete {
+        resource,
+        namespace,
+        name,
+        force,
+    } = act
+    {
+        let scope = (!namespace.is_empty()).then_some(namespace.as_str());
+        let mut access = Access::new("delete", &resource.group, &resource.plural);
+        if let Some(namespace) = scope {
+            access = access.in_namespace(namespace);
+        }
+        return Ok(Mutation::new(
+            if *force { "delete.force" } else { "delete" },
+            Target::new(&resource.kind, scope, name),
+        )
+        .needs(access));
+    }
     let (kind, namespace, name) = workload_of(act)?;
+    let (namespace, name) = (namespace.as_str(), name.as_str());
     let target = Target::new(kind.as_str(), Some(namespace), name);
     let mutation = match act {
         Act::SetImage {
@@ -76,14 +88,33 @@ pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
         Act::Undo { revision, .. } => {
             Mutation::new("rollout.undo", target).parameter("revision", revision.to_string())
         }
+        Act::Restart { .. } => Mutation::new("rollout.restart", target),
+        Act::Scale { replicas, .. } => {
+            return Ok(Mutation::new("scale", target)
+                .parameter("replicas", replicas.to_string())
+                .needs(
+                    Access::new("patch", "apps", &format!("{}/scale", kind.plural()))
+                        .in_namespace(namespace),
+                ));
+        }
         _ => return Err("not a rollout change".into()),
     };
     Ok(mutation.needs(Access::new("update", "apps", kind.plural()).in_namespace(namespace)))
 }
 
+/// The replicas the workload asks for now, to edit.
+pub(super) async fn replicas_to_edit(kube: &Client, act: &Act) -> Result<String, String> {
+    let (kind, namespace, name) = workload_of(act)?;
+    let (namespace, name) = (namespace.as_str(), name.as_str());
+    rollout::replicas(kube, kind, namespace, name)
+        .await
+        .map(|n| n.to_string())
+}
+
 /// The image the workload's template runs now, to edit.
 pub(super) async fn image_to_edit(kube: &Client, act: &Act) -> Result<String, String> {
     let (kind, namespace, name) = workload_of(act)?;
+    let (namespace, name) = (namespace.as_str(), name.as_str());
     rollout::image_to_edit(kube, kind, namespace, name).await
 }
 
@@ -101,13 +132,27 @@ pub(super) async fn subject(
 /// Puts the revision back or sets the image, then judges the pods; what to tell the
 /// operator.
 pub(super) async fn send(kube: &Client, act: &Act) -> Result<String, String> {
+    if let Act::Delete {
+        resource,
+        namespace,
+        name,
+        force,
+    } = act
+    {
+        return rollout::delete(kube, resource, namespace, name, *force).await;
+    }
     let (kind, namespace, name) = workload_of(act)?;
+    let (namespace, name) = (namespace.as_str(), name.as_str());
     let began = chrono::Utc::now();
     let said = match act {
         Act::SetImage {
             container, image, ..
         } => rollout::set_image(kube, kind, namespace, name, container.as_deref(), image).await?,
         Act::Undo { revision, .. } => rollout::undo(kube, kind, namespace, name, *revision).await?,
+        Act::Restart { .. } => rollout::restart(kube, kind, namespace, name).await?,
+        Act::Scale { replicas, .. } => {
+            rollout::scale(kube, kind, namespace, name, *replicas).await?
+        }
         _ => return Err("not a rollout change".into()),
     };
     let subject = subject(kube, kind.as_str(), namespace, name).await?;

@@ -142,6 +142,51 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
     })
 }
 
+/// The everyday changes of a table's row (k9s's keys): restart and scale a workload (its
+/// pods watched, then judged), delete an object, force-delete a stuck pod. Scale first reads
+/// the replicas asked now, to edit.
+pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
+    let View::Table(table) = state.top() else {
+        return Vec::new();
+    };
+    let Some(row) = table.selected_row() else {
+        return Vec::new();
+    };
+    let resource = table.kind.clone();
+    let (namespace, name) = (row.key.namespace.to_string(), row.key.name.to_string());
+    let kind = resource.kind.clone();
+    let act = match intent {
+        Intent::Restart => Act::Restart {
+            kind,
+            namespace,
+            name,
+        },
+        Intent::Scale => Act::Scale {
+            kind,
+            namespace,
+            name,
+            replicas: 0,
+        },
+        Intent::Kill if kind != "Pod" => {
+            state.flash("ctrl-k force-deletes a pod; ctrl-d deletes anything", false);
+            state.changed();
+            return Vec::new();
+        }
+        _ => Act::Delete {
+            resource,
+            namespace,
+            name,
+            force: intent == Intent::Kill,
+        },
+    };
+    if let Act::Scale { .. } = act {
+        state.tool_draft = Some(ToolDraft::new(act.clone(), Stage::Checking));
+        state.changed();
+        return vec![Effect::ToolValues(act)];
+    }
+    check(state, act)
+}
+
 /// The upgrade wizard on `act`'s release: what was typed last time for it, else its chart by
 /// name; the chart is asked first.
 fn start_upgrade(state: &mut AppState, act: Act) -> Vec<Effect> {
@@ -265,6 +310,12 @@ pub(super) fn values_read(
                 draft.stage = Stage::Target;
             }
             state.prompt = Some(Prompt::new(PromptKind::Image, &image));
+        }
+        Ok(replicas) if matches!(act, Act::Scale { .. }) => {
+            if let Some(draft) = state.tool_draft.as_mut() {
+                draft.stage = Stage::Target;
+            }
+            state.prompt = Some(Prompt::new(PromptKind::Replicas, &replicas));
         }
         Ok(yaml) => {
             if let Some(draft) = state.tool_draft.as_mut() {
@@ -587,6 +638,21 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
             }
             Err(error) => {
                 draft.error = Some(error);
+                state.prompt = Some(prompt);
+                Vec::new()
+            }
+        },
+        PromptKind::Replicas => match text.trim().parse::<i32>() {
+            Ok(count) if count >= 0 => {
+                if let Act::Scale { replicas, .. } = &mut draft.act {
+                    *replicas = count;
+                }
+                draft.error = None;
+                draft.stage = Stage::Checking;
+                vec![Effect::ToolCheck(draft.act.clone())]
+            }
+            _ => {
+                draft.error = Some("a number of replicas, 0 or more".into());
                 state.prompt = Some(prompt);
                 Vec::new()
             }

@@ -55,6 +55,8 @@ fn title(act: &Act) -> String {
         Act::Rollback { name, .. } => format!(" helm · roll back {} ", sanitize(name)),
         Act::Undo { name, .. } => format!(" rollout · undo {} ", sanitize(name)),
         Act::SetImage { name, .. } => format!(" rollout · set image {} ", sanitize(name)),
+        Act::Restart { name, .. } => format!(" rollout · restart {} ", sanitize(name)),
+        Act::Scale { name, .. } => format!(" scale {} ", sanitize(name)),
         _ => format!(" helm · {} ", sanitize(act.subject())),
     }
 }
@@ -157,6 +159,21 @@ fn target_lines(
     if prompt == Some(PromptKind::Image) {
         return image_lines(draft, theme);
     }
+    if prompt == Some(PromptKind::Replicas) {
+        let mut lines = Vec::new();
+        if let Some(error) = &draft.error {
+            lines.push(Line::styled(
+                format!("✖ {}", sanitize(error)),
+                theme.message_error,
+            ));
+        }
+        lines.push(Line::styled(
+            "How many replicas? (what it asks for now is shown; 0 stops it without deleting \
+             it). The pods are then watched and judged.",
+            theme.muted,
+        ));
+        return lines;
+    }
     let Act::Upgrade {
         chart,
         version,
@@ -236,6 +253,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                 | PromptKind::ValuesEditor
                 | PromptKind::ToolConfirm
                 | PromptKind::Image
+                | PromptKind::Replicas
         )
     });
     let kind = prompt.map(|p| p.kind);
@@ -254,6 +272,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
             PromptKind::UpgradeChart => "chart ▸ ",
             PromptKind::UpgradeValues => "values 1-3 ▸ ",
             PromptKind::Image => "image ▸ ",
+            PromptKind::Replicas => "replicas ▸ ",
             _ => "confirm ▸ ",
         };
         dialog::input_line(prompt, label, theme, frame, parts.input);

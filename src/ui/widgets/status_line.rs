@@ -25,7 +25,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             | PromptKind::UpgradeChart
             | PromptKind::UpgradeValues
             | PromptKind::ValuesEditor
-            | PromptKind::Image => return,
+            | PromptKind::Image
+            | PromptKind::Replicas => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),
