@@ -28,8 +28,10 @@ pub async fn serve(
 ) -> Result<Response<Body>, ApiError> {
     let verb = verb_of(&req.method, &t, req.flag("watch"));
     authorize(&req, &t, verb)?;
-    if t.sub.as_deref() == Some("portforward") {
-        return super::portforward::serve(state, &t, req).await;
+    match t.sub.as_deref() {
+        Some("portforward") => return super::portforward::serve(state, &t, req).await,
+        Some("exec") => return super::exec::serve(state, &t, req).await,
+        _ => {}
     }
     if t.sub.is_none() {
         // A list is never one object's metadata, nor a watch (of single objects) a list.
@@ -56,10 +58,9 @@ pub async fn serve(
                 &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
             ))
         }
-        (Some("exec"), _) => Err(ApiError::bad_request(format!(
-            "{} is not supported by the Strata simulator yet",
-            t.sub.as_deref().unwrap_or_default()
-        ))),
+        (Some("attach"), _) => Err(ApiError::bad_request(
+            "attach is not supported by the Strata simulator: its pods run no processes to attach to; use exec",
+        )),
         (_, "watch") => watch(state, &t, &req),
         (_, "list") => list(state, &t, &req),
         (_, "get") => {

@@ -35,6 +35,10 @@
 //!   ([`portforward`]); a pod names where its ports lead in the annotation
 //!   [`portforward::FORWARD_ANNOTATION`] (`sim.strata.dev/forward: 8080=127.0.0.1:41873`).
 //!   Authorized as `create` on `pods/portforward`; logged, but not a mutating request.
+//! - **Exec**: `pods/exec` over WebSocket (`v5.channel.k8s.io`/`v4`, as kubectl 1.35 and
+//!   kube-rs speak it) into a built-in [`shell`] that sees the container's env and its
+//!   ConfigMap and Secret mounts ([`exec`]). Authorized as `create` on `pods/exec`; counted
+//!   as a mutating request.
 //! - **Stand-ins** ([`standins`], demo scenario only): an Airflow 3 REST API v2 and an Airbyte
 //!   public API v1 on 127.0.0.1 ephemeral ports, reached by port-forwarding to the demo's
 //!   `airflow-api-server` pod (namespace `orchestration`, port
@@ -54,6 +58,7 @@ pub mod churn;
 pub mod control;
 pub mod controllers;
 pub mod cron;
+pub mod exec;
 pub mod fields;
 pub mod http;
 pub mod ids;
@@ -73,9 +78,11 @@ pub mod scenario;
 pub mod script;
 pub mod selectors;
 pub mod server;
+pub mod shell;
 pub mod standins;
 pub mod store;
 pub mod table;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -25,10 +25,8 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::http::{ApiRequest, Body, SimState, Target, bytes_response};
+use super::http::{ApiRequest, Body, SimState, Target};
 use super::store::ApiError;
 
 /// Annotation naming where a simulated pod's ports lead: `PORT=HOST:PORT[,PORT=HOST:PORT]`,
@@ -102,53 +100,21 @@ pub async fn serve(
     t: &Target,
     mut req: ApiRequest,
 ) -> Result<Response<Body>, ApiError> {
-    let ns = t.namespace.clone().unwrap_or_default();
-    let name = t.name.clone().unwrap_or_default();
-    let pod = state
-        .store
-        .get(&t.info.key(), &ns, &name)
-        .ok_or_else(|| ApiError::not_found(&t.info.key(), &name))?;
+    let (ns, name, pod) = t.object(state)?;
     let ports = requested_ports(&req)?;
-    if pod["spec"]["nodeName"]
-        .as_str()
-        .unwrap_or_default()
-        .is_empty()
-    {
-        return Err(ApiError::bad_request(format!(
-            "pod {name} does not have a host assigned"
-        )));
-    }
+    super::websocket::check_scheduled(&pod, &name)?;
     let phase = pod["status"]["phase"].as_str().unwrap_or("Pending");
     if phase != "Running" {
         return Err(ApiError::bad_request(format!(
             "unable to forward port because pod is not running. Current status={phase}"
         )));
     }
-    let header = |n: &str| {
-        req.headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let offered = header("sec-websocket-protocol");
-    let is_websocket = header("upgrade").eq_ignore_ascii_case("websocket");
-    let protocol = PROTOCOLS
-        .iter()
-        .find(|p| offered.split(',').any(|o| o.trim() == **p));
-    let (Some(protocol), true, Some(upgrade)) = (protocol, is_websocket, req.upgrade.take()) else {
-        return Err(ApiError::bad_request(format!(
-            "the Strata simulator serves port-forward over WebSocket with subprotocol {} (as kube-rs Api::portforward asks), not SPDY; this request offered upgrade {:?} with subprotocols {offered:?}",
+    let accepted = super::websocket::accept(&mut req, &PROTOCOLS, |upgrade, offered| {
+        ApiError::bad_request(format!(
+            "the Strata simulator serves port-forward over WebSocket with subprotocol {} (as kube-rs Api::portforward asks), not SPDY; this request offered upgrade {upgrade:?} with subprotocols {offered:?}",
             PROTOCOLS[0],
-            header("upgrade"),
-        )));
-    };
-    let key = header("sec-websocket-key");
-    if key.is_empty() {
-        return Err(ApiError::bad_request(
-            "WebSocket upgrade without Sec-WebSocket-Key",
-        ));
-    }
+        ))
+    })?;
     let upstreams = upstreams(&pod)
         .map_err(|why| ApiError::internal(format!("cannot forward to pod {ns}/{name}: {why}")))?;
     let forward = Forward {
@@ -161,32 +127,14 @@ pub async fn serve(
         upstreams,
     };
     let shutdown = req.shutdown.clone();
+    let socket = accepted.socket;
     tokio::spawn(async move {
         // The client sees 101 first; the upgraded connection is ours once it is sent.
-        if let Ok(upgraded) = upgrade.await {
-            let ws = WebSocketStream::from_raw_socket(
-                hyper_util::rt::TokioIo::new(upgraded),
-                Role::Server,
-                None,
-            )
-            .await;
+        if let Some(ws) = socket.connection().await {
             forward.relay(ws, shutdown).await;
         }
     });
-    let mut response = bytes_response(101, "application/octet-stream", Vec::new());
-    let headers = response.headers_mut();
-    headers.remove(hyper::header::CONTENT_TYPE);
-    for (k, v) in [
-        ("upgrade", "websocket".to_string()),
-        ("connection", "Upgrade".to_string()),
-        ("sec-websocket-accept", derive_accept_key(key.as_bytes())),
-        ("sec-websocket-protocol", protocol.to_string()),
-    ] {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(&v) {
-            headers.insert(k, v);
-        }
-    }
-    Ok(response)
+    Ok(accepted.response)
 }
 
 /// One accepted port-forward: which pod, which ports, and where they lead.
