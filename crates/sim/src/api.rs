@@ -12,6 +12,7 @@ use hyper::{Method, Response};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
+use super::fields::Write;
 use super::http::{ApiRequest, Body, SimState, Target, json_response, stream_response};
 use super::media::Output;
 use super::patch::{self, PatchKind};
@@ -700,7 +701,8 @@ fn store_change(
     if let Some(manager) = manager
         && !same_content(old, &merged)
     {
-        super::fields::record(&mut merged, &manager, operation, touched);
+        let write = Write::now(&manager, operation).through(status_only.then_some("status"));
+        super::fields::record_write(&mut merged, write, touched);
     }
     if let Some(name) = &t.name {
         merged["metadata"]["name"] = json!(name);
@@ -927,6 +929,12 @@ fn update_scale(
     let replicas = &scale["spec"]["replicas"];
     let mut obj = (*old).clone();
     obj["spec"]["replicas"] = replicas.clone();
+    if let Some(manager) = req.manager()
+        && old["spec"]["replicas"] != *replicas
+    {
+        let write = Write::now(&manager, "Update").through(Some("scale"));
+        super::fields::record_write(&mut obj, write, &Value::Null);
+    }
     super::admission::validate(&t.info, &obj).map_err(|_| {
         ApiError::invalid(
             "Scale",

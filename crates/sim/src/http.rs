@@ -230,7 +230,8 @@ impl SimState {
 
     /// Creates a scenario object, keeping any status and uid it carries (the API server
     /// would assign a new uid; a scenario names it so owner references can point at it).
-    pub fn seed(&self, obj: Value) -> Result<(), SimError> {
+    pub fn seed(&self, mut obj: Value) -> Result<(), SimError> {
+        super::fields::record_seeded(&mut obj);
         let what = format!(
             "{}/{}",
             obj["kind"].as_str().unwrap_or("?"),
