@@ -9,7 +9,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Out, Sim, SimOptions, wait_until};
+use support::{Out, Sim, SimOptions, wait_running, wait_until};
 
 const SETTLE: Duration = Duration::from_secs(30);
 const NS: &str = "shell";
@@ -65,28 +65,8 @@ spec:
     emptyDir: {}
 "#,
     );
-    wait_running(&sim, "app");
+    wait_running(&sim, NS, "app");
     Some(sim)
-}
-
-#[track_caller]
-fn wait_running(sim: &Sim, pod: &str) {
-    wait_until(&format!("pod {pod} Running"), SETTLE, || {
-        let out = sim.kubectl(&[
-            "get",
-            "pod",
-            pod,
-            "-n",
-            NS,
-            "-o",
-            "jsonpath={.status.phase}",
-        ]);
-        if out.stdout.trim() == "Running" {
-            Ok(())
-        } else {
-            Err(out.to_string())
-        }
-    });
 }
 
 fn exec(sim: &Sim, command: &[&str]) -> Out {

@@ -31,8 +31,8 @@
 //! - **Log rates**: the pod script setting `log-rate=N` makes a pod's containers write N
 //!   realistic lines a second ([`script`]).
 //! - **Churn**: [`SimConfig::churn`] changes N bench pods a second ([`churn`]).
-//! - **Port-forward**: `pods/portforward` over WebSocket as kube-rs speaks it
-//!   ([`portforward`]); a pod names where its ports lead in the annotation
+//! - **Port-forward**: `pods/portforward` over WebSocket as kube-rs speaks it, and as
+//!   kubectl does (SPDY/3.1 tunnelled, [`spdy`]) ([`portforward`]); a pod names where its ports lead in the annotation
 //!   [`portforward::FORWARD_ANNOTATION`] (`sim.strata.dev/forward: 8080=127.0.0.1:41873`).
 //!   Authorized as `create` on `pods/portforward`; logged, but not a mutating request.
 //! - **Exec**: `pods/exec` over WebSocket (`v5.channel.k8s.io`/`v4`, as kubectl 1.35 and
@@ -79,6 +79,7 @@ pub mod script;
 pub mod selectors;
 pub mod server;
 pub mod shell;
+pub mod spdy;
 pub mod standins;
 pub mod store;
 pub mod table;
