@@ -125,6 +125,41 @@ async fn a_shell_reads_stdin_until_it_closes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_session_echoes_prompts_and_ends_on_exit() {
+    let sim = start(bench(0)).await;
+    let pods: Api<Pod> = Api::namespaced(client(&sim).await, "default");
+    pod(&pods, "shell", "start=100ms", "Running").await;
+
+    // What the cockpit's shell key will open: stdin, stdout and a terminal, stderr merged.
+    let ap = AttachParams::interactive_tty();
+    let mut proc = pods.exec("shell", vec!["sh"], &ap).await.unwrap();
+    let mut stdin = proc.stdin().unwrap();
+    let mut stdout = proc.stdout().unwrap();
+    let status = proc.take_status().unwrap();
+    // A raw terminal sends keys as typed: a typo, a backspace, Enter as `\r`.
+    stdin
+        .write_all(b"echo hx\x7fi\rnope\rexit 2\r")
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(5), status)
+        .await
+        .expect("a status within 5 s")
+        .expect("the server sends a status");
+    let mut screen = String::new();
+    stdout.read_to_string(&mut screen).await.unwrap();
+    assert_eq!(
+        screen,
+        "$ echo hx\x08 \x08i\r\nhi\r\n$ nope\r\nsh: nope: not found\r\n$ exit 2\r\n"
+    );
+    assert_eq!(
+        status.details.unwrap().causes.unwrap()[0]
+            .message
+            .as_deref(),
+        Some("2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_is_refused_into_a_stopped_container_and_to_the_viewer() {
     let sim = start(bench(0)).await;
     let pods: Api<Pod> = Api::namespaced(client(&sim).await, "default");
