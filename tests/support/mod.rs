@@ -526,6 +526,31 @@ impl Drop for Background {
     }
 }
 
+/// Waits until pod `pod` in `ns` is Running, or panics after 30 s with what kubectl says.
+#[track_caller]
+pub fn wait_running(sim: &Sim, ns: &str, pod: &str) {
+    wait_until(
+        &format!("pod {ns}/{pod} Running"),
+        Duration::from_secs(30),
+        || {
+            let out = sim.kubectl(&[
+                "get",
+                "pod",
+                pod,
+                "-n",
+                ns,
+                "-o",
+                "jsonpath={.status.phase}",
+            ]);
+            if out.stdout.trim() == "Running" {
+                Ok(())
+            } else {
+                Err(out.to_string())
+            }
+        },
+    );
+}
+
 /// Polls `check` until it returns `Ok`, or panics after `timeout` with its last `Err`.
 #[track_caller]
 pub fn wait_until<T>(

@@ -12,6 +12,7 @@ use hyper::{Method, Response};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
+use super::fields::Write;
 use super::http::{ApiRequest, Body, SimState, Target, json_response, stream_response};
 use super::media::Output;
 use super::patch::{self, PatchKind};
@@ -28,8 +29,10 @@ pub async fn serve(
 ) -> Result<Response<Body>, ApiError> {
     let verb = verb_of(&req.method, &t, req.flag("watch"));
     authorize(&req, &t, verb)?;
-    if t.sub.as_deref() == Some("portforward") {
-        return super::portforward::serve(state, &t, req).await;
+    match t.sub.as_deref() {
+        Some("portforward") => return super::portforward::serve(state, &t, req).await,
+        Some("exec") => return super::exec::serve(state, &t, req).await,
+        _ => {}
     }
     if t.sub.is_none() {
         // A list is never one object's metadata, nor a watch (of single objects) a list.
@@ -56,10 +59,9 @@ pub async fn serve(
                 &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
             ))
         }
-        (Some("exec"), _) => Err(ApiError::bad_request(format!(
-            "{} is not supported by the Strata simulator yet",
-            t.sub.as_deref().unwrap_or_default()
-        ))),
+        (Some("attach"), _) => Err(ApiError::bad_request(
+            "attach is not supported by the Strata simulator: its pods run no processes to attach to; use exec",
+        )),
         (_, "watch") => watch(state, &t, &req),
         (_, "list") => list(state, &t, &req),
         (_, "get") => {
@@ -699,7 +701,8 @@ fn store_change(
     if let Some(manager) = manager
         && !same_content(old, &merged)
     {
-        super::fields::record(&mut merged, &manager, operation, touched);
+        let write = Write::now(&manager, operation).through(status_only.then_some("status"));
+        super::fields::record_write(&mut merged, write, touched);
     }
     if let Some(name) = &t.name {
         merged["metadata"]["name"] = json!(name);
@@ -926,6 +929,12 @@ fn update_scale(
     let replicas = &scale["spec"]["replicas"];
     let mut obj = (*old).clone();
     obj["spec"]["replicas"] = replicas.clone();
+    if let Some(manager) = req.manager()
+        && old["spec"]["replicas"] != *replicas
+    {
+        let write = Write::now(&manager, "Update").through(Some("scale"));
+        super::fields::record_write(&mut obj, write, &Value::Null);
+    }
     super::admission::validate(&t.info, &obj).map_err(|_| {
         ApiError::invalid(
             "Scale",

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, watch};
 
 use super::cron::Schedule;
+use super::fields::{self, Write};
 use super::http::SimState;
 use super::ids::{self, name_digits};
 use super::kubelet;
@@ -21,6 +22,9 @@ use super::rollout::{ReplicaCounts, Strategy, next_step};
 use super::scenario::RunGenerator;
 use super::store::{EventKind, Obj, WatchEvent};
 use super::store::{kube_time as ts, parse_kube_time as parse_ts};
+
+/// The field manager of the controllers' writes, as kube-controller-manager names itself.
+const CONTROLLER_MANAGER: &str = "kube-controller-manager";
 
 fn pods() -> ResKey {
     ResKey::new("", "pods")
@@ -359,13 +363,67 @@ impl Controllers {
         meta_str(&nodes[self.node_turn], "name").to_string()
     }
 
-    fn write(&self, res: &ResKey, new: Value, old: &Value) {
+    fn write(&self, res: &ResKey, mut new: Value, old: &Value) {
         if new != *old {
+            self.record_writes(res, &mut new, old);
             // A conflict means someone else changed it; their event brings us back here.
             let _ = self
                 .state
                 .store
                 .update(res, new, old["metadata"]["resourceVersion"].as_str());
+        }
+    }
+
+    /// When this write happened, as managedFields say: now, except during the warm start,
+    /// which replays what happened around the object's creation (a demo that opened on a
+    /// burst of "changed just now" would send an incident timeline after nothing).
+    fn write_time(&self, obj: &Value) -> DateTime<Utc> {
+        self.warm_start
+            .then(|| parse_ts(&obj["metadata"]["creationTimestamp"]))
+            .flatten()
+            .unwrap_or_else(Utc::now)
+    }
+
+    /// Notes in managedFields what this write changed, by the component of a real cluster
+    /// that makes it: the kubelet reports pod status, the controller manager does the rest.
+    fn record_writes(&self, res: &ResKey, new: &mut Value, old: &Value) {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("status");
+            }
+            if let Some(meta) = v["metadata"].as_object_mut() {
+                meta.remove("resourceVersion");
+                meta.remove("managedFields");
+            }
+            v
+        };
+        let time = self.write_time(new);
+        let (old_main, new_main) = (strip(old), strip(new));
+        if old_main != new_main {
+            let touched = fields::changed(&old_main, &new_main);
+            fields::record_write(
+                new,
+                Write {
+                    time,
+                    ..Write::now(CONTROLLER_MANAGER, "Update")
+                },
+                &touched,
+            );
+        }
+        if old["status"] != new["status"] {
+            let manager = if *res == pods() {
+                "kubelet"
+            } else {
+                CONTROLLER_MANAGER
+            };
+            let touched = json!({"status": fields::changed(&old["status"], &new["status"])});
+            let write = Write {
+                time,
+                ..Write::now(manager, "Update")
+            }
+            .through(Some("status"));
+            fields::record_write(new, write, &touched);
         }
     }
 
@@ -392,6 +450,16 @@ impl Controllers {
                 obj["metadata"]["creationTimestamp"] = t;
             }
         }
+        let time = self.write_time(&obj);
+        let touched = obj.clone();
+        fields::record_write(
+            &mut obj,
+            Write {
+                time,
+                ..Write::now(CONTROLLER_MANAGER, "Update")
+            },
+            &touched,
+        );
         let created = self.state.create_object(&info, obj).ok()?;
         // Index it now, not when its event arrives: a reconcile in between must count it,
         // or it would create the same dependent twice.

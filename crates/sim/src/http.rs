@@ -230,7 +230,8 @@ impl SimState {
 
     /// Creates a scenario object, keeping any status and uid it carries (the API server
     /// would assign a new uid; a scenario names it so owner references can point at it).
-    pub fn seed(&self, obj: Value) -> Result<(), SimError> {
+    pub fn seed(&self, mut obj: Value) -> Result<(), SimError> {
+        super::fields::record_seeded(&mut obj);
         let what = format!(
             "{}/{}",
             obj["kind"].as_str().unwrap_or("?"),
@@ -262,6 +263,9 @@ pub struct ApiRequest {
     pub method: Method,
     pub user: SimUser,
     pub query: HashMap<String, String>,
+    /// The query string as sent: repeated parameters (exec's `command=sh&command=-c`) keep
+    /// every value here, where [`ApiRequest::query`] keeps the last.
+    pub raw_query: String,
     pub accept: String,
     /// The representation negotiated from `accept`.
     pub output: Output,
@@ -279,6 +283,13 @@ impl ApiRequest {
     }
     pub fn flag(&self, key: &str) -> bool {
         matches!(self.param(key), Some("true" | "1"))
+    }
+    /// Every value of a repeated query parameter, in order.
+    pub fn params(&self, key: &str) -> Vec<String> {
+        url::form_urlencoded::parse(self.raw_query.as_bytes())
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+            .collect()
     }
     /// The field manager of this write (query parameter, else from the user agent).
     pub fn manager(&self) -> Option<String> {
@@ -303,6 +314,20 @@ pub struct Target {
     pub namespace: Option<String>,
     pub name: Option<String>,
     pub sub: Option<String>,
+}
+
+impl Target {
+    /// The stored object a request on one object (`pods/{name}/log`, `…/exec`) names, with
+    /// its namespace and name; 404 as the API words it when it is not there.
+    pub fn object(&self, state: &SimState) -> Result<(String, String, Obj), ApiError> {
+        let ns = self.namespace.clone().unwrap_or_default();
+        let name = self.name.clone().unwrap_or_default();
+        let obj = state
+            .store
+            .get(&self.info.key(), &ns, &name)
+            .ok_or_else(|| ApiError::not_found(&self.info.key(), &name))?;
+        Ok((ns, name, obj))
+    }
 }
 
 enum Route {
@@ -502,6 +527,7 @@ async fn route_and_serve(
     };
     let method = req.method().clone();
     let headers = req.headers().clone();
+    let raw_query = req.uri().query().unwrap_or_default().to_string();
     let body = req
         .into_body()
         .collect()
@@ -525,6 +551,7 @@ async fn route_and_serve(
         method,
         user,
         query,
+        raw_query,
         accept,
         output,
         content_type,

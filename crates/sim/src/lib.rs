@@ -31,10 +31,14 @@
 //! - **Log rates**: the pod script setting `log-rate=N` makes a pod's containers write N
 //!   realistic lines a second ([`script`]).
 //! - **Churn**: [`SimConfig::churn`] changes N bench pods a second ([`churn`]).
-//! - **Port-forward**: `pods/portforward` over WebSocket as kube-rs speaks it
-//!   ([`portforward`]); a pod names where its ports lead in the annotation
+//! - **Port-forward**: `pods/portforward` over WebSocket as kube-rs speaks it, and as
+//!   kubectl does (SPDY/3.1 tunnelled, [`spdy`]) ([`portforward`]); a pod names where its ports lead in the annotation
 //!   [`portforward::FORWARD_ANNOTATION`] (`sim.strata.dev/forward: 8080=127.0.0.1:41873`).
 //!   Authorized as `create` on `pods/portforward`; logged, but not a mutating request.
+//! - **Exec**: `pods/exec` over WebSocket (`v5.channel.k8s.io`/`v4`, as kubectl 1.35 and
+//!   kube-rs speak it) into a built-in [`shell`] that sees the container's env and its
+//!   ConfigMap and Secret mounts ([`exec`]). Authorized as `create` on `pods/exec`; counted
+//!   as a mutating request.
 //! - **Stand-ins** ([`standins`], demo scenario only): an Airflow 3 REST API v2 and an Airbyte
 //!   public API v1 on 127.0.0.1 ephemeral ports, reached by port-forwarding to the demo's
 //!   `airflow-api-server` pod (namespace `orchestration`, port
@@ -54,6 +58,7 @@ pub mod churn;
 pub mod control;
 pub mod controllers;
 pub mod cron;
+pub mod exec;
 pub mod fields;
 pub mod http;
 pub mod ids;
@@ -73,9 +78,12 @@ pub mod scenario;
 pub mod script;
 pub mod selectors;
 pub mod server;
+pub mod shell;
+pub mod spdy;
 pub mod standins;
 pub mod store;
 pub mod table;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -458,12 +458,7 @@ pub async fn serve(
     t: &Target,
     req: &ApiRequest,
 ) -> Result<Response<Body>, ApiError> {
-    let ns = t.namespace.clone().unwrap_or_default();
-    let name = t.name.clone().unwrap_or_default();
-    let pod = state
-        .store
-        .get(&t.info.key(), &ns, &name)
-        .ok_or_else(|| ApiError::not_found(&t.info.key(), &name))?;
+    let (ns, name, pod) = t.object(&state)?;
     let container = pick_container(&pod, req.param("container"))?;
     let opts = LogOptions::parse(req, &name)?;
     let run = pick_run(&pod, &container, opts.previous)?;

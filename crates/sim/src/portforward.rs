@@ -1,5 +1,5 @@
-//! `pods/portforward` over WebSocket, the protocol kube-rs speaks (`Api::<Pod>::portforward`):
-//! the kubelet's channel framing relayed to an upstream TCP address the pod names in its
+//! `pods/portforward` over WebSocket, as kube-rs (`Api::<Pod>::portforward`) and kubectl
+//! speak it: the kubelet's protocols relayed to an upstream TCP address the pod names in its
 //! [`FORWARD_ANNOTATION`], since simulated pods run no containers.
 //!
 //! The wire protocol (subprotocol `v4.channel.k8s.io`, binary frames, as the kubelet serves
@@ -10,8 +10,12 @@
 //! failed, or when the client closes. A port whose upstream refuses gets one message on its
 //! error channel, worded like the kubelet's.
 //!
-//! Only WebSocket: kubectl's SPDY (and SPDY tunnelled over WebSocket) is refused with a
-//! message saying so.
+//! kubectl (1.31+) asks for `SPDY/3.1+portforward.k8s.io` instead: SPDY/3.1 ([`spdy`])
+//! carried in WebSocket binary messages. It names no ports in the URL; each local connection
+//! opens a pair of streams (error, data) whose headers name the port and tie them by
+//! `requestid`. The data stream carries the bytes, half-closed with FIN either way; a
+//! refused upstream gets the kubelet's message on the error stream. Plain SPDY (kubectl's
+//! fallback when the WebSocket upgrade fails) is refused with a message saying so.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,10 +29,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::http::{ApiRequest, Body, SimState, Target, bytes_response};
+use super::http::{ApiRequest, Body, SimState, Target};
+use super::spdy;
 use super::store::ApiError;
 
 /// Annotation naming where a simulated pod's ports lead: `PORT=HOST:PORT[,PORT=HOST:PORT]`,
@@ -38,8 +41,22 @@ pub const FORWARD_ANNOTATION: &str = "sim.strata.dev/forward";
 
 /// The subprotocols served, preferred first: the kubelet's binary channel protocol, and its
 /// older name (kube-rs offers `v5.channel.k8s.io, v4.channel.k8s.io`; the kubelet speaks v4
-/// for port-forward).
-const PROTOCOLS: [&str; 2] = ["v4.channel.k8s.io", "portforward.k8s.io"];
+/// for port-forward), and the SPDY tunnel kubectl asks for.
+const PROTOCOLS: [&str; 3] = ["v4.channel.k8s.io", "portforward.k8s.io", SPDY_TUNNEL];
+
+/// kubectl's port-forward (1.31+): SPDY/3.1, as the kubelet speaks it, carried in WebSocket
+/// binary messages.
+const SPDY_TUNNEL: &str = "SPDY/3.1+portforward.k8s.io";
+
+/// Whether the request offers WebSocket subprotocol `protocol`.
+fn offers(req: &ApiRequest, protocol: &str) -> bool {
+    req.headers
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == protocol)
+}
 
 /// Bytes read from an upstream at a time (one WebSocket frame at most this big).
 const CHUNK: usize = 32 * 1024;
@@ -102,53 +119,26 @@ pub async fn serve(
     t: &Target,
     mut req: ApiRequest,
 ) -> Result<Response<Body>, ApiError> {
-    let ns = t.namespace.clone().unwrap_or_default();
-    let name = t.name.clone().unwrap_or_default();
-    let pod = state
-        .store
-        .get(&t.info.key(), &ns, &name)
-        .ok_or_else(|| ApiError::not_found(&t.info.key(), &name))?;
-    let ports = requested_ports(&req)?;
-    if pod["spec"]["nodeName"]
-        .as_str()
-        .unwrap_or_default()
-        .is_empty()
-    {
-        return Err(ApiError::bad_request(format!(
-            "pod {name} does not have a host assigned"
-        )));
+    let (ns, name, pod) = t.object(state)?;
+    // The SPDY tunnel names its ports per stream, in headers; the channel protocol in the URL.
+    let ports = requested_ports(&req);
+    if !offers(&req, SPDY_TUNNEL) {
+        ports.clone()?;
     }
+    super::websocket::check_scheduled(&pod, &name)?;
     let phase = pod["status"]["phase"].as_str().unwrap_or("Pending");
     if phase != "Running" {
         return Err(ApiError::bad_request(format!(
             "unable to forward port because pod is not running. Current status={phase}"
         )));
     }
-    let header = |n: &str| {
-        req.headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let offered = header("sec-websocket-protocol");
-    let is_websocket = header("upgrade").eq_ignore_ascii_case("websocket");
-    let protocol = PROTOCOLS
-        .iter()
-        .find(|p| offered.split(',').any(|o| o.trim() == **p));
-    let (Some(protocol), true, Some(upgrade)) = (protocol, is_websocket, req.upgrade.take()) else {
-        return Err(ApiError::bad_request(format!(
-            "the Strata simulator serves port-forward over WebSocket with subprotocol {} (as kube-rs Api::portforward asks), not SPDY; this request offered upgrade {:?} with subprotocols {offered:?}",
+    let accepted = super::websocket::accept(&mut req, &PROTOCOLS, |upgrade, offered| {
+        ApiError::bad_request(format!(
+            "the Strata simulator serves port-forward over WebSocket with subprotocol {} (as kube-rs Api::portforward asks) or {SPDY_TUNNEL} (kubectl), not plain SPDY; this request offered upgrade {upgrade:?} with subprotocols {offered:?}",
             PROTOCOLS[0],
-            header("upgrade"),
-        )));
-    };
-    let key = header("sec-websocket-key");
-    if key.is_empty() {
-        return Err(ApiError::bad_request(
-            "WebSocket upgrade without Sec-WebSocket-Key",
-        ));
-    }
+        ))
+    })?;
+    let spdy = accepted.protocol == SPDY_TUNNEL;
     let upstreams = upstreams(&pod)
         .map_err(|why| ApiError::internal(format!("cannot forward to pod {ns}/{name}: {why}")))?;
     let forward = Forward {
@@ -157,36 +147,22 @@ pub async fn serve(
             .as_str()
             .unwrap_or_default()
             .to_string(),
-        ports,
+        ports: ports.unwrap_or_default(),
         upstreams,
     };
     let shutdown = req.shutdown.clone();
+    let socket = accepted.socket;
     tokio::spawn(async move {
         // The client sees 101 first; the upgraded connection is ours once it is sent.
-        if let Ok(upgraded) = upgrade.await {
-            let ws = WebSocketStream::from_raw_socket(
-                hyper_util::rt::TokioIo::new(upgraded),
-                Role::Server,
-                None,
-            )
-            .await;
-            forward.relay(ws, shutdown).await;
+        if let Some(ws) = socket.connection().await {
+            if spdy {
+                forward.relay_spdy(ws, shutdown).await;
+            } else {
+                forward.relay(ws, shutdown).await;
+            }
         }
     });
-    let mut response = bytes_response(101, "application/octet-stream", Vec::new());
-    let headers = response.headers_mut();
-    headers.remove(hyper::header::CONTENT_TYPE);
-    for (k, v) in [
-        ("upgrade", "websocket".to_string()),
-        ("connection", "Upgrade".to_string()),
-        ("sec-websocket-accept", derive_accept_key(key.as_bytes())),
-        ("sec-websocket-protocol", protocol.to_string()),
-    ] {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(&v) {
-            headers.insert(k, v);
-        }
-    }
-    Ok(response)
+    Ok(accepted.response)
 }
 
 /// One accepted port-forward: which pod, which ports, and where they lead.
@@ -200,10 +176,10 @@ struct Forward {
 
 /// What the relay tasks tell the WebSocket writer.
 enum Out {
-    /// Bytes for a channel (data or error), the channel byte not yet added.
-    Frame(u8, Bytes),
-    /// A port's upstream is finished (closed or failed).
-    PortDone,
+    /// Bytes for a channel (v4: data or error channel; SPDY: the data stream).
+    Frame(u32, Bytes),
+    /// The upstream of this channel or stream is finished (closed or failed).
+    Done(u32),
 }
 
 impl Forward {
@@ -250,13 +226,15 @@ impl Forward {
                 Ok(tcp) => {
                     let (tx, rx) = mpsc::channel::<Bytes>(16);
                     to_upstream.push(Some(tx));
-                    tokio::spawn(pump(tcp, data_ch, rx, out_tx.clone()));
+                    tokio::spawn(pump(tcp, data_ch.into(), rx, out_tx.clone()));
                 }
                 Err(why) => {
                     to_upstream.push(None);
                     let msg = self.error_message(*port, &why);
-                    let _ = out_tx.send(Out::Frame(data_ch + 1, msg.into())).await;
-                    let _ = out_tx.send(Out::PortDone).await;
+                    let _ = out_tx
+                        .send(Out::Frame((data_ch + 1).into(), msg.into()))
+                        .await;
+                    let _ = out_tx.send(Out::Done(data_ch.into())).await;
                 }
             }
         }
@@ -267,13 +245,13 @@ impl Forward {
                 out = out_rx.recv() => match out {
                     Some(Out::Frame(ch, bytes)) => {
                         let mut frame = Vec::with_capacity(bytes.len() + 1);
-                        frame.push(ch);
+                        frame.push(ch as u8);
                         frame.extend_from_slice(&bytes);
                         if sink.send(Message::binary(frame)).await.is_err() {
                             break;
                         }
                     }
-                    Some(Out::PortDone) => {
+                    Some(Out::Done(_)) => {
                         open_ports -= 1;
                         if open_ports == 0 {
                             break;
@@ -306,6 +284,203 @@ impl Forward {
     }
 }
 
+/// One forwarded connection of the SPDY protocol: a pair of streams kubectl opens per local
+/// connection, tied by their `requestid` header.
+#[derive(Default)]
+struct StreamPair {
+    port: Option<u16>,
+    error: Option<u32>,
+    data: Option<u32>,
+}
+
+impl Forward {
+    /// Serves kubectl's SPDY session: streams come in pairs (error, data) per local
+    /// connection, each pair relayed to the upstream of its `port` header. Ends when the
+    /// client closes the connection.
+    async fn relay_spdy<S>(self, ws: WebSocketStream<S>, mut shutdown: watch::Receiver<bool>)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (mut sink, mut stream) = ws.split();
+        let (out_tx, mut out_rx) = mpsc::channel::<Out>(16);
+        let mut pending = Vec::new();
+        let mut headers_in = spdy::HeaderReader::new();
+        let mut headers_out = spdy::HeaderWriter::default();
+        let mut pairs: HashMap<String, StreamPair> = HashMap::new();
+        // Data stream → the writer to its upstream, and its error stream.
+        let mut to_upstream: HashMap<u32, mpsc::Sender<Bytes>> = HashMap::new();
+        let mut error_of: HashMap<u32, u32> = HashMap::new();
+        loop {
+            let mut outgoing: Vec<Vec<u8>> = Vec::new();
+            tokio::select! {
+                out = out_rx.recv() => match out {
+                    Some(Out::Frame(stream, bytes)) => {
+                        outgoing.push(spdy::data(stream, 0, &bytes));
+                    }
+                    Some(Out::Done(stream)) => {
+                        to_upstream.remove(&stream);
+                        outgoing.push(spdy::data(stream, spdy::FLAG_FIN, &[]));
+                        if let Some(error) = error_of.remove(&stream) {
+                            outgoing.push(spdy::data(error, spdy::FLAG_FIN, &[]));
+                        }
+                    }
+                    None => break,
+                },
+                msg = stream.next() => match msg {
+                    Some(Ok(Message::Binary(bytes))) => {
+                        pending.extend_from_slice(&bytes);
+                        loop {
+                            let frame = match spdy::take_frame(&mut pending) {
+                                Ok(Some(frame)) => frame,
+                                Ok(None) => break,
+                                Err(_) => return,
+                            };
+                            let step = self
+                                .on_frame(frame, &mut headers_in, &mut headers_out, &mut pairs)
+                                .await;
+                            let Ok(step) = step else { return };
+                            outgoing.extend(step.frames);
+                            if let Some((data, error, tcp)) = step.connected {
+                                let (tx, rx) = mpsc::channel::<Bytes>(16);
+                                to_upstream.insert(data, tx);
+                                error_of.insert(data, error);
+                                tokio::spawn(pump(tcp, data, rx, out_tx.clone()));
+                            }
+                            for (stream, bytes) in step.client {
+                                match bytes {
+                                    Some(bytes) => {
+                                        if let Some(tx) = to_upstream.get(&stream)
+                                            && tx.send(bytes).await.is_err()
+                                        {
+                                            to_upstream.remove(&stream);
+                                        }
+                                    }
+                                    // The client is done writing (FIN) or gave up (RST): the
+                                    // upstream's write side closes; its answer still comes.
+                                    None => {
+                                        to_upstream.remove(&stream);
+                                    }
+                                }
+                            }
+                            if step.goaway {
+                                return;
+                            }
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {}
+                },
+                _ = shutdown.changed() => break,
+            }
+            for frame in outgoing {
+                if sink.send(Message::binary(frame)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        drop(to_upstream);
+        let _ = sink.send(Message::Close(None)).await;
+        let _ = sink.close().await;
+    }
+
+    /// What one frame from the client asks for.
+    async fn on_frame(
+        &self,
+        frame: spdy::Frame,
+        headers_in: &mut spdy::HeaderReader,
+        headers_out: &mut spdy::HeaderWriter,
+        pairs: &mut HashMap<String, StreamPair>,
+    ) -> Result<SpdyStep, String> {
+        let mut step = SpdyStep::default();
+        match frame {
+            spdy::Frame::Data {
+                stream,
+                flags,
+                payload,
+            } => {
+                if !payload.is_empty() {
+                    step.client.push((stream, Some(payload.into())));
+                }
+                // A FIN may come with the last bytes: they go first, the close after them.
+                if flags & spdy::FLAG_FIN != 0 {
+                    step.client.push((stream, None));
+                }
+            }
+            spdy::Frame::Control { kind, payload, .. } => match kind {
+                spdy::SYN_STREAM => {
+                    let stream = spdy::stream_of(&payload);
+                    let headers = headers_in.read(payload.get(10..).unwrap_or_default())?;
+                    let mut reply = stream.to_be_bytes().to_vec();
+                    reply.extend(headers_out.write(&[]));
+                    step.frames.push(spdy::control(spdy::SYN_REPLY, 0, &reply));
+                    let first = |k: &str| headers.get(k).and_then(|v| v.first()).cloned();
+                    let request = first("requestid").unwrap_or_default();
+                    let pair = pairs.entry(request.clone()).or_default();
+                    pair.port = first("port").and_then(|p| p.parse().ok()).or(pair.port);
+                    match first("streamtype").as_deref() {
+                        Some("error") => pair.error = Some(stream),
+                        Some("data") => pair.data = Some(stream),
+                        _ => {}
+                    }
+                    if let StreamPair {
+                        port: Some(port),
+                        error: Some(error),
+                        data: Some(data),
+                    } = *pair
+                    {
+                        pairs.remove(&request);
+                        match self.dial(port).await {
+                            Ok(tcp) => step.connected = Some((data, error, tcp)),
+                            Err(why) => {
+                                let msg = self.error_message(port, &why);
+                                step.frames
+                                    .push(spdy::data(error, spdy::FLAG_FIN, msg.as_bytes()));
+                                step.frames.push(spdy::data(data, spdy::FLAG_FIN, &[]));
+                            }
+                        }
+                    }
+                }
+                spdy::RST_STREAM => {
+                    step.client.push((spdy::stream_of(&payload), None));
+                }
+                // Header blocks share one zlib stream: read, even when nothing needs them.
+                spdy::HEADERS | spdy::SYN_REPLY => {
+                    headers_in.read(payload.get(4..).unwrap_or_default())?;
+                }
+                spdy::PING => step.frames.push(spdy::control(spdy::PING, 0, &payload)),
+                spdy::GOAWAY => step.goaway = true,
+                // SETTINGS, WINDOW_UPDATE: nothing to do without flow control.
+                _ => {}
+            },
+        }
+        Ok(step)
+    }
+
+    /// Connects to the upstream of pod port `port`, or says why not as the kubelet would.
+    async fn dial(&self, port: u16) -> Result<TcpStream, String> {
+        match self.upstreams.get(&port) {
+            None => Err(format!(
+                "nothing listens on port {port} in the simulated pod (its {FORWARD_ANNOTATION} annotation names no upstream for it)"
+            )),
+            Some(addr) => TcpStream::connect(addr.as_str())
+                .await
+                .map_err(|e| dial_error(addr, &e)),
+        }
+    }
+}
+
+/// What handling one SPDY frame produced.
+#[derive(Default)]
+struct SpdyStep {
+    /// Frames to send back, in order.
+    frames: Vec<Vec<u8>>,
+    /// A stream pair whose upstream is connected: (data stream, error stream, connection).
+    connected: Option<(u32, u32, TcpStream)>,
+    /// Bytes the client wrote on a stream, or `None` when it finished writing.
+    client: Vec<(u32, Option<Bytes>)>,
+    goaway: bool,
+}
+
 /// Go's wording of a failed dial, as the kubelet reports it.
 fn dial_error(addr: &str, e: &std::io::Error) -> String {
     let why = match e.kind() {
@@ -316,18 +491,22 @@ fn dial_error(addr: &str, e: &std::io::Error) -> String {
 }
 
 /// Relays one upstream connection: client bytes from `rx` are written to it, its bytes go out
-/// on `data_ch`. Ends when either side is done, then reports the port done.
-async fn pump(tcp: TcpStream, data_ch: u8, mut rx: mpsc::Receiver<Bytes>, out: mpsc::Sender<Out>) {
+/// tagged `key` (a v4 data channel, a SPDY data stream). When the client is done writing the
+/// upstream's write side closes and its answer is still read (a request, then its
+/// response); the pump ends, and reports `key` done, when the upstream closes or the relay
+/// is gone.
+async fn pump(tcp: TcpStream, key: u32, mut rx: mpsc::Receiver<Bytes>, out: mpsc::Sender<Out>) {
     let (mut read, mut write) = tcp.into_split();
     let to_upstream = async move {
         while let Some(bytes) = rx.recv().await {
             if write.write_all(&bytes).await.is_err() {
-                return;
+                break;
             }
         }
-        // The relay is over (the client closed, or the API went down): the upstream
-        // connection closes with this task.
+        // The client is done writing (or the upstream stopped taking bytes): half-close,
+        // and keep reading what the upstream still answers.
         let _ = write.shutdown().await;
+        std::future::pending::<()>().await
     };
     let out2 = out.clone();
     let from_upstream = async move {
@@ -337,7 +516,7 @@ async fn pump(tcp: TcpStream, data_ch: u8, mut rx: mpsc::Receiver<Bytes>, out: m
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
                     let chunk = Bytes::copy_from_slice(&buf[..n]);
-                    if out2.send(Out::Frame(data_ch, chunk)).await.is_err() {
+                    if out2.send(Out::Frame(key, chunk)).await.is_err() {
                         return;
                     }
                 }
@@ -347,8 +526,11 @@ async fn pump(tcp: TcpStream, data_ch: u8, mut rx: mpsc::Receiver<Bytes>, out: m
     tokio::select! {
         _ = to_upstream => {}
         _ = from_upstream => {}
+        // The relay is over (the client closed, or the API went down): the upstream
+        // connection closes with this task.
+        _ = out.closed() => {}
     }
-    let _ = out.send(Out::PortDone).await;
+    let _ = out.send(Out::Done(key)).await;
 }
 
 #[cfg(test)]

@@ -26,7 +26,9 @@ const MUTATING_METHODS: [&str; 4] = ["post", "put", "patch", "delete"];
 const STANDIN_LOGINS: [&str; 2] = ["/auth/token", "/api/public/v1/applications/token"];
 
 /// Subresources created without storing anything: a port-forward opens a tunnel (what goes
-/// through it to a stand-in is logged as its own requests).
+/// through it to a stand-in is logged as its own requests). `exec` is not one: the built-in
+/// shell changes nothing, but a shell in a real container can, so an exec counts as a
+/// mutation and read-only mode must show none.
 const TUNNEL_SUBRESOURCES: [&str; 1] = ["portforward"];
 
 /// Resources that are answered, never stored: creating one (`kubectl auth can-i`, the

@@ -16,7 +16,7 @@ use strata_sim::script::SCRIPT_ANNOTATION;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use common::{bench, client, client_as, start};
+use common::{bench, client, client_as, start, wait_phase};
 
 /// A TCP echo server on 127.0.0.1; returns its address.
 async fn echo_server() -> String {
@@ -55,19 +55,7 @@ async fn pod(pods: &Api<Pod>, name: &str, forward: &str, script: &str, phase: &s
     }))
     .unwrap();
     pods.create(&PostParams::default(), &pod).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let p = pods.get(name).await.unwrap();
-        let now = p.status.and_then(|s| s.phase).unwrap_or_default();
-        if now == phase {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "pod {name} is {now:?}, not {phase}, after 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_phase(pods, name, phase).await;
 }
 
 async fn read_exactly(stream: &mut (impl AsyncReadExt + Unpin), n: usize) -> Vec<u8> {

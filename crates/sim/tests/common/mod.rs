@@ -55,6 +55,28 @@ pub fn client_of_url(url: &str) -> Client {
     Client::try_from(config).expect("client builds")
 }
 
+/// Waits (polling) until pod `name`'s phase is `phase`, or panics after 10 s saying what it
+/// is instead.
+pub async fn wait_phase(
+    pods: &kube::Api<k8s_openapi::api::core::v1::Pod>,
+    name: &str,
+    phase: &str,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let p = pods.get(name).await.unwrap();
+        let now = p.status.and_then(|s| s.phase).unwrap_or_default();
+        if now == phase {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pod {name} is {now:?}, not {phase}, after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits (polling) until `check` holds, or panics saying what did not happen.
 pub async fn eventually(what: &str, wait: Duration, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + wait;
