@@ -138,6 +138,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let mut effects = reprobe_if_back(state, live);
             if settled {
                 effects.extend(discover_now(state));
+                // Like discovery, the posture's read (whole objects of every kind) waits
+                // until the layers have settled, so the first screen is not slowed by it.
+                effects.extend(follow_posture(state));
             }
             effects
         }
@@ -361,16 +364,27 @@ fn show_posture(state: &mut AppState) {
     }
 }
 
-/// Follows the security posture in the current scope, unless it already does. The
-/// findings of other namespaces go at once: no badge outlives the scope it was read in.
-fn follow_posture(state: &mut AppState) -> Vec<Effect> {
-    if state.posture_scope.as_ref() == Some(&state.scope) {
-        return Vec::new();
-    }
-    if state.posture_scope.replace(state.scope.clone()).is_some() {
+/// Drops a posture read in other namespaces than the current scope's: no badge outlives
+/// the scope it was read in (and reads still coming for it are ignored).
+fn forget_other_posture(state: &mut AppState) {
+    if state
+        .posture_scope
+        .as_ref()
+        .is_some_and(|read| *read != state.scope)
+    {
+        state.posture_scope = None;
         state.posture = Default::default();
         show_posture(state);
     }
+}
+
+/// Follows the security posture in the current scope, unless it already does.
+fn follow_posture(state: &mut AppState) -> Vec<Effect> {
+    forget_other_posture(state);
+    if state.posture_scope.as_ref() == Some(&state.scope) {
+        return Vec::new();
+    }
+    state.posture_scope = Some(state.scope.clone());
     vec![Effect::FollowPosture {
         scope: state.scope.clone(),
     }]
@@ -691,9 +705,9 @@ fn refresh_top(state: &mut AppState) -> Vec<Effect> {
         }
         View::Layers(layers) => {
             layers.generation = generation;
-            let mut effects = follow_posture(state);
-            effects.push(Effect::AssessLayers { generation, scope });
-            effects
+            // The posture is read once the layers have settled (see `LayersUpdated`).
+            forget_other_posture(state);
+            vec![Effect::AssessLayers { generation, scope }]
         }
         _ => Vec::new(),
     }

@@ -533,25 +533,14 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
     assert_eq!(state.breadcrumbs(), ["layers"]);
     update(
         &mut state,
-        Action::LayersUpdated {
+        empty_layers(
             generation,
-            update: Box::new(LayersUpdate {
-                report: Arc::new(crate::stack::assess::<crate::stack::StackObject>(
-                    &crate::stack::RuleSet::builtin(),
-                    &[],
-                    &[],
-                    t0(),
-                )),
-                runs: Default::default(),
-                freshness: Freshness::Stale {
-                    since: t0(),
-                    kinds: vec!["pods".into()],
-                    error: "pods: connection refused".into(),
-                },
-                warnings: Vec::new(),
-                reading_reasons: false,
-            }),
-        },
+            Freshness::Stale {
+                since: t0(),
+                kinds: vec!["pods".into()],
+                error: "pods: connection refused".into(),
+            },
+        ),
     );
     match state.top() {
         View::Layers(layers) => assert!(matches!(layers.freshness, Some(Freshness::Stale { .. }))),
@@ -589,6 +578,25 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
         matches!(effects[..], [Effect::AssessLayers { .. }]),
         "{effects:?}"
     );
+}
+
+/// The layers' answer to `generation`: an empty stack, as fresh as `freshness`.
+fn empty_layers(generation: u64, freshness: Freshness) -> Action {
+    Action::LayersUpdated {
+        generation,
+        update: Box::new(LayersUpdate {
+            report: Arc::new(crate::stack::assess::<crate::stack::StackObject>(
+                &crate::stack::RuleSet::builtin(),
+                &[],
+                &[],
+                t0(),
+            )),
+            runs: Default::default(),
+            freshness,
+            warnings: Vec::new(),
+            reading_reasons: false,
+        }),
+    }
 }
 
 /// The layers home with a report of two components, the second with three workloads.
@@ -1321,15 +1329,18 @@ fn badge_texts(state: &AppState) -> Option<Vec<Option<String>>> {
 
 #[test]
 fn the_layers_read_the_posture_once_per_scope_and_badge_their_components() {
+    // Opening the layers does not read the posture yet: that waits until they settled.
     let mut state = home();
     let effects = update(&mut state, Action::Started);
     assert!(
-        effects.contains(&Effect::FollowPosture {
-            scope: NamespaceScope::All
-        }),
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FollowPosture { .. })),
         "{effects:?}"
     );
+    // `layers_with_a_report` answers with a live report: the posture is followed from then.
     let mut state = layers_with_a_report();
+    assert_eq!(state.posture_scope, Some(NamespaceScope::All));
     assert_eq!(badge_texts(&state), None, "no POSTURE before a read");
     // A read of namespaces no longer shown changes nothing.
     update(&mut state, posture_read(NamespaceScope::Only("bi".into())));
@@ -1370,16 +1381,21 @@ fn the_layers_read_the_posture_once_per_scope_and_badge_their_components() {
         Some(vec![Some("⚑ high 2".to_string())])
     );
     assert_eq!(state.posture.error.as_deref(), Some("connection refused"));
-    // Another scope: the old findings go at once, and the new scope is read.
+    // Another scope: the old findings go at once, and the new scope is read once its
+    // layers have settled.
     state.scope = NamespaceScope::Only("bi".into());
     let effects = command(&mut state, "layers");
-    assert!(
-        effects.contains(&Effect::FollowPosture {
-            scope: NamespaceScope::Only("bi".into())
-        }),
-        "{effects:?}"
-    );
     assert!(state.posture.latest.is_none() && badge_texts(&state).is_none());
+    let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    let effects = update(&mut state, empty_layers(generation, Freshness::Live));
+    assert_eq!(
+        effects,
+        [Effect::FollowPosture {
+            scope: NamespaceScope::Only("bi".into())
+        }]
+    );
 }
 
 #[test]
