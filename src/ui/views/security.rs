@@ -111,7 +111,7 @@ pub fn render(view: &SecurityView, theme: &Theme, frame: &mut Frame, area: Rect)
         } else if total == 0 {
             "No findings in what could be read."
         } else {
-            "No finding matches the filter; esc clears it."
+            "No finding matches the filter; / changes it."
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), inner);
         return;
