@@ -260,6 +260,13 @@ keys "?"
 shot help
 keys Escape
 
+# The security posture: every finding worst first, the selected one's fix below.
+keys ":"
+keys "security" Enter
+wait_for "SEVERITY"
+shot security
+keys Escape
+
 keys ":"
 keys "pods" Enter
 wait_for "live"

@@ -124,6 +124,11 @@ pub enum Action {
         act: super::tool::Act,
         result: Result<String, String>,
     },
+    /// A read of the security posture in `scope`: the findings, or why it failed.
+    PostureRead {
+        scope: NamespaceScope,
+        result: Result<std::sync::Arc<super::security::Posture>, String>,
+    },
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -212,6 +217,9 @@ pub enum Intent {
     Delete,
     /// The pod under the cursor deleted at once (no grace period).
     Kill,
+    /// The security findings (of the component under the cursor, on the layers and a
+    /// component).
+    Security,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -268,6 +276,7 @@ impl Intent {
             Intent::Scale => "scale",
             Intent::Delete => "delete",
             Intent::Kill => "kill",
+            Intent::Security => "security",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -304,6 +313,11 @@ pub enum Effect {
         generation: u64,
         namespace: String,
         names: Vec<String>,
+    },
+    /// Read the security posture in `scope` now and every minute after (a read already
+    /// following `scope` is kept; another scope replaces it).
+    FollowPosture {
+        scope: NamespaceScope,
     },
     /// Connect to another context of the kubeconfig.
     SwitchContext(String),
@@ -423,6 +437,7 @@ mod tests {
             Intent::Scale,
             Intent::Delete,
             Intent::Kill,
+            Intent::Security,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

@@ -20,6 +20,8 @@ pub enum Command {
     Airbyte,
     /// Helm's releases, from their Secrets (`:helm`, `:releases`).
     Helm,
+    /// The security findings, filtered by the pattern that follows (`:security trino`).
+    Security(String),
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
     Open {
         kind: ResourceKind,
@@ -41,12 +43,13 @@ const WORDS: &[&str] = &[
     "q",
     "quit",
     "runs",
+    "security",
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommandError {
     #[error(
-        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :helm, :airflow, :airbyte, :ctx, :layers or :q"
+        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :security, :helm, :airflow, :airbyte, :ctx, :layers or :q"
     )]
     Unknown(String),
 }
@@ -64,6 +67,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
         "airflow" | "dags" | "dag" => Command::Airflow,
         "airbyte" | "connections" | "syncs" => Command::Airbyte,
         "helm" | "releases" | "release" => Command::Helm,
+        "security" | "sec" | "findings" | "posture" => Command::Security(rest.join(" ")),
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "ctx" | "context" | "contexts" => match argument {
             Some(name) => Command::Context(name),
@@ -126,6 +130,14 @@ mod tests {
         assert_eq!(parse("connections", &catalog), Ok(Some(Command::Airbyte)));
         assert_eq!(parse("releases", &catalog), Ok(Some(Command::Helm)));
         assert_eq!(
+            parse("security high trino", &catalog),
+            Ok(Some(Command::Security("high trino".into())))
+        );
+        assert_eq!(
+            parse("sec", &catalog),
+            Ok(Some(Command::Security(String::new())))
+        );
+        assert_eq!(
             parse("runs failed airbyte", &catalog),
             Ok(Some(Command::Runs("failed airbyte".into())))
         );
@@ -141,5 +153,6 @@ mod tests {
         assert!(!complete("ctx", &catalog).contains(&"ctx".to_string()));
         assert!(complete("pods ", &catalog).is_empty());
         assert!(complete("la", &catalog).contains(&"layers".to_string()));
+        assert!(complete("sec", &catalog).contains(&"security".to_string()));
     }
 }

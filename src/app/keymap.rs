@@ -191,6 +191,8 @@ pub enum KeyView {
     Component,
     /// The runs of the stack (`:runs`).
     Runs,
+    /// The security findings of the stack (`:security`).
+    Security,
     /// Airflow's DAGs, runs and tasks (`:airflow`).
     Airflow,
     /// Airbyte's connections and jobs (`:airbyte`).
@@ -228,6 +230,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Layers, "layers"),
     (KeyView::Component, "component"),
     (KeyView::Runs, "runs"),
+    (KeyView::Security, "security"),
     (KeyView::Airflow, "airflow"),
     (KeyView::Airbyte, "airbyte"),
     (KeyView::Helm, "helm"),
@@ -255,13 +258,14 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 29] = [
+    pub const ALL: [KeyView; 30] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
         KeyView::Layers,
         KeyView::Component,
         KeyView::Runs,
+        KeyView::Security,
         KeyView::Airflow,
         KeyView::Airbyte,
         KeyView::Helm,

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod logs;
 pub mod runs;
 mod runtime;
+pub mod security;
 pub mod tool;
 mod tool_runtime;
 pub use runtime::Safety;

@@ -39,6 +39,15 @@ const INBOX_CAPACITY: usize = 4096;
 /// Actions applied before yielding to draw, so a flood of changes cannot starve the screen.
 const BATCH: usize = 1024;
 
+/// How often the security posture is read again at most (what a deployment changes shows
+/// within a minute on a small cluster).
+const POSTURE_EVERY: Duration = Duration::from_secs(60);
+
+/// A posture read may take at most 1/`POSTURE_SHARE` of the time: on a big cluster, whose read
+/// costs most of a second, it is read every few minutes, so an idle cockpit stays near
+/// 0.2 % CPU on a shared bastion.
+const POSTURE_SHARE: u32 = 500;
+
 /// How long configuration warnings stay on screen: long enough to read and act on.
 const CONFIG_WARNING_SECONDS: i64 = 30;
 
@@ -174,6 +183,8 @@ pub(crate) struct Executor {
     /// The subscription of the table on screen.
     table_watch: Option<AbortHandle>,
     layers: Option<LayersFeed>,
+    /// The task reading the security posture, and the namespaces it reads.
+    posture: Option<(NamespaceScope, AbortHandle)>,
     /// The log view's follow (its readers end with the task).
     logs: Option<AbortHandle>,
     /// A connection made by a context switch, waiting for its `Reconnected` action.
@@ -216,6 +227,7 @@ impl Executor {
             namespaces_watch: None,
             table_watch: None,
             layers: None,
+            posture: None,
             logs: None,
             pending_connection: Default::default(),
         }
@@ -233,6 +245,7 @@ impl Executor {
                 self.table_watch.take(),
                 self.namespaces_watch.take(),
                 self.layers.take().map(|feed| feed.task),
+                self.posture.take().map(|(_, task)| task),
                 self.logs.take(),
             ]
             .into_iter()
@@ -329,6 +342,7 @@ impl Executor {
                 key,
             } => self.fetch_object(generation, kind, key),
             Effect::AssessLayers { generation, scope } => self.follow_layers(generation, scope),
+            Effect::FollowPosture { scope } => self.follow_posture(scope),
             Effect::FetchComponentEvents {
                 generation,
                 namespace,
@@ -815,6 +829,52 @@ impl Executor {
         }
     }
 
+    /// Reads the security posture in `scope` now and every [`POSTURE_EVERY`] after — less
+    /// often when a read is long (see [`POSTURE_SHARE`]) — replacing a reader of another
+    /// scope.
+    ///
+    /// Why a periodic read and not the cache the layers watch: the checks need whole
+    /// objects (env, args, security contexts, ConfigMap and Secret contents, RBAC rules,
+    /// NetworkPolicies), and the cache keeps compact projected rows of fewer kinds, on
+    /// purpose, so a 10k-pod cluster stays small. Keeping whole objects watched for a
+    /// posture that changes with deployments, not by the second, would cost far more
+    /// memory than a read a minute costs time. Each read is projected page by page, judged,
+    /// and dropped: only the findings are kept.
+    fn follow_posture(&mut self, scope: NamespaceScope) {
+        if self
+            .posture
+            .as_ref()
+            .is_some_and(|(read, _)| *read == scope)
+        {
+            return;
+        }
+        let stack_rules = Arc::new(
+            // The layers' feed already says when the user's rules file is bad.
+            crate::status::load_rules(None).unwrap_or_else(|_| crate::stack::RuleSet::builtin()),
+        );
+        let rules = Arc::new(crate::security::PostureRules::builtin());
+        let client = self.connection.client.clone();
+        let inbox = self.inbox.clone();
+        let reading = scope.clone();
+        let task = self.tasks.spawn(async move {
+            loop {
+                let started = Instant::now();
+                let result = read_posture(&client, &reading, &stack_rules, &rules).await;
+                let action = Action::PostureRead {
+                    scope: reading.clone(),
+                    result,
+                };
+                if inbox.send(action).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(POSTURE_EVERY.max(started.elapsed() * POSTURE_SHARE)).await;
+            }
+        });
+        if let Some((_, previous)) = self.posture.replace((scope, task)) {
+            previous.abort();
+        }
+    }
+
     fn forward(&mut self, stream: impl Stream<Item = Action> + Send + 'static) -> AbortHandle {
         let inbox = self.inbox.clone();
         self.tasks.spawn(async move {
@@ -832,6 +892,45 @@ impl Executor {
         self.tasks.spawn(forward_terminal(self.inbox.clone()));
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
+    }
+}
+
+/// One read of the posture, judged off the async threads; the objects read are dropped
+/// once judged.
+async fn read_posture(
+    client: &kube::Client,
+    scope: &NamespaceScope,
+    stack_rules: &Arc<crate::stack::RuleSet>,
+    rules: &Arc<crate::security::PostureRules>,
+) -> Result<Arc<super::security::Posture>, String> {
+    let read = cluster::posture::read(client, scope, rules)
+        .await
+        .map_err(|error| error.to_string())?;
+    let (stack_rules, rules, scope) = (stack_rules.clone(), rules.clone(), scope.clone());
+    tokio::task::spawn_blocking(move || {
+        let findings = crate::security::assess(&stack_rules, &rules, &read.objects, &read.coverage);
+        Arc::new(super::security::Posture::new(
+            scope,
+            findings,
+            read.warnings,
+            Utc::now(),
+        ))
+    })
+    .await
+    .map_err(|error| format!("the security checks stopped: {error}"))
+    .inspect(|_| release_freed_memory())
+}
+
+/// Hands memory freed by a read back to the system. A read of a 10k-pod cluster peaks at
+/// tens of MiB (pages of whole objects, their projections) and frees it all at once, on
+/// whichever threads ran it; glibc keeps such peaks in its per-thread arenas, so without
+/// this the cockpit's RSS would step up with each read that lands on another thread.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own heaps to the
+    // system; it touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -11,6 +11,7 @@ use super::document::DocumentView;
 use super::filter::Filter;
 use super::keymap::{KeyView, Keymap};
 use super::runs::RunsView;
+use super::security::{PostureBadge, PostureState, SecurityView};
 use super::table::TableView;
 use crate::cluster::contexts::ContextEntry;
 use crate::cluster::layers::{Freshness, LayersUpdate, ReadWarning};
@@ -150,6 +151,12 @@ pub struct LayersView {
     pub selected: usize,
     /// Identifies the latest request; older answers are ignored.
     pub generation: u64,
+    /// The security posture the badges come from.
+    pub posture: PostureState,
+    /// Each shown component's posture badge, in [`StackReport::components`] order of the
+    /// shown report; made when the report, the filter or the posture changes, so a frame
+    /// only indexes it. Empty until the posture was read.
+    badges: Vec<Option<PostureBadge>>,
 }
 
 /// One component of the layers (after Enter on it): its workloads grouped by kind, from the
@@ -163,6 +170,12 @@ pub struct ComponentView {
     pub events: Option<Result<Vec<ComponentEvent>, String>>,
     /// The component's Services as rows (no health of their own: shown, not judged).
     services: Vec<WorkloadReport>,
+    /// Its security findings, worst first; `None` until the posture was read.
+    pub findings: Option<Vec<crate::security::Finding>>,
+    /// Why the last posture read failed (the findings shown are from before).
+    pub posture_error: Option<String>,
+    /// The findings rolled up (worst severity, counts), made with them.
+    pub badge: Option<PostureBadge>,
     /// Its newest runs as rows (kind `Run`), and the runs they are.
     runs: Vec<WorkloadReport>,
     run_of_row: Vec<crate::stack::Run>,
@@ -233,6 +246,38 @@ impl LayersView {
         };
         let count = self.shown.as_ref().map_or(0, |r| r.component_count());
         self.selected = self.selected.min(count.saturating_sub(1));
+        self.rebadge();
+    }
+
+    /// A new read of the security posture.
+    pub(crate) fn set_posture(&mut self, posture: PostureState) {
+        self.posture = posture;
+        self.rebadge();
+    }
+
+    fn rebadge(&mut self) {
+        self.badges = match (&self.posture.latest, &self.shown) {
+            (Some(posture), Some(report)) => report
+                .components()
+                .map(|c| {
+                    posture
+                        .of_component(&c.namespace, &c.name)
+                        .map(PostureBadge::of)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
+
+    /// The shown components' posture badges (`None`: no finding), or `None` before the
+    /// posture was read.
+    pub fn badges(&self) -> Option<&[Option<PostureBadge>]> {
+        self.posture.latest.as_ref().map(|_| self.badges.as_slice())
+    }
+
+    /// The posture badge of the component under the cursor.
+    pub fn selected_badge(&self) -> Option<&PostureBadge> {
+        self.badges.get(self.selected)?.as_ref()
     }
 
     /// The report as shown (filtered); what the cursor indexes.
@@ -263,6 +308,9 @@ impl ComponentView {
         ComponentView {
             component,
             services,
+            findings: None,
+            posture_error: None,
+            badge: None,
             runs: Vec::new(),
             run_of_row: Vec::new(),
             selected: 0,
@@ -302,6 +350,17 @@ impl ComponentView {
             .collect();
         self.run_of_row = ours.into_iter().cloned().collect();
         self.selected = self.selected.min(self.workloads().len().saturating_sub(1));
+    }
+
+    /// Its findings from a read of the posture (the error of a failed read is shown beside
+    /// the findings of the read before).
+    pub fn set_posture(&mut self, posture: &PostureState) {
+        if let Some(latest) = &posture.latest {
+            let (namespace, name) = (&self.component.namespace, &self.component.name);
+            self.findings = Some(latest.findings_of(namespace, name));
+            self.badge = latest.of_component(namespace, name).map(PostureBadge::of);
+        }
+        self.posture_error = posture.error.clone();
     }
 
     /// The run under the cursor, when the cursor is on a run.
@@ -348,7 +407,7 @@ impl ComponentView {
 /// One screen of the stack.
 #[derive(Debug)]
 pub enum View {
-    Layers(LayersView),
+    Layers(Box<LayersView>),
     Component(Box<ComponentView>),
     Table(Box<TableView>),
     Document(Box<DocumentView>),
@@ -357,6 +416,8 @@ pub enum View {
     Runs(Box<RunsView>),
     Logs(Box<super::logs::LogView>),
     Tool(Box<super::tool::ToolView>),
+    /// `:security`: every finding of the posture.
+    Security(Box<SecurityView>),
 }
 
 impl View {
@@ -375,6 +436,7 @@ impl View {
             },
             View::Help(_) => "help".to_string(),
             View::Tool(view) => view.level.title(),
+            View::Security(_) => "security".to_string(),
         }
     }
 
@@ -391,6 +453,7 @@ impl View {
             View::Contexts(_) => KeyView::Resources,
             View::Help(_) => KeyView::Help,
             View::Runs(_) => KeyView::Runs,
+            View::Security(_) => KeyView::Security,
             View::Logs(_) => KeyView::Logs,
             View::Tool(view) => match view.level.tool() {
                 super::tool::Tool::Airflow => KeyView::Airflow,
@@ -564,6 +627,10 @@ pub struct AppState {
     /// `:ctx` switch can never leave the previous context's badges up. The default (no flag,
     /// no config) still marks contexts named `prod`/`production`.
     pub policies: crate::guard::Policies,
+    /// The security posture, read when the layers open and every minute after.
+    pub posture: PostureState,
+    /// The namespaces the posture is read in (the reads of any other are ignored).
+    pub posture_scope: Option<NamespaceScope>,
 }
 
 /// How many favourite namespaces the digit keys reach.
@@ -606,8 +673,10 @@ impl AppState {
             chart_dirs: Vec::new(),
             tool_login: None,
             policies: crate::guard::Policies::default(),
+            posture: PostureState::default(),
+            posture_scope: None,
         };
-        state.stack.push(View::Layers(LayersView::default()));
+        state.stack.push(View::Layers(Box::default()));
         state
     }
 

@@ -10,9 +10,10 @@ use super::command::{self, Command};
 use super::document::{DocumentKind, DocumentView};
 use super::filter::Filter;
 use super::runs::RunsView;
+use super::security::SecurityView;
 use super::state::{
-    AppState, ComponentView, ContextsView, HelpView, LayersView, Motion, Prompt, PromptKind,
-    ServerStatus, SyncState, View,
+    AppState, ComponentView, ContextsView, HelpView, Motion, Prompt, PromptKind, ServerStatus,
+    SyncState, View,
 };
 use super::table::TableView;
 use crate::cluster::layers::Freshness;
@@ -137,6 +138,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let mut effects = reprobe_if_back(state, live);
             if settled {
                 effects.extend(discover_now(state));
+                // Like discovery, the posture's read (whole objects of every kind) waits
+                // until the layers have settled, so the first screen is not slowed by it.
+                effects.extend(follow_posture(state));
             }
             effects
         }
@@ -195,15 +199,21 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             reprobe_if_back(state, recovered)
         }
         Action::ObjectFetched { generation, result } => {
-            let now = state.now;
+            let (now, rows) = (state.now, state.viewport.rows);
             let Some(doc) = state.document_of(generation) else {
                 return Vec::new();
             };
             match result {
                 Ok(object) => {
+                    let first = doc.object.is_none();
                     doc.object = Some(object);
                     doc.error = None;
                     doc.refresh(now);
+                    // Opened on a search (a finding's evidence): show its first match.
+                    if first && doc.search.is_some() {
+                        let search = doc.search.clone();
+                        doc.set_search(search, rows);
+                    }
                 }
                 Err(error) => doc.error = Some(error),
             }
@@ -236,7 +246,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     state.namespaces.clear();
                     state.favorites.clear();
                     state.scope = NamespaceScope::All;
-                    state.stack = vec![View::Layers(LayersView::default())];
+                    state.stack = vec![View::Layers(Box::default())];
+                    // Another cluster: nothing of the last one's posture applies.
+                    state.posture = Default::default();
+                    state.posture_scope = None;
                     let mut effects = opening_effects(state);
                     effects.extend(refresh_top(state));
                     effects
@@ -310,8 +323,71 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ToolActed { act, result } => tool::acted(state, &act, result),
         Action::ToolProgress { act, lines } => tool::progress(state, &act, lines),
         Action::ToolValues { act, result } => tool::values_read(state, &act, result),
+        Action::PostureRead { scope, result } => {
+            if state.posture_scope.as_ref() != Some(&scope) {
+                // A read of namespaces no longer shown.
+                return Vec::new();
+            }
+            match result {
+                Ok(posture) => {
+                    state.posture = super::security::PostureState {
+                        latest: Some(posture),
+                        error: None,
+                    };
+                }
+                // The last good read stays on screen, with the error beside it.
+                Err(error) => state.posture.error = Some(error),
+            }
+            show_posture(state);
+            Vec::new()
+        }
         Action::Terminate => vec![Effect::Quit],
     }
+}
+
+/// Hands the posture to every view that shows it.
+fn show_posture(state: &mut AppState) {
+    let posture = state.posture.clone();
+    for view in &mut state.stack {
+        match view {
+            View::Layers(layers) => layers.set_posture(posture.clone()),
+            View::Component(component) => component.set_posture(&posture),
+            View::Security(security) => security.set_posture(posture.clone()),
+            _ => {}
+        }
+    }
+    if matches!(
+        state.top(),
+        View::Layers(_) | View::Component(_) | View::Security(_)
+    ) {
+        state.changed();
+    }
+}
+
+/// Drops a posture read in other namespaces than the current scope's: no badge outlives
+/// the scope it was read in (and reads still coming for it are ignored).
+fn forget_other_posture(state: &mut AppState) {
+    if state
+        .posture_scope
+        .as_ref()
+        .is_some_and(|read| *read != state.scope)
+    {
+        state.posture_scope = None;
+        state.posture = Default::default();
+        show_posture(state);
+    }
+}
+
+/// Follows the security posture in the current scope, unless it already does.
+fn follow_posture(state: &mut AppState) -> Vec<Effect> {
+    forget_other_posture(state);
+    if state.posture_scope.as_ref() == Some(&state.scope) {
+        return Vec::new();
+    }
+    state.posture_scope = Some(state.scope.clone());
+    vec![Effect::FollowPosture {
+        scope: state.scope.clone(),
+    }]
 }
 
 /// Keys go to the input line while one is open, else through the keymap of the top view.
@@ -484,6 +560,7 @@ fn live_filter(state: &mut AppState, kind: PromptKind, text: &str) {
     match (kind, state.top_mut()) {
         (PromptKind::Filter, View::Table(table)) => table.set_filter(filter, rows),
         (PromptKind::Filter, View::Layers(layers)) => layers.set_filter(filter),
+        (PromptKind::Filter, View::Security(view)) => view.set_filter(filter),
         (PromptKind::Search, View::Document(doc)) => doc.set_search(filter, rows),
         (PromptKind::Search, View::Logs(view)) => view.set_search(filter, rows),
         _ => {}
@@ -527,6 +604,16 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Command::Security(words) => {
+            let filter = match Filter::parse(&words) {
+                Ok(filter) => filter,
+                Err(error) => {
+                    state.flash(error.to_string(), true);
+                    return Vec::new();
+                }
+            };
+            open_security(state, filter)
+        }
         Command::Contexts => {
             push(
                 state,
@@ -555,7 +642,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
                     state.prompt = None;
                     state.changed();
                 }
-                None => push(state, View::Layers(LayersView::default())),
+                None => push(state, View::Layers(Box::default())),
             }
             refresh_top(state)
         }
@@ -619,10 +706,26 @@ fn refresh_top(state: &mut AppState) -> Vec<Effect> {
         }
         View::Layers(layers) => {
             layers.generation = generation;
+            // The posture is read once the layers have settled (see `LayersUpdated`).
+            forget_other_posture(state);
             vec![Effect::AssessLayers { generation, scope }]
         }
         _ => Vec::new(),
     }
+}
+
+/// Pushes `:security` (narrowed by `filter`), replacing one on top; the posture is read
+/// from then on if the layers have not started it.
+fn open_security(state: &mut AppState, filter: Option<Filter>) -> Vec<Effect> {
+    let view = SecurityView::new(state.posture.clone(), filter);
+    if let View::Security(top) = state.top_mut() {
+        **top = view;
+        state.prompt = None;
+        state.changed();
+    } else {
+        push(state, View::Security(Box::new(view)));
+    }
+    follow_posture(state)
 }
 
 fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
@@ -680,6 +783,10 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                     layers.filter.as_ref().map(|f| f.text.clone()),
                 ),
                 View::Runs(runs) => (PromptKind::Filter, Some(runs.filter.clone())),
+                View::Security(view) => (
+                    PromptKind::Filter,
+                    view.filter.as_ref().map(|f| f.text.clone()),
+                ),
                 View::Document(doc) => (
                     PromptKind::Search,
                     doc.search.as_ref().map(|f| f.text.clone()),
@@ -846,6 +953,20 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill => {
             return tool::table_act(state, intent);
         }
+        Intent::Security => {
+            // The component's own findings: its name as a whole word, and its namespace.
+            let component = match state.top() {
+                View::Layers(layers) => layers.selected_component(),
+                View::Component(view) => Some(&view.component),
+                _ => None,
+            };
+            let filter = component.and_then(|c| {
+                Filter::parse(&format!("^{}$", regex::escape(&c.name)))
+                    .ok()
+                    .flatten()
+            });
+            return open_security(state, filter);
+        }
     };
     move_cursor(state, motion, rows);
     state.changed();
@@ -873,6 +994,10 @@ fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
             let index = motion.apply(view.selected_index(), view.len());
             view.select(index);
             view.offset = super::state::follow(view.offset, index, rows, view.len());
+        }
+        View::Security(view) => {
+            view.selected = motion.apply(view.selected, view.len());
+            view.offset = super::state::follow(view.offset, view.selected, rows, view.len());
         }
         View::Document(doc) => match motion {
             Motion::Up(n) => doc.scroll_by(-(n as isize), rows),
@@ -911,6 +1036,9 @@ fn show_scope(state: &mut AppState, scope: NamespaceScope) -> Vec<Effect> {
     state.changed();
     if matches!(state.top(), View::Layers(_)) {
         return refresh_top(state);
+    }
+    if matches!(state.top(), View::Security(_)) {
+        return follow_posture(state);
     }
     let generation = state.next_generation();
     let Some(table) = state.table_mut() else {
@@ -972,6 +1100,7 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             // refreshing only while they are on top.
             let mut view = ComponentView::new(component.clone());
             view.set_runs(&state.runs);
+            view.set_posture(&state.posture);
             let generation = state.next_generation();
             view.generation = generation;
             let effect = Effect::FetchComponentEvents {
@@ -1002,6 +1131,8 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             open_pods_named(state, namespace, name)
         }
         View::Runs(_) => open_logs(state, false),
+        // A finding opens its object, at the evidence.
+        View::Security(_) => open_document(state, DocumentKind::Yaml, false),
         View::Contexts(view) => {
             let Some(entry) = view.entries.get(view.selected) else {
                 return Vec::new();
@@ -1100,6 +1231,19 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
             };
             found
         }
+        View::Security(view) => {
+            let Some(finding) = view.selected_finding() else {
+                return Vec::new();
+            };
+            let search = super::security::evidence_search(finding);
+            let Some(found) = finding_object(&state.catalog, finding) else {
+                let object = finding.object.clone();
+                state.flash(format!("{object} is not a kind the cockpit can open"), true);
+                state.changed();
+                return Vec::new();
+            };
+            return open_document_at(state, kind, found, false, search);
+        }
         // A component's main object: the first workload its view lists (long-running
         // kinds first).
         View::Layers(layers) => {
@@ -1121,15 +1265,44 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
         }
         _ => return Vec::new(),
     };
+    open_document_at(state, kind, (resource, key), revealed, None)
+}
+
+/// Opens a document of an object, searched for `search` (its first match shown once the
+/// object arrives).
+fn open_document_at(
+    state: &mut AppState,
+    kind: DocumentKind,
+    (resource, key): (ResourceKind, RowKey),
+    revealed: bool,
+    search: Option<Filter>,
+) -> Vec<Effect> {
     let generation = state.next_generation();
     let mut doc = DocumentView::new(kind, resource.clone(), key.clone(), generation);
     doc.revealed = revealed;
+    doc.search = search;
     push(state, View::Document(Box::new(doc)));
     vec![Effect::FetchObject {
         generation,
         kind: resource,
         key,
     }]
+}
+
+/// The kind and key of a finding's object (`Kind/name`, in the finding's namespace unless
+/// the kind is cluster-scoped).
+fn finding_object(
+    catalog: &Catalog,
+    finding: &crate::security::Finding,
+) -> Option<(ResourceKind, RowKey)> {
+    let (kind, name) = finding.object.split_once('/')?;
+    let resource = catalog.resolve(kind).cloned()?;
+    let namespace = if resource.namespaced {
+        finding.namespace.as_str()
+    } else {
+        ""
+    };
+    Some((resource, RowKey::new(namespace, name)))
 }
 
 /// Most bytes copied through OSC 52: terminals cap the sequence (xterm and tmux near 100 kB
@@ -1249,6 +1422,25 @@ fn open_logs(state: &mut AppState, previous: bool) -> Vec<Effect> {
     use crate::cluster::logs::LogTarget;
     let opened: Option<(String, LogTarget, Option<String>)> = match state.top() {
         View::Runs(view) => view.selected_run().map(run_logs),
+        // A finding about a workload: its pods' logs.
+        View::Security(view) => view.selected_finding().and_then(|f| {
+            let (kind, name) = f.object.split_once('/')?;
+            // The kinds a component view opens logs of.
+            if !matches!(
+                kind,
+                "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "Pod"
+            ) {
+                return None;
+            }
+            Some((
+                format!("logs · {}/{name}", kind.to_lowercase()),
+                LogTarget::Workloads {
+                    namespace: f.namespace.clone(),
+                    workloads: vec![(kind.to_string(), name.to_string())],
+                },
+                None,
+            ))
+        }),
         View::Component(view) => match view.selected_run() {
             Some(run) => Some(run_logs(run)),
             None => view.selected_workload().map(|w| {

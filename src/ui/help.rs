@@ -46,6 +46,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Yaml => "YAML",
         KeyView::Logs => "Logs",
         KeyView::Runs => "Runs",
+        KeyView::Security => "Security findings",
         KeyView::Airflow => "Airflow",
         KeyView::Airbyte => "Airbyte",
         KeyView::Helm => "Helm releases",

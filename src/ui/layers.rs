@@ -12,6 +12,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::app::security::PostureBadge;
 use crate::stack::report::workload_summary;
 use crate::stack::{ComponentReport, Health, StackReport};
 use crate::ui::Theme;
@@ -91,11 +92,14 @@ pub fn health_style(health: Health, theme: &Theme) -> Style {
 
 /// Draws the screen into `area`. `selected` indexes [`StackReport::components`] and is
 /// clamped, so a report that shrank under the cursor still draws. `provisional`: the report
-/// comes from a partial or stale picture (badges say so).
+/// comes from a partial or stale picture (badges say so). `badges`: each component's
+/// security posture badge, in the same order (`None` before the posture was read: no
+/// POSTURE column).
 pub fn render(
     report: &StackReport,
     selected: usize,
     provisional: bool,
+    badges: Option<&[Option<PostureBadge>]>,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -115,10 +119,19 @@ pub fn render(
             Layout::vertical([Constraint::Min(0), Constraint::Length(detail_height)]).areas(area);
         (list, detail)
     };
-    render_list(report, selected, provisional, theme, frame, list_area);
+    render_list(
+        report,
+        selected,
+        provisional,
+        badges,
+        theme,
+        frame,
+        list_area,
+    );
     render_details(
         report.components().nth(selected),
         provisional,
+        badges.map(|b| b.get(selected).and_then(Option::as_ref)),
         report.generated,
         theme,
         frame,
@@ -130,6 +143,7 @@ fn render_list(
     report: &StackReport,
     selected: usize,
     provisional: bool,
+    badges: Option<&[Option<PostureBadge>]>,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -154,7 +168,7 @@ fn render_list(
         return;
     }
 
-    let columns = Columns::fit(report, usize::from(inner.width));
+    let columns = Columns::fit(report, badges.is_some(), usize::from(inner.width));
     // One row per layer heading and per component; the cursor row is kept on screen.
     let mut rows: Vec<Line> = Vec::with_capacity(count + report.layers.len() + 1);
     let mut selected_row = 0;
@@ -174,7 +188,8 @@ fn render_list(
             if index == selected {
                 selected_row = rows.len();
             }
-            rows.push(columns.row(component, index == selected, provisional, theme));
+            let badge = badges.and_then(|b| b.get(index)).and_then(Option::as_ref);
+            rows.push(columns.row(component, index == selected, provisional, badge, theme));
             index += 1;
         }
     }
@@ -201,10 +216,15 @@ struct Columns {
     release: usize,
     parts: usize,
     health: usize,
+    /// 0 hides the column (the posture was not read yet).
+    posture: usize,
 }
 
+/// The POSTURE column: `⚑ medium 12` at most.
+const POSTURE_WIDTH: usize = 11;
+
 impl Columns {
-    fn fit(report: &StackReport, total: usize) -> Columns {
+    fn fit(report: &StackReport, with_posture: bool, total: usize) -> Columns {
         let widest = |f: &dyn Fn(&ComponentReport) -> usize, header: &str| {
             report
                 .components()
@@ -213,26 +233,41 @@ impl Columns {
                 .unwrap_or(0)
                 .max(width(header))
         };
-        let tool = widest(&|c| c.tool_name.as_deref().map_or(1, width), "TOOL").min(14);
-        let namespace = widest(&|c| width(&c.namespace), "NAMESPACE").min(16);
+        let mut tool = widest(&|c| c.tool_name.as_deref().map_or(1, width), "TOOL").min(14);
+        let mut namespace = widest(&|c| width(&c.namespace), "NAMESPACE").min(16);
+        let posture = if with_posture { POSTURE_WIDTH } else { 0 };
         let release = widest(&|c| c.release.as_deref().map_or(1, width), "RELEASE").min(16);
         let parts = widest(&|c| width(&parts(c)), "PARTS");
         let health = width("▲ degraded?");
         // Two columns of indent for the cursor marker.
-        let fixed = 2 + tool + namespace + parts + health + 4 * GAP;
+        let fixed = 2 + tool + namespace + parts + health + 4 * GAP + posture;
         let name_wanted = widest(&|c| width(&c.name), "COMPONENT");
         // RELEASE only when the names still fit beside it.
         let with_release = total >= fixed + release + GAP + name_wanted.min(20);
         let release = if with_release { release } else { 0 };
         let used = fixed + if release > 0 { release + GAP } else { 0 } + GAP;
-        let name = total.saturating_sub(used).max(8);
+        let mut name = total.saturating_sub(used);
+        // The posture's room comes from NAMESPACE and TOOL before names become unreadable.
+        let steal_from = if with_posture {
+            vec![(&mut namespace, 9), (&mut tool, 8)]
+        } else {
+            Vec::new()
+        };
+        for (column, least) in steal_from {
+            let given = 12usize
+                .saturating_sub(name)
+                .min(column.saturating_sub(least));
+            *column -= given;
+            name += given;
+        }
         Columns {
-            name,
+            name: name.max(8),
             tool,
             namespace,
             release,
             parts,
             health,
+            posture,
         }
     }
 
@@ -266,6 +301,9 @@ impl Columns {
             text.push_str(&pad(&value, w + GAP));
         }
         text.push_str(&pad("HEALTH", self.health));
+        if self.posture > 0 {
+            text.push_str(&pad(" POSTURE", self.posture + GAP));
+        }
         Line::styled(text, theme.table_header)
     }
 
@@ -274,6 +312,7 @@ impl Columns {
         c: &ComponentReport,
         selected: bool,
         provisional: bool,
+        posture: Option<&PostureBadge>,
         theme: &Theme,
     ) -> Line<'static> {
         let mut text = String::from(if selected { "▸ " } else { "  " });
@@ -292,13 +331,27 @@ impl Columns {
         } else {
             theme.text
         };
-        badged_row(
+        let mut line = badged_row(
             text,
             badge_of(c.health, provisional, theme),
             row_style,
             selected,
             self.health,
-        )
+        );
+        if self.posture > 0 {
+            let (text, style) = match posture {
+                Some(badge) => (
+                    badge.text.as_str(),
+                    crate::ui::views::security::severity_style(badge.worst, theme),
+                ),
+                None => ("-", theme.muted),
+            };
+            let style = if selected { row_style } else { style };
+            line.spans.push(Span::styled(" ", row_style));
+            line.spans
+                .push(Span::styled(pad(text, self.posture), style));
+        }
+        line
     }
 }
 
@@ -361,6 +414,7 @@ fn pad(text: &str, to: usize) -> String {
 fn render_details(
     component: Option<&ComponentReport>,
     provisional: bool,
+    posture: Option<Option<&PostureBadge>>,
     now: DateTime<Utc>,
     theme: &Theme,
     frame: &mut Frame,
@@ -402,6 +456,18 @@ fn render_details(
         ));
     }
     lines.push(Line::from(health));
+    match posture {
+        Some(Some(badge)) => lines.push(Line::from(vec![
+            Span::styled(
+                format!("⚑ security: {}", badge.counts()),
+                crate::ui::views::security::severity_style(badge.worst, theme),
+            ),
+            Span::styled("  F", theme.hint_key),
+            Span::styled(" lists them", theme.hint_description),
+        ])),
+        Some(None) => lines.push(Line::styled("✓ security: no findings", theme.muted)),
+        None => {}
+    }
     if !c.reasons.is_empty() {
         lines.push(Line::raw(""));
         for reason in &c.reasons {
@@ -638,7 +704,7 @@ mod tests {
     ) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
-            .draw(|frame| render(report, selected, false, theme, frame, frame.area()))
+            .draw(|frame| render(report, selected, false, None, theme, frame, frame.area()))
             .unwrap();
         terminal
     }

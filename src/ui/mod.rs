@@ -116,7 +116,11 @@ pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
             now,
         )),
         View::Tool(view) => ages(views::tool::next_change(view, now)),
-        View::Document(_) | View::Contexts(_) | View::Help(_) | View::Logs(_) => None,
+        View::Document(_)
+        | View::Contexts(_)
+        | View::Help(_)
+        | View::Logs(_)
+        | View::Security(_) => None,
     };
     [flash, view].into_iter().flatten().min()
 }
@@ -151,6 +155,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         }
         View::Help(help) => views::help::render(state, help, theme, frame, layout.body),
         View::Runs(view) => views::runs::render(view, state.now, theme, frame, layout.body),
+        View::Security(view) => views::security::render(view, theme, frame, layout.body),
         View::Logs(view) => views::logs::render(view, theme, frame, layout.body),
         View::Tool(view) => views::tool::render(view, state.now, theme, frame, layout.body),
     }

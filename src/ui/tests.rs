@@ -700,3 +700,42 @@ fn the_header_names_the_context_the_crumbs_and_the_favourites() {
     );
     let _ = ServerStatus::Connecting;
 }
+
+/// A read of the posture (see [`crate::app::security::sample_posture`]).
+fn with_posture(mut state: AppState) -> AppState {
+    let posture = crate::app::security::sample_posture(NamespaceScope::All, now());
+    update(
+        &mut state,
+        Action::PostureRead {
+            scope: NamespaceScope::All,
+            result: Ok(Arc::new(posture)),
+        },
+    );
+    state
+}
+
+// The layers with each component's posture badge, the selected one's counts in its details.
+snapshots!(layers_with_posture, |w, h| {
+    let mut state = with_posture(layers_cockpit(w, h));
+    press(&mut state, &["j", "j", "j"]);
+    state
+});
+
+// `:security`: every finding worst first, the selected one in full, what was not read.
+snapshots!(security_findings, |w, h| {
+    let mut state = with_posture(layers_cockpit(w, h));
+    press(&mut state, &[":"]);
+    type_text(&mut state, "security");
+    press(&mut state, &["enter", "j"]);
+    state
+});
+
+#[test]
+fn posture_badges_are_coloured_by_severity() {
+    let state = with_posture(layers_cockpit(120, 40));
+    let theme = Theme::default();
+    let terminal = draw(&state, &theme, 120, 40);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(style_of(buffer, "⚑ high 2").fg, theme.health.failed.fg);
+    assert_eq!(style_of(buffer, "⚑ medium 1").fg, theme.health.degraded.fg);
+}

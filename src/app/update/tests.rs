@@ -134,6 +134,18 @@ fn names(state: &AppState) -> Vec<String> {
         .collect()
 }
 
+/// The object a document asked for (as `generation`) arrives.
+fn fetched(state: &mut AppState, generation: u64, object: serde_json::Value) {
+    let object: kube::api::DynamicObject = serde_json::from_value(object).unwrap();
+    update(
+        state,
+        Action::ObjectFetched {
+            generation,
+            result: Ok(SharedObject::new(object)),
+        },
+    );
+}
+
 fn watched(effects: &[Effect]) -> Option<&WatchTarget> {
     effects.iter().find_map(|e| match e {
         Effect::Watch { target, .. } => Some(target),
@@ -203,7 +215,10 @@ fn tab_completes_a_command_and_unknown_ones_are_explained() {
     let mut state = state();
     press(&mut state, ":");
     type_text(&mut state, "sec");
-    assert_eq!(state.prompt.as_ref().unwrap().completions, ["secrets"]);
+    assert_eq!(
+        state.prompt.as_ref().unwrap().completions,
+        ["secrets", "security"]
+    );
     press(&mut state, "tab");
     assert_eq!(state.prompt.as_ref().unwrap().text(), "secrets");
     press(&mut state, "esc");
@@ -327,18 +342,14 @@ fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
         panic!("{effects:?}");
     };
     assert_eq!(key, RowKey::new("platform", "db"));
-    let object: kube::api::DynamicObject = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1", "kind": "Secret",
-        "metadata": {"name": "db", "namespace": "platform"},
-        "data": {"password": "aHVudGVyMg=="}
-    }))
-    .unwrap();
-    update(
+    fetched(
         &mut state,
-        Action::ObjectFetched {
-            generation,
-            result: Ok(SharedObject::new(object)),
-        },
+        generation,
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "platform"},
+            "data": {"password": "aHVudGVyMg=="}
+        }),
     );
     let text = |state: &AppState| match state.top() {
         View::Document(doc) => doc.lines.join("\n"),
@@ -522,25 +533,14 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
     assert_eq!(state.breadcrumbs(), ["layers"]);
     update(
         &mut state,
-        Action::LayersUpdated {
+        empty_layers(
             generation,
-            update: Box::new(LayersUpdate {
-                report: Arc::new(crate::stack::assess::<crate::stack::StackObject>(
-                    &crate::stack::RuleSet::builtin(),
-                    &[],
-                    &[],
-                    t0(),
-                )),
-                runs: Default::default(),
-                freshness: Freshness::Stale {
-                    since: t0(),
-                    kinds: vec!["pods".into()],
-                    error: "pods: connection refused".into(),
-                },
-                warnings: Vec::new(),
-                reading_reasons: false,
-            }),
-        },
+            Freshness::Stale {
+                since: t0(),
+                kinds: vec!["pods".into()],
+                error: "pods: connection refused".into(),
+            },
+        ),
     );
     match state.top() {
         View::Layers(layers) => assert!(matches!(layers.freshness, Some(Freshness::Stale { .. }))),
@@ -578,6 +578,25 @@ fn the_product_opens_on_the_layers_which_follow_a_watch_not_a_timer() {
         matches!(effects[..], [Effect::AssessLayers { .. }]),
         "{effects:?}"
     );
+}
+
+/// The layers' answer to `generation`: an empty stack, as fresh as `freshness`.
+fn empty_layers(generation: u64, freshness: Freshness) -> Action {
+    Action::LayersUpdated {
+        generation,
+        update: Box::new(LayersUpdate {
+            report: Arc::new(crate::stack::assess::<crate::stack::StackObject>(
+                &crate::stack::RuleSet::builtin(),
+                &[],
+                &[],
+                t0(),
+            )),
+            runs: Default::default(),
+            freshness,
+            warnings: Vec::new(),
+            reading_reasons: false,
+        }),
+    }
 }
 
 /// The layers home with a report of two components, the second with three workloads.
@@ -1355,4 +1374,188 @@ fn an_upgrade_offers_the_chart_of_that_name_from_the_known_folders_and_keeps_wha
         state.prompt.as_ref().unwrap().text(),
         format!("{offered} 0.15.3")
     );
+}
+/// A read of the posture in `scope` (see [`crate::app::security::sample_posture`]).
+fn posture_read(scope: NamespaceScope) -> Action {
+    Action::PostureRead {
+        scope: scope.clone(),
+        result: Ok(Arc::new(crate::app::security::sample_posture(scope, t0()))),
+    }
+}
+
+fn badge_texts(state: &AppState) -> Option<Vec<Option<String>>> {
+    let View::Layers(layers) = &state.stack[0] else {
+        panic!("layers at home");
+    };
+    layers.badges().map(|b| {
+        b.iter()
+            .map(|b| b.as_ref().map(|b| b.text.clone()))
+            .collect()
+    })
+}
+
+#[test]
+fn the_layers_read_the_posture_once_per_scope_and_badge_their_components() {
+    // Opening the layers does not read the posture yet: that waits until they settled.
+    let mut state = home();
+    let effects = update(&mut state, Action::Started);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FollowPosture { .. })),
+        "{effects:?}"
+    );
+    // `layers_with_a_report` answers with a live report: the posture is followed from then.
+    let mut state = layers_with_a_report();
+    assert_eq!(state.posture_scope, Some(NamespaceScope::All));
+    assert_eq!(badge_texts(&state), None, "no POSTURE before a read");
+    // A read of namespaces no longer shown changes nothing.
+    update(&mut state, posture_read(NamespaceScope::Only("bi".into())));
+    assert_eq!(badge_texts(&state), None);
+    update(&mut state, posture_read(NamespaceScope::All));
+    // dagster is clean; airflow has two findings, the worst high.
+    assert_eq!(
+        badge_texts(&state),
+        Some(vec![None, Some("⚑ high 2".to_string())])
+    );
+    // Filtering keeps each badge on its component.
+    press(&mut state, "/");
+    type_text(&mut state, "airflow");
+    press(&mut state, "enter");
+    assert_eq!(
+        badge_texts(&state),
+        Some(vec![Some("⚑ high 2".to_string())])
+    );
+    // Back on the layers the reader keeps going: no second one for the same scope.
+    command(&mut state, "pods");
+    let effects = press(&mut state, "esc");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FollowPosture { .. })),
+        "{effects:?}"
+    );
+    // A failed read keeps the last findings, with the error beside them.
+    update(
+        &mut state,
+        Action::PostureRead {
+            scope: NamespaceScope::All,
+            result: Err("connection refused".into()),
+        },
+    );
+    assert_eq!(
+        badge_texts(&state),
+        Some(vec![Some("⚑ high 2".to_string())])
+    );
+    assert_eq!(state.posture.error.as_deref(), Some("connection refused"));
+    // Another scope: the old findings go at once, and the new scope is read once its
+    // layers have settled.
+    state.scope = NamespaceScope::Only("bi".into());
+    let effects = command(&mut state, "layers");
+    assert!(state.posture.latest.is_none() && badge_texts(&state).is_none());
+    let Some(Effect::AssessLayers { generation, .. }) = effects.last().cloned() else {
+        panic!("{effects:?}");
+    };
+    let effects = update(&mut state, empty_layers(generation, Freshness::Live));
+    assert_eq!(
+        effects,
+        [Effect::FollowPosture {
+            scope: NamespaceScope::Only("bi".into())
+        }]
+    );
+}
+
+#[test]
+fn a_component_shows_its_findings_and_f_lists_them() {
+    let mut state = layers_with_a_report();
+    update(&mut state, posture_read(NamespaceScope::All));
+    press(&mut state, "j");
+    press(&mut state, "enter");
+    let View::Component(view) = state.top() else {
+        panic!("the component on top");
+    };
+    let findings = view.findings.as_ref().expect("findings from the read");
+    let checks: Vec<&str> = findings.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(checks, ["credentials.default", "runtime.plain-secret"]);
+    assert_eq!(view.badge.as_ref().unwrap().counts(), "1 high, 1 medium");
+    // F: the security list, narrowed to this component.
+    press(&mut state, "F");
+    assert_eq!(state.breadcrumbs(), ["layers", "airflow", "security"]);
+    let View::Security(security) = state.top() else {
+        panic!("security on top");
+    };
+    assert_eq!(security.len(), 2);
+    assert!((0..2).all(|i| security.row(i).unwrap().component == "airflow"));
+}
+
+#[test]
+fn security_lists_every_finding_filters_and_opens_the_object_at_the_evidence() {
+    let mut state = layers_with_a_report();
+    update(&mut state, posture_read(NamespaceScope::All));
+    let effects = command(&mut state, "security");
+    assert!(effects.is_empty(), "the reader is already running");
+    let View::Security(view) = state.top() else {
+        panic!("security on top");
+    };
+    assert_eq!(view.len(), 5);
+    assert_eq!(
+        view.row(0).unwrap().severity,
+        crate::security::Severity::High
+    );
+    assert_eq!(
+        view.posture.latest.as_ref().unwrap().warnings.len(),
+        1,
+        "what could not be read stays with the findings"
+    );
+    assert_eq!(state.key_view(), crate::app::keymap::KeyView::Security);
+    press(&mut state, "/");
+    type_text(&mut state, "load");
+    press(&mut state, "enter");
+    let View::Security(view) = state.top() else {
+        panic!("security on top");
+    };
+    assert_eq!(view.len(), 1);
+    let effects = press(&mut state, "enter");
+    let Some(Effect::FetchObject {
+        generation,
+        kind,
+        key,
+    }) = effects.first().cloned()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        (kind.plural.as_str(), key),
+        ("services", RowKey::new("warehouse", "trino"))
+    );
+    let mut lines = serde_json::Map::new();
+    for i in 0..40 {
+        lines.insert(format!("note-{i:02}"), serde_json::json!("x"));
+    }
+    fetched(
+        &mut state,
+        generation,
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "trino", "namespace": "warehouse", "annotations": lines},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 8080}]}
+        }),
+    );
+    let View::Document(doc) = state.top() else {
+        panic!("the object's document on top");
+    };
+    assert_eq!(doc.kind, DocumentKind::Yaml);
+    let at = doc.matches[doc.current];
+    assert!(
+        doc.lines[at].contains("type: LoadBalancer"),
+        "{:?}",
+        doc.lines
+    );
+    assert!(
+        (doc.offset..doc.offset + 10).contains(&at),
+        "the evidence is on screen: line {at}, offset {}",
+        doc.offset
+    );
+    press(&mut state, "esc");
+    assert_eq!(state.breadcrumbs(), ["layers", "security"]);
 }

@@ -9,10 +9,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::app::state::ComponentView;
+use crate::security::Finding;
 use crate::stack::WorkloadReport;
 use crate::ui::Theme;
 use crate::ui::layers::{badge, badged_row};
 use crate::ui::text::{cell, sanitize, width};
+use crate::ui::views::security::severity_style;
 
 /// Space between columns.
 const GAP: usize = 1;
@@ -91,6 +93,9 @@ pub fn render(
             theme.muted,
         ));
     }
+    if let Some(line) = posture_line(view, total, theme) {
+        head.push(line);
+    }
     head.push(Line::raw(""));
 
     if count == 0 {
@@ -135,13 +140,84 @@ pub fn render(
     let mut visible = head;
     visible.push(rows[0].clone());
     visible.extend(rows.into_iter().skip(1 + offset).take(body));
-    // Recent events fill the room left under the rows.
-    let room = body.saturating_sub(shown_rows);
+    // Its security findings, then recent events, fill the room left under the rows.
+    let mut room = body.saturating_sub(shown_rows);
+    if room >= 3
+        && let Some(findings) = view.findings.as_deref().filter(|f| !f.is_empty())
+    {
+        visible.push(Line::raw(""));
+        let lines = finding_lines(findings, total, room - 1, theme);
+        room = room.saturating_sub(lines.len() + 1);
+        visible.extend(lines);
+    }
     if room >= 3 {
         visible.push(Line::raw(""));
         visible.extend(event_lines(view, now, total, room - 1, theme));
     }
     frame.render_widget(Paragraph::new(visible).style(theme.text), inner);
+}
+
+/// One line on the component's security: its findings by severity, no finding, or why
+/// the posture is not known; `None` before the first read.
+fn posture_line(view: &ComponentView, total: usize, theme: &Theme) -> Option<Line<'static>> {
+    if let Some(error) = &view.posture_error {
+        return Some(Line::styled(
+            cell(&format!("✗ security posture not read: {error}"), total),
+            theme.sync_error,
+        ));
+    }
+    view.findings.as_ref()?;
+    let Some(badge) = &view.badge else {
+        return Some(Line::styled("✓ security: no findings", theme.muted));
+    };
+    Some(Line::from(vec![
+        Span::styled(
+            format!("⚑ security: {}", badge.counts()),
+            severity_style(badge.worst, theme),
+        ),
+        Span::styled("  F", theme.hint_key),
+        Span::styled(
+            " lists them, Enter there opens the object",
+            theme.hint_description,
+        ),
+    ]))
+}
+
+/// The "Security" section: each finding (worst first) with its check, object and evidence,
+/// then its fix; at most `room` lines.
+fn finding_lines(
+    findings: &[Finding],
+    total: usize,
+    room: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = vec![Line::styled(
+        cell(&format!("Security findings ({})", findings.len()), total),
+        theme.title,
+    )];
+    for (shown, f) in findings.iter().enumerate() {
+        // Two lines each, and one left to say how many more there are.
+        if out.len() + 2 > room.saturating_sub(1) && shown + 1 < findings.len() {
+            out.push(Line::styled(
+                format!("  … {} more: F lists them all", findings.len() - shown),
+                theme.muted,
+            ));
+            break;
+        }
+        let badge = format!("⚑ {:<6}", f.severity.as_str());
+        let about = format!(" {} · {} · {}", f.check, f.object, f.evidence);
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(badge, severity_style(f.severity, theme)),
+            Span::styled(cell(&about, total.saturating_sub(10)), theme.text),
+        ]));
+        out.push(Line::styled(
+            cell(&format!("           fix: {}", f.fix), total),
+            theme.muted,
+        ));
+    }
+    out.truncate(room);
+    out
 }
 
 /// The "Events" section: newest first, warnings highlighted, at most `room` lines.

@@ -69,14 +69,27 @@ pub fn render(
             theme.sync_pending,
         ));
     }
+    // The posture's own problems (not read yet is not news on the home screen).
+    notes.extend(
+        crate::ui::views::security::posture_notes(&layers.posture, theme)
+            .into_iter()
+            .filter(|(text, _)| !text.starts_with('⟳'))
+            .map(|(text, style)| (format!("security: {text}"), style)),
+    );
     let rows = notes.len() as u16;
     let [body, note_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(area);
     let provisional = !layers.freshness.as_ref().is_some_and(Freshness::is_live);
     match layers.shown() {
-        Some(report) => {
-            crate::ui::layers::render(report, layers.selected, provisional, theme, frame, body)
-        }
+        Some(report) => crate::ui::layers::render(
+            report,
+            layers.selected,
+            provisional,
+            layers.badges(),
+            theme,
+            frame,
+            body,
+        ),
         None => {
             let block = Block::bordered()
                 .border_style(theme.border_focused)

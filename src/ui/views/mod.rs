@@ -9,5 +9,6 @@ pub mod help;
 pub mod home;
 pub mod logs;
 pub mod runs;
+pub mod security;
 pub mod table;
 pub mod tool;

@@ -38,9 +38,10 @@ pub fn render(
         };
         let description = shown.binding.description.as_str();
         let needed = width(&key) + 1 + width(description) + 2;
-        // Drop whole hints rather than cut one in half.
+        // Drop whole hints rather than cut one in half; a shorter one further on (quit)
+        // may still fit.
         if used + needed > available {
-            break;
+            continue;
         }
         spans.push(Span::styled(key, theme.hint_key));
         spans.push(Span::raw(" "));
