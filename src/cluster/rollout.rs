@@ -245,7 +245,8 @@ async fn read(
         .map_err(|e| said(&format!("read {} {namespace}/{name}", kind.as_str()), e))
 }
 
-/// The label selector of a workload's pods (`spec.selector.matchLabels`), as `k=v,k=v`.
+/// The label selector of a workload's pods (`spec.selector`, expressions included), as the
+/// API's `labelSelector` query takes it.
 pub async fn selector(
     client: &Client,
     kind: WorkloadKind,
@@ -253,17 +254,15 @@ pub async fn selector(
     name: &str,
 ) -> Result<String, String> {
     let workload = read(client, kind, namespace, name).await?;
-    Ok(match_labels(&workload.data["spec"]["selector"]))
-}
-
-fn match_labels(selector: &Value) -> String {
-    selector["matchLabels"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::printers::label_selector_string(&workload.data["spec"]["selector"])
+        // An empty selector selects every pod of the namespace: never this workload's.
+        .filter(|selector| !selector.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "{} {namespace}/{name} has no usable pod selector",
+                kind.as_str()
+            )
+        })
 }
 
 /// The replicas a workload asks for (`spec.replicas`, 1 when unset).
@@ -452,9 +451,13 @@ mod tests {
                 .unwrap_err()
                 .contains("no container db")
         );
+        // The selector a change is watched by: the shared printer's, as the API takes it.
         assert_eq!(
-            match_labels(&json!({"matchLabels": {"app": "web", "tier": "front"}})),
-            "app=web,tier=front"
+            crate::printers::label_selector_string(
+                &json!({"matchLabels": {"app": "web", "tier": "front"}})
+            )
+            .as_deref(),
+            Some("app=web,tier=front")
         );
     }
 
