@@ -276,7 +276,7 @@ pub async fn observe(
     };
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let events = match events.list(&ListParams::default()).await {
-        Ok(list) => release_events(&list.items, &subject.prefix, since),
+        Ok(list) => events_of(&list.items, &subject.prefix, since),
         Err(_) => Vec::new(),
     };
     Ok(Observation {
@@ -327,13 +327,13 @@ fn hook_of(job: &Job, release: &str, since: DateTime<Utc>) -> Option<String> {
 
 /// The events since `since` of objects named after the release or workload (charts name
 /// their objects `RELEASE-…`, controllers their pods `WORKLOAD-…`), oldest first.
-fn release_events(events: &[Event], release: &str, since: DateTime<Utc>) -> Vec<String> {
+fn events_of(events: &[Event], prefix: &str, since: DateTime<Utc>) -> Vec<String> {
     let mut found: Vec<(DateTime<Utc>, String)> = events
         .iter()
         .filter_map(|event| {
             let object = &event.involved_object;
             let name = object.name.as_deref()?;
-            if !name.starts_with(release) {
+            if !name.starts_with(prefix) {
                 return None;
             }
             let at = event
@@ -396,9 +396,8 @@ pub async fn verify(
     settle: Duration,
 ) -> Result<(Observation, Verdict), String> {
     let deadline = tokio::time::Instant::now() + settle;
-    let since = began;
     loop {
-        let now = observe(client, subject, since).await?;
+        let now = observe(client, subject, began).await?;
         let verdict = now.verdict();
         if verdict.is_healthy() || tokio::time::Instant::now() >= deadline {
             return Ok((now, verdict));

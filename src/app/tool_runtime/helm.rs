@@ -306,29 +306,48 @@ pub(super) async fn rollback(
         confirmed.record(outcome).map_err(|e| e.to_string())?;
         done?;
     }
-    let log = run_log(reach.audit_log.as_deref(), &plan.namespace, &plan.release);
     let args = rollback_args(&plan.release, plan.target, &plan.namespace);
+    let done = format!(
+        "{}/{} rolled back to revision {}",
+        plan.namespace, plan.release, plan.target
+    );
+    run_verified(
+        reach,
+        (&helm, &kube),
+        (&plan.namespace, &plan.release),
+        "rollback",
+        args,
+        done,
+    )
+    .await
+}
+
+/// Runs helm `args` on `namespace/release` detached from the terminal; on success `done`,
+/// what the Secrets say now and the release's verdict, else helm's last words and where its
+/// output is kept.
+async fn run_verified(
+    reach: &Reach,
+    (helm, kube): (&HelmBinary, &crate::helm::KubeArgs),
+    (namespace, release): (&str, &str),
+    verb: &str,
+    args: Vec<String>,
+    done: String,
+) -> Result<String, String> {
+    let log = run_log(reach.audit_log.as_deref(), namespace, release);
     let began = Utc::now();
     let ran = helm
-        .run_detached(args, &kube, &log)
+        .run_detached(args, kube, &log)
         .await
         .map_err(|e| format!("helm could not run: {e}"))?;
-    let newest = crate::helm::newest_said(&reach.kube, &plan.namespace, &plan.release).await;
+    let newest = crate::helm::newest_said(&reach.kube, namespace, release).await;
     if ran.success {
-        let verdict = verified(
-            &reach.kube,
-            &Subject::release(&plan.namespace, &plan.release),
-            began,
-        )
-        .await;
-        Ok(format!(
-            "{}/{} rolled back to revision {}; {newest}\n{verdict}",
-            plan.namespace, plan.release, plan.target
-        ))
+        let subject = Subject::release(namespace, release);
+        let verdict = verified(&reach.kube, &subject, began).await;
+        Ok(format!("{done}; {newest}\n{verdict}"))
     } else {
         let said = ran.stderr.lines().last().unwrap_or_default().to_string();
         Err(format!(
-            "helm rollback failed ({newest}): {said} — helm's output: {}",
+            "helm {verb} failed ({newest}): {said} — helm's output: {}",
             log.display()
         ))
     }
@@ -446,26 +465,17 @@ pub(super) async fn upgrade(reach: &Reach, act: &Act) -> Result<String, String> 
     let (target, _file) = upgrade.with_values(reach)?;
     let (namespace, name) = (upgrade.namespace, upgrade.name);
     let major = parse_version(&helm.version).map_or(3, |(major, _)| major);
-    let log = run_log(reach.audit_log.as_deref(), namespace, name);
-    let began = Utc::now();
-    let ran = helm
-        .run_detached(target.upgrade_args(name, namespace, major), &kube, &log)
-        .await
-        .map_err(|e| format!("helm could not run: {e}"))?;
-    let newest = crate::helm::newest_said(&reach.kube, namespace, name).await;
-    if ran.success {
-        let verdict = verified(&reach.kube, &Subject::release(namespace, name), began).await;
-        Ok(format!(
-            "{namespace}/{name} upgraded to {}; {newest}\n{verdict}",
-            target.chart
-        ))
-    } else {
-        let said = ran.stderr.lines().last().unwrap_or_default().to_string();
-        Err(format!(
-            "helm upgrade failed ({newest}): {said} — helm's output: {}",
-            log.display()
-        ))
-    }
+    let args = target.upgrade_args(name, namespace, major);
+    let done = format!("{namespace}/{name} upgraded to {}", target.chart);
+    run_verified(
+        reach,
+        (&helm, &kube),
+        (namespace, name),
+        "upgrade",
+        args,
+        done,
+    )
+    .await
 }
 
 /// The user values of the newest revision of the release `act` names, as YAML.

@@ -305,23 +305,20 @@ pub(super) fn values_read(
         return Vec::new();
     }
     match result {
-        Ok(image) if matches!(act, Act::SetImage { .. }) => {
+        Ok(text) => {
+            // What was read goes in the input it was read for.
+            let (stage, prompt) = match act {
+                Act::SetImage { .. } => (Stage::Target, Prompt::new(PromptKind::Image, &text)),
+                Act::Scale { .. } => (Stage::Target, Prompt::new(PromptKind::Replicas, &text)),
+                _ => (
+                    Stage::Values,
+                    Prompt::editor(PromptKind::ValuesEditor, &text),
+                ),
+            };
             if let Some(draft) = state.tool_draft.as_mut() {
-                draft.stage = Stage::Target;
+                draft.stage = stage;
             }
-            state.prompt = Some(Prompt::new(PromptKind::Image, &image));
-        }
-        Ok(replicas) if matches!(act, Act::Scale { .. }) => {
-            if let Some(draft) = state.tool_draft.as_mut() {
-                draft.stage = Stage::Target;
-            }
-            state.prompt = Some(Prompt::new(PromptKind::Replicas, &replicas));
-        }
-        Ok(yaml) => {
-            if let Some(draft) = state.tool_draft.as_mut() {
-                draft.stage = Stage::Values;
-            }
-            state.prompt = Some(Prompt::editor(PromptKind::ValuesEditor, &yaml));
+            state.prompt = Some(prompt);
         }
         Err(error) => {
             state.tool_draft = None;
