@@ -84,6 +84,19 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
     },
+    /// What is broken and what changed just before it broke: unhealthy components worst
+    /// first, each linked to the changes that preceded it (Helm revisions, rollouts,
+    /// ConfigMap and Secret edits — never values —, scale and schedule changes, nodes),
+    /// the change timeline, failed runs and Warning events. Exit 0 when nothing is broken,
+    /// 1 when something is, 2 on error.
+    Incident {
+        /// Output format.
+        #[arg(short = 'o', long, value_enum, default_value = "text")]
+        output: strata::commands::incident::IncidentFormat,
+        /// How far back the timeline goes (30m, 2h, 1d).
+        #[arg(long, default_value = "2h")]
+        since: String,
+    },
     /// The stack's security posture: which data tool is open (auth off, exposed by a
     /// LoadBalancer, NodePort or Ingress), with what credentials (chart defaults, secrets in
     /// plain env or args), running how (root, privileged, host access, RBAC, no
@@ -392,6 +405,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rules,
             };
             std::process::exit(strata::status::main(options).await);
+        }
+        Command::Incident { output, since } => {
+            let options = strata::commands::incident::IncidentOptions {
+                target: connect_target(&cli.conn),
+                scope: scope_of(&cli.conn),
+                output,
+                since,
+            };
+            std::process::exit(strata::commands::incident::main(options).await);
         }
         Command::Security { output, fail_on } => {
             let options = strata::commands::security::SecurityOptions {

@@ -3,6 +3,7 @@
 //! layers feed and log following, printed for scripts and runbooks.
 
 pub mod helm_step;
+pub mod incident;
 pub mod logs;
 pub mod prompt;
 pub mod rollback;

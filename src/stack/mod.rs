@@ -13,6 +13,7 @@ pub mod classify;
 pub mod dbt_command;
 pub mod glob;
 pub mod health;
+pub mod incident;
 pub mod helm;
 pub mod layer;
 pub mod live;

@@ -443,7 +443,7 @@ impl Controllers {
                         name,
                     )
                 })
-                .map(|o| o["metadata"]["creationTimestamp"].clone());
+                .map(|o| template_written(&o).unwrap_or_else(|| o["metadata"]["creationTimestamp"].clone()));
             if let Some(t) = owner_created.filter(|t| t.is_string())
                 && obj["metadata"]["creationTimestamp"].is_null()
             {
@@ -1563,6 +1563,19 @@ fn pod_from_template(
         }
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template["spec"]})
+}
+
+/// When an owner's pod template was last written, as its managedFields say: the current
+/// ReplicaSet of a Deployment restarted or changed after install was born then, not with the
+/// Deployment.
+fn template_written(owner: &Value) -> Option<Value> {
+    owner["metadata"]["managedFields"]
+        .as_array()?
+        .iter()
+        .filter(|e| !e["fieldsV1"]["f:spec"]["f:template"].is_null())
+        .filter_map(|e| e["time"].as_str())
+        .max()
+        .map(|t| json!(t))
 }
 
 /// A stable hash of a pod template, in the API server's short alphabet (pod-template-hash).

@@ -475,7 +475,8 @@ fn exit(
                 "message": format!("back-off {}s restarting failed container={cname} pod={name}_{ns}({})",
                     backoff(restarts).num_seconds(), pod["metadata"]["uid"].as_str().unwrap_or_default())}});
         }
-        set_conditions(&mut p["status"], now, true, false, None);
+        // Ready turned False when it first crashed (in the past for a backdated crash loop).
+        set_conditions(&mut p["status"], at, true, false, None);
         let events = main
             .iter()
             .map(|(c, _)| {

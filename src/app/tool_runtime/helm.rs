@@ -20,7 +20,7 @@ use crate::helm::{
     HelmBinary, RollbackPlan, UpgradeTarget, rollback_args, run_log, unlock_mutation,
     unlock_pending,
 };
-use crate::release::{HelmRelease, decode_release, release_secret_name};
+use crate::release::HelmRelease;
 use crate::stack::ReleaseFacts;
 
 /// A pending operation older than this is stuck (Helm's own operations end or time out well
@@ -45,18 +45,7 @@ async fn revision(
     name: &str,
     revision: u32,
 ) -> Result<HelmRelease, String> {
-    let secrets: Api<Secret> = Api::namespaced(kube.clone(), namespace);
-    let secret_name = release_secret_name(name, revision);
-    let secret = secrets
-        .get(&secret_name)
-        .await
-        .map_err(|e| format!("cannot read Secret {namespace}/{secret_name}: {e}"))?;
-    let data = secret
-        .data
-        .as_ref()
-        .and_then(|d| d.get("release"))
-        .ok_or_else(|| format!("Secret {namespace}/{secret_name} has no release data"))?;
-    decode_release(&data.0).map_err(|e| format!("Secret {namespace}/{secret_name}: {e}"))
+    crate::cluster::incident::release_revision(kube, namespace, name, revision).await
 }
 
 /// A row for one revision: decoded when it can be, else what its labels say and why not.

@@ -3,7 +3,10 @@
 //! spark, bi, platform), installed with Helm weeks ago and showing the faults an on-call
 //! engineer meets:
 //!
-//! - Dagster's user-code deployment crash-loops (an import error in user code);
+//! - Dagster's user-code deployment crash-loops (an import error in user code): 19 minutes
+//!   ago someone edited its ConfigMap (`kubectl edit`, a mistyped `DAGSTER_MODULE_NAME`) and
+//!   a minute later restarted it (`kubectl rollout restart`), so the new pods load the module
+//!   that is not there — the incident screen's "ConfigMap edit" story;
 //! - Redis cannot pull its image (Bitnami removed `docker.io/bitnami` tags in 2025), so its
 //!   pod sits in ImagePullBackOff;
 //! - the Superset 5.0 upgrade failed in its post-upgrade `superset-init-db` hook Job
@@ -75,6 +78,7 @@ pub fn objects(now: DateTime<Utc>) -> Vec<Value> {
         out.push(crd);
     }
     out.extend(chart_objects(now));
+    config_edit_story(&mut out, now);
     out.extend(clickhouse_installation_objects(now));
     out.extend(platform_links(stack_born));
     out.push(airbyte_auth_secret(stack_born));
@@ -155,6 +159,78 @@ fn chart_objects(now: DateTime<Utc>) -> Vec<Value> {
         }
     }
     out
+}
+
+/// Dagster's user code as `kubectl edit configmap` then `kubectl rollout restart` leave it:
+/// the ConfigMap's managedFields carry the edit (key names and time), the Deployment's the
+/// restart, and the ReplicaSets both revisions — the new one born with the restart, so the
+/// controllers start its pods then, and they crash-loop from then on.
+fn config_edit_story(objects: &mut Vec<Value>, now: DateTime<Utc>) {
+    const DEPLOYMENT: &str = "dagster-dagster-user-deployments-k8s-example-user-code-1";
+    let edited = now - Duration::minutes(19);
+    let restarted = now - Duration::minutes(18);
+    let find = |objects: &[Value], kind: &str, name: &str| {
+        objects
+            .iter()
+            .position(|o| meta::kind(o) == kind && meta::name(o) == name)
+    };
+    let Some(cm) = find(objects, "ConfigMap", &format!("{DEPLOYMENT}-user-env")) else {
+        return;
+    };
+    let cm = &mut objects[cm];
+    let installed = created_at(cm);
+    cm["data"] = json!({"DAGSTER_MODULE_NAME": "analytics.definitons"});
+    cm["metadata"]["managedFields"] = json!([
+        {"manager": "helm", "operation": "Update", "apiVersion": "v1", "time": kube_time(installed),
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}}},
+        {"manager": "kubectl-edit", "operation": "Update", "apiVersion": "v1", "time": kube_time(edited),
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {".": {}, "f:DAGSTER_MODULE_NAME": {}}}},
+    ]);
+    let Some(at) = find(objects, "Deployment", DEPLOYMENT) else {
+        return;
+    };
+    let deployment = &mut objects[at];
+    let uid = meta::uuid(stable_hash(&["demo", DEPLOYMENT]));
+    deployment["metadata"]["uid"] = json!(uid);
+    let old_template = deployment["spec"]["template"].clone();
+    deployment["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
+        json!(kube_time(restarted));
+    deployment["metadata"]["managedFields"] = json!([
+        {"manager": "helm", "operation": "Update", "apiVersion": "apps/v1", "time": kube_time(installed),
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {}}}},
+        {"manager": "kubectl-rollout", "operation": "Update", "apiVersion": "apps/v1", "time": kube_time(restarted),
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {"f:metadata": {"f:annotations":
+            {"f:kubectl.kubernetes.io/restartedAt": {}}}}}}},
+    ]);
+    let selector = deployment["spec"]["selector"].clone();
+    let labels = deployment["metadata"]["labels"].clone();
+    let replica_set = |template: &Value, revision: u32, born: DateTime<Utc>| {
+        let hash = crate::controllers::template_hash(template);
+        let mut template = template.clone();
+        template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+        let mut selector = selector.clone();
+        selector["matchLabels"]["pod-template-hash"] = json!(hash);
+        let mut rs_labels = template["metadata"]["labels"].clone();
+        if let Some(release) = labels["release"].as_str() {
+            rs_labels["release"] = json!(release);
+        }
+        json!({
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {
+                "name": format!("{DEPLOYMENT}-{hash}"), "namespace": "orchestration",
+                "creationTimestamp": kube_time(born), "labels": rs_labels,
+                "annotations": {"deployment.kubernetes.io/revision": revision.to_string(),
+                    "deployment.kubernetes.io/desired-replicas": "1",
+                    "deployment.kubernetes.io/max-replicas": "2"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": DEPLOYMENT,
+                    "uid": uid, "controller": true, "blockOwnerDeletion": true}],
+            },
+            "spec": {"replicas": 0, "selector": selector, "template": template},
+        })
+    };
+    // The controllers make the current revision (born at the restart, see
+    // `controllers::template_written`); the one before stays, scaled to zero.
+    objects.push(replica_set(&old_template, 1, installed));
 }
 
 /// Pod scripts (start-up and readiness delays, faults) and settled statuses.
