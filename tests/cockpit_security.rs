@@ -7,17 +7,9 @@ mod cockpit_support;
 
 use std::time::Duration;
 
-use cockpit_support::{cockpit, command, quiet_sim};
+use cockpit_support::{cockpit, command, line_of, quiet_sim};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// The screen line that names `what`.
-fn line_of<'a>(screen: &'a str, what: &str) -> &'a str {
-    screen
-        .lines()
-        .find(|l| l.contains(what))
-        .unwrap_or_else(|| panic!("no line with {what:?}:\n{screen}"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_posture_is_badged_listed_and_opened() {

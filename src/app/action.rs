@@ -124,6 +124,11 @@ pub enum Action {
         act: super::tool::Act,
         result: Result<String, String>,
     },
+    /// A read of the incident report for the incident view `generation`.
+    IncidentRead {
+        generation: u64,
+        report: std::sync::Arc<crate::stack::incident::IncidentReport>,
+    },
     /// A read of the security posture in `scope`: the findings, or why it failed.
     PostureRead {
         scope: NamespaceScope,
@@ -220,6 +225,8 @@ pub enum Intent {
     /// The security findings (of the component under the cursor, on the layers and a
     /// component).
     Security,
+    /// `:incident`: what is broken and what changed before it.
+    Incident,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -277,6 +284,7 @@ impl Intent {
             Intent::Delete => "delete",
             Intent::Kill => "kill",
             Intent::Security => "security",
+            Intent::Incident => "incident",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -318,6 +326,13 @@ pub enum Effect {
     /// following `scope` is kept; another scope replaces it).
     FollowPosture {
         scope: NamespaceScope,
+    },
+    /// Read the incident report (the change timeline from `from`, correlated with `report`).
+    ReadIncident {
+        generation: u64,
+        scope: NamespaceScope,
+        report: std::sync::Arc<crate::stack::StackReport>,
+        from: chrono::DateTime<chrono::Utc>,
     },
     /// Connect to another context of the kubeconfig.
     SwitchContext(String),
@@ -438,6 +453,7 @@ mod tests {
             Intent::Delete,
             Intent::Kill,
             Intent::Security,
+            Intent::Incident,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

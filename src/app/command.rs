@@ -22,6 +22,8 @@ pub enum Command {
     Helm,
     /// The security findings, filtered by the pattern that follows (`:security trino`).
     Security(String),
+    /// What is broken and what changed before it (`:incident`).
+    Incident,
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
     Open {
         kind: ResourceKind,
@@ -39,6 +41,7 @@ const WORDS: &[&str] = &[
     "dags",
     "helm",
     "help",
+    "incident",
     "layers",
     "q",
     "quit",
@@ -49,7 +52,7 @@ const WORDS: &[&str] = &[
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommandError {
     #[error(
-        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :security, :helm, :airflow, :airbyte, :ctx, :layers or :q"
+        "unknown command or kind {0:?}; try :pods, :deploy, :svc, :ns, :runs, :security, :incident, :helm, :airflow, :airbyte, :ctx, :layers or :q"
     )]
     Unknown(String),
 }
@@ -68,6 +71,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
         "airbyte" | "connections" | "syncs" => Command::Airbyte,
         "helm" | "releases" | "release" => Command::Helm,
         "security" | "sec" | "findings" | "posture" => Command::Security(rest.join(" ")),
+        "incident" | "inc" | "changes" | "timeline" => Command::Incident,
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "ctx" | "context" | "contexts" => match argument {
             Some(name) => Command::Context(name),

@@ -193,6 +193,8 @@ pub enum KeyView {
     Runs,
     /// The security findings of the stack (`:security`).
     Security,
+    /// What is broken and what changed (`:incident`).
+    Incident,
     /// Airflow's DAGs, runs and tasks (`:airflow`).
     Airflow,
     /// Airbyte's connections and jobs (`:airbyte`).
@@ -231,6 +233,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Component, "component"),
     (KeyView::Runs, "runs"),
     (KeyView::Security, "security"),
+    (KeyView::Incident, "incident"),
     (KeyView::Airflow, "airflow"),
     (KeyView::Airbyte, "airbyte"),
     (KeyView::Helm, "helm"),
@@ -258,7 +261,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 30] = [
+    pub const ALL: [KeyView; 31] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
@@ -266,6 +269,7 @@ impl KeyView {
         KeyView::Component,
         KeyView::Runs,
         KeyView::Security,
+        KeyView::Incident,
         KeyView::Airflow,
         KeyView::Airbyte,
         KeyView::Helm,

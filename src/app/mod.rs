@@ -7,6 +7,7 @@ pub mod document;
 pub mod filter;
 #[cfg(any(test, feature = "harness"))]
 pub mod harness;
+pub mod incident;
 pub mod keymap;
 pub mod logs;
 pub mod runs;

@@ -343,6 +343,26 @@ impl Executor {
             } => self.fetch_object(generation, kind, key),
             Effect::AssessLayers { generation, scope } => self.follow_layers(generation, scope),
             Effect::FollowPosture { scope } => self.follow_posture(scope),
+            Effect::ReadIncident {
+                generation,
+                scope,
+                report,
+                from,
+            } => {
+                let client = self.connection.client.clone();
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let now = chrono::Utc::now();
+                    let report =
+                        crate::cluster::incident::read(&client, &scope, &report, from, now).await;
+                    let _ = inbox
+                        .send(Action::IncidentRead {
+                            generation,
+                            report: std::sync::Arc::new(report),
+                        })
+                        .await;
+                });
+            }
             Effect::FetchComponentEvents {
                 generation,
                 namespace,

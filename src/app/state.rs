@@ -418,6 +418,8 @@ pub enum View {
     Tool(Box<super::tool::ToolView>),
     /// `:security`: every finding of the posture.
     Security(Box<SecurityView>),
+    /// `:incident`: what is broken, what changed before it.
+    Incident(Box<super::incident::IncidentView>),
 }
 
 impl View {
@@ -437,6 +439,7 @@ impl View {
             View::Help(_) => "help".to_string(),
             View::Tool(view) => view.level.title(),
             View::Security(_) => "security".to_string(),
+            View::Incident(_) => "incident".to_string(),
         }
     }
 
@@ -454,6 +457,7 @@ impl View {
             View::Help(_) => KeyView::Help,
             View::Runs(_) => KeyView::Runs,
             View::Security(_) => KeyView::Security,
+            View::Incident(_) => KeyView::Incident,
             View::Logs(_) => KeyView::Logs,
             View::Tool(view) => match view.level.tool() {
                 super::tool::Tool::Airflow => KeyView::Airflow,

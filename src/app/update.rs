@@ -341,8 +341,75 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             show_posture(state);
             Vec::new()
         }
+        Action::IncidentRead { generation, report } => {
+            for view in state.stack.iter_mut() {
+                if let View::Incident(view) = view
+                    && view.generation == generation
+                {
+                    view.set_report(report.clone());
+                }
+            }
+            state.changed();
+            Vec::new()
+        }
         Action::Terminate => vec![Effect::Quit],
     }
+}
+
+/// The rollback wizard of release `namespace/name`, over the release's history where its
+/// result shows.
+fn open_rollback(state: &mut AppState, namespace: String, name: String) -> Vec<Effect> {
+    let mut effects = tool::open(
+        state,
+        super::tool::Level::History {
+            namespace: namespace.clone(),
+            name: name.clone(),
+        },
+    );
+    effects.extend(tool::ask(
+        state,
+        super::tool::Act::Rollback {
+            namespace,
+            name,
+            to: None,
+        },
+    ));
+    effects
+}
+
+/// Pushes `:incident` (or re-reads the one on top) and reads the report: the layers' report
+/// correlated with the change timeline of the window.
+fn open_incident(state: &mut AppState) -> Vec<Effect> {
+    if !matches!(state.top(), View::Incident(_)) {
+        push(state, View::Incident(Box::default()));
+    }
+    read_incident(state)
+}
+
+fn read_incident(state: &mut AppState) -> Vec<Effect> {
+    let generation = state.next_generation();
+    let report = state.stack.iter().find_map(|v| match v {
+        View::Layers(layers) => layers.report.clone(),
+        _ => None,
+    });
+    let (scope, now) = (state.scope.clone(), state.now);
+    let View::Incident(view) = state.top_mut() else {
+        return Vec::new();
+    };
+    view.generation = generation;
+    let Some(report) = report else {
+        view.error = Some("the layers have not been read yet; press I again in a moment".into());
+        state.changed();
+        return Vec::new();
+    };
+    view.reading = true;
+    state.changed();
+    vec![Effect::ReadIncident {
+        generation,
+        scope,
+        report,
+        from: now - super::incident::IncidentView::window(),
+    }]
 }
 
 /// Hands the posture to every view that shows it.
@@ -604,6 +671,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Command::Incident => open_incident(state),
         Command::Security(words) => {
             let filter = match Filter::parse(&words) {
                 Ok(filter) => filter,
@@ -694,6 +762,9 @@ fn push(state: &mut AppState, view: View) {
 /// Starts the watch of the top view when it is a table, or refreshes the layers; other
 /// views keep the watch of the table below them.
 fn refresh_top(state: &mut AppState) -> Vec<Effect> {
+    if matches!(state.top(), View::Incident(_)) {
+        return read_incident(state);
+    }
     let generation = state.next_generation();
     let scope = state.scope.clone();
     match state.top_mut() {
@@ -918,23 +989,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
                 return Vec::new();
             };
             if intent == Intent::Rollback {
-                // The wizard opens over the release's history, where its result shows.
-                let mut effects = tool::open(
-                    state,
-                    super::tool::Level::History {
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                    },
-                );
-                effects.extend(tool::ask(
-                    state,
-                    super::tool::Act::Rollback {
-                        namespace,
-                        name,
-                        to: None,
-                    },
-                ));
-                return effects;
+                return open_rollback(state, namespace, name);
             }
             return tool::open(state, super::tool::Level::History { namespace, name });
         }
@@ -953,6 +1008,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill => {
             return tool::table_act(state, intent);
         }
+        Intent::Incident => return open_incident(state),
         Intent::Security => {
             // The component's own findings: its name as a whole word, and its namespace.
             let component = match state.top() {
@@ -998,6 +1054,15 @@ fn move_cursor(state: &mut AppState, motion: Motion, rows: usize) {
         View::Security(view) => {
             view.selected = motion.apply(view.selected, view.len());
             view.offset = super::state::follow(view.offset, view.selected, rows, view.len());
+        }
+        View::Incident(view) => {
+            match motion {
+                Motion::Up(n) => view.move_by(-(n as isize)),
+                Motion::Down(n) => view.move_by(n as isize),
+                Motion::Top => view.to_edge(false),
+                Motion::Bottom => view.to_edge(true),
+            }
+            view.offset = super::state::follow(view.offset, view.selected, rows, view.rows.len());
         }
         View::Document(doc) => match motion {
             Motion::Up(n) => doc.scroll_by(-(n as isize), rows),
@@ -1090,26 +1155,53 @@ fn back(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Pushes a component's view: its workloads from the report the layers show (the layers
+/// keep refreshing only while they are on top), and reads its events.
+fn push_component(state: &mut AppState, component: crate::stack::ComponentReport) -> Vec<Effect> {
+    let mut view = ComponentView::new(component);
+    view.set_runs(&state.runs);
+    view.set_posture(&state.posture);
+    let generation = state.next_generation();
+    view.generation = generation;
+    let effect = Effect::FetchComponentEvents {
+        generation,
+        namespace: view.component.namespace.clone(),
+        names: view.event_names(),
+    };
+    push(state, View::Component(Box::new(view)));
+    vec![effect]
+}
+
+/// The component `namespace/name` of the layers' report, opened.
+fn open_component(state: &mut AppState, namespace: &str, name: &str) -> Vec<Effect> {
+    let component = state.stack.iter().find_map(|v| match v {
+        View::Layers(layers) => layers.report.as_ref().and_then(|r| {
+            r.components()
+                .find(|c| c.namespace == namespace && c.name == name)
+                .cloned()
+        }),
+        _ => None,
+    });
+    match component {
+        Some(component) => push_component(state, component),
+        None => {
+            state.flash(
+                format!("{namespace}/{name} is no longer in the layers"),
+                true,
+            );
+            state.changed();
+            Vec::new()
+        }
+    }
+}
+
 fn select(state: &mut AppState) -> Vec<Effect> {
     match state.top() {
         View::Layers(layers) => {
-            let Some(component) = layers.selected_component() else {
+            let Some(component) = layers.selected_component().cloned() else {
                 return Vec::new();
             };
-            // The component's workloads, from the report the layers show; the layers keep
-            // refreshing only while they are on top.
-            let mut view = ComponentView::new(component.clone());
-            view.set_runs(&state.runs);
-            view.set_posture(&state.posture);
-            let generation = state.next_generation();
-            view.generation = generation;
-            let effect = Effect::FetchComponentEvents {
-                generation,
-                namespace: view.component.namespace.clone(),
-                names: view.event_names(),
-            };
-            push(state, View::Component(Box::new(view)));
-            vec![effect]
+            push_component(state, component)
         }
         View::Component(view) => {
             let Some(workload) = view.selected_workload() else {
@@ -1133,6 +1225,45 @@ fn select(state: &mut AppState) -> Vec<Effect> {
         View::Runs(_) => open_logs(state, false),
         // A finding opens its object, at the evidence.
         View::Security(_) => open_document(state, DocumentKind::Yaml, false),
+        View::Incident(view) => {
+            use super::incident::Target;
+            match view.target() {
+                Some(Target::Component { namespace, name }) => {
+                    open_component(state, &namespace, &name)
+                }
+                Some(Target::Rollback { namespace, release }) => {
+                    open_rollback(state, namespace, release)
+                }
+                Some(Target::Object { namespace, object }) => {
+                    let kind = if object.starts_with("Pod/") {
+                        DocumentKind::Describe
+                    } else {
+                        DocumentKind::Yaml
+                    };
+                    let found = object.split_once('/').and_then(|(kind, name)| {
+                        let resource = state.catalog.resolve(kind).cloned()?;
+                        let ns = if resource.namespaced {
+                            namespace.as_str()
+                        } else {
+                            ""
+                        };
+                        Some((resource, RowKey::new(ns, name)))
+                    });
+                    match found {
+                        Some(found) => open_document_at(state, kind, found, false, None),
+                        None => {
+                            state.flash(
+                                format!("{object} is not a kind the cockpit can open"),
+                                true,
+                            );
+                            state.changed();
+                            Vec::new()
+                        }
+                    }
+                }
+                None => Vec::new(),
+            }
+        }
         View::Contexts(view) => {
             let Some(entry) = view.entries.get(view.selected) else {
                 return Vec::new();

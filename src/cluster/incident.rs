@@ -15,8 +15,8 @@ use serde_json::Value;
 use super::{NamespaceScope, with_causes};
 use crate::release::{HelmRelease, decode_release, release_secret_name};
 use crate::stack::incident::{
-    self, Breakage, FailedRun, IncidentReport, ReleaseRevision, job_failed_at,
-    pod_unhealthy_since, referenced_config,
+    self, Breakage, FailedRun, IncidentReport, ReleaseRevision, job_failed_at, pod_unhealthy_since,
+    referenced_config,
 };
 use crate::stack::{Health, StackReport};
 use strata_common::json::{items, str_at, time_at};
@@ -65,7 +65,9 @@ async fn list(
         plural: plural.into(),
     };
     let api: Api<DynamicObject> = match scope {
-        NamespaceScope::Only(ns) if namespaced => Api::namespaced_with(client.clone(), ns, &resource),
+        NamespaceScope::Only(ns) if namespaced => {
+            Api::namespaced_with(client.clone(), ns, &resource)
+        }
         _ => Api::all_with(client.clone(), &resource),
     };
     let mut params = params.limit(PAGE);
@@ -137,7 +139,15 @@ async fn release_revisions(
     warnings: &mut Vec<String>,
 ) -> Vec<ReleaseRevision> {
     let kind = ("", "v1", "Secret", "secrets", true);
-    let stored = match list(client, scope, kind, ListParams::default().labels("owner=helm"), true).await {
+    let stored = match list(
+        client,
+        scope,
+        kind,
+        ListParams::default().labels("owner=helm"),
+        true,
+    )
+    .await
+    {
         Ok(stored) => stored,
         Err(warning) => {
             warnings.push(format!("{warning} (Helm release revisions)"));
@@ -148,7 +158,9 @@ async fn release_revisions(
     let mut wanted: BTreeSet<(String, String, u32)> = BTreeSet::new();
     for s in &stored {
         let created = time_at(s, &["metadata", "creationTimestamp"]);
-        let Ok(version) = label(s, "version").parse::<u32>() else { continue };
+        let Ok(version) = label(s, "version").parse::<u32>() else {
+            continue;
+        };
         if created.is_some_and(|c| c >= from) {
             let ns = str_at(s, &["metadata", "namespace"]).to_string();
             wanted.insert((ns.clone(), label(s, "name"), version));
@@ -262,7 +274,11 @@ fn breakages(
     let key = |v: &Value| {
         (
             str_at(v, &["metadata", "namespace"]).to_string(),
-            format!("{}/{}", str_at(v, &["kind"]), str_at(v, &["metadata", "name"])),
+            format!(
+                "{}/{}",
+                str_at(v, &["kind"]),
+                str_at(v, &["metadata", "name"])
+            ),
         )
     };
     let controller = |v: &Value| -> Option<String> {
@@ -281,15 +297,24 @@ fn breakages(
     let workload_of = |pod: &Value| -> Option<(String, String)> {
         let ns = str_at(pod, &["metadata", "namespace"]).to_string();
         let owner = controller(pod)?;
-        let top = parent.get(&(ns.clone(), owner.clone())).cloned().unwrap_or(owner);
+        let top = parent
+            .get(&(ns.clone(), owner.clone()))
+            .cloned()
+            .unwrap_or(owner);
         Some((ns, top))
     };
-    let templates: BTreeMap<(String, String), &Value> = ["Deployment", "StatefulSet", "DaemonSet", "Job"]
-        .iter()
-        .flat_map(|k| of(k).iter())
-        .map(|v| (key(v), &v["spec"]["template"]["spec"]))
-        .chain(of("CronJob").iter().map(|v| (key(v), &v["spec"]["jobTemplate"]["spec"]["template"]["spec"])))
-        .collect();
+    let templates: BTreeMap<(String, String), &Value> =
+        ["Deployment", "StatefulSet", "DaemonSet", "Job"]
+            .iter()
+            .flat_map(|k| of(k).iter())
+            .map(|v| (key(v), &v["spec"]["template"]["spec"]))
+            .chain(of("CronJob").iter().map(|v| {
+                (
+                    key(v),
+                    &v["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+                )
+            }))
+            .collect();
     report
         .components()
         .filter(|c| matches!(c.health, Health::Degraded | Health::Down))
@@ -307,7 +332,9 @@ fn breakages(
                 }
             }
             for pod in of("Pod") {
-                let Some((ns, workload)) = workload_of(pod) else { continue };
+                let Some((ns, workload)) = workload_of(pod) else {
+                    continue;
+                };
                 if ns == c.namespace && workloads.contains(&workload) {
                     objects.insert(format!("Pod/{}", str_at(pod, &["metadata", "name"])));
                     earliest(&mut since, pod_unhealthy_since(pod, now));
@@ -337,7 +364,9 @@ fn breakages(
                     &mut since,
                     revisions
                         .iter()
-                        .find(|r| &r.name == release && r.namespace == c.namespace && r.revision == *rev)
+                        .find(|r| {
+                            &r.name == release && r.namespace == c.namespace && r.revision == *rev
+                        })
                         .map(|r| r.at),
                 );
             }

@@ -20,7 +20,12 @@ const SLACK: i64 = 60;
 
 /// Field managers whose writes are not changes an operator made: the control plane and
 /// Helm (whose writes are the release revisions themselves).
-const SYSTEM_MANAGERS: [&str; 4] = ["kube-controller-manager", "kubelet", "helm", "kube-scheduler"];
+const SYSTEM_MANAGERS: [&str; 4] = [
+    "kube-controller-manager",
+    "kubelet",
+    "helm",
+    "kube-scheduler",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
@@ -156,7 +161,7 @@ pub struct FailedRun {
 pub struct IncidentReport {
     pub from: DateTime<Utc>,
     pub generated: DateTime<Utc>,
-    /// Worst first, then longest broken.
+    /// Worst first, then most recently broken.
     pub incidents: Vec<Incident>,
     /// Newest first.
     pub changes: Vec<Change>,
@@ -197,7 +202,10 @@ impl IncidentReport {
                 format!("{} after", super::health::duration(since - change.at))
             }
             Some(_) => "as it broke:".to_string(),
-            None => format!("{} ago:", super::health::duration(self.generated - change.at)),
+            None => format!(
+                "{} ago:",
+                super::health::duration(self.generated - change.at)
+            ),
         }
     }
 
@@ -247,7 +255,11 @@ impl IncidentReport {
             out.push_str("  nothing is broken\n");
         }
         for i in &self.incidents {
-            out.push_str(&format!("  {}/{}\n", i.breakage.namespace, self.headline(i)));
+            out.push_str(&format!(
+                "  {}/{}\n",
+                i.breakage.namespace,
+                self.headline(i)
+            ));
             for reason in &i.breakage.reasons {
                 out.push_str(&format!("      {reason}\n"));
             }
@@ -284,7 +296,9 @@ impl IncidentReport {
             for r in &self.failed_runs {
                 out.push_str(&format!(
                     "  {} {}/{} {} {}\n",
-                    r.finished.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+                    r.finished
+                        .map(|t| t.format("%H:%M").to_string())
+                        .unwrap_or_default(),
                     r.namespace,
                     r.component,
                     r.run,
@@ -307,7 +321,8 @@ impl IncidentReport {
 }
 
 /// Links every breakage to the changes that preceded it (own objects, then dependencies),
-/// and orders both: breakages worst first and longest broken first; changes newest first.
+/// and orders both: breakages worst first, then most recently broken first; changes newest
+/// first.
 pub fn correlate(
     mut breakages: Vec<Breakage>,
     mut changes: Vec<Change>,
@@ -322,12 +337,12 @@ pub fn correlate(
         b.health
             .severity()
             .cmp(&a.health.severity())
-            .then_with(|| a.since.cmp(&b.since))
+            // What broke most recently first: at 3 a.m. that is the news.
+            .then_with(|| b.since.cmp(&a.since))
             .then_with(|| (&a.namespace, &a.component).cmp(&(&b.namespace, &b.component)))
     });
-    let owner_of = |change: &Change| -> Option<&Breakage> {
-        breakages.iter().find(|b| owns(b, change))
-    };
+    let owner_of =
+        |change: &Change| -> Option<&Breakage> { breakages.iter().find(|b| owns(b, change)) };
     // Which component each change belongs to, among all breakages, for the dependency links.
     let owners: Vec<Option<(String, String, Layer)>> = changes
         .iter()
@@ -406,7 +421,9 @@ pub fn pod_unhealthy_since(pod: &Value, now: DateTime<Utc>) -> Option<DateTime<U
     }
     let crash_looping = items(&pod["status"]["containerStatuses"]).iter().find(|c| {
         c["state"]["waiting"]["reason"] == "CrashLoopBackOff"
-            || c["lastState"]["terminated"]["exitCode"].as_i64().is_some_and(|code| code != 0)
+            || c["lastState"]["terminated"]["exitCode"]
+                .as_i64()
+                .is_some_and(|code| code != 0)
     });
     if let (Some(c), Some(started)) = (crash_looping, time_at(pod, &["status", "startTime"])) {
         let restarts = c["restartCount"].as_i64().unwrap_or(0);
@@ -448,7 +465,11 @@ pub fn release_of(obj: &Value) -> Option<String> {
 
 /// `Kind/name` of an object.
 pub fn object_id(obj: &Value) -> String {
-    format!("{}/{}", str_at(obj, &["kind"]), str_at(obj, &["metadata", "name"]))
+    format!(
+        "{}/{}",
+        str_at(obj, &["kind"]),
+        str_at(obj, &["metadata", "name"])
+    )
 }
 
 /// The ConfigMaps and Secrets a pod template (or pod spec) uses: volumes, projected
@@ -471,7 +492,10 @@ pub fn referenced_config(spec: &Value) -> BTreeSet<String> {
             }
         }
     }
-    for c in items(&spec["containers"]).iter().chain(items(&spec["initContainers"])) {
+    for c in items(&spec["containers"])
+        .iter()
+        .chain(items(&spec["initContainers"]))
+    {
         for e in items(&c["envFrom"]) {
             if let Some(n) = e["configMapRef"]["name"].as_str() {
                 out.insert(format!("ConfigMap/{n}"));
@@ -512,7 +536,9 @@ pub fn release_changes(revisions: &[ReleaseRevision]) -> Vec<Change> {
         .map(|r| {
             let before = revisions
                 .iter()
-                .filter(|p| p.name == r.name && p.namespace == r.namespace && p.revision < r.revision)
+                .filter(|p| {
+                    p.name == r.name && p.namespace == r.namespace && p.revision < r.revision
+                })
                 .max_by_key(|p| p.revision);
             let what = if r.description.starts_with("Rollback to") {
                 r.description.to_lowercase()
@@ -532,7 +558,10 @@ pub fn release_changes(revisions: &[ReleaseRevision]) -> Vec<Change> {
                 object: format!("Release/{}", r.name),
                 release: Some(r.name.clone()),
                 by: Some("helm".into()),
-                summary: format!("release {} rev {}: {what} ({})", r.name, r.revision, r.status),
+                summary: format!(
+                    "release {} rev {}: {what} ({})",
+                    r.name, r.revision, r.status
+                ),
             }
         })
         .collect()
@@ -542,9 +571,16 @@ pub fn release_changes(revisions: &[ReleaseRevision]) -> Vec<Change> {
 /// it: which images changed, which env variables (names only), or a restart.
 pub fn rollout_changes(replica_sets: &[Value], from: DateTime<Utc>) -> Vec<Change> {
     let revision = |rs: &Value| -> u64 {
-        str_at(rs, &["metadata", "annotations", "deployment.kubernetes.io/revision"])
-            .parse()
-            .unwrap_or(0)
+        str_at(
+            rs,
+            &[
+                "metadata",
+                "annotations",
+                "deployment.kubernetes.io/revision",
+            ],
+        )
+        .parse()
+        .unwrap_or(0)
     };
     let owner = |rs: &Value| -> Option<String> {
         items(&rs["metadata"]["ownerReferences"])
@@ -558,17 +594,24 @@ pub fn rollout_changes(replica_sets: &[Value], from: DateTime<Utc>) -> Vec<Chang
         let Some(created) = created(rs).filter(|t| *t >= from) else {
             continue;
         };
-        let Some(deployment) = owner(rs) else { continue };
+        let Some(deployment) = owner(rs) else {
+            continue;
+        };
         let ns = str_at(rs, &["metadata", "namespace"]);
         let rev = revision(rs);
         let before = replica_sets
             .iter()
-            .filter(|p| str_at(p, &["metadata", "namespace"]) == ns && owner(p).as_deref() == Some(&deployment))
+            .filter(|p| {
+                str_at(p, &["metadata", "namespace"]) == ns
+                    && owner(p).as_deref() == Some(&deployment)
+            })
             .filter(|p| revision(p) < rev)
             .max_by_key(|p| revision(p));
         let what = match before {
             None => "first rollout".to_string(),
-            Some(before) => template_difference(&before["spec"]["template"], &rs["spec"]["template"]),
+            Some(before) => {
+                template_difference(&before["spec"]["template"], &rs["spec"]["template"])
+            }
         };
         out.push(Change {
             at: created,
@@ -623,7 +666,8 @@ fn template_difference(old: &Value, new: &Value) -> String {
             parts.push(format!("env {}", names.join(", ")));
         }
     }
-    let restarted = |t: &Value| t["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].clone();
+    let restarted =
+        |t: &Value| t["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].clone();
     if restarted(old) != restarted(new) {
         parts.push("restart".into());
     }
@@ -670,7 +714,9 @@ pub fn managed_changes(objects: &[Value], from: DateTime<Utc>) -> Vec<Change> {
         let created = created(obj);
         for entry in items(&obj["metadata"]["managedFields"]) {
             let manager = str_at(entry, &["manager"]);
-            let Some(at) = time(&entry["time"]) else { continue };
+            let Some(at) = time(&entry["time"]) else {
+                continue;
+            };
             // A write in the creating request is the creation, not a change.
             if at < from || created.is_some_and(|c| at <= c + Duration::seconds(2)) {
                 continue;
@@ -687,14 +733,22 @@ pub fn managed_changes(objects: &[Value], from: DateTime<Utc>) -> Vec<Change> {
                     if keys.is_empty() {
                         continue;
                     }
-                    let k = if kind == "Secret" { ChangeKind::Secret } else { ChangeKind::Config };
+                    let k = if kind == "Secret" {
+                        ChangeKind::Secret
+                    } else {
+                        ChangeKind::Config
+                    };
                     (k, format!("{} {name} edited: {}", kind, keys.join(", ")))
                 }
                 "Deployment" | "StatefulSet" | "ReplicaSet"
-                    if entry["subresource"] == "scale" || touches(entry, &["f:spec", "f:replicas"]) =>
+                    if entry["subresource"] == "scale"
+                        || touches(entry, &["f:spec", "f:replicas"]) =>
                 {
                     let replicas = obj["spec"]["replicas"].as_i64().unwrap_or(1);
-                    (ChangeKind::Scale, format!("{kind} {name} scaled (now {replicas})"))
+                    (
+                        ChangeKind::Scale,
+                        format!("{kind} {name} scaled (now {replicas})"),
+                    )
                 }
                 "CronJob"
                     if touches(entry, &["f:spec", "f:schedule"])
@@ -735,7 +789,11 @@ pub fn node_changes(nodes: &[Value], from: DateTime<Utc>) -> Vec<Change> {
                 continue;
             };
             let kind = str_at(c, &["type"]);
-            let bad = if kind == "Ready" { c["status"] != "True" } else { c["status"] == "True" };
+            let bad = if kind == "Ready" {
+                c["status"] != "True"
+            } else {
+                c["status"] == "True"
+            };
             if !bad {
                 continue;
             }
@@ -747,7 +805,11 @@ pub fn node_changes(nodes: &[Value], from: DateTime<Utc>) -> Vec<Change> {
                 object: format!("Node/{name}"),
                 release: None,
                 by: None,
-                summary: format!("node {name} {kind}={}: {}", str_at(c, &["status"]), str_at(c, &["reason"])),
+                summary: format!(
+                    "node {name} {kind}={}: {}",
+                    str_at(c, &["status"]),
+                    str_at(c, &["reason"])
+                ),
             });
         }
     }
@@ -760,7 +822,8 @@ pub fn restart_changes(pods: &[Value], from: DateTime<Utc>) -> Vec<Change> {
     for pod in pods {
         for c in items(&pod["status"]["containerStatuses"]) {
             let restarts = c["restartCount"].as_u64().unwrap_or(0);
-            let Some(last) = time_at(c, &["lastState", "terminated", "finishedAt"]).filter(|t| *t >= from)
+            let Some(last) =
+                time_at(c, &["lastState", "terminated", "finishedAt"]).filter(|t| *t >= from)
             else {
                 continue;
             };

@@ -37,7 +37,13 @@ fn change(at: &str, kind: ChangeKind, ns: &str, object: &str, release: Option<&s
 /// The demo's story: superset's upgrade at 13:24 broke it at 13:32; an edit of dagster's
 /// user-code ConfigMap at 13:57, then a restart at 13:58, broke dagster at 13:58.
 fn story() -> IncidentReport {
-    let superset = breakage("bi", "superset", Layer::Visualization, "13:32", &["Job/superset-init-db"]);
+    let superset = breakage(
+        "bi",
+        "superset",
+        Layer::Visualization,
+        "13:32",
+        &["Job/superset-init-db"],
+    );
     let mut dagster = breakage(
         "orchestration",
         "dagster",
@@ -47,18 +53,67 @@ fn story() -> IncidentReport {
     );
     dagster.health = Health::Down;
     let changes = vec![
-        change("13:24", ChangeKind::Release, "bi", "Release/superset", Some("superset")),
-        change("13:57", ChangeKind::Config, "orchestration", "ConfigMap/user-code-env", None),
-        change("13:58", ChangeKind::Rollout, "orchestration", "Deployment/user-code", Some("dagster")),
-        change("14:05", ChangeKind::Restarts, "orchestration", "Pod/user-code-x", Some("dagster")),
+        change(
+            "13:24",
+            ChangeKind::Release,
+            "bi",
+            "Release/superset",
+            Some("superset"),
+        ),
+        change(
+            "13:57",
+            ChangeKind::Config,
+            "orchestration",
+            "ConfigMap/user-code-env",
+            None,
+        ),
+        change(
+            "13:58",
+            ChangeKind::Rollout,
+            "orchestration",
+            "Deployment/user-code",
+            Some("dagster"),
+        ),
+        change(
+            "14:05",
+            ChangeKind::Restarts,
+            "orchestration",
+            "Pod/user-code-x",
+            Some("dagster"),
+        ),
         // After superset broke: not its cause.
-        change("14:10", ChangeKind::Config, "bi", "ConfigMap/superset-config", Some("superset")),
+        change(
+            "14:10",
+            ChangeKind::Config,
+            "bi",
+            "ConfigMap/superset-config",
+            Some("superset"),
+        ),
         // Another namespace and layer: nothing to do with either.
-        change("13:50", ChangeKind::Scale, "ingestion", "Deployment/airbyte-worker", Some("airbyte")),
+        change(
+            "13:50",
+            ChangeKind::Scale,
+            "ingestion",
+            "Deployment/airbyte-worker",
+            Some("airbyte"),
+        ),
         // Before the window.
-        change("11:00", ChangeKind::Release, "bi", "Release/superset", Some("superset")),
+        change(
+            "11:00",
+            ChangeKind::Release,
+            "bi",
+            "Release/superset",
+            Some("superset"),
+        ),
     ];
-    correlate(vec![superset, dagster], changes, vec![], vec![], t("12:15"), t("14:15"))
+    correlate(
+        vec![superset, dagster],
+        changes,
+        vec![],
+        vec![],
+        t("12:15"),
+        t("14:15"),
+    )
 }
 
 fn linked(report: &IncidentReport, component: &str) -> Vec<(String, Cause)> {
@@ -94,17 +149,28 @@ fn each_breakage_is_linked_to_the_change_that_preceded_it_in_its_own_component()
 #[test]
 fn breakages_are_worst_first_and_changes_newest_first_within_the_window() {
     let report = story();
-    let order: Vec<&str> = report.incidents.iter().map(|i| i.breakage.component.as_str()).collect();
+    let order: Vec<&str> = report
+        .incidents
+        .iter()
+        .map(|i| i.breakage.component.as_str())
+        .collect();
     assert_eq!(order, ["dagster", "superset"], "down before degraded");
     assert!(report.changes.windows(2).all(|w| w[0].at >= w[1].at));
-    assert!(report.changes.iter().all(|c| c.at >= t("12:15")), "11:00 is outside");
+    assert!(
+        report.changes.iter().all(|c| c.at >= t("12:15")),
+        "11:00 is outside"
+    );
     assert_eq!(report.changes.len(), 6);
 }
 
 #[test]
 fn the_headline_says_how_long_after_which_change() {
     let report = story();
-    let superset = report.incidents.iter().find(|i| i.breakage.component == "superset").unwrap();
+    let superset = report
+        .incidents
+        .iter()
+        .find(|i| i.breakage.component == "superset")
+        .unwrap();
     assert_eq!(
         report.headline(superset),
         "superset degraded since 13:32 — 8 min after release Release/superset"
@@ -120,10 +186,32 @@ fn a_warehouse_change_is_linked_to_its_consumers_as_a_dependency() {
     let bi = breakage("bi", "superset", Layer::Visualization, "14:00", &[]);
     let mut trino = breakage("warehouse", "trino", Layer::Warehouse, "13:40", &[]);
     trino.release = Some("trino".into());
-    let changes = vec![change("13:38", ChangeKind::Release, "warehouse", "Release/trino", Some("trino"))];
-    let report = correlate(vec![bi, trino], changes, vec![], vec![], t("12:00"), t("14:15"));
-    assert_eq!(linked(&report, "superset"), vec![("Release/trino".to_string(), Cause::Dependency("trino".into()))]);
-    assert_eq!(linked(&report, "trino"), vec![("Release/trino".to_string(), Cause::Own)]);
+    let changes = vec![change(
+        "13:38",
+        ChangeKind::Release,
+        "warehouse",
+        "Release/trino",
+        Some("trino"),
+    )];
+    let report = correlate(
+        vec![bi, trino],
+        changes,
+        vec![],
+        vec![],
+        t("12:00"),
+        t("14:15"),
+    );
+    assert_eq!(
+        linked(&report, "superset"),
+        vec![(
+            "Release/trino".to_string(),
+            Cause::Dependency("trino".into())
+        )]
+    );
+    assert_eq!(
+        linked(&report, "trino"),
+        vec![("Release/trino".to_string(), Cause::Own)]
+    );
 }
 
 #[test]
@@ -138,8 +226,20 @@ fn release_revisions_read_as_upgrades_rollbacks_and_installs() {
         at: t(at),
     };
     let changes = release_changes(&[
-        rev(2, "superset-0.14.2", "superseded", "Upgrade complete", "10:00"),
-        rev(3, "superset-0.15.2", "failed", "Upgrade \"superset\" failed", "13:24"),
+        rev(
+            2,
+            "superset-0.14.2",
+            "superseded",
+            "Upgrade complete",
+            "10:00",
+        ),
+        rev(
+            3,
+            "superset-0.15.2",
+            "failed",
+            "Upgrade \"superset\" failed",
+            "13:24",
+        ),
         rev(4, "superset-0.14.2", "deployed", "Rollback to 2", "14:00"),
     ]);
     let summaries: Vec<&str> = changes.iter().map(|c| c.summary.as_str()).collect();
@@ -167,13 +267,22 @@ fn a_rollout_says_which_images_and_env_names_changed_never_values() {
     let sets = [
         rs(1, "09:00", "web:1", "hunter2", None),
         rs(2, "13:00", "web:2", "s3cr3t-planted", None),
-        rs(3, "13:30", "web:2", "s3cr3t-planted", Some("2026-12-05T13:30:00Z")),
+        rs(
+            3,
+            "13:30",
+            "web:2",
+            "s3cr3t-planted",
+            Some("2026-12-05T13:30:00Z"),
+        ),
     ];
     let changes = rollout_changes(&sets, t("12:00"));
     let summaries: Vec<&str> = changes.iter().map(|c| c.summary.as_str()).collect();
     assert_eq!(
         summaries,
-        ["rollout web rev 2: image web:1 → web:2; env DB_PASSWORD", "rollout web rev 3: restart"]
+        [
+            "rollout web rev 2: image web:1 → web:2; env DB_PASSWORD",
+            "rollout web rev 3: restart"
+        ]
     );
     assert!(!format!("{changes:?}").contains("s3cr3t"));
 }
@@ -236,12 +345,26 @@ fn pods_tell_when_they_broke_and_warnings_group_by_object_and_reason() {
             "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns"}})
     };
     let groups = warning_groups(
-        &[event("BackOff", 5, "14:00"), event("BackOff", 7, "14:10"), event("Failed", 1, "14:01"),
-          event("Old", 9, "11:00"), json!({"type": "Normal", "reason": "Pulled"})],
+        &[
+            event("BackOff", 5, "14:00"),
+            event("BackOff", 7, "14:10"),
+            event("Failed", 1, "14:01"),
+            event("Old", 9, "11:00"),
+            json!({"type": "Normal", "reason": "Pulled"}),
+        ],
         t("12:00"),
     );
-    let got: Vec<(&str, u64, &str)> = groups.iter().map(|g| (g.reason.as_str(), g.count, g.message.as_str())).collect();
-    assert_eq!(got, [("BackOff", 12, "BackOff at 14:10"), ("Failed", 1, "Failed at 14:01")]);
+    let got: Vec<(&str, u64, &str)> = groups
+        .iter()
+        .map(|g| (g.reason.as_str(), g.count, g.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("BackOff", 12, "BackOff at 14:10"),
+            ("Failed", 1, "Failed at 14:01")
+        ]
+    );
 }
 
 #[test]
@@ -251,5 +374,14 @@ fn the_config_a_template_uses_is_found_in_volumes_env_from_and_key_refs() {
         "containers": [{"envFrom": [{"configMapRef": {"name": "d"}}],
             "env": [{"valueFrom": {"secretKeyRef": {"name": "e", "key": "k"}}}]}]});
     let got: Vec<String> = referenced_config(&spec).into_iter().collect();
-    assert_eq!(got, ["ConfigMap/a", "ConfigMap/c", "ConfigMap/d", "Secret/b", "Secret/e"]);
+    assert_eq!(
+        got,
+        [
+            "ConfigMap/a",
+            "ConfigMap/c",
+            "ConfigMap/d",
+            "Secret/b",
+            "Secret/e"
+        ]
+    );
 }

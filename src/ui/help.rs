@@ -27,6 +27,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Text => "Documents",
         KeyView::Layers => "Layers",
         KeyView::Component => "Component",
+        KeyView::Incident => "Incident",
         KeyView::Pods => "Pods",
         KeyView::Deployments => "Deployments",
         KeyView::StatefulSets => "StatefulSets",

@@ -120,7 +120,8 @@ pub fn next_change(state: &AppState) -> Option<DateTime<Utc>> {
         | View::Contexts(_)
         | View::Help(_)
         | View::Logs(_)
-        | View::Security(_) => None,
+        | View::Security(_)
+        | View::Incident(_) => None,
     };
     [flash, view].into_iter().flatten().min()
 }
@@ -156,6 +157,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         View::Help(help) => views::help::render(state, help, theme, frame, layout.body),
         View::Runs(view) => views::runs::render(view, state.now, theme, frame, layout.body),
         View::Security(view) => views::security::render(view, theme, frame, layout.body),
+        View::Incident(view) => views::incident::render(view, theme, frame, layout.body),
         View::Logs(view) => views::logs::render(view, theme, frame, layout.body),
         View::Tool(view) => views::tool::render(view, state.now, theme, frame, layout.body),
     }

@@ -45,3 +45,11 @@ pub fn command(ui: &mut Harness, text: &str) {
     ui.type_text(text).unwrap();
     ui.press("enter").unwrap();
 }
+
+/// The screen line that names `what` (the test fails with the screen when there is none).
+pub fn line_of<'a>(screen: &'a str, what: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no line with {what:?}:\n{screen}"))
+}

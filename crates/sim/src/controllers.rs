@@ -443,7 +443,10 @@ impl Controllers {
                         name,
                     )
                 })
-                .map(|o| template_written(&o).unwrap_or_else(|| o["metadata"]["creationTimestamp"].clone()));
+                .map(|o| {
+                    template_written(&o)
+                        .unwrap_or_else(|| o["metadata"]["creationTimestamp"].clone())
+                });
             if let Some(t) = owner_created.filter(|t| t.is_string())
                 && obj["metadata"]["creationTimestamp"].is_null()
             {

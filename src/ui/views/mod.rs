@@ -7,6 +7,7 @@ pub mod document;
 pub mod header;
 pub mod help;
 pub mod home;
+pub mod incident;
 pub mod logs;
 pub mod runs;
 pub mod security;
