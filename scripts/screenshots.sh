@@ -267,6 +267,12 @@ wait_for "SEVERITY"
 shot security
 keys Escape
 
+# The incident screen: what is broken, each with the change before it, and the timeline.
+keys "I"
+wait_for "CHANGES"
+shot incident
+keys Escape
+
 keys ":"
 keys "pods" Enter
 wait_for "live"
