@@ -98,7 +98,7 @@ async fn list(
             Ok((items, token)) => {
                 out.extend(items.into_iter().map(|mut item| {
                     item["kind"] = kind.into();
-                    item
+                    slim(kind, item)
                 }));
                 match token {
                     Some(token) if !token.is_empty() => params = params.continue_token(&token),
@@ -108,6 +108,76 @@ async fn list(
             Err(error) => return Err(format!("cannot list {plural}: {}", with_causes(&error))),
         }
     }
+}
+
+/// The parts of an object the timeline and the breakages read (a page at a time, so a big
+/// cluster's pods are never all held whole): identity, owners, release marks, managedFields,
+/// pod templates (container images, env names and references), replica and schedule
+/// fields, and the status the health of pods and Jobs is judged from.
+fn slim(kind: &str, item: Value) -> Value {
+    const META: [&[&str]; 9] = [
+        &["kind"],
+        &["metadata", "name"],
+        &["metadata", "namespace"],
+        &["metadata", "creationTimestamp"],
+        &["metadata", "ownerReferences"],
+        &["metadata", "labels", "app.kubernetes.io/instance"],
+        &["metadata", "labels", "release"],
+        &["metadata", "annotations", "meta.helm.sh/release-name"],
+        &["metadata", "annotations", "helm.sh/hook"],
+    ];
+    let extra: &[&[&str]] = match kind {
+        "Pod" => &[
+            &["status", "phase"],
+            &["status", "startTime"],
+            &["status", "conditions"],
+            &["status", "containerStatuses"],
+        ],
+        "ReplicaSet" => &[
+            &[
+                "metadata",
+                "annotations",
+                "deployment.kubernetes.io/revision",
+            ],
+            &["spec", "template"],
+        ],
+        "Deployment" | "StatefulSet" | "DaemonSet" => &[
+            &["metadata", "managedFields"],
+            &["spec", "replicas"],
+            &["spec", "template", "spec"],
+        ],
+        "CronJob" => &[
+            &["metadata", "managedFields"],
+            &["spec", "schedule"],
+            &["spec", "suspend"],
+            &["spec", "jobTemplate", "spec", "template", "spec"],
+        ],
+        "Job" => &[&["status", "conditions"], &["spec", "template", "spec"]],
+        // Helm's release Secrets name their release and revision in labels.
+        "ConfigMap" | "Secret" => &[
+            &["metadata", "managedFields"],
+            &["metadata", "labels", "name"],
+            &["metadata", "labels", "version"],
+        ],
+        // Events and nodes are read whole: small, and most of them is read.
+        _ => return item,
+    };
+    let mut out = Value::Object(Default::default());
+    for path in META.iter().chain(extra) {
+        let mut from = &item;
+        for key in *path {
+            from = &from[*key];
+        }
+        if from.is_null() {
+            continue;
+        }
+        let mut to = &mut out;
+        for key in *path {
+            to = &mut to[*key];
+        }
+        *to = from.clone();
+    }
+    out
 }
 
 /// Reads and decodes one revision of a Helm release from its storage Secret.
