@@ -46,6 +46,27 @@ pub struct BundleOptions {
     pub extra_files: Vec<(String, Vec<u8>)>,
 }
 
+impl BundleOptions {
+    /// The defaults of `strata bundle`: the last 2 hours, 500 lines a container, 20 MiB, the
+    /// default file name in the current folder, no extra file.
+    pub fn new(
+        context: &str,
+        scope: NamespaceScope,
+        rules: std::sync::Arc<crate::stack::RuleSet>,
+    ) -> BundleOptions {
+        BundleOptions {
+            context: context.to_string(),
+            scope,
+            since: Duration::hours(2),
+            output: None,
+            limits: Limits::default(),
+            tail_lines: DEFAULT_TAIL_LINES,
+            rules,
+            extra_files: Vec::new(),
+        }
+    }
+}
+
 /// One step of writing a bundle, for a progress line or a status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BundleProgress {

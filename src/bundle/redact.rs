@@ -87,9 +87,9 @@ const REFERENCE_ENDINGS: [&str; 10] = [
 /// Scrubs credentials out of objects and text. Holds the literal values of the Secrets read
 /// (only for as long as the bundle is being written: drop it after).
 pub struct Redactor {
-    /// One alternation of every literal, longest first (so a value containing another is cut
-    /// whole); `None` when no Secret was read.
-    literals: Option<Regex>,
+    /// Alternations of the literals, longest first (so a value containing another is cut
+    /// whole), a few hundred to a pattern; empty when no Secret was read.
+    literals: Vec<Regex>,
     literal_count: usize,
     /// Values left alone because they are names seen everywhere (README says so).
     kept_as_names: usize,
@@ -130,19 +130,19 @@ impl Redactor {
         literals.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         literals.dedup();
         let literal_count = literals.len();
-        let pattern = literals
-            .iter()
-            .map(|l| regex::escape(l))
-            .collect::<Vec<_>>()
-            .join("|");
-        let literals = (!literals.is_empty())
-            .then(|| {
-                regex::RegexBuilder::new(&pattern)
-                    .size_limit(64 << 20)
-                    .build()
-                    .ok()
+        let literals = literals
+            .chunks(LITERALS_PER_PATTERN)
+            .flat_map(|chunk| match alternation(chunk) {
+                Some(regex) => vec![regex],
+                // Too big for one pattern (long certificates): one pattern each. A literal
+                // is never skipped; one no pattern can hold (megabytes) is not a value
+                // anything echoes.
+                None => chunk
+                    .iter()
+                    .filter_map(|l| alternation(std::slice::from_ref(l)))
+                    .collect(),
             })
-            .flatten();
+            .collect();
         Redactor {
             literals,
             literal_count,
@@ -256,7 +256,7 @@ impl Redactor {
     /// `"key": "value"` pairs whose key names a credential.
     pub fn text(&self, text: &str) -> String {
         let mut out = std::borrow::Cow::Borrowed(text);
-        if let Some(literals) = &self.literals {
+        for literals in &self.literals {
             let n = literals.find_iter(&out).count();
             if n > 0 {
                 self.count(n);
@@ -325,6 +325,23 @@ fn redact_pair(c: &Captures) -> Option<String> {
         "{}{}{}{quote}{REDACTED}{quote}",
         &c[1], &c[2], &c[3]
     ))
+}
+
+/// Literals in one pattern: large enough that a text is scanned a few times only, small
+/// enough that the pattern builds.
+const LITERALS_PER_PATTERN: usize = 256;
+
+/// One pattern matching any of `literals` as written.
+fn alternation(literals: &[String]) -> Option<Regex> {
+    let pattern = literals
+        .iter()
+        .map(|l| regex::escape(l))
+        .collect::<Vec<_>>()
+        .join("|");
+    regex::RegexBuilder::new(&pattern)
+        .size_limit(64 << 20)
+        .build()
+        .ok()
 }
 
 /// A value worth hiding under a credential key: text and numbers, not switches or nulls.
@@ -642,6 +659,18 @@ mod tests {
         let mut cm = json!({"kind": "ConfigMap", "data": {"note": "pw is Plant3d-Pa55!"}});
         r.value(&mut cm);
         assert_eq!(cm["data"]["note"], format!("pw is {REDACTED}!"));
+    }
+
+    #[test]
+    fn thousands_of_literals_are_all_scrubbed() {
+        let literals: Vec<String> = (0..3000).map(|i| format!("secret-value-{i:05}")).collect();
+        let r = Redactor::new(literals, &[]);
+        assert_eq!(r.literal_count(), 3000);
+        assert!(r.literals.len() > 1, "split over several patterns");
+        assert_eq!(
+            r.text("a secret-value-00007 b secret-value-02999"),
+            format!("a {REDACTED} b {REDACTED}")
+        );
     }
 
     #[test]

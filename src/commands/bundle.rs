@@ -93,8 +93,6 @@ pub async fn run(options: &BundleCommand) -> Result<BundleSummary, BundleCommand
     probe(&connection).await.map_err(CommandError::from)?;
     let max_total = options.max_mib.saturating_mul(1024 * 1024);
     let opts = BundleOptions {
-        context: connection.context.clone(),
-        scope: options.scope.clone(),
         since,
         output: options.output.clone(),
         limits: Limits {
@@ -102,8 +100,7 @@ pub async fn run(options: &BundleCommand) -> Result<BundleSummary, BundleCommand
             max_file: Limits::default().max_file.min(max_total / 4),
         },
         tail_lines: options.tail,
-        rules: Arc::new(rules),
-        extra_files: Vec::new(),
+        ..BundleOptions::new(&connection.context, options.scope.clone(), Arc::new(rules))
     };
     let mut progress = |step: bundle::BundleProgress| {
         let _ = writeln!(
