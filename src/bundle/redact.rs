@@ -61,23 +61,54 @@ fn is_identifier_key(key: &str) -> bool {
 /// reference to one: the security posture's rule (`DB_PASSWORD` yes, `PASSWORD_FILE` no) plus
 /// a few words it leaves to other checks.
 pub fn is_credential_key(key: &str) -> bool {
+    !is_reference_key(key)
+        && (is_strong_credential_key(key)
+            || EXTRA_CREDENTIAL_WORDS
+                .iter()
+                .any(|w| squashed(key).contains(w)))
+}
+
+/// A key that holds credentials by the security posture's own rule (PASSWORD, SECRET,
+/// TOKEN…): everything under it is one (`password: {value: x}`), but for the structural keys
+/// that say where it is.
+fn is_strong_credential_key(key: &str) -> bool {
     static RULES: OnceLock<PostureRules> = OnceLock::new();
-    let squashed: String = key
-        .chars()
+    !is_reference_key(key)
+        && RULES
+            .get_or_init(PostureRules::builtin)
+            .is_credential_key(key)
+}
+
+/// camelCase references (`existingSecretName`, `passwordFile`) the posture's `_NAME`-style
+/// suffixes do not see, and checksums of Secrets (`checksum/secret`): hashes, not values.
+fn is_reference_key(key: &str) -> bool {
+    let squashed = squashed(key);
+    REFERENCE_ENDINGS.iter().any(|e| squashed.ends_with(e)) || squashed.starts_with("CHECKSUM")
+}
+
+fn squashed(key: &str) -> String {
+    key.chars()
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
-        .to_ascii_uppercase();
-    // camelCase references (`existingSecretName`, `passwordFile`) the posture's `_NAME`-style
-    // suffixes do not see.
-    // … and checksums of Secrets (`checksum/secret`) are hashes, not the values.
-    if REFERENCE_ENDINGS.iter().any(|e| squashed.ends_with(e)) || squashed.starts_with("CHECKSUM") {
-        return false;
-    }
-    RULES
-        .get_or_init(PostureRules::builtin)
-        .is_credential_key(key)
-        || EXTRA_CREDENTIAL_WORDS.iter().any(|w| squashed.contains(w))
+        .to_ascii_uppercase()
 }
+
+/// Keys that say where or how a credential is, not what it is, under a credential key
+/// (`secret: {secretName, items: [{key, path}]}` of a volume).
+const STRUCTURAL_KEYS: [&str; 12] = [
+    "name",
+    "key",
+    "path",
+    "items",
+    "mode",
+    "defaultMode",
+    "optional",
+    "enabled",
+    "type",
+    "kind",
+    "apiVersion",
+    "namespace",
+];
 
 /// How keys that point at a credential (rather than hold one) end, once squashed.
 const REFERENCE_ENDINGS: [&str; 10] = [
@@ -117,19 +148,33 @@ impl Redactor {
     /// bundle cannot do without, and no secret once they name things).
     pub fn new(literals: Vec<String>, names: &[String]) -> Redactor {
         let mut kept_as_names = 0;
+        let mut literal_count = 0;
         let mut literals: Vec<String> = literals
             .into_iter()
             .map(|l| l.trim().to_string())
             .filter(|l| l.chars().count() >= MIN_LITERAL_CHARS)
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .filter(|l| {
                 let is_name = names.iter().any(|n| n == l);
                 kept_as_names += usize::from(is_name);
                 !is_name
             })
+            .inspect(|_| literal_count += 1)
+            // As a JSON file writes it too (`"` and `\` escaped), for status.json and the like.
+            .flat_map(|l| {
+                let escaped = serde_json::to_string(&l).unwrap_or_default();
+                let escaped = escaped[1..escaped.len().max(2) - 1].to_string();
+                let both = if escaped != l {
+                    vec![l, escaped]
+                } else {
+                    vec![l]
+                };
+                both.into_iter()
+            })
             .collect();
         literals.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         literals.dedup();
-        let literal_count = literals.len();
         let literals = literals
             .chunks(LITERALS_PER_PATTERN)
             .flat_map(|chunk| match alternation(chunk) {
@@ -189,6 +234,8 @@ impl Redactor {
         self.walk(value, false);
     }
 
+    /// `under_credential`: `value` sits under a credential key, so its scalars are credentials
+    /// too unless a structural key says where the credential is.
     fn walk(&self, value: &mut Value, under_credential: bool) {
         match value {
             Value::Object(map) => {
@@ -198,16 +245,23 @@ impl Redactor {
                     .and_then(Value::as_str)
                     .is_some_and(is_credential_key);
                 for (key, v) in map.iter_mut() {
-                    let credential = is_credential_key(key)
-                        || (named_credential && key == "value")
-                        || under_credential && key != "name";
+                    let inherited = under_credential
+                        && !STRUCTURAL_KEYS.contains(&key.as_str())
+                        && !is_reference_key(key);
+                    let credential =
+                        is_credential_key(key) || (named_credential && key == "value") || inherited;
                     if key == LAST_APPLIED {
                         self.last_applied(v);
                     } else if credential && is_scalar_secret(v) {
                         *v = Value::String(REDACTED.into());
                         self.count(1);
                     } else {
-                        self.walk(v, credential && !v.is_object() && key != "valueFrom");
+                        let below = if v.is_object() {
+                            inherited || is_strong_credential_key(key)
+                        } else {
+                            credential
+                        };
+                        self.walk(v, below);
                     }
                 }
             }
@@ -221,7 +275,7 @@ impl Redactor {
                         continue;
                     }
                     after_flag = item.as_str().is_some_and(is_password_flag);
-                    self.walk(item, false);
+                    self.walk(item, under_credential && item.is_object());
                 }
             }
             Value::String(s) => {
@@ -497,6 +551,15 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_volume_keeps_where_the_credential_is() {
+        let volume = json!({"name": "redis-password", "secret": {"secretName": "redis",
+            "items": [{"key": "redis-password", "path": "redis-password"}]}});
+        let mut redacted = volume.clone();
+        plain().value(&mut redacted);
+        assert_eq!(redacted, volume);
+    }
+
+    #[test]
     fn env_by_name_redacted_value_from_kept() {
         let mut pod = json!({"kind": "Pod", "spec": {"containers": [{
             "name": "app",
@@ -532,7 +595,9 @@ mod tests {
             "connections": {"url": "postgresql://app:urlpass77@db:5432/app"},
             "image": {"tag": "4.1.1"},
             "apiKeys": ["k-one-111", "k-two-222"],
-            "auth": {"enabled": true}
+            "auth": {"enabled": true},
+            "adminPassword": {"value": "nested-pass-42"},
+            "tokens": [{"name": "ci", "token": "list-token-77"}, {"name": "ops", "value": "list-token-88"}]
         });
         plain().value(&mut values);
         let text = values.to_string();
@@ -543,12 +608,16 @@ mod tests {
             "urlpass77",
             "k-one-111",
             "k-two-222",
+            "nested-pass-42",
+            "list-token-77",
+            "list-token-88",
         ] {
             assert!(!text.contains(leaked), "{leaked} in {text}");
         }
         assert_eq!(values["postgresql"]["auth"]["username"], "superset");
         assert_eq!(values["image"]["tag"], "4.1.1");
         assert_eq!(values["auth"]["enabled"], true);
+        assert_eq!(values["tokens"][1]["name"], "ops", "structural keys stay");
         assert_eq!(
             values["connections"]["url"],
             format!("postgresql://app:{REDACTED}@db:5432/app")
@@ -659,6 +728,14 @@ mod tests {
         let mut cm = json!({"kind": "ConfigMap", "data": {"note": "pw is Plant3d-Pa55!"}});
         r.value(&mut cm);
         assert_eq!(cm["data"]["note"], format!("pw is {REDACTED}!"));
+    }
+
+    #[test]
+    fn literals_are_found_json_escaped_too() {
+        let r = Redactor::new(vec!["quo\"te\\d-pw".into()], &[]);
+        let json = serde_json::to_string(&json!({"reason": "failed with quo\"te\\d-pw"})).unwrap();
+        assert!(!r.text(&json).contains("te\\"), "{}", r.text(&json));
+        assert_eq!(r.text("raw quo\"te\\d-pw"), format!("raw {REDACTED}"));
     }
 
     #[test]
