@@ -242,6 +242,23 @@ fn planted_secrets_never_reach_the_bundle() {
     assert!(runs["runs"].is_array());
     let events = read(&root, "events.txt");
     assert!(events.starts_with("Warning"), "{events}");
+    assert!(run.stderr.contains("reading events… "), "{}", run.stderr);
+
+    // Nowhere to write: exit 2, saying where and what to do, and no partial file left.
+    let home = private_dirs();
+    let nowhere = dir.path().join("missing-dir").join("b.tar.gz");
+    let out = run_strata(
+        &sim.kubeconfig,
+        home.path(),
+        &["bundle", "-n", "shop", "-o", nowhere.to_str().unwrap()],
+        TIMEOUT,
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: cannot write the bundle to") && out.stderr.contains("-o"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

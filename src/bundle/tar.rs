@@ -57,6 +57,11 @@ impl TarGz {
     }
 }
 
+/// Whether `path` fits a header (a plain relative path, short enough).
+pub fn fits(path: &str) -> bool {
+    header(path, 0, 0).is_ok()
+}
+
 /// `path` split into ustar's `prefix` and `name`: the name alone when it fits, else cut at a
 /// `/` so both parts fit.
 fn split_path(path: &str) -> Result<(&str, &str), TarError> {

@@ -41,35 +41,57 @@ pub struct LeftOut {
 pub fn bundle_path(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|part| {
-            let mut clean: String = part
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            if clean.len() > MAX_PART {
-                let ext = clean
-                    .rfind('.')
-                    .filter(|&at| clean.len() - at <= 16)
-                    .map_or(String::new(), |at| clean[at..].to_string());
-                let hash = clean.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                });
-                let keep = MAX_PART - ext.len() - 9;
-                clean = format!("{}~{:08x}{ext}", &clean[..keep], hash as u32);
-            }
-            if clean.is_empty() || clean.chars().all(|c| c == '.') {
-                clean = "_".repeat(clean.len().max(1));
-            }
-            clean
-        })
+        .map(|part| short_part(part, MAX_PART))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// One part of a path: safe characters only, at most `max` bytes (start, `~`, a hash of the
+/// whole, extension).
+fn short_part(part: &str, max: usize) -> String {
+    let mut clean: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.len() > max {
+        let ext = clean
+            .rfind('.')
+            .filter(|&at| clean.len() - at <= 16 && max >= 32)
+            .map_or(String::new(), |at| clean[at..].to_string());
+        let hash = clean.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let keep = max.saturating_sub(ext.len() + 9);
+        clean = format!("{}~{:08x}{ext}", &clean[..keep], hash as u32);
+    }
+    if clean.is_empty() || clean.chars().all(|c| c == '.') {
+        clean = "_".repeat(clean.len().max(1));
+    }
+    clean
+}
+
+/// `path` (under `root`) made safe, and short enough for a tar header: its parts shortened
+/// further (hashed, so still distinct) until root and path fit.
+fn fitted_path(root: &str, path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let mut max = MAX_PART;
+    loop {
+        let fitted = parts
+            .iter()
+            .map(|p| short_part(p, max))
+            .collect::<Vec<_>>()
+            .join("/");
+        if max <= 16 || super::tar::fits(&format!("{root}/{fitted}")) {
+            return fitted;
+        }
+        max -= 8;
+    }
 }
 
 /// The longest part of a bundle path, in bytes.
@@ -122,6 +144,7 @@ impl BundleWriter {
     /// Adds a file at `path` (relative, `/`-separated; see [`bundle_path`]): its text goes
     /// through the redactor, then the caps. Whether any of it made it in.
     pub fn add(&mut self, path: &str, bytes: impl AsRef<[u8]>) -> bool {
+        let path = &fitted_path(&self.root, path);
         let Ok(text) = std::str::from_utf8(bytes.as_ref()) else {
             self.leave_out(path, "binary content, which cannot be checked for secrets");
             return false;
@@ -266,6 +289,19 @@ mod tests {
                 max_file,
             },
         )
+    }
+
+    #[test]
+    fn every_path_fits_a_tar_header() {
+        let mut w = writer(1 << 20, 1 << 20);
+        let long = "n".repeat(63);
+        let path = format!("logs/{long}/{}/{long}.previous.log", "p".repeat(200));
+        assert!(w.add(&path, "x\n"));
+        assert!(w.add("../../etc/passwd", "x\n"));
+        let added: Vec<&str> = w.paths().collect();
+        assert!(added[0].starts_with("logs/n"), "{added:?}");
+        assert_eq!(added[1], "__/__/etc/passwd");
+        assert!(w.finish("r").is_ok(), "every header written");
     }
 
     #[test]
