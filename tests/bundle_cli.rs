@@ -89,6 +89,16 @@ spec:
             _ => Err(out.to_string()),
         }
     });
+    // The test can fail: each planted value is there for the bundle to read — in the log,
+    // and in the pod's spec.
+    let logs = sim.kubectl(&["logs", "-n", "shop", "deploy/shop-api"]).ok();
+    assert!(logs.stdout.contains(PLANTED), "{logs}");
+    let pods = sim
+        .kubectl(&["get", "pods", "-n", "shop", "-o", "json"])
+        .ok();
+    for value in [PLANTED, URL_PASSWORD, BEARER, ARG_TOKEN] {
+        assert!(pods.stdout.contains(value), "{value} not planted");
+    }
 }
 
 /// `strata bundle ARGS -o DIR/b.tar.gz`, extracted with the real tar into DIR/x; the run and
