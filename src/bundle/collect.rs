@@ -86,40 +86,12 @@ pub async fn write_bundle(
         count: unhealthy.len(),
     });
 
-    // Secrets first: their values must be known before any text is added. Only the values
-    // are kept (inside the redactor), the objects are dropped here.
-    let mut names: BTreeSet<String> = BTreeSet::new();
-    for c in report.components() {
-        names.insert(c.namespace.clone());
-        names.insert(c.name.clone());
-        names.extend(c.release.clone());
-    }
-    let names: Vec<String> = names.into_iter().collect();
-    let mut notes: Vec<(String, String)> = Vec::new();
-    let redactor = match list(&client, &SECRETS, &options.scope, Some("owner!=helm")).await? {
-        Listed::Objects(secrets) => {
-            let literals: Vec<String> = secrets.iter().flat_map(secret_literals).collect();
-            progress(BundleProgress::Counted {
-                what: "Secrets (values to scrub)".into(),
-                count: secrets.len(),
-            });
-            Redactor::new(literals, &names)
-        }
-        Listed::Forbidden(why) => {
-            progress(BundleProgress::Skipped(why.clone()));
-            notes.push((
-                "Secret values as literals to scrub".into(),
-                format!(
-                    "{why}; credential-named keys, URLs and headers are still redacted, but a \
-                     Secret's value copied elsewhere under another name cannot be recognised"
-                ),
-            ));
-            Redactor::default()
-        }
-    };
+    // Secrets first: their values must be known before any text is added.
+    let (redactor, unscrubbed) =
+        scrubbing_redactor(&client, &options.scope, &report, progress).await?;
     let mut writer = BundleWriter::new(&root, redactor, options.limits);
-    for (what, why) in notes {
-        writer.leave_out(&what, &why);
+    if let Some(why) = unscrubbed {
+        writer.leave_out("Secret values as literals to scrub", &why);
     }
     for warning in &update.warnings {
         writer.leave_out(
@@ -160,71 +132,9 @@ pub async fn write_bundle(
         serde_json::to_string_pretty(&groups).unwrap_or_default() + "\n",
     );
 
-    // The unhealthy objects: pods, failed Jobs, degraded workloads of unhealthy components.
     progress(BundleProgress::Step("finding unhealthy objects".into()));
-    let mut broken: Vec<Value> = Vec::new();
-    let mut troubled_pods: Vec<Value> = Vec::new();
-    let mut healthy_pods: Vec<Value> = Vec::new();
-    match list(&client, &PODS, &options.scope, None).await? {
-        Listed::Objects(pods) => {
-            for pod in pods {
-                if pod_trouble(&pod, from).is_some() {
-                    troubled_pods.push(pod.clone());
-                    broken.push(pod);
-                } else {
-                    healthy_pods.push(pod);
-                }
-            }
-        }
-        Listed::Forbidden(why) => writer.leave_out("pods", &why),
-    }
-    // A component broken by something whose pods are gone (a failed hook Job, cleaned up)
-    // still has its running pods' logs to say what they saw.
-    let mut witness_pods: Vec<Value> = Vec::new();
-    for component in &unhealthy {
-        if troubled_pods.iter().any(|p| super::pod_of(p, component)) {
-            continue;
-        }
-        witness_pods.extend(
-            healthy_pods
-                .iter()
-                .filter(|p| super::pod_of(p, component))
-                .take(WITNESS_PODS)
-                .cloned(),
-        );
-    }
-    drop(healthy_pods);
-    match list(&client, &JOBS, &options.scope, None).await? {
-        Listed::Objects(jobs) => broken.extend(jobs.into_iter().filter(|j| job_failed(j, from))),
-        Listed::Forbidden(why) => writer.leave_out("jobs", &why),
-    }
-    for component in &unhealthy {
-        for w in component
-            .workloads
-            .iter()
-            .filter(|w| w.health != Health::Healthy)
-        {
-            let Some(kind) = WORKLOADS.iter().find(|k| k.kind == w.kind) else {
-                continue;
-            };
-            if broken.iter().any(|b| {
-                b["kind"] == w.kind
-                    && b["metadata"]["name"] == w.name.as_str()
-                    && b["metadata"]["namespace"] == w.namespace.as_str()
-            }) {
-                continue;
-            }
-            let api: Api<DynamicObject> =
-                Api::namespaced_with(client.clone(), &w.namespace, &kind.resource());
-            match api.get(&w.name).await {
-                Ok(obj) => broken.push(with_kind(obj, kind)),
-                Err(error) => writer.leave_out(
-                    &format!("{}/{} in {}", w.kind, w.name, w.namespace),
-                    &read_error(&error),
-                ),
-            }
-        }
-    }
+    let Unhealthy { broken, log_pods } =
+        unhealthy_objects(&client, &options.scope, from, &unhealthy, &mut writer).await?;
     progress(BundleProgress::Found {
         what: "unhealthy objects to describe".into(),
         count: broken.len(),
@@ -243,7 +153,6 @@ pub async fn write_bundle(
     }
     drop(all_events);
 
-    let log_pods: Vec<&Value> = troubled_pods.iter().chain(&witness_pods).collect();
     if log_pods.len() > MAX_LOG_PODS {
         writer.leave_out(
             &format!("logs of {} pods", log_pods.len() - MAX_LOG_PODS),
@@ -310,6 +219,130 @@ pub async fn write_bundle(
         left_out,
         redactions,
     })
+}
+
+/// What the bundle describes and whose logs it reads.
+struct Unhealthy {
+    /// Pods, Jobs and workloads to describe.
+    broken: Vec<Value>,
+    /// Failing pods, then a few running pods of components broken by something whose pods
+    /// are gone.
+    log_pods: Vec<Value>,
+}
+
+/// The unhealthy objects: not-ready or crashing pods, Jobs failed in the window, degraded
+/// workloads of unhealthy components.
+async fn unhealthy_objects(
+    client: &kube::Client,
+    scope: &NamespaceScope,
+    from: chrono::DateTime<Utc>,
+    unhealthy: &[&ComponentReport],
+    writer: &mut BundleWriter,
+) -> Result<Unhealthy, BundleError> {
+    let mut broken: Vec<Value> = Vec::new();
+    let mut troubled_pods: Vec<Value> = Vec::new();
+    let mut healthy_pods: Vec<Value> = Vec::new();
+    match list(client, &PODS, scope, None).await? {
+        Listed::Objects(pods) => {
+            for pod in pods {
+                if pod_trouble(&pod, from).is_some() {
+                    troubled_pods.push(pod.clone());
+                    broken.push(pod);
+                } else {
+                    healthy_pods.push(pod);
+                }
+            }
+        }
+        Listed::Forbidden(why) => writer.leave_out("pods", &why),
+    }
+    // A component broken by something whose pods are gone (a failed hook Job, cleaned up)
+    // still has its running pods' logs to say what they saw.
+    let mut witness_pods: Vec<Value> = Vec::new();
+    for component in unhealthy {
+        if troubled_pods.iter().any(|p| super::pod_of(p, component)) {
+            continue;
+        }
+        witness_pods.extend(
+            healthy_pods
+                .iter()
+                .filter(|p| super::pod_of(p, component))
+                .take(WITNESS_PODS)
+                .cloned(),
+        );
+    }
+    match list(client, &JOBS, scope, None).await? {
+        Listed::Objects(jobs) => broken.extend(jobs.into_iter().filter(|j| job_failed(j, from))),
+        Listed::Forbidden(why) => writer.leave_out("jobs", &why),
+    }
+    for component in unhealthy {
+        for w in component
+            .workloads
+            .iter()
+            .filter(|w| w.health != Health::Healthy)
+        {
+            let Some(kind) = WORKLOADS.iter().find(|k| k.kind == w.kind) else {
+                continue;
+            };
+            if broken.iter().any(|b| {
+                b["kind"] == w.kind
+                    && b["metadata"]["name"] == w.name.as_str()
+                    && b["metadata"]["namespace"] == w.namespace.as_str()
+            }) {
+                continue;
+            }
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(client.clone(), &w.namespace, &kind.resource());
+            match api.get(&w.name).await {
+                Ok(obj) => broken.push(with_kind(obj, kind)),
+                Err(error) => writer.leave_out(
+                    &format!("{}/{} in {}", w.kind, w.name, w.namespace),
+                    &read_error(&error),
+                ),
+            }
+        }
+    }
+    let mut log_pods = troubled_pods;
+    log_pods.extend(witness_pods);
+    Ok(Unhealthy { broken, log_pods })
+}
+
+/// A redactor that knows the values of the Secrets in `scope` (Helm's storage aside), or
+/// none and why.
+async fn scrubbing_redactor(
+    client: &kube::Client,
+    scope: &NamespaceScope,
+    report: &crate::stack::StackReport,
+    progress: &mut (dyn FnMut(BundleProgress) + Send),
+) -> Result<(Redactor, Option<String>), BundleError> {
+    // Names everyone sees are not scrubbed as literals (see `Redactor::new`).
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for c in report.components() {
+        names.insert(c.namespace.clone());
+        names.insert(c.name.clone());
+        names.extend(c.release.clone());
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    Ok(
+        match list(client, &SECRETS, scope, Some("owner!=helm")).await? {
+            // Only the values are kept (inside the redactor); the objects are dropped here.
+            Listed::Objects(secrets) => {
+                let literals: Vec<String> = secrets.iter().flat_map(secret_literals).collect();
+                progress(BundleProgress::Counted {
+                    what: "Secrets (values to scrub)".into(),
+                    count: secrets.len(),
+                });
+                (Redactor::new(literals, &names), None)
+            }
+            Listed::Forbidden(why) => {
+                progress(BundleProgress::Skipped(why.clone()));
+                let why = format!(
+                    "{why}; credential-named keys, URLs and headers are still redacted, but a \
+                 Secret's value copied elsewhere under another name cannot be recognised"
+                );
+                (Redactor::default(), Some(why))
+            }
+        },
+    )
 }
 
 /// Next to the target, then renamed: a reader never sees half a bundle.

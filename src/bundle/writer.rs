@@ -135,12 +135,6 @@ impl BundleWriter {
         &self.redactor
     }
 
-    /// Replaces the redactor (once the Secrets' values are known). Files added before were
-    /// redacted without those literals: add Secret-derived scrubbing before anything else.
-    pub fn set_redactor(&mut self, redactor: Redactor) {
-        self.redactor = redactor;
-    }
-
     /// Adds a file at `path` (relative, `/`-separated; see [`bundle_path`]): its text goes
     /// through the redactor, then the caps. Whether any of it made it in.
     pub fn add(&mut self, path: &str, bytes: impl AsRef<[u8]>) -> bool {
