@@ -1,6 +1,7 @@
 //! Strata: a terminal cockpit for operating an open-source data stack on Kubernetes.
 
 pub mod app;
+pub mod bundle;
 pub mod cluster;
 pub mod commands;
 pub mod config;

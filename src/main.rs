@@ -111,6 +111,26 @@ enum Command {
         #[arg(long, value_enum, default_value = "high")]
         fail_on: strata::commands::security::FailOn,
     },
+    /// Write an incident bundle (.tar.gz) for a ticket or a vendor: status and runs JSON,
+    /// events of the window, describe of every unhealthy object, the last log lines of failing
+    /// pods (previous containers too), Helm history and values of affected releases, and a
+    /// README — every Secret and credential-like value redacted. Exit 0 written, 2 not.
+    /// All namespaces unless -n.
+    Bundle {
+        /// The file to write (default: strata-bundle-<context>-<UTC time>.tar.gz here).
+        #[arg(short = 'o', long, value_name = "FILE.tar.gz")]
+        output: Option<PathBuf>,
+        /// The window: events, runs and failed pods of the last 30m, 2h, 1d…
+        #[arg(long, default_value = strata::commands::bundle::DEFAULT_SINCE)]
+        since: String,
+        /// The cap on the bundle's size, uncompressed, in MiB (what is cut is said in its
+        /// README).
+        #[arg(long, value_name = "N", default_value_t = strata::commands::bundle::DEFAULT_MAX_MIB)]
+        max_mib: u64,
+        /// Log lines per container.
+        #[arg(long, value_name = "N", default_value_t = strata::bundle::DEFAULT_TAIL_LINES)]
+        tail: i64,
+    },
     /// The stack's runs (syncs, task tries, dbt jobs, Spark applications…), newest first.
     /// Exit 0, or 2 on error. All namespaces unless -n.
     Runs {
@@ -423,6 +443,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 fail_on,
             };
             std::process::exit(strata::commands::security::main(options).await);
+        }
+        Command::Bundle {
+            output,
+            since,
+            max_mib,
+            tail,
+        } => {
+            let options = strata::commands::bundle::BundleCommand {
+                target: connect_target(&cli.conn),
+                scope: scope_of(&cli.conn),
+                output,
+                since,
+                max_mib,
+                tail,
+            };
+            std::process::exit(strata::commands::bundle::main(options).await);
         }
         Command::Runs {
             output,

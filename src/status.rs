@@ -120,13 +120,7 @@ pub async fn run(options: &StatusOptions) -> Result<StatusOutcome, StatusError> 
     let update = layers::assess_once(cache, options.scope.clone(), Arc::new(rules)).await?;
     let report = update.report;
     let output = match options.output {
-        OutputFormat::Json => {
-            let mut json = report.to_json(&connection.context);
-            json["warnings"] = serde_json::to_value(&update.warnings).unwrap_or_default();
-            let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "{}".to_string());
-            text.push('\n');
-            text
-        }
+        OutputFormat::Json => json_text(&report, &connection.context, &update.warnings),
         // Names, messages and reasons come from the cluster: no escape sequence may reach
         // the terminal (JSON escapes them by itself).
         OutputFormat::Table => report
@@ -140,6 +134,16 @@ pub async fn run(options: &StatusOptions) -> Result<StatusOutcome, StatusError> 
         warnings: update.warnings,
         failing: report.fails(options.fail_on.into()),
     })
+}
+
+/// `strata status -o json`: the report with what could not be read (also the bundle's
+/// `status.json`).
+pub fn json_text(report: &stack::StackReport, context: &str, warnings: &[ReadWarning]) -> String {
+    let mut json = report.to_json(context);
+    json["warnings"] = serde_json::to_value(warnings).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
 }
 
 /// The rule set: built-ins plus the user's file. An explicit file must exist; the default

@@ -1,7 +1,9 @@
 //! Headless subcommands beside the cockpit (`strata runs`, `strata logs`, `strata trigger`,
-//! `strata rollback`, `strata upgrade`, `strata security`): the same cache,
+//! `strata rollback`, `strata upgrade`, `strata security`,
+//! `strata bundle`): the same cache,
 //! layers feed and log following, printed for scripts and runbooks.
 
+pub mod bundle;
 pub mod helm_step;
 pub mod incident;
 pub mod logs;

@@ -74,12 +74,7 @@ pub async fn run(options: &RunsOptions) -> Result<String, CommandError> {
     let now = Utc::now();
     let runs: Vec<&Run> = select(&update.runs, options.tool.as_deref(), state, since, now);
     Ok(match options.output {
-        RunsFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&to_json(&connection.context, &runs, now))
-                .unwrap_or_else(|_| "{}".into());
-            text.push('\n');
-            text
-        }
+        RunsFormat::Json => json_text(&connection.context, &runs, now),
         RunsFormat::Table => to_table(&runs, now),
     })
 }
@@ -110,6 +105,14 @@ pub fn to_json(context: &str, runs: &[&Run], now: DateTime<Utc>) -> serde_json::
         })
         .collect();
     json!({"context": context, "runs": runs})
+}
+
+/// `strata runs -o json` (also the bundle's `runs.json`).
+pub fn json_text(context: &str, runs: &[&Run], now: DateTime<Utc>) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&to_json(context, runs, now)).unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
 }
 
 fn to_table(runs: &[&Run], now: DateTime<Utc>) -> String {
