@@ -129,6 +129,8 @@ pub enum Action {
         scope: NamespaceScope,
         result: Result<std::sync::Arc<super::security::Posture>, String>,
     },
+    /// The operator's own editor closed: the text it left, or why there is none.
+    ExternallyEdited(Result<String, String>),
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -217,6 +219,8 @@ pub enum Intent {
     Delete,
     /// The pod under the cursor deleted at once (no grace period).
     Kill,
+    /// The object under the cursor edited as YAML, replaced at the version it was opened on.
+    Edit,
     /// The security findings (of the component under the cursor, on the layers and a
     /// component).
     Security,
@@ -276,6 +280,7 @@ impl Intent {
             Intent::Scale => "scale",
             Intent::Delete => "delete",
             Intent::Kill => "kill",
+            Intent::Edit => "edit",
             Intent::Security => "security",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
@@ -378,6 +383,9 @@ pub enum Effect {
         act: super::tool::Act,
         answer: String,
     },
+    /// Hand the terminal to the operator's editor on this text (answered by
+    /// `ExternallyEdited`).
+    ExternalEdit(String),
     /// Stop the runtime and restore the terminal.
     Quit,
 }
@@ -437,6 +445,7 @@ mod tests {
             Intent::Scale,
             Intent::Delete,
             Intent::Kill,
+            Intent::Edit,
             Intent::Security,
         ] {
             let parsed: Intent =

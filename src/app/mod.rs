@@ -4,6 +4,7 @@
 pub mod action;
 pub mod command;
 pub mod document;
+pub mod editor;
 pub mod filter;
 #[cfg(any(test, feature = "harness"))]
 pub mod harness;

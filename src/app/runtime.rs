@@ -95,6 +95,7 @@ pub async fn run(
     state.log_buffers = log_buffers;
     state.policies = safety.policies;
     state.chart_dirs = chart_dirs;
+    state.external_editor = super::editor::from_env();
     if !config_warnings.is_empty() {
         state.flash_for(config_warnings.join("; "), true, CONFIG_WARNING_SECONDS);
     }
@@ -115,6 +116,15 @@ pub async fn run(
         .checked_sub(FRAME_INTERVAL)
         .unwrap_or_else(Instant::now);
     loop {
+        // The terminal handed to the operator's editor, then taken back and drawn anew.
+        if let Some(text) = executor.handover.take() {
+            let command = state.external_editor.clone().unwrap_or_default();
+            let result = executor.edit_outside(&mut session, command, text).await?;
+            drawn = None;
+            if executor.dispatch(&mut state, Action::ExternallyEdited(result)) == Flow::Quit {
+                break;
+            }
+        }
         let dirty = drawn != Some(state.revision);
         if dirty && last_frame.elapsed() >= FRAME_INTERVAL {
             session
@@ -198,6 +208,10 @@ pub(crate) struct Executor {
     tools: super::tool_runtime::Tools,
     /// The guard's yes to a change to a tool, waiting for the operator's confirmation.
     tool_approval: Arc<Mutex<Option<(super::tool::Act, crate::guard::Approval)>>>,
+    /// Text for the operator's editor: the loop hands the terminal over before the next frame.
+    handover: Option<String>,
+    /// What reads the terminal's keys (stopped while another program has the terminal).
+    terminal_input: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// A trigger the guard approved: what it creates, and the approval its confirmation uses.
@@ -219,6 +233,8 @@ impl Executor {
             pending_approval: Arc::default(),
             tools: Default::default(),
             tool_approval: Arc::default(),
+            handover: None,
+            terminal_input: None,
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -270,6 +286,7 @@ impl Executor {
     fn run(&mut self, effect: Effect) -> Flow {
         match effect {
             Effect::Quit => return Flow::Quit,
+            Effect::ExternalEdit(text) => self.handover = Some(text),
             Effect::ToolLoad { generation, level } => self.tool_load(generation, level),
             Effect::ToolSignIn {
                 generation,
@@ -419,6 +436,29 @@ impl Executor {
             }
         }
         Flow::Continue
+    }
+
+    /// Runs the operator's editor on `text` with the terminal handed over: key reading
+    /// stopped (it would steal the editor's keys), the alternate screen and raw mode left;
+    /// then all taken back, whatever the editor did, and the next frame drawn whole.
+    async fn edit_outside(
+        &mut self,
+        session: &mut TerminalSession,
+        command: Vec<String>,
+        text: String,
+    ) -> Result<Result<String, String>, AppError> {
+        if let Some(input) = self.terminal_input.take() {
+            input.abort();
+            let _ = input.await;
+        }
+        session.suspend();
+        let result = tokio::task::spawn_blocking(move || super::editor::edit(&command, &text))
+            .await
+            .unwrap_or_else(|e| Err(format!("the editor could not be run: {e}")));
+        let resumed = session.resume();
+        self.terminal_input = Some(tokio::spawn(forward_terminal(self.inbox.clone())));
+        resumed?;
+        Ok(result)
     }
 
     /// The guard of the current connection, or why there is none.
@@ -889,7 +929,7 @@ impl Executor {
 
     /// Terminal input, the clock and signals.
     pub(crate) fn spawn_sources(&mut self) {
-        self.tasks.spawn(forward_terminal(self.inbox.clone()));
+        self.terminal_input = Some(tokio::spawn(forward_terminal(self.inbox.clone())));
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }

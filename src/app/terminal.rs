@@ -36,6 +36,22 @@ impl TerminalSession {
     }
 }
 
+impl TerminalSession {
+    /// Gives the terminal back as the shell had it, for another program (the operator's
+    /// editor, a shell in a pod) to use.
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    /// Takes the terminal again after `suspend`; the next frame is drawn whole (the screen
+    /// holds the other program's output).
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(stdout(), EnterAlternateScreen, Hide)?;
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalSession {
     fn drop(&mut self) {
         restore();

@@ -633,6 +633,17 @@ pub enum Act {
         name: String,
         force: bool,
     },
+    /// Replaces an object with the operator's edit of its YAML (`kubectl edit`), at the
+    /// resourceVersion `original` was read at: a change made meanwhile is a conflict.
+    Edit {
+        resource: crate::cluster::ResourceKind,
+        namespace: String,
+        name: String,
+        /// The YAML as read (empty until it is).
+        original: String,
+        /// The YAML as the operator left it.
+        edited: String,
+    },
     /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
     Undo {
         kind: String,
@@ -823,23 +834,24 @@ impl Act {
                 name,
                 replicas,
             } => format!("scale {kind} {namespace}/{name} to {replicas} replica(s)"),
+            Act::Edit {
+                resource,
+                namespace,
+                name,
+                ..
+            } => format!("edit {} {}", resource.kind, place(namespace, name)),
             Act::Delete {
                 resource,
                 namespace,
                 name,
                 force,
             } => {
-                let place = if namespace.is_empty() {
-                    String::new()
-                } else {
-                    format!("{namespace}/")
-                };
                 let how = if *force {
                     "force-delete (at once, no grace period)"
                 } else {
                     "delete"
                 };
-                format!("{how} {} {place}{name}", resource.kind)
+                format!("{how} {} {}", resource.kind, place(namespace, name))
             }
             Act::SetImage {
                 kind,
@@ -878,6 +890,7 @@ impl Act {
             | Act::SetImage { name, .. }
             | Act::Restart { name, .. }
             | Act::Scale { name, .. }
+            | Act::Edit { name, .. }
             | Act::Delete { name, .. } => name,
         }
     }
@@ -889,10 +902,20 @@ impl Act {
             | Act::SetImage { .. }
             | Act::Restart { .. }
             | Act::Scale { .. }
+            | Act::Edit { .. }
             | Act::Delete { .. } => Tool::Rollout,
             Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
+    }
+}
+
+/// `namespace/name`, or the name alone for a cluster-scoped object.
+fn place(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}/{name}")
     }
 }
 
@@ -952,7 +975,8 @@ impl ToolDraft {
     /// Whether it is one of the wizards (a Helm release's or a workload's change: a big
     /// dialog that stays while the change rolls out).
     pub fn is_wizard(&self) -> bool {
-        self.act.watched().is_some()
+        // An edit needs the room too: its editor, then its diff.
+        self.act.watched().is_some() || matches!(self.act, Act::Edit { .. })
     }
 
     /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything

@@ -90,6 +90,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects.extend(tool::tick(state, now));
             effects
         }
+        Action::ExternallyEdited(result) => tool::externally_edited(state, result),
         Action::Drawn(next) => {
             state.redraw_at = next;
             Vec::new()
@@ -950,7 +951,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::Copy
         | Intent::Save => return Vec::new(),
         Intent::Trigger => return trigger::start(state),
-        Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill => {
+        Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill | Intent::Edit => {
             return tool::table_act(state, intent);
         }
         Intent::Security => {

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod catalog;
 pub mod connection;
 pub mod contexts;
+pub mod edit;
 pub mod layers;
 pub mod logs;
 pub mod posture;

@@ -45,3 +45,15 @@ pub fn command(ui: &mut Harness, text: &str) {
     ui.type_text(text).unwrap();
     ui.press("enter").unwrap();
 }
+
+/// The cockpit with its guard: the audit log in `audit`, read-only or not.
+pub async fn guarded(sim: &RunningSim, audit: &std::path::Path, readonly: bool) -> Harness {
+    let safety = Safety {
+        policies: strata::guard::Policies {
+            cli_readonly: readonly,
+            ..strata::guard::Policies::default()
+        },
+        audit_log: Some(audit.join("audit.jsonl")),
+    };
+    cockpit(sim, 160, 40, Some(safety)).await
+}

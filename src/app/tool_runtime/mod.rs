@@ -200,7 +200,15 @@ impl Tools {
         if act.tool() == Tool::Rollout {
             let mutation = rollout::mutation(act)?;
             let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
-            return Ok(approved(approval, vec![format!("{}.", act.describe())]));
+            let mut preview = vec![format!("{}.", act.describe())];
+            if let Act::Edit {
+                original, edited, ..
+            } = act
+            {
+                preview.push("── what the edit changes".into());
+                preview.extend(crate::cluster::edit::diff(original, edited));
+            }
+            return Ok(approved(approval, preview));
         }
         let session = self
             .session(reach, act.tool())
@@ -280,6 +288,12 @@ pub(crate) async fn release_values(kube: &Client, act: &Act) -> Result<String, S
     match act {
         Act::SetImage { .. } => rollout::image_to_edit(kube, act).await,
         Act::Scale { .. } => rollout::replicas_to_edit(kube, act).await,
+        Act::Edit {
+            resource,
+            namespace,
+            name,
+            ..
+        } => crate::cluster::edit::read(kube, resource, namespace, name).await,
         _ => helm::user_values(kube, act).await,
     }
 }

@@ -57,6 +57,9 @@ fn title(act: &Act) -> String {
         Act::SetImage { name, .. } => format!(" rollout · set image {} ", sanitize(name)),
         Act::Restart { name, .. } => format!(" rollout · restart {} ", sanitize(name)),
         Act::Scale { name, .. } => format!(" scale {} ", sanitize(name)),
+        Act::Edit { resource, name, .. } => {
+            format!(" edit {} {} ", sanitize(&resource.kind), sanitize(name))
+        }
         _ => format!(" helm · {} ", sanitize(act.subject())),
     }
 }
@@ -100,6 +103,15 @@ fn component_health(state: &AppState, act: &Act, theme: &Theme) -> Vec<Line<'sta
 /// What each stage's keys do.
 fn hints(draft: &ToolDraft, prompt: Option<PromptKind>) -> Vec<(&'static str, &'static str)> {
     match (draft.stage, prompt) {
+        (_, Some(PromptKind::ValuesEditor)) if matches!(draft.act, Act::Edit { .. }) => vec![
+            ("ctrl-s", "diff, then confirm"),
+            ("esc", "cancel (kept for the next e)"),
+        ],
+        (Stage::Done, _) if matches!(draft.act, Act::Edit { .. }) => vec![
+            ("e", "re-open (a kept edit comes back)"),
+            ("↑↓", "read"),
+            ("esc", "close"),
+        ],
         (_, Some(PromptKind::ValuesEditor)) => {
             vec![
                 ("ctrl-s", "plan with these values"),
@@ -284,6 +296,20 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
     }
     let mut area = parts.detail;
     if let Some(editor) = prompt.filter(|p| p.kind == PromptKind::ValuesEditor) {
+        // What is wrong with the text (it stays in the editor), above it.
+        if let Some(error) = &draft.error {
+            let [said, rest] =
+                Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!("✖ {}", sanitize(error)),
+                    theme.message_error,
+                ))
+                .wrap(Wrap { trim: true }),
+                said,
+            );
+            area = rest;
+        }
         let mut textarea = editor.input.clone();
         textarea.set_style(theme.text);
         textarea.set_cursor_line_style(theme.prompt);
