@@ -707,7 +707,12 @@ mod tests {
                 press(KeyCode::Char('c'), KeyModifiers::CONTROL),
                 Some(Intent::Quit),
             ),
-            (press(KeyCode::Char('c'), KeyModifiers::NONE), None),
+            // The modifier matters: `c` copies, alt-c is nothing.
+            (
+                press(KeyCode::Char('c'), KeyModifiers::NONE),
+                Some(Intent::Copy),
+            ),
+            (press(KeyCode::Char('c'), KeyModifiers::ALT), None),
             (
                 press(KeyCode::Down, KeyModifiers::NONE),
                 Some(Intent::MoveDown),

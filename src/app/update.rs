@@ -948,8 +948,8 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::PrettyJson
         | Intent::OnlyMatching
         | Intent::Mark
-        | Intent::Copy
         | Intent::Save => return Vec::new(),
+        Intent::Copy => return copy(state),
         Intent::Trigger => return trigger::start(state),
         Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill | Intent::Edit => {
             return tool::table_act(state, intent);
@@ -1309,6 +1309,38 @@ fn finding_object(
 /// Most bytes copied through OSC 52: terminals cap the sequence (xterm and tmux near 100 kB
 /// once base64 grows it by a third).
 const COPY_LIMIT: usize = 74_000;
+
+/// `c` outside the logs: the name of the row under the cursor, or the whole document
+/// (Secret values masked), to the clipboard through the terminal.
+fn copy(state: &mut AppState) -> Vec<Effect> {
+    let (text, what) = match state.top() {
+        View::Table(table) => match table.selected_row() {
+            Some(row) => (row.key.name.to_string(), format!("name {}", row.key.name)),
+            None => return Vec::new(),
+        },
+        View::Tool(view) => match view.selected_row() {
+            Some(row) => (row.name().to_string(), format!("name {}", row.name())),
+            None => return Vec::new(),
+        },
+        View::Document(doc) if doc.object.is_some() => {
+            let text = doc.copy_text();
+            let what = format!("{} ({} lines)", doc.title(), text.lines().count());
+            (text, what)
+        }
+        _ => return Vec::new(),
+    };
+    state.changed();
+    if text.len() > COPY_LIMIT {
+        state.flash(
+            "too long for the terminal's clipboard (OSC 52, about 74 kB at most); \
+             kubectl get -o yaml writes it to a file",
+            true,
+        );
+        return Vec::new();
+    }
+    state.flash(format!("copied {what} to the clipboard"), false);
+    vec![Effect::Clipboard(text)]
+}
 
 /// What the log keys do: open the logs of what is under the cursor (anywhere), and in the
 /// log view follow, window, timestamps, search hits, selection, copy and save. `None` for
