@@ -371,3 +371,122 @@ async fn an_edit_after_a_change_by_kubectl_is_a_conflict_that_keeps_both() {
     let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
     assert!(screen.contains("+ data: {mode: slow}"), "{screen}");
 }
+
+/// A TCP echo server on 127.0.0.1; its address.
+fn echo_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { break };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = conn.read(&mut buf) {
+                    if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Sends `text` through 127.0.0.1:`port` and reads the echo back.
+async fn echoed(port: u16, text: &str) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    conn.write_all(text.as_bytes()).await?;
+    let mut buf = vec![0u8; text.len()];
+    tokio::time::timeout(Duration::from_secs(10), conn.read_exact(&mut buf))
+        .await
+        .map_err(|_| std::io::Error::other("no echo in 10 s"))??;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_port_is_forwarded_in_read_only_mode_listed_in_pf_and_stopped() {
+    let (sim, dir, _, mut ui) = start(true).await;
+    let upstream = echo_server();
+    let pods = sim.state.find("", "v1", "pods").unwrap();
+    sim.state
+        .create_object(
+            &pods,
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "fwd", "namespace": "default", "annotations": {
+                    "sim.strata.dev/script": "start=1s",
+                    "sim.strata.dev/forward": format!("80={upstream}")}},
+                "spec": {"containers": [{"name": "main", "image": "nginx:1.27",
+                    "ports": [{"containerPort": 80, "name": "http"}]}]}}),
+        )
+        .unwrap();
+    row(&mut ui, "pods", "fwd").await;
+    result(&mut ui, "pod fwd running", |s| s.contains("Running")).await;
+    ui.press("F").unwrap();
+    // The container's port is offered as both ends.
+    let screen = ui.wait_for_text("Which ports?").await.unwrap();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("LOCAL:REMOTE ▸") && l.contains("80:80")),
+        "{screen}"
+    );
+    let local = free_port();
+    for _ in 0.."80:80".len() {
+        ui.press("backspace").unwrap();
+    }
+    ui.type_text(&format!("{local}:80")).unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains(&format!(
+            "forward 127.0.0.1:{local} to port 80 of Pod default/fwd"
+        )),
+        "{screen}"
+    );
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    let screen = result(&mut ui, "the forward", |s| {
+        s.contains("forwarding 127.0.0.1")
+    })
+    .await;
+    assert!(
+        screen.contains(&format!("forwarding 127.0.0.1:{local} to default/fwd:80")),
+        "{screen}"
+    );
+    // Two connections through it, one after the other, each echoed.
+    assert_eq!(echoed(local, "hello").await.unwrap(), "hello");
+    assert_eq!(echoed(local, "again").await.unwrap(), "again");
+    ui.press("esc").unwrap();
+    command(&mut ui, "pf");
+    let screen = result(&mut ui, "the forward listed", |s| s.contains("2 conn")).await;
+    assert!(
+        screen.contains(&format!("fwd 127.0.0.1:{local} → 80")),
+        "{screen}"
+    );
+    assert!(screen.contains("active"), "{screen}");
+    ui.press("ctrl-d").unwrap();
+    ui.wait_for_text("stopped forwarding").await.unwrap();
+    ui.wait_for_text("No port-forward running").await.unwrap();
+    let mut closed = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", local))
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(closed, "127.0.0.1:{local} still accepts connections");
+    // Allowed in read-only mode, and recorded.
+    assert_eq!(audited(dir.path()), [("port-forward".into(), "ok".into())]);
+}

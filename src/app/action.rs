@@ -219,6 +219,8 @@ pub enum Intent {
     Delete,
     /// The pod under the cursor deleted at once (no grace period).
     Kill,
+    /// A local port forwarded to the pod or service under the cursor.
+    PortForward,
     /// The object under the cursor edited as YAML, replaced at the version it was opened on.
     Edit,
     /// The security findings (of the component under the cursor, on the layers and a
@@ -281,6 +283,7 @@ impl Intent {
             Intent::Delete => "delete",
             Intent::Kill => "kill",
             Intent::Edit => "edit",
+            Intent::PortForward => "port_forward",
             Intent::Security => "security",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
@@ -383,6 +386,8 @@ pub enum Effect {
         act: super::tool::Act,
         answer: String,
     },
+    /// Stop the port-forward listening on this local port.
+    StopForward(u16),
     /// Hand the terminal to the operator's editor on this text (answered by
     /// `ExternallyEdited`).
     ExternalEdit(String),
@@ -446,6 +451,7 @@ mod tests {
             Intent::Delete,
             Intent::Kill,
             Intent::Edit,
+            Intent::PortForward,
             Intent::Security,
         ] {
             let parsed: Intent =

@@ -20,6 +20,8 @@ pub enum Command {
     Airbyte,
     /// Helm's releases, from their Secrets (`:helm`, `:releases`).
     Helm,
+    /// The port-forwards running in the background (`:pf`, `:portforwards`).
+    PortForwards,
     /// The security findings, filtered by the pattern that follows (`:security trino`).
     Security(String),
     /// Open a kind, optionally in a namespace (`:pods orchestration`).
@@ -40,6 +42,8 @@ const WORDS: &[&str] = &[
     "helm",
     "help",
     "layers",
+    "pf",
+    "portforwards",
     "q",
     "quit",
     "runs",
@@ -74,6 +78,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
             None => Command::Contexts,
         },
         "layers" | "layer" | "home" => Command::Layers,
+        "pf" | "portforwards" | "port-forwards" | "portforward" => Command::PortForwards,
         "help" | "?" => Command::Help,
         name => match catalog.resolve(name) {
             Some(kind) => Command::Open {

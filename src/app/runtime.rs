@@ -287,6 +287,13 @@ impl Executor {
         match effect {
             Effect::Quit => return Flow::Quit,
             Effect::ExternalEdit(text) => self.handover = Some(text),
+            Effect::StopForward(local) => {
+                let said = self.tools.stop_forward(local);
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let _ = inbox.send(Action::Said(said)).await;
+                });
+            }
             Effect::ToolLoad { generation, level } => self.tool_load(generation, level),
             Effect::ToolSignIn {
                 generation,

@@ -517,6 +517,8 @@ pub enum PromptKind {
     Image,
     /// A workload's replicas.
     Replicas,
+    /// A port-forward's `LOCAL:REMOTE`.
+    Ports,
 }
 
 /// The input line while the operator types.

@@ -65,6 +65,8 @@ pub enum Level {
         from: u32,
         to: u32,
     },
+    /// The port-forwards running in the background.
+    Forwards,
     /// A Deployment's, StatefulSet's or DaemonSet's pod-template revisions, newest first.
     Rollouts {
         kind: String,
@@ -103,7 +105,7 @@ impl Level {
             | Level::History { .. }
             | Level::Revision { .. }
             | Level::Diff { .. } => Tool::Helm,
-            Level::Rollouts { .. } => Tool::Rollout,
+            Level::Rollouts { .. } | Level::Forwards => Tool::Rollout,
             _ => Tool::Airflow,
         }
     }
@@ -130,6 +132,7 @@ impl Level {
                 namespace,
                 name,
             } => format!("rollouts · {kind} {namespace}/{name}"),
+            Level::Forwards => "port-forwards (ctrl-d stops one)".into(),
         }
     }
 
@@ -335,6 +338,7 @@ impl ToolView {
             | Level::Jobs { .. }
             | Level::Revision { .. }
             | Level::Diff { .. }
+            | Level::Forwards
             | Level::Rollouts { .. } => return None,
         })
     }
@@ -385,6 +389,7 @@ impl ToolView {
             | Level::History { .. }
             | Level::Revision { .. }
             | Level::Diff { .. }
+            | Level::Forwards
             | Level::Rollouts { .. } => None,
         }
     }
@@ -633,6 +638,14 @@ pub enum Act {
         name: String,
         force: bool,
     },
+    /// Forwards 127.0.0.1:LOCAL to a port of the pod (or of a ready pod behind the
+    /// Service), in the background; `ports` as typed, `LOCAL:REMOTE`.
+    PortForward {
+        kind: String,
+        namespace: String,
+        name: String,
+        ports: String,
+    },
     /// Replaces an object with the operator's edit of its YAML (`kubectl edit`), at the
     /// resourceVersion `original` was read at: a change made meanwhile is a conflict.
     Edit {
@@ -840,6 +853,18 @@ impl Act {
                 name,
                 ..
             } => format!("edit {} {}", resource.kind, place(namespace, name)),
+            Act::PortForward {
+                kind,
+                namespace,
+                name,
+                ports,
+            } => {
+                let (local, remote) = ports.split_once(':').unwrap_or((ports, ports));
+                format!(
+                    "forward 127.0.0.1:{local} to port {remote} of {kind} {}",
+                    place(namespace, name)
+                )
+            }
             Act::Delete {
                 resource,
                 namespace,
@@ -891,6 +916,7 @@ impl Act {
             | Act::Restart { name, .. }
             | Act::Scale { name, .. }
             | Act::Edit { name, .. }
+            | Act::PortForward { name, .. }
             | Act::Delete { name, .. } => name,
         }
     }
@@ -903,6 +929,7 @@ impl Act {
             | Act::Restart { .. }
             | Act::Scale { .. }
             | Act::Edit { .. }
+            | Act::PortForward { .. }
             | Act::Delete { .. } => Tool::Rollout,
             Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
@@ -976,7 +1003,8 @@ impl ToolDraft {
     /// dialog that stays while the change rolls out).
     pub fn is_wizard(&self) -> bool {
         // An edit needs the room too: its editor, then its diff.
-        self.act.watched().is_some() || matches!(self.act, Act::Edit { .. })
+        self.act.watched().is_some()
+            || matches!(self.act, Act::Edit { .. } | Act::PortForward { .. })
     }
 
     /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything

@@ -485,7 +485,8 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 | PromptKind::UpgradeValues
                 | PromptKind::ValuesEditor
                 | PromptKind::Image
-                | PromptKind::Replicas => tool::enter(state, prompt),
+                | PromptKind::Replicas
+                | PromptKind::Ports => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -590,6 +591,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
         Command::Airflow => tool::open(state, super::tool::Level::Dags),
         Command::Airbyte => tool::open(state, super::tool::Level::Connections),
         Command::Helm => tool::open(state, super::tool::Level::Releases),
+        Command::PortForwards => tool::open(state, super::tool::Level::Forwards),
         Command::Runs(words) => {
             let view = RunsView::new(state.runs.clone(), &words, None);
             // `:runs failed` on the runs view narrows it in place: esc still goes back to
@@ -951,7 +953,12 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::Save => return Vec::new(),
         Intent::Copy => return copy(state),
         Intent::Trigger => return trigger::start(state),
-        Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill | Intent::Edit => {
+        Intent::Restart
+        | Intent::Scale
+        | Intent::Delete
+        | Intent::Kill
+        | Intent::Edit
+        | Intent::PortForward => {
             return tool::table_act(state, intent);
         }
         Intent::Security => {

@@ -86,6 +86,20 @@ pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
         )
         .needs(access));
     }
+    if let Act::PortForward {
+        kind,
+        namespace,
+        name,
+        ports,
+    } = act
+    {
+        return Ok(
+            Mutation::new("port-forward", Target::new(kind, Some(namespace), name))
+                .parameter("ports", ports.clone())
+                .needs(Access::port_forward(namespace))
+                .changes_nothing(),
+        );
+    }
     if let Act::Edit {
         resource,
         namespace,

@@ -130,6 +130,19 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
                 Vec::new()
             }
         },
+        // The forwards: ctrl-d stops the one under the cursor (its row id is its local port).
+        Intent::Delete if view.level == Level::Forwards => {
+            match view.selected_row().and_then(|r| r.id.parse().ok()) {
+                Some(local) => vec![
+                    Effect::StopForward(local),
+                    Effect::ToolLoad {
+                        generation: view.generation,
+                        level: Level::Forwards,
+                    },
+                ],
+                None => Vec::new(),
+            }
+        }
         Intent::ClearFailed => {
             let Some((dag_id, run_id)) = view.run() else {
                 state.flash("C clears a run's failed tasks: pick a run of a DAG", false);
@@ -176,6 +189,17 @@ pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             state.changed();
             return Vec::new();
         }
+        Intent::PortForward if kind != "Pod" && kind != "Service" => {
+            state.flash("F forwards a port of a pod or a service", false);
+            state.changed();
+            return Vec::new();
+        }
+        Intent::PortForward => Act::PortForward {
+            kind,
+            namespace,
+            name,
+            ports: String::new(),
+        },
         Intent::Edit => Act::Edit {
             resource,
             namespace,
@@ -196,7 +220,7 @@ pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         },
     };
     // Scale edits the replicas asked now, an edit the object as it is now: read first.
-    if let Act::Scale { .. } | Act::Edit { .. } = act {
+    if let Act::Scale { .. } | Act::Edit { .. } | Act::PortForward { .. } = act {
         state.tool_draft = Some(ToolDraft::new(act.clone(), Stage::Checking));
         state.changed();
         return vec![Effect::ToolValues(act)];
@@ -333,6 +357,7 @@ pub(super) fn values_read(
             let (stage, prompt) = match act {
                 Act::SetImage { .. } => (Stage::Target, Prompt::new(PromptKind::Image, &text)),
                 Act::Scale { .. } => (Stage::Target, Prompt::new(PromptKind::Replicas, &text)),
+                Act::PortForward { .. } => (Stage::Target, Prompt::new(PromptKind::Ports, &text)),
                 _ => (
                     Stage::Values,
                     Prompt::editor(PromptKind::ValuesEditor, &text),
@@ -774,6 +799,19 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 {
                     *c = container;
                     *i = image;
+                }
+                to_guard(draft)
+            }
+            Err(error) => {
+                draft.error = Some(error);
+                state.prompt = Some(prompt);
+                Vec::new()
+            }
+        },
+        PromptKind::Ports => match crate::cluster::forward::parse_ports(&text) {
+            Ok((local, remote)) => {
+                if let Act::PortForward { ports, .. } = &mut draft.act {
+                    *ports = format!("{local}:{remote}");
                 }
                 to_guard(draft)
             }

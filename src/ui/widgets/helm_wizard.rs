@@ -57,6 +57,9 @@ fn title(act: &Act) -> String {
         Act::SetImage { name, .. } => format!(" rollout · set image {} ", sanitize(name)),
         Act::Restart { name, .. } => format!(" rollout · restart {} ", sanitize(name)),
         Act::Scale { name, .. } => format!(" scale {} ", sanitize(name)),
+        Act::PortForward { kind, name, .. } => {
+            format!(" port-forward {} {} ", sanitize(kind), sanitize(name))
+        }
         Act::Edit { resource, name, .. } => {
             format!(" edit {} {} ", sanitize(&resource.kind), sanitize(name))
         }
@@ -171,7 +174,19 @@ fn target_lines(
     if prompt == Some(PromptKind::Image) {
         return image_lines(draft, theme);
     }
-    if prompt == Some(PromptKind::Replicas) {
+    let question = match prompt {
+        Some(PromptKind::Ports) => Some(
+            "Which ports? LOCAL:REMOTE (the container's port is offered as both). \
+             127.0.0.1:LOCAL is forwarded in the background until stopped in :pf or Strata \
+             quits; it changes nothing in the cluster, so read-only mode allows it.",
+        ),
+        Some(PromptKind::Replicas) => Some(
+            "How many replicas? (what it asks for now is shown; 0 stops it without deleting \
+             it). The pods are then watched and judged.",
+        ),
+        _ => None,
+    };
+    if let Some(question) = question {
         let mut lines = Vec::new();
         if let Some(error) = &draft.error {
             lines.push(Line::styled(
@@ -179,11 +194,7 @@ fn target_lines(
                 theme.message_error,
             ));
         }
-        lines.push(Line::styled(
-            "How many replicas? (what it asks for now is shown; 0 stops it without deleting \
-             it). The pods are then watched and judged.",
-            theme.muted,
-        ));
+        lines.push(Line::styled(question, theme.muted));
         return lines;
     }
     let Act::Upgrade {
@@ -266,6 +277,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                 | PromptKind::ToolConfirm
                 | PromptKind::Image
                 | PromptKind::Replicas
+                | PromptKind::Ports
         )
     });
     let kind = prompt.map(|p| p.kind);
@@ -285,6 +297,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
             PromptKind::UpgradeValues => "values 1-3 ▸ ",
             PromptKind::Image => "image ▸ ",
             PromptKind::Replicas => "replicas ▸ ",
+            PromptKind::Ports => "LOCAL:REMOTE ▸ ",
             _ => "confirm ▸ ",
         };
         dialog::input_line(prompt, label, theme, frame, parts.input);
