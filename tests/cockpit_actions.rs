@@ -490,3 +490,54 @@ async fn a_pod_port_is_forwarded_in_read_only_mode_listed_in_pf_and_stopped() {
     // Allowed in read-only mode, and recorded.
     assert_eq!(audited(dir.path()), [("port-forward".into(), "ok".into())]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shell_pump_carries_a_session_to_the_simulators_shell_and_its_exit_code() {
+    let sim = quiet_sim().await;
+    let pods = sim.state.find("", "v1", "pods").unwrap();
+    sim.state
+        .create_object(
+            &pods,
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "shell", "namespace": "default",
+                    "annotations": {"sim.strata.dev/script": "start=100ms"}},
+                "spec": {"containers": [{"name": "app", "image": "example/app:1"}]}}),
+        )
+        .unwrap();
+    let client = strata::cluster::connect(&cockpit_support::target(&sim))
+        .await
+        .unwrap()
+        .client;
+    let running = async {
+        loop {
+            let pod = strata_sim_object(&sim, "", "pods", "shell");
+            if pod["status"]["phase"] == "Running" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("pod shell running");
+    let containers = strata::cluster::exec::containers(&client, "default", "shell")
+        .await
+        .unwrap();
+    assert_eq!(containers, ["app"]);
+    let shell = strata::cluster::exec::open(&client, "default", "shell", "app", Some((80, 24)))
+        .await
+        .unwrap();
+    // A raw terminal's keys: Enter is `\r`.
+    let typed: &[u8] = b"echo hello\rexit 3\r";
+    let mut screen = Vec::new();
+    let code = tokio::time::timeout(
+        Duration::from_secs(10),
+        strata::cluster::exec::pump(shell, typed, &mut screen),
+    )
+    .await
+    .expect("the session ends")
+    .unwrap();
+    let screen = String::from_utf8_lossy(&screen);
+    assert!(screen.contains("echo hello\r\nhello\r\n"), "{screen:?}");
+    assert_eq!(code, Some(3), "{screen:?}");
+}

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod connection;
 pub mod contexts;
 pub mod edit;
+pub mod exec;
 pub mod forward;
 pub mod layers;
 pub mod logs;
