@@ -196,6 +196,13 @@ async fn read_only_refuses_every_action_and_the_simulator_sees_no_mutating_reque
         ui.press(key).unwrap();
         refused_again(&mut ui).await;
     }
+    // x: the container asked (its only one offered), then refused: a shell can change
+    // anything.
+    ui.press("x").unwrap();
+    let screen = ui.wait_for_text("Which container?").await.unwrap();
+    assert!(screen.contains("containers: c"), "{screen}");
+    ui.press("enter").unwrap();
+    refused_again(&mut ui).await;
     row(&mut ui, "deploy", "web").await;
     ui.press("r").unwrap();
     refused_again(&mut ui).await;
@@ -232,6 +239,7 @@ async fn read_only_refuses_every_action_and_the_simulator_sees_no_mutating_reque
         [
             refused("delete"),
             refused("delete.force"),
+            refused("exec"),
             refused("rollout.restart"),
             refused("scale"),
             refused("edit"),
@@ -300,6 +308,21 @@ async fn an_edit_delete_restart_and_scale_are_seen_by_kubectl_and_audited() {
     ui.press("esc").unwrap();
 
     row(&mut ui, "pods", "stray").await;
+    // x, confirmed: the guard's yes is recorded and the terminal handed over (the harness
+    // has none: the pump itself is tested below).
+    ui.press("x").unwrap();
+    ui.wait_for_text("Which container?").await.unwrap();
+    ui.press("enter").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains("open a shell in container c of pod default/stray"),
+        "{screen}"
+    );
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("opening a shell in default/stray (c)")
+        .await
+        .unwrap();
     ui.press("ctrl-d").unwrap();
     ui.wait_for_text("run it? (y/n)").await.unwrap();
     ui.type_text("y").unwrap();
@@ -321,7 +344,13 @@ async fn an_edit_delete_restart_and_scale_are_seen_by_kubectl_and_audited() {
     let ok = |action: &str| (action.to_string(), "ok".to_string());
     assert_eq!(
         audited(dir.path()),
-        [ok("edit"), ok("scale"), ok("rollout.restart"), ok("delete")]
+        [
+            ok("edit"),
+            ok("scale"),
+            ok("rollout.restart"),
+            ok("exec"),
+            ok("delete")
+        ]
     );
 }
 

@@ -221,6 +221,8 @@ pub enum Intent {
     Kill,
     /// A local port forwarded to the pod or service under the cursor.
     PortForward,
+    /// A shell in a container of the pod under the cursor (the terminal handed over).
+    Shell,
     /// The object under the cursor edited as YAML, replaced at the version it was opened on.
     Edit,
     /// The security findings (of the component under the cursor, on the layers and a
@@ -284,6 +286,7 @@ impl Intent {
             Intent::Kill => "kill",
             Intent::Edit => "edit",
             Intent::PortForward => "port_forward",
+            Intent::Shell => "shell",
             Intent::Security => "security",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
@@ -386,6 +389,12 @@ pub enum Effect {
         act: super::tool::Act,
         answer: String,
     },
+    /// Hand the terminal to a shell in `container` of `pod` (the guard said yes).
+    Shell {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
     /// Stop the port-forward listening on this local port.
     StopForward(u16),
     /// Hand the terminal to the operator's editor on this text (answered by
@@ -452,6 +461,7 @@ mod tests {
             Intent::Kill,
             Intent::Edit,
             Intent::PortForward,
+            Intent::Shell,
             Intent::Security,
         ] {
             let parsed: Intent =

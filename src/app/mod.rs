@@ -13,6 +13,7 @@ pub mod logs;
 pub mod runs;
 mod runtime;
 pub mod security;
+mod shell;
 pub mod tool;
 mod tool_runtime;
 pub use runtime::Safety;

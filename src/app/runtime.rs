@@ -117,11 +117,11 @@ pub async fn run(
         .unwrap_or_else(Instant::now);
     loop {
         // The terminal handed to the operator's editor, then taken back and drawn anew.
-        if let Some(text) = executor.handover.take() {
+        if let Some(handover) = executor.handover.take() {
             let command = state.external_editor.clone().unwrap_or_default();
-            let result = executor.edit_outside(&mut session, command, text).await?;
+            let action = executor.hand_over(&mut session, handover, command).await?;
             drawn = None;
-            if executor.dispatch(&mut state, Action::ExternallyEdited(result)) == Flow::Quit {
+            if executor.dispatch(&mut state, action) == Flow::Quit {
                 break;
             }
         }
@@ -208,10 +208,21 @@ pub(crate) struct Executor {
     tools: super::tool_runtime::Tools,
     /// The guard's yes to a change to a tool, waiting for the operator's confirmation.
     tool_approval: Arc<Mutex<Option<(super::tool::Act, crate::guard::Approval)>>>,
-    /// Text for the operator's editor: the loop hands the terminal over before the next frame.
-    handover: Option<String>,
+    /// Who the loop hands the terminal to before the next frame.
+    handover: Option<Handover>,
     /// What reads the terminal's keys (stopped while another program has the terminal).
     terminal_input: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Who gets the terminal for a while.
+enum Handover {
+    /// The operator's editor, on this text.
+    Editor(String),
+    Shell {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
 }
 
 /// A trigger the guard approved: what it creates, and the approval its confirmation uses.
@@ -286,7 +297,18 @@ impl Executor {
     fn run(&mut self, effect: Effect) -> Flow {
         match effect {
             Effect::Quit => return Flow::Quit,
-            Effect::ExternalEdit(text) => self.handover = Some(text),
+            Effect::ExternalEdit(text) => self.handover = Some(Handover::Editor(text)),
+            Effect::Shell {
+                namespace,
+                pod,
+                container,
+            } => {
+                self.handover = Some(Handover::Shell {
+                    namespace,
+                    pod,
+                    container,
+                })
+            }
             Effect::StopForward(local) => {
                 let said = self.tools.stop_forward(local);
                 let inbox = self.inbox.clone();
@@ -445,27 +467,40 @@ impl Executor {
         Flow::Continue
     }
 
-    /// Runs the operator's editor on `text` with the terminal handed over: key reading
-    /// stopped (it would steal the editor's keys), the alternate screen and raw mode left;
-    /// then all taken back, whatever the editor did, and the next frame drawn whole.
-    async fn edit_outside(
+    /// Runs the operator's editor, or a shell in a container, with the terminal handed over:
+    /// key reading stopped (it would steal their keys), the alternate screen and raw mode
+    /// left; then all taken back, whatever they did, and the next frame drawn whole. What
+    /// came of it, as an action.
+    async fn hand_over(
         &mut self,
         session: &mut TerminalSession,
+        handover: Handover,
         command: Vec<String>,
-        text: String,
-    ) -> Result<Result<String, String>, AppError> {
+    ) -> Result<Action, AppError> {
         if let Some(input) = self.terminal_input.take() {
             input.abort();
             let _ = input.await;
         }
         session.suspend();
-        let result = tokio::task::spawn_blocking(move || super::editor::edit(&command, &text))
-            .await
-            .unwrap_or_else(|e| Err(format!("the editor could not be run: {e}")));
+        let action = match handover {
+            Handover::Editor(text) => Action::ExternallyEdited(
+                tokio::task::spawn_blocking(move || super::editor::edit(&command, &text))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the editor could not be run: {e}"))),
+            ),
+            Handover::Shell {
+                namespace,
+                pod,
+                container,
+            } => {
+                let client = self.connection.client.clone();
+                Action::Said(super::shell::run(&client, &namespace, &pod, &container).await)
+            }
+        };
         let resumed = session.resume();
         self.terminal_input = Some(tokio::spawn(forward_terminal(self.inbox.clone())));
         resumed?;
-        Ok(result)
+        Ok(action)
     }
 
     /// The guard of the current connection, or why there is none.

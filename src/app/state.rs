@@ -519,6 +519,8 @@ pub enum PromptKind {
     Replicas,
     /// A port-forward's `LOCAL:REMOTE`.
     Ports,
+    /// The container a shell opens in.
+    Container,
 }
 
 /// The input line while the operator types.

@@ -638,6 +638,12 @@ pub enum Act {
         name: String,
         force: bool,
     },
+    /// A shell in a container of a pod, the terminal handed to it (`kubectl exec -it`).
+    Exec {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
     /// Forwards 127.0.0.1:LOCAL to a port of the pod (or of a ready pod behind the
     /// Service), in the background; `ports` as typed, `LOCAL:REMOTE`.
     PortForward {
@@ -853,6 +859,14 @@ impl Act {
                 name,
                 ..
             } => format!("edit {} {}", resource.kind, place(namespace, name)),
+            Act::Exec {
+                namespace,
+                pod,
+                container,
+            } => format!(
+                "open a shell in container {container} of pod {}",
+                place(namespace, pod)
+            ),
             Act::PortForward {
                 kind,
                 namespace,
@@ -917,6 +931,7 @@ impl Act {
             | Act::Scale { name, .. }
             | Act::Edit { name, .. }
             | Act::PortForward { name, .. }
+            | Act::Exec { pod: name, .. }
             | Act::Delete { name, .. } => name,
         }
     }
@@ -930,6 +945,7 @@ impl Act {
             | Act::Scale { .. }
             | Act::Edit { .. }
             | Act::PortForward { .. }
+            | Act::Exec { .. }
             | Act::Delete { .. } => Tool::Rollout,
             Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
@@ -1004,7 +1020,10 @@ impl ToolDraft {
     pub fn is_wizard(&self) -> bool {
         // An edit needs the room too: its editor, then its diff.
         self.act.watched().is_some()
-            || matches!(self.act, Act::Edit { .. } | Act::PortForward { .. })
+            || matches!(
+                self.act,
+                Act::Edit { .. } | Act::PortForward { .. } | Act::Exec { .. }
+            )
     }
 
     /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything

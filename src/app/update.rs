@@ -486,7 +486,8 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 | PromptKind::ValuesEditor
                 | PromptKind::Image
                 | PromptKind::Replicas
-                | PromptKind::Ports => tool::enter(state, prompt),
+                | PromptKind::Ports
+                | PromptKind::Container => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -958,7 +959,8 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::Delete
         | Intent::Kill
         | Intent::Edit
-        | Intent::PortForward => {
+        | Intent::PortForward
+        | Intent::Shell => {
             return tool::table_act(state, intent);
         }
         Intent::Security => {

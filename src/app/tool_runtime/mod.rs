@@ -382,6 +382,9 @@ pub(crate) async fn release_values(kube: &Client, act: &Act) -> Result<String, S
             name,
             ..
         } => crate::cluster::edit::read(kube, resource, namespace, name).await,
+        Act::Exec { namespace, pod, .. } => crate::cluster::exec::containers(kube, namespace, pod)
+            .await
+            .map(|names| names.join(" ")),
         // The port offered: the container's (or the Service's target), as both ends.
         Act::PortForward {
             kind,

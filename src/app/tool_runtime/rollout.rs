@@ -86,6 +86,22 @@ pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
         )
         .needs(access));
     }
+    if let Act::Exec {
+        namespace,
+        pod,
+        container,
+    } = act
+    {
+        return Ok(
+            Mutation::new("exec", Target::new("Pod", Some(namespace), pod))
+                .parameter("container", container.clone())
+                .needs(
+                    Access::new("create", "", "pods")
+                        .subresource("exec")
+                        .in_namespace(namespace),
+                ),
+        );
+    }
     if let Act::PortForward {
         kind,
         namespace,
@@ -180,6 +196,17 @@ pub(super) async fn send(kube: &Client, act: &Act) -> Result<String, String> {
     } = act
     {
         return rollout::delete(kube, resource, namespace, name, *force).await;
+    }
+    // The shell itself runs in the cockpit's terminal; what is recorded is its opening.
+    if let Act::Exec {
+        namespace,
+        pod,
+        container,
+    } = act
+    {
+        return Ok(format!(
+            "opening a shell in {namespace}/{pod} ({container})…"
+        ));
     }
     if let Act::Edit {
         resource,

@@ -189,6 +189,16 @@ pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             state.changed();
             return Vec::new();
         }
+        Intent::Shell if kind != "Pod" => {
+            state.flash("x opens a shell in a pod's container: pick a pod", false);
+            state.changed();
+            return Vec::new();
+        }
+        Intent::Shell => Act::Exec {
+            namespace,
+            pod: name,
+            container: String::new(),
+        },
         Intent::PortForward if kind != "Pod" && kind != "Service" => {
             state.flash("F forwards a port of a pod or a service", false);
             state.changed();
@@ -220,7 +230,7 @@ pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         },
     };
     // Scale edits the replicas asked now, an edit the object as it is now: read first.
-    if let Act::Scale { .. } | Act::Edit { .. } | Act::PortForward { .. } = act {
+    if let Act::Scale { .. } | Act::Edit { .. } | Act::PortForward { .. } | Act::Exec { .. } = act {
         state.tool_draft = Some(ToolDraft::new(act.clone(), Stage::Checking));
         state.changed();
         return vec![Effect::ToolValues(act)];
@@ -358,6 +368,14 @@ pub(super) fn values_read(
                 Act::SetImage { .. } => (Stage::Target, Prompt::new(PromptKind::Image, &text)),
                 Act::Scale { .. } => (Stage::Target, Prompt::new(PromptKind::Replicas, &text)),
                 Act::PortForward { .. } => (Stage::Target, Prompt::new(PromptKind::Ports, &text)),
+                // The pod's containers, the first offered.
+                Act::Exec { .. } => {
+                    let first = text.split_whitespace().next().unwrap_or_default();
+                    if let Some(draft) = state.tool_draft.as_mut() {
+                        draft.preview = vec![format!("containers: {}", text.replace(' ', ", "))];
+                    }
+                    (Stage::Target, Prompt::new(PromptKind::Container, first))
+                }
                 _ => (
                     Stage::Values,
                     Prompt::editor(PromptKind::ValuesEditor, &text),
@@ -808,6 +826,17 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        PromptKind::Container if !text.trim().is_empty() => {
+            if let Act::Exec { container, .. } = &mut draft.act {
+                *container = text.trim().to_string();
+            }
+            to_guard(draft)
+        }
+        PromptKind::Container => {
+            draft.error = Some("name a container".into());
+            state.prompt = Some(prompt);
+            Vec::new()
+        }
         PromptKind::Ports => match crate::cluster::forward::parse_ports(&text) {
             Ok((local, remote)) => {
                 if let Act::PortForward { ports, .. } = &mut draft.act {
@@ -926,6 +955,24 @@ pub(super) fn acted(
     // An edit not applied is kept for the next `e` on the object; one applied is done.
     if let Act::Edit { .. } = act {
         state.kept_edit = result.is_err().then(|| act.clone());
+    }
+    // The guard said yes and recorded it: the terminal goes to the shell.
+    if let (
+        Act::Exec {
+            namespace,
+            pod,
+            container,
+        },
+        Ok(said),
+    ) = (act, &result)
+    {
+        state.tool_draft = None;
+        state.flash(said.clone(), false);
+        return vec![Effect::Shell {
+            namespace: namespace.clone(),
+            pod: pod.clone(),
+            container: container.clone(),
+        }];
     }
     if let Some(draft) = state.tool_draft.as_mut().filter(|d| d.is_wizard()) {
         // The wizard ends on its result and the release's health; esc closes it.

@@ -57,6 +57,9 @@ fn title(act: &Act) -> String {
         Act::SetImage { name, .. } => format!(" rollout · set image {} ", sanitize(name)),
         Act::Restart { name, .. } => format!(" rollout · restart {} ", sanitize(name)),
         Act::Scale { name, .. } => format!(" scale {} ", sanitize(name)),
+        Act::Exec { pod, container, .. } => {
+            format!(" shell · {} {} ", sanitize(pod), sanitize(container))
+        }
         Act::PortForward { kind, name, .. } => {
             format!(" port-forward {} {} ", sanitize(kind), sanitize(name))
         }
@@ -180,6 +183,10 @@ fn target_lines(
              127.0.0.1:LOCAL is forwarded in the background until stopped in :pf or Strata \
              quits; it changes nothing in the cluster, so read-only mode allows it.",
         ),
+        Some(PromptKind::Container) => Some(
+            "Which container? The terminal is handed to a shell in it (sh, else bash); exit \
+             it to come back here. Refused in read-only mode: a shell can change anything.",
+        ),
         Some(PromptKind::Replicas) => Some(
             "How many replicas? (what it asks for now is shown; 0 stops it without deleting \
              it). The pods are then watched and judged.",
@@ -195,6 +202,12 @@ fn target_lines(
             ));
         }
         lines.push(Line::styled(question, theme.muted));
+        lines.extend(
+            draft
+                .preview
+                .iter()
+                .map(|l| Line::styled(sanitize(l).into_owned(), theme.text)),
+        );
         return lines;
     }
     let Act::Upgrade {
@@ -278,6 +291,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                 | PromptKind::Image
                 | PromptKind::Replicas
                 | PromptKind::Ports
+                | PromptKind::Container
         )
     });
     let kind = prompt.map(|p| p.kind);
@@ -298,6 +312,7 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
             PromptKind::Image => "image ▸ ",
             PromptKind::Replicas => "replicas ▸ ",
             PromptKind::Ports => "LOCAL:REMOTE ▸ ",
+            PromptKind::Container => "container ▸ ",
             _ => "confirm ▸ ",
         };
         dialog::input_line(prompt, label, theme, frame, parts.input);

@@ -27,7 +27,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             | PromptKind::ValuesEditor
             | PromptKind::Image
             | PromptKind::Replicas
-            | PromptKind::Ports => return,
+            | PromptKind::Ports
+            | PromptKind::Container => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),
