@@ -47,8 +47,18 @@ impl TerminalSession {
     /// holds the other program's output).
     pub fn resume(&mut self) -> io::Result<()> {
         enable_raw_mode()?;
-        execute!(stdout(), EnterAlternateScreen, Hide)?;
-        self.terminal.clear()
+        // Cleared by hand: ratatui's clear asks the terminal where the cursor is, which a
+        // terminal still busy with the other program's output may not answer in time.
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+            Hide
+        )?;
+        // Both buffers empty: the next frame is drawn whole.
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 
