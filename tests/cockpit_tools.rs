@@ -13,20 +13,12 @@ use std::time::Duration;
 use chrono::Utc;
 use cockpit_support::{command, quiet_sim};
 use serde_json::Value;
+use strata::app::Action;
 use strata::app::harness::{Harness, HarnessError};
-use strata::app::{Action, Safety};
-use strata::guard::Policies;
 use strata_sim::RunningSim;
 
 async fn cockpit(sim: &RunningSim, audit: &std::path::Path, readonly: bool) -> Harness {
-    let safety = Safety {
-        policies: Policies {
-            cli_readonly: readonly,
-            ..Policies::default()
-        },
-        audit_log: Some(audit.join("audit.jsonl")),
-    };
-    cockpit_support::cockpit(sim, 160, 40, Some(safety)).await
+    cockpit_support::guarded(sim, audit, readonly).await
 }
 
 /// A wizard's result: waits for its verdict on the pods (up to a minute).

@@ -134,6 +134,8 @@ pub enum Action {
         scope: NamespaceScope,
         result: Result<std::sync::Arc<super::security::Posture>, String>,
     },
+    /// The operator's own editor closed: the text it left, or why there is none.
+    ExternallyEdited(Result<String, String>),
     /// A signal (SIGTERM, SIGHUP) or the end of terminal input: leave cleanly.
     Terminate,
 }
@@ -222,6 +224,12 @@ pub enum Intent {
     Delete,
     /// The pod under the cursor deleted at once (no grace period).
     Kill,
+    /// A local port forwarded to the pod or service under the cursor.
+    PortForward,
+    /// A shell in a container of the pod under the cursor (the terminal handed over).
+    Shell,
+    /// The object under the cursor edited as YAML, replaced at the version it was opened on.
+    Edit,
     /// The security findings (of the component under the cursor, on the layers and a
     /// component).
     Security,
@@ -283,6 +291,9 @@ impl Intent {
             Intent::Scale => "scale",
             Intent::Delete => "delete",
             Intent::Kill => "kill",
+            Intent::Edit => "edit",
+            Intent::PortForward => "port_forward",
+            Intent::Shell => "shell",
             Intent::Security => "security",
             Intent::Incident => "incident",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
@@ -393,6 +404,17 @@ pub enum Effect {
         act: super::tool::Act,
         answer: String,
     },
+    /// Hand the terminal to a shell in `container` of `pod` (the guard said yes).
+    Shell {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
+    /// Stop the port-forward listening on this local port.
+    StopForward(u16),
+    /// Hand the terminal to the operator's editor on this text (answered by
+    /// `ExternallyEdited`).
+    ExternalEdit(String),
     /// Stop the runtime and restore the terminal.
     Quit,
 }
@@ -452,6 +474,9 @@ mod tests {
             Intent::Scale,
             Intent::Delete,
             Intent::Kill,
+            Intent::Edit,
+            Intent::PortForward,
+            Intent::Shell,
             Intent::Security,
             Intent::Incident,
         ] {

@@ -20,6 +20,8 @@ pub enum Command {
     Airbyte,
     /// Helm's releases, from their Secrets (`:helm`, `:releases`).
     Helm,
+    /// The port-forwards running in the background (`:pf`, `:portforwards`).
+    PortForwards,
     /// The security findings, filtered by the pattern that follows (`:security trino`).
     Security(String),
     /// What is broken and what changed before it (`:incident`).
@@ -43,6 +45,8 @@ const WORDS: &[&str] = &[
     "help",
     "incident",
     "layers",
+    "pf",
+    "portforwards",
     "q",
     "quit",
     "runs",
@@ -78,6 +82,7 @@ pub fn parse(line: &str, catalog: &Catalog) -> Result<Option<Command>, CommandEr
             None => Command::Contexts,
         },
         "layers" | "layer" | "home" => Command::Layers,
+        "pf" | "portforwards" | "port-forwards" | "portforward" => Command::PortForwards,
         "help" | "?" => Command::Help,
         name => match catalog.resolve(name) {
             Some(kind) => Command::Open {

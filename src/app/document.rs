@@ -123,6 +123,16 @@ impl DocumentView {
         self.find_matches();
     }
 
+    /// What `c` copies: the whole document, with a Secret's values masked even while they
+    /// are revealed on screen (a clipboard outlives the screen and is often synced).
+    pub fn copy_text(&self) -> String {
+        if let (true, Some(object)) = (self.revealed && self.is_secret(), &self.object) {
+            let value = serde_json::to_value(&*object.0).unwrap_or_default();
+            return strata_common::yaml::to_yaml(&value, false);
+        }
+        self.lines.join("\n")
+    }
+
     pub(crate) fn set_search(&mut self, search: Option<Filter>, rows: usize) {
         self.search = search;
         self.find_matches();
@@ -214,6 +224,13 @@ mod tests {
             let revealed = doc.lines.join("\n").contains("hunter2");
             // Describe never shows values (kubectl shows sizes); YAML reveals on purpose.
             assert_eq!(revealed, kind == DocumentKind::Yaml, "{kind:?}");
+            // Copied, they stay masked.
+            let copied = doc.copy_text();
+            assert!(copied.contains("password"), "{copied}");
+            assert!(
+                !copied.contains("hunter2") && !copied.contains("aHVudGVyMg"),
+                "{copied}"
+            );
         }
     }
 

@@ -711,7 +711,12 @@ mod tests {
                 press(KeyCode::Char('c'), KeyModifiers::CONTROL),
                 Some(Intent::Quit),
             ),
-            (press(KeyCode::Char('c'), KeyModifiers::NONE), None),
+            // The modifier matters: `c` copies, alt-c is nothing.
+            (
+                press(KeyCode::Char('c'), KeyModifiers::NONE),
+                Some(Intent::Copy),
+            ),
+            (press(KeyCode::Char('c'), KeyModifiers::ALT), None),
             (
                 press(KeyCode::Down, KeyModifiers::NONE),
                 Some(Intent::MoveDown),
@@ -779,8 +784,16 @@ mod tests {
             keymap.resolve_in(KeyView::Pods, &key("3")),
             Some(Intent::FavoriteNamespace(3))
         );
-        // Reveal is not offered where it means nothing; the viewer's keys stay in the viewer.
-        assert_eq!(action_of(&keymap, KeyView::Pods, "x"), None);
+        // Reveal is not offered where it means nothing (x on a pod opens a shell, as k9s's
+        // s would: s sorts here); the viewer's keys stay in the viewer.
+        assert_eq!(action_of(&keymap, KeyView::Pods, "x"), Some("shell"));
+        assert_eq!(action_of(&keymap, KeyView::Deployments, "x"), None);
+        assert_eq!(action_of(&keymap, KeyView::Pods, "e"), Some("edit"));
+        assert_eq!(action_of(&keymap, KeyView::Pods, "c"), Some("copy"));
+        assert_eq!(
+            action_of(&keymap, KeyView::Services, "F"),
+            Some("port_forward")
+        );
         assert_eq!(action_of(&keymap, KeyView::Pods, "l"), Some("logs"));
         assert_eq!(
             action_of(&keymap, KeyView::Logs, "f"),

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod command;
 pub mod document;
+pub mod editor;
 pub mod filter;
 #[cfg(any(test, feature = "harness"))]
 pub mod harness;
@@ -13,6 +14,7 @@ pub mod logs;
 pub mod runs;
 mod runtime;
 pub mod security;
+mod shell;
 pub mod tool;
 mod tool_runtime;
 pub use runtime::Safety;

@@ -95,6 +95,7 @@ pub async fn run(
     state.log_buffers = log_buffers;
     state.policies = safety.policies;
     state.chart_dirs = chart_dirs;
+    state.external_editor = super::editor::from_env();
     if !config_warnings.is_empty() {
         state.flash_for(config_warnings.join("; "), true, CONFIG_WARNING_SECONDS);
     }
@@ -115,6 +116,15 @@ pub async fn run(
         .checked_sub(FRAME_INTERVAL)
         .unwrap_or_else(Instant::now);
     loop {
+        // The terminal handed to the operator's editor, then taken back and drawn anew.
+        if let Some(handover) = executor.handover.take() {
+            let command = state.external_editor.clone().unwrap_or_default();
+            let action = executor.hand_over(&mut session, handover, command).await?;
+            drawn = None;
+            if executor.dispatch(&mut state, action) == Flow::Quit {
+                break;
+            }
+        }
         let dirty = drawn != Some(state.revision);
         if dirty && last_frame.elapsed() >= FRAME_INTERVAL {
             session
@@ -198,6 +208,21 @@ pub(crate) struct Executor {
     tools: super::tool_runtime::Tools,
     /// The guard's yes to a change to a tool, waiting for the operator's confirmation.
     tool_approval: Arc<Mutex<Option<(super::tool::Act, crate::guard::Approval)>>>,
+    /// Who the loop hands the terminal to before the next frame.
+    handover: Option<Handover>,
+    /// What reads the terminal's keys (stopped while another program has the terminal).
+    terminal_input: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Who gets the terminal for a while.
+enum Handover {
+    /// The operator's editor, on this text.
+    Editor(String),
+    Shell {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
 }
 
 /// A trigger the guard approved: what it creates, and the approval its confirmation uses.
@@ -219,6 +244,8 @@ impl Executor {
             pending_approval: Arc::default(),
             tools: Default::default(),
             tool_approval: Arc::default(),
+            handover: None,
+            terminal_input: None,
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -270,6 +297,25 @@ impl Executor {
     fn run(&mut self, effect: Effect) -> Flow {
         match effect {
             Effect::Quit => return Flow::Quit,
+            Effect::ExternalEdit(text) => self.handover = Some(Handover::Editor(text)),
+            Effect::Shell {
+                namespace,
+                pod,
+                container,
+            } => {
+                self.handover = Some(Handover::Shell {
+                    namespace,
+                    pod,
+                    container,
+                })
+            }
+            Effect::StopForward(local) => {
+                let said = self.tools.stop_forward(local);
+                let inbox = self.inbox.clone();
+                self.tasks.spawn(async move {
+                    let _ = inbox.send(Action::Said(said)).await;
+                });
+            }
             Effect::ToolLoad { generation, level } => self.tool_load(generation, level),
             Effect::ToolSignIn {
                 generation,
@@ -439,6 +485,42 @@ impl Executor {
             }
         }
         Flow::Continue
+    }
+
+    /// Runs the operator's editor, or a shell in a container, with the terminal handed over:
+    /// key reading stopped (it would steal their keys), the alternate screen and raw mode
+    /// left; then all taken back, whatever they did, and the next frame drawn whole. What
+    /// came of it, as an action.
+    async fn hand_over(
+        &mut self,
+        session: &mut TerminalSession,
+        handover: Handover,
+        command: Vec<String>,
+    ) -> Result<Action, AppError> {
+        if let Some(input) = self.terminal_input.take() {
+            input.abort();
+            let _ = input.await;
+        }
+        session.suspend();
+        let action = match handover {
+            Handover::Editor(text) => Action::ExternallyEdited(
+                tokio::task::spawn_blocking(move || super::editor::edit(&command, &text))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the editor could not be run: {e}"))),
+            ),
+            Handover::Shell {
+                namespace,
+                pod,
+                container,
+            } => {
+                let client = self.connection.client.clone();
+                Action::Said(super::shell::run(&client, &namespace, &pod, &container).await)
+            }
+        };
+        let resumed = session.resume();
+        self.terminal_input = Some(tokio::spawn(forward_terminal(self.inbox.clone())));
+        resumed?;
+        Ok(action)
     }
 
     /// The guard of the current connection, or why there is none.
@@ -909,7 +991,7 @@ impl Executor {
 
     /// Terminal input, the clock and signals.
     pub(crate) fn spawn_sources(&mut self) {
-        self.tasks.spawn(forward_terminal(self.inbox.clone()));
+        self.terminal_input = Some(tokio::spawn(forward_terminal(self.inbox.clone())));
         self.tasks.spawn(tick(self.inbox.clone()));
         self.tasks.spawn(forward_signals(self.inbox.clone()));
     }

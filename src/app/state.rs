@@ -521,6 +521,10 @@ pub enum PromptKind {
     Image,
     /// A workload's replicas.
     Replicas,
+    /// A port-forward's `LOCAL:REMOTE`.
+    Ports,
+    /// The container a shell opens in.
+    Container,
 }
 
 /// The input line while the operator types.
@@ -621,6 +625,12 @@ pub struct AppState {
     /// The last upgrade asked for (chart, version, values as typed), offered again when the
     /// same release is upgraded: a cancelled or refused wizard loses nothing typed.
     pub last_upgrade: Option<super::tool::Act>,
+    /// An object edit not applied (a conflict, an error, esc): its text comes back on the
+    /// next `e` on the same object, so nothing typed is lost.
+    pub kept_edit: Option<super::tool::Act>,
+    /// The operator's editor (`$VISUAL`/`$EDITOR`, split), used for an object's YAML instead
+    /// of the built-in one.
+    pub external_editor: Option<Vec<String>>,
     /// Folders holding charts by name (`[helm] charts`, the demo's): the upgrade wizard
     /// offers `DIR/NAME` for a release of chart NAME.
     pub chart_dirs: Vec<std::path::PathBuf>,
@@ -674,6 +684,8 @@ impl AppState {
             trigger: None,
             tool_draft: None,
             last_upgrade: None,
+            kept_edit: None,
+            external_editor: None,
             chart_dirs: Vec::new(),
             tool_login: None,
             policies: crate::guard::Policies::default(),

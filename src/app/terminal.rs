@@ -36,6 +36,32 @@ impl TerminalSession {
     }
 }
 
+impl TerminalSession {
+    /// Gives the terminal back as the shell had it, for another program (the operator's
+    /// editor, a shell in a pod) to use.
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    /// Takes the terminal again after `suspend`; the next frame is drawn whole (the screen
+    /// holds the other program's output).
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        // Cleared by hand: ratatui's clear asks the terminal where the cursor is, which a
+        // terminal still busy with the other program's output may not answer in time.
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+            Hide
+        )?;
+        // Both buffers empty: the next frame is drawn whole.
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
+    }
+}
+
 impl Drop for TerminalSession {
     fn drop(&mut self) {
         restore();

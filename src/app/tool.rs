@@ -65,6 +65,8 @@ pub enum Level {
         from: u32,
         to: u32,
     },
+    /// The port-forwards running in the background.
+    Forwards,
     /// A Deployment's, StatefulSet's or DaemonSet's pod-template revisions, newest first.
     Rollouts {
         kind: String,
@@ -103,7 +105,7 @@ impl Level {
             | Level::History { .. }
             | Level::Revision { .. }
             | Level::Diff { .. } => Tool::Helm,
-            Level::Rollouts { .. } => Tool::Rollout,
+            Level::Rollouts { .. } | Level::Forwards => Tool::Rollout,
             _ => Tool::Airflow,
         }
     }
@@ -130,6 +132,7 @@ impl Level {
                 namespace,
                 name,
             } => format!("rollouts · {kind} {namespace}/{name}"),
+            Level::Forwards => "port-forwards (ctrl-d stops one)".into(),
         }
     }
 
@@ -335,6 +338,7 @@ impl ToolView {
             | Level::Jobs { .. }
             | Level::Revision { .. }
             | Level::Diff { .. }
+            | Level::Forwards
             | Level::Rollouts { .. } => return None,
         })
     }
@@ -385,6 +389,7 @@ impl ToolView {
             | Level::History { .. }
             | Level::Revision { .. }
             | Level::Diff { .. }
+            | Level::Forwards
             | Level::Rollouts { .. } => None,
         }
     }
@@ -633,6 +638,31 @@ pub enum Act {
         name: String,
         force: bool,
     },
+    /// A shell in a container of a pod, the terminal handed to it (`kubectl exec -it`).
+    Exec {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
+    /// Forwards 127.0.0.1:LOCAL to a port of the pod (or of a ready pod behind the
+    /// Service), in the background; `ports` as typed, `LOCAL:REMOTE`.
+    PortForward {
+        kind: String,
+        namespace: String,
+        name: String,
+        ports: String,
+    },
+    /// Replaces an object with the operator's edit of its YAML (`kubectl edit`), at the
+    /// resourceVersion `original` was read at: a change made meanwhile is a conflict.
+    Edit {
+        resource: crate::cluster::ResourceKind,
+        namespace: String,
+        name: String,
+        /// The YAML as read (empty until it is).
+        original: String,
+        /// The YAML as the operator left it.
+        edited: String,
+    },
     /// Puts a workload's pod template of `revision` back (`kubectl rollout undo`).
     Undo {
         kind: String,
@@ -823,23 +853,44 @@ impl Act {
                 name,
                 replicas,
             } => format!("scale {kind} {namespace}/{name} to {replicas} replica(s)"),
+            Act::Edit {
+                resource,
+                namespace,
+                name,
+                ..
+            } => format!("edit {} {}", resource.kind, place(namespace, name)),
+            Act::Exec {
+                namespace,
+                pod,
+                container,
+            } => format!(
+                "open a shell in container {container} of pod {}",
+                place(namespace, pod)
+            ),
+            Act::PortForward {
+                kind,
+                namespace,
+                name,
+                ports,
+            } => {
+                let (local, remote) = ports.split_once(':').unwrap_or((ports, ports));
+                format!(
+                    "forward 127.0.0.1:{local} to port {remote} of {kind} {}",
+                    place(namespace, name)
+                )
+            }
             Act::Delete {
                 resource,
                 namespace,
                 name,
                 force,
             } => {
-                let place = if namespace.is_empty() {
-                    String::new()
-                } else {
-                    format!("{namespace}/")
-                };
                 let how = if *force {
                     "force-delete (at once, no grace period)"
                 } else {
                     "delete"
                 };
-                format!("{how} {} {place}{name}", resource.kind)
+                format!("{how} {} {}", resource.kind, place(namespace, name))
             }
             Act::SetImage {
                 kind,
@@ -878,6 +929,9 @@ impl Act {
             | Act::SetImage { name, .. }
             | Act::Restart { name, .. }
             | Act::Scale { name, .. }
+            | Act::Edit { name, .. }
+            | Act::PortForward { name, .. }
+            | Act::Exec { pod: name, .. }
             | Act::Delete { name, .. } => name,
         }
     }
@@ -889,10 +943,22 @@ impl Act {
             | Act::SetImage { .. }
             | Act::Restart { .. }
             | Act::Scale { .. }
+            | Act::Edit { .. }
+            | Act::PortForward { .. }
+            | Act::Exec { .. }
             | Act::Delete { .. } => Tool::Rollout,
             Act::Rollback { .. } | Act::Upgrade { .. } => Tool::Helm,
             _ => Tool::Airflow,
         }
+    }
+}
+
+/// `namespace/name`, or the name alone for a cluster-scoped object.
+fn place(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}/{name}")
     }
 }
 
@@ -952,7 +1018,12 @@ impl ToolDraft {
     /// Whether it is one of the wizards (a Helm release's or a workload's change: a big
     /// dialog that stays while the change rolls out).
     pub fn is_wizard(&self) -> bool {
+        // An edit needs the room too: its editor, then its diff.
         self.act.watched().is_some()
+            || matches!(
+                self.act,
+                Act::Edit { .. } | Act::PortForward { .. } | Act::Exec { .. }
+            )
     }
 
     /// Takes the typed conf: checked as Airflow will read it (a JSON object) before anything

@@ -90,6 +90,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects.extend(tool::tick(state, now));
             effects
         }
+        Action::ExternallyEdited(result) => tool::externally_edited(state, result),
         Action::Drawn(next) => {
             state.redraw_at = next;
             Vec::new()
@@ -551,7 +552,9 @@ fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 | PromptKind::UpgradeValues
                 | PromptKind::ValuesEditor
                 | PromptKind::Image
-                | PromptKind::Replicas => tool::enter(state, prompt),
+                | PromptKind::Replicas
+                | PromptKind::Ports
+                | PromptKind::Container => tool::enter(state, prompt),
             }
         }
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
@@ -656,6 +659,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
         Command::Airflow => tool::open(state, super::tool::Level::Dags),
         Command::Airbyte => tool::open(state, super::tool::Level::Connections),
         Command::Helm => tool::open(state, super::tool::Level::Releases),
+        Command::PortForwards => tool::open(state, super::tool::Level::Forwards),
         Command::Runs(words) => {
             let view = RunsView::new(state.runs.clone(), &words, None);
             // `:runs failed` on the runs view narrows it in place: esc still goes back to
@@ -1002,10 +1006,16 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         | Intent::PrettyJson
         | Intent::OnlyMatching
         | Intent::Mark
-        | Intent::Copy
         | Intent::Save => return Vec::new(),
+        Intent::Copy => return copy(state),
         Intent::Trigger => return trigger::start(state),
-        Intent::Restart | Intent::Scale | Intent::Delete | Intent::Kill => {
+        Intent::Restart
+        | Intent::Scale
+        | Intent::Delete
+        | Intent::Kill
+        | Intent::Edit
+        | Intent::PortForward
+        | Intent::Shell => {
             return tool::table_act(state, intent);
         }
         Intent::Incident => return open_incident(state),
@@ -1439,6 +1449,38 @@ fn finding_object(
 /// Most bytes copied through OSC 52: terminals cap the sequence (xterm and tmux near 100 kB
 /// once base64 grows it by a third).
 const COPY_LIMIT: usize = 74_000;
+
+/// `c` outside the logs: the name of the row under the cursor, or the whole document
+/// (Secret values masked), to the clipboard through the terminal.
+fn copy(state: &mut AppState) -> Vec<Effect> {
+    let (text, what) = match state.top() {
+        View::Table(table) => match table.selected_row() {
+            Some(row) => (row.key.name.to_string(), format!("name {}", row.key.name)),
+            None => return Vec::new(),
+        },
+        View::Tool(view) => match view.selected_row() {
+            Some(row) => (row.name().to_string(), format!("name {}", row.name())),
+            None => return Vec::new(),
+        },
+        View::Document(doc) if doc.object.is_some() => {
+            let text = doc.copy_text();
+            let what = format!("{} ({} lines)", doc.title(), text.lines().count());
+            (text, what)
+        }
+        _ => return Vec::new(),
+    };
+    state.changed();
+    if text.len() > COPY_LIMIT {
+        state.flash(
+            "too long for the terminal's clipboard (OSC 52, about 74 kB at most); \
+             kubectl get -o yaml writes it to a file",
+            true,
+        );
+        return Vec::new();
+    }
+    state.flash(format!("copied {what} to the clipboard"), false);
+    vec![Effect::Clipboard(text)]
+}
 
 /// What the log keys do: open the logs of what is under the cursor (anywhere), and in the
 /// log view follow, window, timestamps, search hits, selection, copy and save. `None` for

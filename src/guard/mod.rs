@@ -44,6 +44,9 @@ pub struct Mutation {
     /// The change is made outside Kubernetes (an Airflow reached by its own URL): no
     /// Kubernetes access to check; the tool's own authentication decides.
     pub outside_cluster: bool,
+    /// Opens a way in but changes nothing (a port-forward): allowed in read-only mode, still
+    /// checked against RBAC and recorded.
+    pub changes_nothing: bool,
 }
 
 impl Mutation {
@@ -54,7 +57,14 @@ impl Mutation {
             parameters: Vec::new(),
             access: Vec::new(),
             outside_cluster: false,
+            changes_nothing: false,
         }
+    }
+
+    /// Marks an action that changes nothing in the cluster (see `changes_nothing`).
+    pub fn changes_nothing(mut self) -> Mutation {
+        self.changes_nothing = true;
+        self
     }
 
     /// Marks a change made through a tool's own URL, not the Kubernetes API.
@@ -277,7 +287,12 @@ impl Guard {
     /// audit log (it must be writable before anything runs). A refusal is recorded here; an
     /// approval says which confirmation the caller must obtain.
     pub async fn check(&self, mutation: &Mutation) -> Result<Approval, Refusal> {
-        if let Some(reason) = self.inner.policy.readonly_reason() {
+        if let Some(reason) = self
+            .inner
+            .policy
+            .readonly_reason()
+            .filter(|_| !mutation.changes_nothing)
+        {
             // Who we are is not worth a request to a cluster we promised not to touch.
             let user = self.known_user();
             return Err(self.refuse(mutation, &user, RefusalReason::ReadOnly(reason)));

@@ -127,7 +127,7 @@ pub fn diff_revisions(from: &HelmRelease, to: &HelmRelease) -> Vec<String> {
 }
 
 /// The changed lines of `old` → `new` with a little context, hunks apart by `…`.
-fn changes(old: &[String], new: &[String]) -> Vec<String> {
+pub(crate) fn changes(old: &[String], new: &[String]) -> Vec<String> {
     let (old, new) = (old.join("\n"), new.join("\n"));
     let diff = TextDiff::from_lines(&old, &new);
     let mut out = Vec::new();

@@ -53,3 +53,15 @@ pub fn line_of<'a>(screen: &'a str, what: &str) -> &'a str {
         .find(|l| l.contains(what))
         .unwrap_or_else(|| panic!("no line with {what:?}:\n{screen}"))
 }
+
+/// The cockpit with its guard: the audit log in `audit`, read-only or not.
+pub async fn guarded(sim: &RunningSim, audit: &std::path::Path, readonly: bool) -> Harness {
+    let safety = Safety {
+        policies: strata::guard::Policies {
+            cli_readonly: readonly,
+            ..strata::guard::Policies::default()
+        },
+        audit_log: Some(audit.join("audit.jsonl")),
+    };
+    cockpit(sim, 160, 40, Some(safety)).await
+}

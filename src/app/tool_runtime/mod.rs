@@ -76,6 +76,9 @@ pub(crate) struct Tools {
     airbyte: Slot<airbyte::Session>,
     typed_airflow: Arc<Mutex<Option<crate::tools::airflow::Credentials>>>,
     typed_airbyte: Arc<Mutex<Option<crate::tools::airbyte::Credentials>>>,
+    /// The port-forwards running on this connection (dropped, they stop: on quit and on a
+    /// context switch).
+    forwards: Arc<Mutex<Vec<crate::cluster::forward::Forward>>>,
 }
 
 /// A signed-in tool.
@@ -149,6 +152,12 @@ impl Tools {
                     result: helm::load(&reach.kube, &level).await,
                 };
             }
+            Tool::Rollout if level == Level::Forwards => {
+                return Action::ToolLoaded {
+                    generation,
+                    result: Ok(self.forwards_page()),
+                };
+            }
             Tool::Rollout => {
                 return Action::ToolLoaded {
                     generation,
@@ -200,7 +209,15 @@ impl Tools {
         if act.tool() == Tool::Rollout {
             let mutation = rollout::mutation(act)?;
             let approval = guard.check(&mutation).await.map_err(|r| r.to_string())?;
-            return Ok(approved(approval, vec![format!("{}.", act.describe())]));
+            let mut preview = vec![format!("{}.", act.describe())];
+            if let Act::Edit {
+                original, edited, ..
+            } = act
+            {
+                preview.push("── what the edit changes".into());
+                preview.extend(crate::cluster::edit::diff(original, edited));
+            }
+            return Ok(approved(approval, preview));
         }
         let session = self
             .session(reach, act.tool())
@@ -229,6 +246,9 @@ impl Tools {
     ) -> Result<String, String> {
         let confirmed = approval.confirmed(answer).map_err(|r| r.to_string())?;
         let done = match act.tool() {
+            Tool::Rollout if matches!(act, Act::PortForward { .. }) => {
+                self.forward(&reach.kube, act).await
+            }
             Tool::Rollout => rollout::send(&reach.kube, act).await,
             Tool::Helm if matches!(act, Act::Upgrade { .. }) => helm::upgrade(reach, act).await,
             Tool::Helm => helm::rollback(reach, guard, act, answer).await,
@@ -244,6 +264,82 @@ impl Tools {
                 "{said}, but it could not be recorded in the audit log: {audit}"
             )),
             (_, Err(error)) => Err(error),
+        }
+    }
+
+    /// Starts a port-forward in the background, to the pod the act names (a Service's: a
+    /// ready pod behind it, read now).
+    async fn forward(&self, kube: &Client, act: &Act) -> Result<String, String> {
+        let Act::PortForward {
+            kind,
+            namespace,
+            name,
+            ports,
+        } = act
+        else {
+            return Err("not a port-forward".into());
+        };
+        let (local, remote) = crate::cluster::forward::parse_ports(ports)?;
+        let (pod, _) = crate::cluster::forward::resolve(kube, kind, namespace, name).await?;
+        let forward =
+            crate::cluster::forward::Forward::start(kube, namespace, &pod, local, remote).await?;
+        let said = format!(
+            "forwarding 127.0.0.1:{} to {namespace}/{pod}:{remote} (:pf lists it; ctrl-d there \
+             stops it)",
+            forward.local
+        );
+        if let Ok(mut forwards) = self.forwards.lock() {
+            forwards.push(forward);
+        }
+        Ok(said)
+    }
+
+    /// The forwards as rows of `:pf`: the local port is the row's id.
+    fn forwards_page(&self) -> super::tool::Page {
+        let rows = self
+            .forwards
+            .lock()
+            .map(|forwards| {
+                forwards
+                    .iter()
+                    .map(|f| super::tool::Row {
+                        state: Some(
+                            if f.last_error().is_some() {
+                                "error"
+                            } else {
+                                "active"
+                            }
+                            .into(),
+                        ),
+                        namespace: f.namespace.clone(),
+                        label: format!("{} 127.0.0.1:{} → {}", f.pod, f.local, f.remote),
+                        moved: format!("{} conn · {} B", f.connections(), f.bytes()),
+                        note: f.last_error().unwrap_or_default(),
+                        started: Some(f.since),
+                        ..super::tool::Row::new(f.local.to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        super::tool::Page {
+            source: "this Strata".into(),
+            namespace: None,
+            rows,
+        }
+    }
+
+    /// Stops the forward on `local`; what to tell the operator.
+    pub(crate) fn stop_forward(&self, local: u16) -> String {
+        let stopped = self.forwards.lock().ok().and_then(|mut forwards| {
+            let at = forwards.iter().position(|f| f.local == local)?;
+            Some(forwards.remove(at))
+        });
+        match stopped {
+            Some(f) => format!(
+                "stopped forwarding 127.0.0.1:{local} to {}/{}:{}",
+                f.namespace, f.pod, f.remote
+            ),
+            None => format!("no forward on 127.0.0.1:{local}"),
         }
     }
 
@@ -280,6 +376,27 @@ pub(crate) async fn release_values(kube: &Client, act: &Act) -> Result<String, S
     match act {
         Act::SetImage { .. } => rollout::image_to_edit(kube, act).await,
         Act::Scale { .. } => rollout::replicas_to_edit(kube, act).await,
+        Act::Edit {
+            resource,
+            namespace,
+            name,
+            ..
+        } => crate::cluster::edit::read(kube, resource, namespace, name).await,
+        Act::Exec { namespace, pod, .. } => crate::cluster::exec::containers(kube, namespace, pod)
+            .await
+            .map(|names| names.join(" ")),
+        // The port offered: the container's (or the Service's target), as both ends.
+        Act::PortForward {
+            kind,
+            namespace,
+            name,
+            ..
+        } => crate::cluster::forward::resolve(kube, kind, namespace, name)
+            .await
+            .map(|(_, port)| match port {
+                0 => String::new(),
+                port => format!("{port}:{port}"),
+            }),
         _ => helm::user_values(kube, act).await,
     }
 }

@@ -55,6 +55,20 @@ fn workload_of(act: &Act) -> Result<(WorkloadKind, String, String), String> {
     }
 }
 
+/// The right to `verb` an object of any kind, and its namespace (none: cluster-scoped).
+fn object_access<'a>(
+    verb: &str,
+    resource: &crate::cluster::ResourceKind,
+    namespace: &'a str,
+) -> (Option<&'a str>, Access) {
+    let scope = (!namespace.is_empty()).then_some(namespace);
+    let mut access = Access::new(verb, &resource.group, &resource.plural);
+    if let Some(namespace) = scope {
+        access = access.in_namespace(namespace);
+    }
+    (scope, access)
+}
+
 /// The guard's record of an undo or an image bump: the workload, the revision or image, and
 /// the right to update it.
 pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
@@ -65,16 +79,58 @@ pub(super) fn mutation(act: &Act) -> Result<Mutation, String> {
         force,
     } = act
     {
-        let scope = (!namespace.is_empty()).then_some(namespace.as_str());
-        let mut access = Access::new("delete", &resource.group, &resource.plural);
-        if let Some(namespace) = scope {
-            access = access.in_namespace(namespace);
-        }
+        let (scope, access) = object_access("delete", resource, namespace);
         return Ok(Mutation::new(
             if *force { "delete.force" } else { "delete" },
             Target::new(&resource.kind, scope, name),
         )
         .needs(access));
+    }
+    if let Act::Exec {
+        namespace,
+        pod,
+        container,
+    } = act
+    {
+        return Ok(
+            Mutation::new("exec", Target::new("Pod", Some(namespace), pod))
+                .parameter("container", container.clone())
+                .needs(
+                    Access::new("create", "", "pods")
+                        .subresource("exec")
+                        .in_namespace(namespace),
+                ),
+        );
+    }
+    if let Act::PortForward {
+        kind,
+        namespace,
+        name,
+        ports,
+    } = act
+    {
+        return Ok(
+            Mutation::new("port-forward", Target::new(kind, Some(namespace), name))
+                .parameter("ports", ports.clone())
+                .needs(Access::port_forward(namespace))
+                .changes_nothing(),
+        );
+    }
+    if let Act::Edit {
+        resource,
+        namespace,
+        name,
+        original,
+        ..
+    } = act
+    {
+        let (scope, access) = object_access("update", resource, namespace);
+        let version = crate::cluster::edit::resource_version(original).unwrap_or_default();
+        return Ok(
+            Mutation::new("edit", Target::new(&resource.kind, scope, name))
+                .parameter("resourceVersion", version)
+                .needs(access),
+        );
     }
     let (kind, namespace, name) = workload_of(act)?;
     let (namespace, name) = (namespace.as_str(), name.as_str());
@@ -140,6 +196,28 @@ pub(super) async fn send(kube: &Client, act: &Act) -> Result<String, String> {
     } = act
     {
         return rollout::delete(kube, resource, namespace, name, *force).await;
+    }
+    // The shell itself runs in the cockpit's terminal; what is recorded is its opening.
+    if let Act::Exec {
+        namespace,
+        pod,
+        container,
+    } = act
+    {
+        return Ok(format!(
+            "opening a shell in {namespace}/{pod} ({container})…"
+        ));
+    }
+    if let Act::Edit {
+        resource,
+        namespace,
+        name,
+        original,
+        edited,
+    } = act
+    {
+        return crate::cluster::edit::replace(kube, resource, namespace, name, original, edited)
+            .await;
     }
     let (kind, namespace, name) = workload_of(act)?;
     let (namespace, name) = (namespace.as_str(), name.as_str());

@@ -329,6 +329,19 @@ fn favourites_come_from_the_cluster_and_digits_switch_namespace() {
     assert!(state.flash.as_ref().unwrap().text.contains("no favourite"));
 }
 
+/// The Secret `platform/db` (password `hunter2`) arrives for the document `generation`.
+fn fetched_secret(state: &mut AppState, generation: u64) {
+    fetched(
+        state,
+        generation,
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "platform"},
+            "data": {"password": "aHVudGVyMg=="}
+        }),
+    );
+}
+
 #[test]
 fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
     let mut state = state();
@@ -342,15 +355,7 @@ fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
         panic!("{effects:?}");
     };
     assert_eq!(key, RowKey::new("platform", "db"));
-    fetched(
-        &mut state,
-        generation,
-        serde_json::json!({
-            "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": "db", "namespace": "platform"},
-            "data": {"password": "aHVudGVyMg=="}
-        }),
-    );
+    fetched_secret(&mut state, generation);
     let text = |state: &AppState| match state.top() {
         View::Document(doc) => doc.lines.join("\n"),
         _ => panic!("a document on top"),
@@ -363,6 +368,40 @@ fn describe_fetches_the_object_and_secrets_are_revealed_on_purpose() {
     assert!(
         press(&mut state, "esc").is_empty(),
         "the table's watch kept running"
+    );
+}
+
+#[test]
+fn c_copies_a_rows_name_and_a_whole_document_with_secrets_still_masked() {
+    let mut state = state();
+    command(&mut state, "secrets");
+    rows(&mut state, resynced(vec![row("platform", "db")]));
+    assert_eq!(press(&mut state, "c"), [Effect::Clipboard("db".into())]);
+    let Some(Effect::FetchObject { generation, .. }) = press(&mut state, "y").first().cloned()
+    else {
+        panic!("a fetch");
+    };
+    fetched_secret(&mut state, generation);
+    press(&mut state, "x");
+    let copied = match press(&mut state, "c").as_slice() {
+        [Effect::Clipboard(text)] => text.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        copied.contains("kind: Secret") && copied.contains("password"),
+        "{copied}"
+    );
+    assert!(
+        !copied.contains("hunter2") && !copied.contains("aHVudGVyMg"),
+        "{copied}"
+    );
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("copied yaml db")
     );
 }
 

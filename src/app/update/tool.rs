@@ -130,6 +130,19 @@ pub(super) fn intent(state: &mut AppState, intent: Intent, rows: usize) -> Optio
                 Vec::new()
             }
         },
+        // The forwards: ctrl-d stops the one under the cursor (its row id is its local port).
+        Intent::Delete if view.level == Level::Forwards => {
+            match view.selected_row().and_then(|r| r.id.parse().ok()) {
+                Some(local) => vec![
+                    Effect::StopForward(local),
+                    Effect::ToolLoad {
+                        generation: view.generation,
+                        level: Level::Forwards,
+                    },
+                ],
+                None => Vec::new(),
+            }
+        }
         Intent::ClearFailed => {
             let Some((dag_id, run_id)) = view.run() else {
                 state.flash("C clears a run's failed tasks: pick a run of a DAG", false);
@@ -167,6 +180,43 @@ pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             name,
             replicas: 0,
         },
+        Intent::Edit if resource.group.is_empty() && resource.plural == "secrets" => {
+            state.flash(
+                "Secrets are not edited here: their values are masked in Strata, and an edit \
+                 would write the masks back; use kubectl for a Secret",
+                true,
+            );
+            state.changed();
+            return Vec::new();
+        }
+        Intent::Shell if kind != "Pod" => {
+            state.flash("x opens a shell in a pod's container: pick a pod", false);
+            state.changed();
+            return Vec::new();
+        }
+        Intent::Shell => Act::Exec {
+            namespace,
+            pod: name,
+            container: String::new(),
+        },
+        Intent::PortForward if kind != "Pod" && kind != "Service" => {
+            state.flash("F forwards a port of a pod or a service", false);
+            state.changed();
+            return Vec::new();
+        }
+        Intent::PortForward => Act::PortForward {
+            kind,
+            namespace,
+            name,
+            ports: String::new(),
+        },
+        Intent::Edit => Act::Edit {
+            resource,
+            namespace,
+            name,
+            original: String::new(),
+            edited: String::new(),
+        },
         Intent::Kill if kind != "Pod" => {
             state.flash("ctrl-k force-deletes a pod; ctrl-d deletes anything", false);
             state.changed();
@@ -179,7 +229,8 @@ pub(super) fn table_act(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             force: intent == Intent::Kill,
         },
     };
-    if let Act::Scale { .. } = act {
+    // Scale edits the replicas asked now, an edit the object as it is now: read first.
+    if let Act::Scale { .. } | Act::Edit { .. } | Act::PortForward { .. } | Act::Exec { .. } = act {
         state.tool_draft = Some(ToolDraft::new(act.clone(), Stage::Checking));
         state.changed();
         return vec![Effect::ToolValues(act)];
@@ -271,6 +322,11 @@ pub(super) fn wizard_intent(
                 },
             ));
         }
+        // From an edit's result (a conflict): read the object again, the edit kept.
+        Intent::Edit if draft.stage == Stage::Done && matches!(draft.act, Act::Edit { .. }) => {
+            state.tool_draft = None;
+            return Some(table_act(state, Intent::Edit));
+        }
         Intent::Upgrade if draft.stage == Stage::Refused => {
             let act = draft.act.clone();
             if matches!(act, Act::Upgrade { .. }) {
@@ -305,11 +361,21 @@ pub(super) fn values_read(
         return Vec::new();
     }
     match result {
+        Ok(text) if matches!(act, Act::Edit { .. }) => return open_editor(state, text),
         Ok(text) => {
             // What was read goes in the input it was read for.
             let (stage, prompt) = match act {
                 Act::SetImage { .. } => (Stage::Target, Prompt::new(PromptKind::Image, &text)),
                 Act::Scale { .. } => (Stage::Target, Prompt::new(PromptKind::Replicas, &text)),
+                Act::PortForward { .. } => (Stage::Target, Prompt::new(PromptKind::Ports, &text)),
+                // The pod's containers, the first offered.
+                Act::Exec { .. } => {
+                    let first = text.split_whitespace().next().unwrap_or_default();
+                    if let Some(draft) = state.tool_draft.as_mut() {
+                        draft.preview = vec![format!("containers: {}", text.replace(' ', ", "))];
+                    }
+                    (Stage::Target, Prompt::new(PromptKind::Container, first))
+                }
                 _ => (
                     Stage::Values,
                     Prompt::editor(PromptKind::ValuesEditor, &text),
@@ -326,6 +392,127 @@ pub(super) fn values_read(
         }
     }
     Vec::new()
+}
+
+/// The change as typed goes to the guard (the dialog says so meanwhile).
+fn to_guard(draft: &mut ToolDraft) -> Vec<Effect> {
+    draft.error = None;
+    draft.stage = Stage::Checking;
+    vec![Effect::ToolCheck(draft.act.clone())]
+}
+
+/// The texts of the object edit in the dialog: as read, and as edited.
+fn edit_texts(state: &mut AppState) -> Option<(&mut String, &mut String)> {
+    match &mut state.tool_draft.as_mut()?.act {
+        Act::Edit {
+            original, edited, ..
+        } => Some((original, edited)),
+        _ => None,
+    }
+}
+
+/// The object as read now, in the editor: the operator's kept text when an earlier edit of
+/// it was not applied (said so), else the object.
+fn open_editor(state: &mut AppState, text: String) -> Vec<Effect> {
+    let Some((original, edited)) = edit_texts(state) else {
+        return Vec::new();
+    };
+    *original = text.clone();
+    *edited = text;
+    let Some(draft) = state.tool_draft.as_mut() else {
+        return Vec::new();
+    };
+    let same = |kept: &Act| match (kept, &draft.act) {
+        (
+            Act::Edit {
+                resource: r1,
+                namespace: n1,
+                name: m1,
+                ..
+            },
+            Act::Edit {
+                resource: r2,
+                namespace: n2,
+                name: m2,
+                ..
+            },
+        ) => r1 == r2 && n1 == n2 && m1 == m2,
+        _ => false,
+    };
+    if let Some(Act::Edit { edited: kept, .. }) = state.kept_edit.take().filter(same)
+        && let Act::Edit { edited, .. } = &mut draft.act
+    {
+        *edited = kept;
+        draft.error = Some(
+            "your earlier edit, kept; the object was read again: the diff is against the \
+             server's version now"
+                .into(),
+        );
+    }
+    draft.stage = Stage::Values;
+    let text = match &draft.act {
+        Act::Edit { edited, .. } => edited.clone(),
+        _ => String::new(),
+    };
+    if state.external_editor.is_some() {
+        return vec![Effect::ExternalEdit(text)];
+    }
+    state.prompt = Some(Prompt::editor(PromptKind::ValuesEditor, &text));
+    Vec::new()
+}
+
+/// The operator's editor closed: its text is settled as if saved in the built-in one (which
+/// opens on it when it does not parse, so nothing typed is lost).
+pub(super) fn externally_edited(
+    state: &mut AppState,
+    result: Result<String, String>,
+) -> Vec<Effect> {
+    let Some(act) = state
+        .tool_draft
+        .as_ref()
+        .map(|d| d.act.clone())
+        .filter(|a| matches!(a, Act::Edit { .. }))
+    else {
+        return Vec::new();
+    };
+    state.changed();
+    match result {
+        Ok(text) => settle_edit(state, Prompt::editor(PromptKind::ValuesEditor, &text)),
+        Err(error) => {
+            state.kept_edit = Some(act);
+            state.tool_draft = None;
+            state.flash(error, true);
+            Vec::new()
+        }
+    }
+}
+
+/// Ctrl-s in an object's editor: no change closes it, invalid YAML stays in the editor with
+/// what is wrong, a change is diffed and asked of the guard.
+fn settle_edit(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
+    let text = prompt.text();
+    let Some((original, edited)) = edit_texts(state) else {
+        return Vec::new();
+    };
+    *edited = text.clone();
+    let checked = crate::cluster::edit::check(original, &text);
+    let Some(draft) = state.tool_draft.as_mut() else {
+        return Vec::new();
+    };
+    match checked {
+        Ok(crate::cluster::edit::Checked::Unchanged) => {
+            let said = format!("no change: nothing sent ({})", draft.act.describe());
+            state.tool_draft = None;
+            state.flash(said, false);
+            Vec::new()
+        }
+        Ok(crate::cluster::edit::Checked::Changed(_)) => to_guard(draft),
+        Err(error) => {
+            draft.error = Some(error);
+            state.prompt = Some(prompt);
+            Vec::new()
+        }
+    }
 }
 
 /// A Helm change under way: the release as watched now.
@@ -465,6 +652,10 @@ pub(super) fn approved(
             }
         }
         Err(error) => {
+            // A refused edit keeps its text for the next `e` on the object.
+            if let Act::Edit { .. } = act {
+                state.kept_edit = Some(act.clone());
+            }
             state.tool_draft = None;
             state.flash(error, true);
         }
@@ -614,9 +805,7 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 return Vec::new();
             }
             *values = choice;
-            draft.error = None;
-            draft.stage = Stage::Checking;
-            vec![Effect::ToolCheck(draft.act.clone())]
+            to_guard(draft)
         }
         PromptKind::Image => match crate::app::tool::parse_image(&text) {
             Ok((container, image)) => {
@@ -629,9 +818,31 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                     *c = container;
                     *i = image;
                 }
-                draft.error = None;
-                draft.stage = Stage::Checking;
-                vec![Effect::ToolCheck(draft.act.clone())]
+                to_guard(draft)
+            }
+            Err(error) => {
+                draft.error = Some(error);
+                state.prompt = Some(prompt);
+                Vec::new()
+            }
+        },
+        PromptKind::Container if !text.trim().is_empty() => {
+            if let Act::Exec { container, .. } = &mut draft.act {
+                *container = text.trim().to_string();
+            }
+            to_guard(draft)
+        }
+        PromptKind::Container => {
+            draft.error = Some("name a container".into());
+            state.prompt = Some(prompt);
+            Vec::new()
+        }
+        PromptKind::Ports => match crate::cluster::forward::parse_ports(&text) {
+            Ok((local, remote)) => {
+                if let Act::PortForward { ports, .. } = &mut draft.act {
+                    *ports = format!("{local}:{remote}");
+                }
+                to_guard(draft)
             }
             Err(error) => {
                 draft.error = Some(error);
@@ -644,9 +855,7 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 if let Act::Scale { replicas, .. } = &mut draft.act {
                     *replicas = count;
                 }
-                draft.error = None;
-                draft.stage = Stage::Checking;
-                vec![Effect::ToolCheck(draft.act.clone())]
+                to_guard(draft)
             }
             _ => {
                 draft.error = Some("a number of replicas, 0 or more".into());
@@ -654,6 +863,9 @@ pub(super) fn enter(state: &mut AppState, prompt: Prompt) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        PromptKind::ValuesEditor if matches!(draft.act, Act::Edit { .. }) => {
+            settle_edit(state, prompt)
+        }
         PromptKind::ValuesEditor => {
             if let Act::Upgrade { values, .. } = &mut draft.act {
                 *values = ValuesChoice::Edited(text);
@@ -719,6 +931,12 @@ pub(super) fn cancel(state: &mut AppState) {
 
 /// Esc in the values editor: what was typed is kept for the next `U` on the release.
 pub(super) fn keep_edited(state: &mut AppState, text: String) {
+    if let Some(draft) = state.tool_draft.as_mut()
+        && let Act::Edit { edited, .. } = &mut draft.act
+    {
+        *edited = text.clone();
+        state.kept_edit = Some(draft.act.clone());
+    }
     if let Some(Act::Upgrade { values, .. }) = state.tool_draft.as_mut().map(|d| &mut d.act) {
         *values = ValuesChoice::Edited(text);
     }
@@ -733,6 +951,28 @@ pub(super) fn acted(
 ) -> Vec<Effect> {
     if !answers_current(state, act) {
         return Vec::new();
+    }
+    // An edit not applied is kept for the next `e` on the object; one applied is done.
+    if let Act::Edit { .. } = act {
+        state.kept_edit = result.is_err().then(|| act.clone());
+    }
+    // The guard said yes and recorded it: the terminal goes to the shell.
+    if let (
+        Act::Exec {
+            namespace,
+            pod,
+            container,
+        },
+        Ok(said),
+    ) = (act, &result)
+    {
+        state.tool_draft = None;
+        state.flash(said.clone(), false);
+        return vec![Effect::Shell {
+            namespace: namespace.clone(),
+            pod: pod.clone(),
+            container: container.clone(),
+        }];
     }
     if let Some(draft) = state.tool_draft.as_mut().filter(|d| d.is_wizard()) {
         // The wizard ends on its result and the release's health; esc closes it.

@@ -103,6 +103,9 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
             (Some(_), Level::Revision { .. }) => "This revision is empty.",
             (Some(_), Level::Diff { .. }) => "No difference.",
             (Some(_), Level::Rollouts { .. }) => "No revision kept (revisionHistoryLimit 0?).",
+            (Some(_), Level::Forwards) => {
+                "No port-forward running: F on a pod or a service starts one."
+            }
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), body_area);
         return;
@@ -311,6 +314,45 @@ pub fn render(view: &ToolView, now: DateTime<Utc>, theme: &Theme, frame: &mut Fr
                         Line::styled(ago(row.started, now), theme.muted),
                         Line::styled(cell(&row.detail, width), theme.text),
                         Line::styled(cell(&row.note, width), theme.muted),
+                    ])
+                })
+                .collect(),
+        ),
+        Level::Forwards => (
+            vec![
+                "STATE",
+                "NAMESPACE",
+                "POD · PORTS",
+                "SINCE",
+                "THROUGH",
+                "LAST ERROR",
+            ],
+            vec![
+                Constraint::Length(7),
+                Constraint::Length(16),
+                Constraint::Length(44),
+                Constraint::Length(7),
+                Constraint::Length(20),
+                Constraint::Fill(1),
+            ],
+            shown
+                .iter()
+                .map(|row| {
+                    let failing = row.state.as_deref() == Some("error");
+                    TableRow::new(vec![
+                        Line::styled(
+                            row.state.clone().unwrap_or_default(),
+                            if failing {
+                                theme.status.failed
+                            } else {
+                                theme.status.running
+                            },
+                        ),
+                        Line::styled(cell(&row.namespace, 16), theme.muted),
+                        Line::styled(cell(row.name(), 44), theme.text),
+                        Line::styled(ago(row.started, now), theme.muted),
+                        Line::styled(row.moved.clone(), theme.text),
+                        Line::styled(cell(&row.note, width), theme.status.failed),
                     ])
                 })
                 .collect(),

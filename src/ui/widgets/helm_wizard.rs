@@ -57,6 +57,15 @@ fn title(act: &Act) -> String {
         Act::SetImage { name, .. } => format!(" rollout · set image {} ", sanitize(name)),
         Act::Restart { name, .. } => format!(" rollout · restart {} ", sanitize(name)),
         Act::Scale { name, .. } => format!(" scale {} ", sanitize(name)),
+        Act::Exec { pod, container, .. } => {
+            format!(" shell · {} {} ", sanitize(pod), sanitize(container))
+        }
+        Act::PortForward { kind, name, .. } => {
+            format!(" port-forward {} {} ", sanitize(kind), sanitize(name))
+        }
+        Act::Edit { resource, name, .. } => {
+            format!(" edit {} {} ", sanitize(&resource.kind), sanitize(name))
+        }
         _ => format!(" helm · {} ", sanitize(act.subject())),
     }
 }
@@ -100,6 +109,15 @@ fn component_health(state: &AppState, act: &Act, theme: &Theme) -> Vec<Line<'sta
 /// What each stage's keys do.
 fn hints(draft: &ToolDraft, prompt: Option<PromptKind>) -> Vec<(&'static str, &'static str)> {
     match (draft.stage, prompt) {
+        (_, Some(PromptKind::ValuesEditor)) if matches!(draft.act, Act::Edit { .. }) => vec![
+            ("ctrl-s", "diff, then confirm"),
+            ("esc", "cancel (kept for the next e)"),
+        ],
+        (Stage::Done, _) if matches!(draft.act, Act::Edit { .. }) => vec![
+            ("e", "re-open (a kept edit comes back)"),
+            ("↑↓", "read"),
+            ("esc", "close"),
+        ],
         (_, Some(PromptKind::ValuesEditor)) => {
             vec![
                 ("ctrl-s", "plan with these values"),
@@ -159,7 +177,23 @@ fn target_lines(
     if prompt == Some(PromptKind::Image) {
         return image_lines(draft, theme);
     }
-    if prompt == Some(PromptKind::Replicas) {
+    let question = match prompt {
+        Some(PromptKind::Ports) => Some(
+            "Which ports? LOCAL:REMOTE (the container's port is offered as both). \
+             127.0.0.1:LOCAL is forwarded in the background until stopped in :pf or Strata \
+             quits; it changes nothing in the cluster, so read-only mode allows it.",
+        ),
+        Some(PromptKind::Container) => Some(
+            "Which container? The terminal is handed to a shell in it (sh, else bash); exit \
+             it to come back here. Refused in read-only mode: a shell can change anything.",
+        ),
+        Some(PromptKind::Replicas) => Some(
+            "How many replicas? (what it asks for now is shown; 0 stops it without deleting \
+             it). The pods are then watched and judged.",
+        ),
+        _ => None,
+    };
+    if let Some(question) = question {
         let mut lines = Vec::new();
         if let Some(error) = &draft.error {
             lines.push(Line::styled(
@@ -167,11 +201,13 @@ fn target_lines(
                 theme.message_error,
             ));
         }
-        lines.push(Line::styled(
-            "How many replicas? (what it asks for now is shown; 0 stops it without deleting \
-             it). The pods are then watched and judged.",
-            theme.muted,
-        ));
+        lines.push(Line::styled(question, theme.muted));
+        lines.extend(
+            draft
+                .preview
+                .iter()
+                .map(|l| Line::styled(sanitize(l).into_owned(), theme.text)),
+        );
         return lines;
     }
     let Act::Upgrade {
@@ -254,6 +290,8 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
                 | PromptKind::ToolConfirm
                 | PromptKind::Image
                 | PromptKind::Replicas
+                | PromptKind::Ports
+                | PromptKind::Container
         )
     });
     let kind = prompt.map(|p| p.kind);
@@ -273,6 +311,8 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
             PromptKind::UpgradeValues => "values 1-3 ▸ ",
             PromptKind::Image => "image ▸ ",
             PromptKind::Replicas => "replicas ▸ ",
+            PromptKind::Ports => "LOCAL:REMOTE ▸ ",
+            PromptKind::Container => "container ▸ ",
             _ => "confirm ▸ ",
         };
         dialog::input_line(prompt, label, theme, frame, parts.input);
@@ -284,6 +324,20 @@ pub fn render(state: &AppState, draft: &ToolDraft, theme: &Theme, frame: &mut Fr
     }
     let mut area = parts.detail;
     if let Some(editor) = prompt.filter(|p| p.kind == PromptKind::ValuesEditor) {
+        // What is wrong with the text (it stays in the editor), above it.
+        if let Some(error) = &draft.error {
+            let [said, rest] =
+                Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!("✖ {}", sanitize(error)),
+                    theme.message_error,
+                ))
+                .wrap(Wrap { trim: true }),
+                said,
+            );
+            area = rest;
+        }
         let mut textarea = editor.input.clone();
         textarea.set_style(theme.text);
         textarea.set_cursor_line_style(theme.prompt);

@@ -26,7 +26,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             | PromptKind::UpgradeValues
             | PromptKind::ValuesEditor
             | PromptKind::Image
-            | PromptKind::Replicas => return,
+            | PromptKind::Replicas
+            | PromptKind::Ports
+            | PromptKind::Container => return,
         };
         let [label, input, rest] = Layout::horizontal([
             Constraint::Length(2),
