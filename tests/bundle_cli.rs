@@ -302,6 +302,19 @@ fn the_demo_bundle_holds_superset_describe_logs_and_helm_history_without_demo_se
     );
     let describe = read(&root, "describe/bi/Job-superset-init-db.txt");
     assert!(describe.contains("BackoffLimitExceeded"), "{describe}");
+    // The incident timeline of the window links both planted causes, as the screen does.
+    let incident = read(&root, "incident.txt");
+    assert!(
+        incident.contains("superset rev 3") && incident.contains("DAGSTER_MODULE_NAME"),
+        "{incident}"
+    );
+    let incident: serde_json::Value = serde_json::from_str(&read(&root, "incident.json")).unwrap();
+    assert!(
+        incident["incidents"]
+            .as_array()
+            .is_some_and(|i| i.len() >= 2),
+        "{incident}"
+    );
 
     // The demo's own credentials: every value under a password/token/secret key of every
     // Secret (Helm's storage aside) is absent from every file — but for chart defaults equal

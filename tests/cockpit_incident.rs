@@ -2,7 +2,7 @@
 //! from the layers lists what is broken with the change that preceded it — superset's failed
 //! upgrade (rev 3) and the edit of dagster's user-code ConfigMap, the demo's two planted
 //! causes — beside the change timeline; Enter on the release revision opens the rollback
-//! wizard, and on the ConfigMap edit opens the ConfigMap.
+//! wizard, and on the ConfigMap edit opens the ConfigMap; `b` writes the incident bundle.
 
 mod cockpit_support;
 
@@ -105,4 +105,51 @@ async fn the_incident_screen_links_both_planted_causes_and_opens_them() {
     ui.press("enter").unwrap();
     let screen = ui.wait_for_text("DAGSTER_MODULE_NAME:").await.unwrap();
     assert!(screen.contains("kind: ConfigMap"), "{screen}");
+
+    // `b` on the incident screen writes the bundle, its steps under the screen, then where it
+    // went: a .tar.gz that tar opens, holding the timeline the screen showed.
+    ui.press("esc").unwrap();
+    ui.wait_for_text("CHANGES — newest first").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    ui.set_bundle_dir(dir.path());
+    ui.press("b").unwrap();
+    let screen = ui
+        .wait_for("the bundle written", Duration::from_secs(90), |s| {
+            s.contains("bundle written: ") || s.contains("bundle not written")
+        })
+        .await
+        .unwrap();
+    assert!(screen.contains("bundle written: "), "{screen}");
+    let written: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let bundle = &written[0];
+    assert!(
+        bundle.to_string_lossy().ends_with(".tar.gz")
+            && screen.contains(&*bundle.file_name().unwrap().to_string_lossy()),
+        "{bundle:?}\n{screen}"
+    );
+    let out = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(bundle)
+        .arg("-C")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let root = bundle.with_file_name(
+        bundle
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".tar.gz"),
+    );
+    let timeline = std::fs::read_to_string(root.join("incident.txt")).unwrap();
+    assert!(
+        timeline.contains("superset rev 3") && timeline.contains("DAGSTER_MODULE_NAME"),
+        "{timeline}"
+    );
+    assert!(root.join("README.md").exists());
 }

@@ -124,6 +124,10 @@ pub enum Action {
         act: super::tool::Act,
         result: Result<String, String>,
     },
+    /// A step of the incident bundle being written.
+    BundleProgress(String),
+    /// The incident bundle: a line saying where it is and what is in it, or why it failed.
+    BundleWritten(Result<String, String>),
     /// A read of the incident report for the incident view `generation`.
     IncidentRead {
         generation: u64,
@@ -235,6 +239,8 @@ pub enum Intent {
     Security,
     /// `:incident`: what is broken and what changed before it.
     Incident,
+    /// Write the incident bundle (`strata bundle`) from the incident screen.
+    Bundle,
     /// Show the namespace on favourite slot 1-9.
     FavoriteNamespace(u8),
 }
@@ -296,6 +302,7 @@ impl Intent {
             Intent::Shell => "shell",
             Intent::Security => "security",
             Intent::Incident => "incident",
+            Intent::Bundle => "bundle",
             Intent::FavoriteNamespace(_) => "favorite_namespace",
         }
     }
@@ -344,6 +351,10 @@ pub enum Effect {
         scope: NamespaceScope,
         report: std::sync::Arc<crate::stack::StackReport>,
         from: chrono::DateTime<chrono::Utc>,
+    },
+    /// Write the incident bundle of `scope` (the last 2 hours) to the current folder.
+    WriteBundle {
+        scope: NamespaceScope,
     },
     /// Connect to another context of the kubeconfig.
     SwitchContext(String),
@@ -479,6 +490,7 @@ mod tests {
             Intent::Shell,
             Intent::Security,
             Intent::Incident,
+            Intent::Bundle,
         ] {
             let parsed: Intent =
                 serde_json::from_value(serde_json::Value::String(intent.name().into())).unwrap();

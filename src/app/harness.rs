@@ -81,6 +81,11 @@ impl Harness {
         self.executor.safety = safety;
     }
 
+    /// Where `b` on the incident screen writes bundles (by default the current folder).
+    pub fn set_bundle_dir(&mut self, dir: &std::path::Path) {
+        self.executor.bundle_dir = Some(dir.to_path_buf());
+    }
+
     pub fn dispatch(&mut self, action: Action) -> Result<(), HarnessError> {
         match self.executor.dispatch(&mut self.state, action) {
             Flow::Continue => Ok(()),

@@ -65,6 +65,16 @@ pub struct IncidentView {
     pub offset: usize,
     /// Identifies the latest read; older answers are ignored.
     pub generation: u64,
+    /// The incident bundle (`b`) being written or last written from this screen.
+    pub bundle: Option<BundleLine>,
+}
+
+/// The line under the incident screen while a bundle is written, and after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleLine {
+    pub text: String,
+    pub writing: bool,
+    pub failed: bool,
 }
 
 impl IncidentView {

@@ -212,6 +212,8 @@ pub(crate) struct Executor {
     handover: Option<Handover>,
     /// What reads the terminal's keys (stopped while another program has the terminal).
     terminal_input: Option<tokio::task::JoinHandle<()>>,
+    /// Where incident bundles go (`None`: the current folder, as `strata bundle`).
+    pub(crate) bundle_dir: Option<std::path::PathBuf>,
 }
 
 /// Who gets the terminal for a while.
@@ -246,6 +248,7 @@ impl Executor {
             tool_approval: Arc::default(),
             handover: None,
             terminal_input: None,
+            bundle_dir: None,
             cache: Cache::new(connection.client.clone()),
             connection,
             target,
@@ -409,6 +412,7 @@ impl Executor {
                         .await;
                 });
             }
+            Effect::WriteBundle { scope } => self.write_bundle(scope),
             Effect::FetchComponentEvents {
                 generation,
                 namespace,
@@ -878,6 +882,52 @@ impl Executor {
     /// Follows the layers in `scope`. Back on the layers, or asked again for the same scope,
     /// the running feed is kept (its watches are warm) and its latest state re-sent under
     /// the new generation; another scope replaces it.
+    /// Writes the incident bundle to the current folder (as `strata bundle` does), each step
+    /// a line under the incident screen.
+    fn write_bundle(&mut self, scope: NamespaceScope) {
+        let client = self.connection.client.clone();
+        let context = self.connection.context.clone();
+        let inbox = self.inbox.clone();
+        let dir = self.bundle_dir.clone();
+        self.tasks.spawn(async move {
+            // The layers' feed already says when the user's rules file is bad.
+            let rules = crate::status::load_rules(None)
+                .unwrap_or_else(|_| crate::stack::RuleSet::builtin());
+            let mut options = crate::bundle::BundleOptions::new(&context, scope, Arc::new(rules));
+            options.output = dir.map(|dir| {
+                dir.join(crate::bundle::default_file_name(
+                    &context,
+                    chrono::Utc::now(),
+                ))
+            });
+            let steps = inbox.clone();
+            // A full inbox drops a progress line, never the result.
+            let mut progress = move |step: crate::bundle::BundleProgress| {
+                let _ = steps.try_send(Action::BundleProgress(step.to_string()));
+            };
+            let result = crate::bundle::write_bundle(client, &options, &mut progress)
+                .await
+                .map(|summary| {
+                    let path = std::env::current_dir()
+                        .map(|dir| dir.join(&summary.path))
+                        .unwrap_or(summary.path);
+                    format!(
+                        "bundle written: {} ({}, {} files, {} values redacted{})",
+                        path.display(),
+                        crate::bundle::writer::human_bytes(summary.bytes),
+                        summary.files,
+                        summary.redactions,
+                        match summary.left_out.len() {
+                            0 => String::new(),
+                            n => format!(", {n} left out — see its README"),
+                        }
+                    )
+                })
+                .map_err(|error| error.to_string());
+            let _ = inbox.send(Action::BundleWritten(result)).await;
+        });
+    }
+
     fn follow_layers(&mut self, generation: u64, scope: NamespaceScope) {
         if let Some(feed) = &self.layers
             && feed.scope == scope

@@ -342,6 +342,30 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             show_posture(state);
             Vec::new()
         }
+        Action::BundleProgress(step) => {
+            for_incident_views(state, |line| {
+                if line.writing {
+                    line.text = step.clone();
+                }
+            });
+            Vec::new()
+        }
+        Action::BundleWritten(result) => {
+            let (text, failed) = match result {
+                Ok(text) => (text, false),
+                Err(error) => (format!("bundle not written: {error}"), true),
+            };
+            for_incident_views(state, |line| {
+                *line = super::incident::BundleLine {
+                    text: text.clone(),
+                    writing: false,
+                    failed,
+                }
+            });
+            // Long enough to copy the path; it also stays under the incident screen.
+            state.flash_for(text, failed, 30);
+            Vec::new()
+        }
         Action::IncidentRead { generation, report } => {
             for view in state.stack.iter_mut() {
                 if let View::Incident(view) = view
@@ -376,6 +400,40 @@ fn open_rollback(state: &mut AppState, namespace: String, name: String) -> Vec<E
         },
     ));
     effects
+}
+
+/// Starts the incident bundle from the incident screen (one at a time).
+fn write_bundle(state: &mut AppState) -> Vec<Effect> {
+    let scope = state.scope.clone();
+    let View::Incident(view) = state.top_mut() else {
+        return Vec::new();
+    };
+    if view.bundle.as_ref().is_some_and(|b| b.writing) {
+        state.flash("a bundle is already being written", false);
+        return Vec::new();
+    }
+    view.bundle = Some(super::incident::BundleLine {
+        text: "starting the bundle…".into(),
+        writing: true,
+        failed: false,
+    });
+    state.changed();
+    vec![Effect::WriteBundle { scope }]
+}
+
+/// Applies `change` to the bundle line of every incident view that has one.
+fn for_incident_views(
+    state: &mut AppState,
+    mut change: impl FnMut(&mut super::incident::BundleLine),
+) {
+    for view in state.stack.iter_mut() {
+        if let View::Incident(view) = view
+            && let Some(line) = view.bundle.as_mut()
+        {
+            change(line);
+        }
+    }
+    state.changed();
 }
 
 /// Pushes `:incident` (or re-reads the one on top) and reads the report: the layers' report
@@ -1019,6 +1077,7 @@ fn intend(state: &mut AppState, intent: Intent) -> Vec<Effect> {
             return tool::table_act(state, intent);
         }
         Intent::Incident => return open_incident(state),
+        Intent::Bundle => return write_bundle(state),
         Intent::Security => {
             // The component's own findings: its name as a whole word, and its namespace.
             let component = match state.top() {

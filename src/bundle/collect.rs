@@ -52,8 +52,7 @@ enum Listed {
 }
 
 /// Writes the bundle `options` describe and says how it went; `progress` hears each step.
-/// The cockpit's incident screen calls this with its client (and its timeline in
-/// `options.extra_files`).
+/// `strata bundle` and the cockpit's incident screen (`b`) both call this.
 pub async fn write_bundle(
     client: kube::Client,
     options: &BundleOptions,
@@ -104,6 +103,25 @@ pub async fn write_bundle(
         "status.json",
         crate::status::json_text(&report, &options.context, &update.warnings),
     );
+    // The incident timeline of the same window, as `strata incident` prints it: what broke and
+    // the changes before it. Its reads that fail are warnings inside it, never the end.
+    progress(BundleProgress::Step("reading the change timeline".into()));
+    let mut incident =
+        crate::cluster::incident::read(&client, &options.scope, &report, from, now).await;
+    incident
+        .warnings
+        .extend(update.warnings.iter().map(|w| w.to_string()));
+    progress(BundleProgress::Found {
+        what: "changes in the window".into(),
+        count: incident.changes.len(),
+    });
+    writer.add(
+        "incident.json",
+        serde_json::to_string_pretty(&incident.to_json()).unwrap_or_default() + "\n",
+    );
+    writer.add("incident.txt", incident.to_text());
+    drop(incident);
+
     let runs = crate::commands::runs::select(&update.runs, None, None, Some(options.since), now);
     progress(BundleProgress::Found {
         what: "runs in the window".into(),

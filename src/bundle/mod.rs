@@ -41,8 +41,8 @@ pub struct BundleOptions {
     pub tail_lines: i64,
     /// Classification rules (the same as `strata status`).
     pub rules: std::sync::Arc<crate::stack::RuleSet>,
-    /// Files the caller adds (the incident timeline: `incident.json`, `incident.txt`):
-    /// (path in the bundle, content). Redacted and capped like the rest.
+    /// Files the caller adds (notes, a saved log): (path in the bundle, content). Redacted and
+    /// capped like the rest.
     pub extra_files: Vec<(String, Vec<u8>)>,
 }
 

@@ -58,7 +58,9 @@ const WHAT_IS_WHERE: [(&str, &str); 9] = [
     ),
     (
         "incident.",
-        "the incident timeline, from the incident screen",
+        "incident.txt / incident.json: what is broken and the changes before it (Helm \
+         revisions, rollouts, ConfigMap and Secret edits by key name, scale, schedules, nodes), as \
+         `strata incident` and the incident screen show it",
     ),
     ("", "added by the caller"),
 ];

@@ -31,8 +31,32 @@ pub fn render(view: &IncidentView, theme: &Theme, frame: &mut Frame, area: Rect)
         .title(title)
         .border_style(theme.border_focused)
         .title_style(theme.title_focused);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    // The bundle's progress (or where it went) holds the last line of the screen.
+    if let Some(bundle) = &view.bundle
+        && inner.height > 1
+    {
+        let style = match (bundle.writing, bundle.failed) {
+            (true, _) => theme.sync_pending,
+            (false, true) => theme.sync_error,
+            (false, false) => theme.sync_live,
+        };
+        let mark = if bundle.writing { "⟳ " } else { "" };
+        let last = Rect {
+            y: inner.y + inner.height - 1,
+            height: 1,
+            ..inner
+        };
+        inner.height -= 1;
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{mark}{}", sanitize(&bundle.text)),
+                style,
+            )),
+            last,
+        );
+    }
     let Some(report) = view.report.as_deref() else {
         let (text, style) = match &view.error {
             Some(error) => (format!("✗ {error}"), theme.sync_error),
