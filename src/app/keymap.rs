@@ -195,6 +195,9 @@ pub enum KeyView {
     Security,
     /// What is broken and what changed (`:incident`).
     Incident,
+    /// Every table of cluster objects (pods, deployments, any kind): where the everyday
+    /// actions on an object (delete, edit) apply.
+    Objects,
     /// Airflow's DAGs, runs and tasks (`:airflow`).
     Airflow,
     /// Airbyte's connections and jobs (`:airbyte`).
@@ -234,6 +237,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
     (KeyView::Runs, "runs"),
     (KeyView::Security, "security"),
     (KeyView::Incident, "incident"),
+    (KeyView::Objects, "objects"),
     (KeyView::Airflow, "airflow"),
     (KeyView::Airbyte, "airbyte"),
     (KeyView::Helm, "helm"),
@@ -261,7 +265,7 @@ const VIEW_NAMES: &[(KeyView, &str)] = &[
 
 impl KeyView {
     /// Every view, in help order.
-    pub const ALL: [KeyView; 31] = [
+    pub const ALL: [KeyView; 32] = [
         KeyView::Global,
         KeyView::Table,
         KeyView::Text,
@@ -270,6 +274,7 @@ impl KeyView {
         KeyView::Runs,
         KeyView::Security,
         KeyView::Incident,
+        KeyView::Objects,
         KeyView::Airflow,
         KeyView::Airbyte,
         KeyView::Helm,
@@ -328,7 +333,14 @@ impl KeyView {
             | KeyView::Helm
             | KeyView::Rollouts => Some(KeyView::Global),
             KeyView::Describe | KeyView::Yaml | KeyView::Logs => Some(KeyView::Text),
-            _ => Some(KeyView::Table),
+            // Lists of the stack's own making: navigation and filter, no object actions.
+            KeyView::Layers
+            | KeyView::Component
+            | KeyView::Runs
+            | KeyView::Security
+            | KeyView::Incident
+            | KeyView::Objects => Some(KeyView::Table),
+            _ => Some(KeyView::Objects),
         }
     }
 
@@ -1002,6 +1014,51 @@ mod tests {
             !words.contains(&"open") && !words.contains(&"filter"),
             "{words:?}"
         );
+    }
+
+    #[test]
+    fn object_actions_stay_on_object_tables_and_the_bundle_on_the_incident_screen() {
+        let keymap = Keymap::builtin();
+        let words = |view| -> Vec<String> {
+            keymap
+                .hints_in(view)
+                .into_iter()
+                .map(|(_, d)| d.to_string())
+                .collect()
+        };
+        for view in [KeyView::Pods, KeyView::ConfigMaps, KeyView::Resources] {
+            assert_eq!(
+                keymap.resolve_in(view, &key("ctrl-d")),
+                Some(Intent::Delete)
+            );
+            assert_eq!(keymap.resolve_in(view, &key("e")), Some(Intent::Edit));
+        }
+        // The stack's own lists advertise no action they cannot do.
+        for view in [KeyView::Layers, KeyView::Incident, KeyView::Runs] {
+            let shown = words(view);
+            assert!(
+                !shown.iter().any(|w| w == "delete" || w == "edit the YAML"),
+                "{view:?}: {shown:?}"
+            );
+            assert_eq!(keymap.resolve_in(view, &key("ctrl-d")), None, "{view:?}");
+        }
+        assert!(words(KeyView::Incident).contains(&"bundle".to_string()));
+        assert_eq!(
+            keymap.resolve_in(KeyView::Incident, &key("b")),
+            Some(Intent::Bundle)
+        );
+        assert_eq!(keymap.resolve_in(KeyView::Pods, &key("b")), None);
+        // Under vim keys Ctrl-D pages, and delete moves to D.
+        let vim = Keymap::builtin_named("vim").unwrap().unwrap();
+        assert_eq!(
+            vim.resolve_in(KeyView::Pods, &key("ctrl-d")),
+            Some(Intent::PageDown)
+        );
+        assert_eq!(
+            vim.resolve_in(KeyView::Pods, &key("D")),
+            Some(Intent::Delete)
+        );
+        assert_eq!(vim.resolve_in(KeyView::Helm, &key("D")), Some(Intent::Diff));
     }
 
     #[test]

@@ -1241,17 +1241,25 @@ fn push_component(state: &mut AppState, component: crate::stack::ComponentReport
     vec![effect]
 }
 
-/// The component `namespace/name` of the layers' report, opened.
-fn open_component(state: &mut AppState, namespace: &str, name: &str) -> Vec<Effect> {
-    let component = state.stack.iter().find_map(|v| match v {
+/// The component `namespace/name` of the layers' report.
+fn layers_component(
+    state: &AppState,
+    namespace: &str,
+    name: &str,
+) -> Option<crate::stack::ComponentReport> {
+    state.stack.iter().find_map(|v| match v {
         View::Layers(layers) => layers.report.as_ref().and_then(|r| {
             r.components()
                 .find(|c| c.namespace == namespace && c.name == name)
                 .cloned()
         }),
         _ => None,
-    });
-    match component {
+    })
+}
+
+/// The component `namespace/name` of the layers' report, opened.
+fn open_component(state: &mut AppState, namespace: &str, name: &str) -> Vec<Effect> {
+    match layers_component(state, namespace, name) {
         Some(component) => push_component(state, component),
         None => {
             state.flash(
@@ -1309,16 +1317,7 @@ fn select(state: &mut AppState) -> Vec<Effect> {
                     } else {
                         DocumentKind::Yaml
                     };
-                    let found = object.split_once('/').and_then(|(kind, name)| {
-                        let resource = state.catalog.resolve(kind).cloned()?;
-                        let ns = if resource.namespaced {
-                            namespace.as_str()
-                        } else {
-                            ""
-                        };
-                        Some((resource, RowKey::new(ns, name)))
-                    });
-                    match found {
+                    match catalog_object(&state.catalog, &namespace, &object) {
                         Some(found) => open_document_at(state, kind, found, false, None),
                         None => {
                             state.flash(
@@ -1444,20 +1443,33 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
             };
             return open_document_at(state, kind, found, false, search);
         }
-        // A component's main object: the first workload its view lists (long-running
-        // kinds first).
         View::Layers(layers) => {
             let Some(component) = layers.selected_component() else {
                 return Vec::new();
             };
-            let view = ComponentView::new(component.clone());
-            let Some(found) = view
-                .selected_workload()
-                .filter(|w| w.kind != "Service")
-                .and_then(|w| workload_object(&state.catalog, component, w))
-            else {
+            let Some(found) = main_workload(&state.catalog, component) else {
                 let name = component.name.clone();
                 state.flash(format!("{name} has no workload to show"), false);
+                state.changed();
+                return Vec::new();
+            };
+            found
+        }
+        // The row's object, or its component's main workload.
+        View::Incident(view) => {
+            use super::incident::Target;
+            let found = match view.target() {
+                Some(Target::Object { namespace, object }) => {
+                    catalog_object(&state.catalog, &namespace, &object)
+                }
+                Some(Target::Component { namespace, name }) => {
+                    layers_component(state, &namespace, &name)
+                        .and_then(|c| main_workload(&state.catalog, &c))
+                }
+                Some(Target::Rollback { .. }) | None => None,
+            };
+            let Some(found) = found else {
+                state.flash("no object to show here: enter opens this row", false);
                 state.changed();
                 return Vec::new();
             };
@@ -1466,6 +1478,30 @@ fn open_document(state: &mut AppState, kind: DocumentKind, revealed: bool) -> Ve
         _ => return Vec::new(),
     };
     open_document_at(state, kind, (resource, key), revealed, None)
+}
+
+/// The kind and key of `Kind/name` in `namespace` (ignored for a cluster-scoped kind), when
+/// the server serves the kind.
+fn catalog_object(
+    catalog: &Catalog,
+    namespace: &str,
+    object: &str,
+) -> Option<(ResourceKind, RowKey)> {
+    let (kind, name) = object.split_once('/')?;
+    let resource = catalog.resolve(kind).cloned()?;
+    let ns = if resource.namespaced { namespace } else { "" };
+    Some((resource, RowKey::new(ns, name)))
+}
+
+/// A component's main object: the first workload its view lists (long-running kinds first).
+fn main_workload(
+    catalog: &Catalog,
+    component: &crate::stack::ComponentReport,
+) -> Option<(ResourceKind, RowKey)> {
+    ComponentView::new(component.clone())
+        .selected_workload()
+        .filter(|w| w.kind != "Service")
+        .and_then(|w| workload_object(catalog, component, w))
 }
 
 /// Opens a document of an object, searched for `search` (its first match shown once the
@@ -1691,20 +1727,36 @@ fn open_logs(state: &mut AppState, previous: bool) -> Vec<Effect> {
                 )
             }),
         },
-        View::Layers(layers) => layers.selected_component().map(|c| {
-            (
-                format!("logs · {}", c.name),
-                LogTarget::Workloads {
-                    namespace: c.namespace.clone(),
-                    workloads: c
-                        .workloads
-                        .iter()
-                        .map(|w| (w.kind.clone(), w.name.clone()))
-                        .collect(),
-                },
-                None,
-            )
-        }),
+        View::Layers(layers) => layers.selected_component().map(component_logs),
+        // A component's workloads; a pod or workload the row is about.
+        View::Incident(view) => match view.target() {
+            Some(super::incident::Target::Component { namespace, name }) => {
+                layers_component(state, &namespace, &name).map(|c| component_logs(&c))
+            }
+            Some(super::incident::Target::Object { namespace, object }) => {
+                object.split_once('/').and_then(|(kind, name)| {
+                    let target = match kind {
+                        "Pod" => LogTarget::Pods {
+                            namespace,
+                            pods: vec![name.to_string()],
+                        },
+                        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "ReplicaSet" => {
+                            LogTarget::Workloads {
+                                namespace,
+                                workloads: vec![(kind.to_string(), name.to_string())],
+                            }
+                        }
+                        _ => return None,
+                    };
+                    Some((
+                        format!("logs · {}/{name}", kind.to_lowercase()),
+                        target,
+                        None,
+                    ))
+                })
+            }
+            _ => None,
+        },
         View::Table(table) => table.selected_row().and_then(|row| {
             let namespace = row.key.namespace.to_string();
             let name = row.key.name.to_string();
@@ -1746,6 +1798,24 @@ fn open_logs(state: &mut AppState, previous: bool) -> Vec<Effect> {
     let effect = follow_effect(&view);
     push(state, View::Logs(Box::new(view)));
     vec![effect]
+}
+
+/// A component's log view: the pods of all its workloads.
+fn component_logs(
+    c: &crate::stack::ComponentReport,
+) -> (String, crate::cluster::logs::LogTarget, Option<String>) {
+    (
+        format!("logs · {}", c.name),
+        crate::cluster::logs::LogTarget::Workloads {
+            namespace: c.namespace.clone(),
+            workloads: c
+                .workloads
+                .iter()
+                .map(|w| (w.kind.clone(), w.name.clone()))
+                .collect(),
+        },
+        None,
+    )
 }
 
 /// A run's log view: its pods and next tries, decoded when its tool is known.

@@ -28,6 +28,7 @@ pub fn view_title(view: KeyView) -> &'static str {
         KeyView::Layers => "Layers",
         KeyView::Component => "Component",
         KeyView::Incident => "Incident",
+        KeyView::Objects => "Objects",
         KeyView::Pods => "Pods",
         KeyView::Deployments => "Deployments",
         KeyView::StatefulSets => "StatefulSets",
