@@ -156,7 +156,10 @@ async fn the_incident_screen_links_both_planted_causes_and_opens_them() {
     // `d` and `l` on a broken component: its main workload's describe, its pods' logs.
     ui.press("g").unwrap();
     let screen = ui.wait_for_text("CHANGES — newest first").await.unwrap();
-    assert!(line_of(&screen, "platform/redis").contains("down"), "{screen}");
+    assert!(
+        line_of(&screen, "platform/redis").contains("down"),
+        "{screen}"
+    );
     ui.press("d").unwrap();
     let screen = ui
         .wait_for("redis's describe", WAIT, |s| {
@@ -164,7 +167,10 @@ async fn the_incident_screen_links_both_planted_causes_and_opens_them() {
         })
         .await
         .unwrap();
-    assert!(screen.contains("describe statefulset/redis-master"), "{screen}");
+    assert!(
+        screen.contains("describe statefulset/redis-master"),
+        "{screen}"
+    );
     ui.press("esc").unwrap();
     ui.press("l").unwrap();
     ui.wait_for_text("logs · redis").await.unwrap();

@@ -636,10 +636,22 @@ spec:
         &[
             "check failed: tiny-0.1.0 requires Kubernetes >=1.99.0-0 (its kubeVersion); the \
              server is v1.",
-            "check failed: image example.org/tiny:1.0 fails to pull on this cluster (pod \
-             tiny-cluster-checks/puller: ",
+            "check failed: image example.org/tiny:1.0 fails to pull on this cluster (",
             "Nothing was changed.",
         ],
+    );
+    // Seen in the pod's status, or in the kubelet's Event (which may come first): the pod is
+    // named either way.
+    let check = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("fails to pull"))
+        .unwrap();
+    assert!(
+        check.contains("pod tiny-cluster-checks/puller: ErrImagePull")
+            || check.contains("pod tiny-cluster-checks/puller: ImagePullBackOff")
+            || check.contains("Event on Pod tiny-cluster-checks/puller: Failed to pull image"),
+        "{check}"
     );
     assert_eq!(
         statuses(&sim, "tiny-cluster-checks"),
