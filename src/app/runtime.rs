@@ -404,6 +404,9 @@ impl Executor {
                     let now = chrono::Utc::now();
                     let report =
                         crate::cluster::incident::read(&client, &scope, &report, from, now).await;
+                    // The read held pages of every pod, event and ReplicaSet; only the
+                    // report is kept.
+                    release_freed_memory();
                     let _ = inbox
                         .send(Action::IncidentRead {
                             generation,
@@ -924,6 +927,7 @@ impl Executor {
                     )
                 })
                 .map_err(|error| error.to_string());
+            release_freed_memory();
             let _ = inbox.send(Action::BundleWritten(result)).await;
         });
     }

@@ -260,7 +260,23 @@ async fn unhealthy_objects(
     let mut broken: Vec<Value> = Vec::new();
     let mut troubled_pods: Vec<Value> = Vec::new();
     let mut healthy_pods: Vec<Value> = Vec::new();
-    match list(client, &PODS, scope, None).await? {
+    // Only the pods the bundle uses are kept as they arrive, page by page — the troubled ones
+    // and the first few of each unhealthy component — not every pod of a big cluster.
+    let mut candidates = vec![0usize; unhealthy.len()];
+    let keep = |pod: &Value| {
+        if pod_trouble(pod, from).is_some() {
+            return true;
+        }
+        let mut kept = false;
+        for (i, component) in unhealthy.iter().enumerate() {
+            if candidates[i] < WITNESS_PODS && super::pod_of(pod, component) {
+                candidates[i] += 1;
+                kept = true;
+            }
+        }
+        kept
+    };
+    match list_kept(client, &PODS, scope, keep).await? {
         Listed::Objects(pods) => {
             for pod in pods {
                 if pod_trouble(&pod, from).is_some() {
@@ -555,6 +571,26 @@ async fn list(
     scope: &NamespaceScope,
     labels: Option<&str>,
 ) -> Result<Listed, BundleError> {
+    list_where(client, kind, scope, labels, |_| true).await
+}
+
+/// The objects of `kind` that `keep` says yes to, decided page by page.
+async fn list_kept(
+    client: &kube::Client,
+    kind: &Kind,
+    scope: &NamespaceScope,
+    keep: impl FnMut(&Value) -> bool,
+) -> Result<Listed, BundleError> {
+    list_where(client, kind, scope, None, keep).await
+}
+
+async fn list_where(
+    client: &kube::Client,
+    kind: &Kind,
+    scope: &NamespaceScope,
+    labels: Option<&str>,
+    mut keep: impl FnMut(&Value) -> bool,
+) -> Result<Listed, BundleError> {
     let api: Api<DynamicObject> = match scope {
         NamespaceScope::Only(ns) => Api::namespaced_with(client.clone(), ns, &kind.resource()),
         NamespaceScope::All => Api::all_with(client.clone(), &kind.resource()),
@@ -567,7 +603,12 @@ async fn list(
     loop {
         match api.list(&params).await {
             Ok(page) => {
-                out.extend(page.items.into_iter().map(|o| with_kind(o, kind)));
+                out.extend(
+                    page.items
+                        .into_iter()
+                        .map(|o| with_kind(o, kind))
+                        .filter(|o| keep(o)),
+                );
                 match page.metadata.continue_ {
                     Some(token) if !token.is_empty() => params = params.continue_token(&token),
                     _ => return Ok(Listed::Objects(out)),
