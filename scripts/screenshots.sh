@@ -47,8 +47,17 @@ trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 theme_flag=""
 [ -n "$THEME" ] && theme_flag="--theme $THEME"
-# The rollback wizard needs helm: the one the tests use (fetched by scripts/fetch-tools.sh).
-HELM_BIN="${STRATA_HELM:-$HOME/.cache/strata/tools/helm}"
+# The upgrade and rollback wizards need helm: the one the tests use (fetched and cached by
+# scripts/fetch-tools.sh, which prints its folder).
+if [ -z "${STRATA_HELM:-}" ]; then
+    if tools_dir="$(bash scripts/fetch-tools.sh)"; then
+        STRATA_HELM="$tools_dir/helm"
+    else
+        echo "screenshots: WARNING: no helm (scripts/fetch-tools.sh failed); the Helm wizard screens will show that error" >&2
+        STRATA_HELM=helm
+    fi
+fi
+HELM_BIN="$STRATA_HELM"
 tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
     "env -u NO_COLOR HOME=$WORK/home STRATA_HELM=$HELM_BIN TERM=xterm-256color COLORTERM= ./target/debug/strata demo $theme_flag"
 
