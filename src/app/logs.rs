@@ -188,6 +188,12 @@ impl LogView {
         self.progress = None;
     }
 
+    /// Every container read has ended and no other is known: the run is over. No container
+    /// yet is not an ended run — a Job just created has no pod for a moment.
+    pub fn ended(&self) -> bool {
+        self.all_sources_listed && !self.sources.is_empty() && self.sources.iter().all(|s| s.ended)
+    }
+
     /// How many lines are shown (all, or the matching ones).
     pub fn len(&self) -> usize {
         if self.only_matching && self.search.is_some() {

@@ -1311,3 +1311,16 @@ async fn forward_signals(inbox: mpsc::Sender<Action>) {
         let _ = inbox.send(Action::Terminate).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::osc52;
+
+    #[test]
+    fn osc52_puts_the_text_base64_encoded_on_the_clipboard_selection() {
+        // The terminal decodes the payload itself, so any byte (a newline of a YAML, a
+        // non-ASCII name) survives; "c" is the clipboard, BEL ends the sequence.
+        assert_eq!(osc52("db"), "\x1b]52;c;ZGI=\x07");
+        assert_eq!(osc52("a: 1\nb: é\n"), "\x1b]52;c;YTogMQpiOiDDqQo=\x07");
+    }
+}

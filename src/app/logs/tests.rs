@@ -372,3 +372,15 @@ fn a_configured_spool_keeps_what_the_caps_let_go_in_a_file_named_after_the_viewe
     let plain = LogBuffers::default().buffer("logs", now);
     assert_eq!(plain.spool_path(), None);
 }
+
+#[test]
+fn a_run_without_pods_yet_has_not_ended() {
+    let mut view = LogView::new("logs".into(), target(), 1, Some("dbt"));
+    // The pods were listed before the Job's first pod was created.
+    view.take(batch(vec![LogNote::Listed { sources: 0 }], vec![]), 10);
+    assert!(!view.ended(), "no pod yet is not the end of the run");
+    view.take(batch(vec![source("a", "main")], vec![]), 10);
+    assert!(!view.ended(), "its container still runs");
+    view.take(batch(vec![LogNote::Ended { source: 0 }], vec![]), 10);
+    assert!(view.ended());
+}

@@ -48,7 +48,9 @@ pub fn render(view: &LogView, theme: &Theme, frame: &mut Frame, area: Rect) {
         ..inner
     };
     if view.is_empty() {
-        let note = if view.sources.is_empty() {
+        let note = if view.sources.is_empty() && view.all_sources_listed {
+            "No pod yet; its pods are followed as they start.".to_string()
+        } else if view.sources.is_empty() {
             "Finding the pods…".to_string()
         } else if view.search.is_some() && view.only_matching {
             "No line matches.".to_string()
@@ -135,7 +137,7 @@ fn header_line(view: &LogView, theme: &Theme) -> Line<'static> {
             ));
         }
     }
-    if view.all_sources_listed && view.sources.iter().all(|s| s.ended) {
+    if view.ended() {
         spans.push(Span::styled(" · ended", theme.muted));
     }
     let resumed: u32 = view.sources.iter().map(|s| s.resumed).sum();
