@@ -87,7 +87,7 @@ impl Kubectl {
     }
 }
 
-/// The objects every test here works on: a Deployment `web`, a pod `stray`, a ConfigMap
+/// The objects every test here works on: a Deployment `web`, pods `stray` and `stuck`, a ConfigMap
 /// `app` with no data yet.
 fn plant(sim: &RunningSim) {
     let create = |group: &str, plural: &str, object: Value| {
@@ -108,6 +108,13 @@ fn plant(sim: &RunningSim) {
         "pods",
         serde_json::json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "stray", "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}),
+    );
+    create(
+        "",
+        "pods",
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "stuck", "namespace": "default"},
             "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}),
     );
     create(
@@ -341,6 +348,24 @@ async fn an_edit_delete_restart_and_scale_are_seen_by_kubectl_and_audited() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(gone, "kubectl still sees pod stray");
+    // ctrl-k on a pod: deleted at once, no grace period.
+    row(&mut ui, "pods", "stuck").await;
+    ui.press("ctrl-k").unwrap();
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    assert!(
+        screen.contains("force-delete (at once, no grace period) Pod default/stuck"),
+        "{screen}"
+    );
+    ui.type_text("y").unwrap();
+    ui.press("enter").unwrap();
+    ui.wait_for_text("Pod stuck deleted").await.unwrap();
+    assert!(
+        kubectl
+            .get(&["pod", "stuck", "-n", "default"])
+            .await
+            .is_none(),
+        "kubectl still sees pod stuck"
+    );
     let ok = |action: &str| (action.to_string(), "ok".to_string());
     assert_eq!(
         audited(dir.path()),
@@ -349,7 +374,8 @@ async fn an_edit_delete_restart_and_scale_are_seen_by_kubectl_and_audited() {
             ok("scale"),
             ok("rollout.restart"),
             ok("exec"),
-            ok("delete")
+            ok("delete"),
+            ok("delete.force")
         ]
     );
 }
