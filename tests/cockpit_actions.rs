@@ -155,11 +155,17 @@ async fn result(ui: &mut Harness, what: &str, done: impl Fn(&str) -> bool) -> St
     }
 }
 
-/// `y` to the guard's question, then the wizard's verdict on the pods.
-async fn confirm_and_judge(ui: &mut Harness, what: &str) {
-    ui.wait_for_text("run it? (y/n)").await.unwrap();
+/// The guard's question, answered `y`; the screen that asked it.
+async fn confirm(ui: &mut Harness) -> String {
+    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
     ui.type_text("y").unwrap();
     ui.press("enter").unwrap();
+    screen
+}
+
+/// `y` to the guard's question, then the wizard's verdict on the pods.
+async fn confirm_and_judge(ui: &mut Harness, what: &str) {
+    confirm(ui).await;
     result(ui, what, |s| {
         s.contains("verified:") || s.contains("not healthy")
     })
@@ -320,20 +326,16 @@ async fn an_edit_delete_restart_and_scale_are_seen_by_kubectl_and_audited() {
     ui.press("x").unwrap();
     ui.wait_for_text("Which container?").await.unwrap();
     ui.press("enter").unwrap();
-    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    let screen = confirm(&mut ui).await;
     assert!(
         screen.contains("open a shell in container c of pod default/stray"),
         "{screen}"
     );
-    ui.type_text("y").unwrap();
-    ui.press("enter").unwrap();
     ui.wait_for_text("opening a shell in default/stray (c)")
         .await
         .unwrap();
     ui.press("ctrl-d").unwrap();
-    ui.wait_for_text("run it? (y/n)").await.unwrap();
-    ui.type_text("y").unwrap();
-    ui.press("enter").unwrap();
+    confirm(&mut ui).await;
     ui.wait_for_text("Pod stray deleted").await.unwrap();
     let mut gone = false;
     for _ in 0..50 {
@@ -351,13 +353,11 @@ async fn an_edit_delete_restart_and_scale_are_seen_by_kubectl_and_audited() {
     // ctrl-k on a pod: deleted at once, no grace period.
     row(&mut ui, "pods", "stuck").await;
     ui.press("ctrl-k").unwrap();
-    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    let screen = confirm(&mut ui).await;
     assert!(
         screen.contains("force-delete (at once, no grace period) Pod default/stuck"),
         "{screen}"
     );
-    ui.type_text("y").unwrap();
-    ui.press("enter").unwrap();
     ui.wait_for_text("Pod stuck deleted").await.unwrap();
     assert!(
         kubectl
@@ -499,15 +499,13 @@ async fn a_pod_port_is_forwarded_in_read_only_mode_listed_in_pf_and_stopped() {
     }
     ui.type_text(&format!("{local}:80")).unwrap();
     ui.press("enter").unwrap();
-    let screen = ui.wait_for_text("run it? (y/n)").await.unwrap();
+    let screen = confirm(&mut ui).await;
     assert!(
         screen.contains(&format!(
             "forward 127.0.0.1:{local} to port 80 of Pod default/fwd"
         )),
         "{screen}"
     );
-    ui.type_text("y").unwrap();
-    ui.press("enter").unwrap();
     let screen = result(&mut ui, "the forward", |s| {
         s.contains("forwarding 127.0.0.1")
     })

@@ -257,52 +257,34 @@ async fn unhealthy_objects(
     unhealthy: &[&ComponentReport],
     writer: &mut BundleWriter,
 ) -> Result<Unhealthy, BundleError> {
-    let mut broken: Vec<Value> = Vec::new();
     let mut troubled_pods: Vec<Value> = Vec::new();
-    let mut healthy_pods: Vec<Value> = Vec::new();
-    // Only the pods the bundle uses are kept as they arrive, page by page — the troubled ones
-    // and the first few of each unhealthy component — not every pod of a big cluster.
-    let mut candidates = vec![0usize; unhealthy.len()];
-    let keep = |pod: &Value| {
-        if pod_trouble(pod, from).is_some() {
-            return true;
+    // The first few running pods of each unhealthy component: its witnesses, should it have
+    // no troubled pod. Sorted as they arrive, page by page, so a big cluster's healthy pods
+    // are never all held.
+    let mut witnesses: Vec<Vec<Value>> = vec![Vec::new(); unhealthy.len()];
+    let forbidden = each_listed(client, &PODS, scope, None, |pod| {
+        if pod_trouble(&pod, from).is_some() {
+            troubled_pods.push(pod);
+            return;
         }
-        let mut kept = false;
-        for (i, component) in unhealthy.iter().enumerate() {
-            if candidates[i] < WITNESS_PODS && super::pod_of(pod, component) {
-                candidates[i] += 1;
-                kept = true;
+        for (component, kept) in unhealthy.iter().zip(&mut witnesses) {
+            if kept.len() < WITNESS_PODS && super::pod_of(&pod, component) {
+                kept.push(pod.clone());
             }
         }
-        kept
-    };
-    match list_kept(client, &PODS, scope, keep).await? {
-        Listed::Objects(pods) => {
-            for pod in pods {
-                if pod_trouble(&pod, from).is_some() {
-                    troubled_pods.push(pod.clone());
-                    broken.push(pod);
-                } else {
-                    healthy_pods.push(pod);
-                }
-            }
-        }
-        Listed::Forbidden(why) => writer.leave_out("pods", &why),
+    })
+    .await?;
+    if let Some(why) = forbidden {
+        writer.leave_out("pods", &why);
     }
+    let mut broken: Vec<Value> = troubled_pods.clone();
     // A component broken by something whose pods are gone (a failed hook Job, cleaned up)
     // still has its running pods' logs to say what they saw.
     let mut witness_pods: Vec<Value> = Vec::new();
-    for component in unhealthy {
-        if troubled_pods.iter().any(|p| super::pod_of(p, component)) {
-            continue;
+    for (component, kept) in unhealthy.iter().zip(witnesses) {
+        if !troubled_pods.iter().any(|p| super::pod_of(p, component)) {
+            witness_pods.extend(kept);
         }
-        witness_pods.extend(
-            healthy_pods
-                .iter()
-                .filter(|p| super::pod_of(p, component))
-                .take(WITNESS_PODS)
-                .cloned(),
-        );
     }
     match list(client, &JOBS, scope, None).await? {
         Listed::Objects(jobs) => broken.extend(jobs.into_iter().filter(|j| job_failed(j, from))),
@@ -571,26 +553,24 @@ async fn list(
     scope: &NamespaceScope,
     labels: Option<&str>,
 ) -> Result<Listed, BundleError> {
-    list_where(client, kind, scope, labels, |_| true).await
+    let mut out = Vec::new();
+    Ok(
+        match each_listed(client, kind, scope, labels, |o| out.push(o)).await? {
+            Some(why) => Listed::Forbidden(why),
+            None => Listed::Objects(out),
+        },
+    )
 }
 
-/// The objects of `kind` that `keep` says yes to, decided page by page.
-async fn list_kept(
-    client: &kube::Client,
-    kind: &Kind,
-    scope: &NamespaceScope,
-    keep: impl FnMut(&Value) -> bool,
-) -> Result<Listed, BundleError> {
-    list_where(client, kind, scope, None, keep).await
-}
-
-async fn list_where(
+/// Hands each object of a kind in the scope to `each` as its page arrives, so a caller that
+/// keeps a few never holds them all; `Some(why)` when the list is forbidden (401/403).
+async fn each_listed(
     client: &kube::Client,
     kind: &Kind,
     scope: &NamespaceScope,
     labels: Option<&str>,
-    mut keep: impl FnMut(&Value) -> bool,
-) -> Result<Listed, BundleError> {
+    mut each: impl FnMut(Value),
+) -> Result<Option<String>, BundleError> {
     let api: Api<DynamicObject> = match scope {
         NamespaceScope::Only(ns) => Api::namespaced_with(client.clone(), ns, &kind.resource()),
         NamespaceScope::All => Api::all_with(client.clone(), &kind.resource()),
@@ -599,23 +579,19 @@ async fn list_where(
     if let Some(labels) = labels {
         params = params.labels(labels);
     }
-    let mut out = Vec::new();
     loop {
         match api.list(&params).await {
             Ok(page) => {
-                out.extend(
-                    page.items
-                        .into_iter()
-                        .map(|o| with_kind(o, kind))
-                        .filter(|o| keep(o)),
-                );
+                page.items
+                    .into_iter()
+                    .for_each(|o| each(with_kind(o, kind)));
                 match page.metadata.continue_ {
                     Some(token) if !token.is_empty() => params = params.continue_token(&token),
-                    _ => return Ok(Listed::Objects(out)),
+                    _ => return Ok(None),
                 }
             }
             Err(kube::Error::Api(status)) if status.code == 403 || status.code == 401 => {
-                return Ok(Listed::Forbidden(format!(
+                return Ok(Some(format!(
                     "forbidden ({}): cannot list {}: {}",
                     status.code, kind.plural, status.message
                 )));
