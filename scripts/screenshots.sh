@@ -49,13 +49,21 @@ theme_flag=""
 [ -n "$THEME" ] && theme_flag="--theme $THEME"
 # The upgrade and rollback wizards need helm: the one the tests use (fetched and cached by
 # scripts/fetch-tools.sh, which prints its folder).
+# As in test.sh: unreachable (exit 3) only warns; any other failure stops.
 if [ -z "${STRATA_HELM:-}" ]; then
-    if tools_dir="$(bash scripts/fetch-tools.sh)"; then
-        STRATA_HELM="$tools_dir/helm"
-    else
-        echo "screenshots: WARNING: no helm (scripts/fetch-tools.sh failed); the Helm wizard screens will show that error" >&2
+    rc=0
+    tools_dir="$(bash scripts/fetch-tools.sh)" || rc=$?
+    case "$rc" in
+    0) STRATA_HELM="$tools_dir/helm" ;;
+    3)
+        echo "screenshots: WARNING: helm unavailable; the Helm wizard screens will show that error" >&2
         STRATA_HELM=helm
-    fi
+        ;;
+    *)
+        echo "screenshots: scripts/fetch-tools.sh failed (exit $rc)" >&2
+        exit "$rc"
+        ;;
+    esac
 fi
 HELM_BIN="$STRATA_HELM"
 tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
